@@ -1,0 +1,45 @@
+// Copyright sessionstore authors.
+//
+// Options for opening a Store. Plain struct; every field documents its
+// default.
+
+#ifndef SESSIONSTORE_OPTIONS_H_
+#define SESSIONSTORE_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sessionstore {
+
+struct Options {
+  // ---- Behaviour ----
+
+  // Create the store if the directory holds none. Default: true.
+  bool create_if_missing = true;
+  // Fail with InvalidArgument if a store already exists. Default: false.
+  bool error_if_exists = false;
+  // Fsync the write-ahead log before Ingest returns. false survives a process
+  // crash but may lose the last writes on a power loss. Default: false.
+  bool sync = false;
+  // Open without the ability to write (several processes may read). Ingest
+  // returns NotSupported. Default: false.
+  bool read_only = false;
+
+  // ---- Performance ----
+
+  // Shared block cache for all column families. Default: 256 MiB.
+  std::size_t block_cache_bytes = 256u << 20;
+  // Memtable size of the traces column family (the others get a quarter).
+  // Default: 64 MiB.
+  std::size_t write_buffer_bytes = 64u << 20;
+  // Background flush and compaction threads. Default: 2.
+  int background_jobs = 2;
+  // Maximum merge operands kept in the memtable for one session before the
+  // write path collapses them; bounds the work of reading a hot session.
+  // 0 disables the bound. Default: 32.
+  std::size_t max_session_operands = 32;
+};
+
+}  // namespace sessionstore
+
+#endif  // SESSIONSTORE_OPTIONS_H_

@@ -1,0 +1,157 @@
+// Copyright sessionstore authors.
+//
+// Store: an embedded store of LLM-observability traces grouped into sessions,
+// with exact per-session aggregates maintained on ingest.
+//
+//   std::unique_ptr<sessionstore::Store> store;
+//   sessionstore::Status s = sessionstore::Store::Open({}, "/var/lib/app/ss", &store);
+//   sessionstore::IngestResult r;
+//   s = store->Ingest(traces, &r);
+//   sessionstore::SessionSummary summary;
+//   s = store->GetSession("session-42", &summary);
+//
+// Thread safety: every method of Store may be called concurrently from any
+// number of threads; concurrent ingest of the same trace ids is exact.
+
+#ifndef SESSIONSTORE_STORE_H_
+#define SESSIONSTORE_STORE_H_
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sessionstore/options.h"
+#include "sessionstore/session.h"
+#include "sessionstore/status.h"
+#include "sessionstore/trace.h"
+
+namespace sessionstore {
+
+// A trace that Ingest refused; the other traces of the batch still land.
+struct RejectedTrace {
+  std::size_t index = 0;  // Position in the batch passed to Ingest.
+  std::string trace_id;
+  Status reason;  // InvalidArgument naming the field and why.
+};
+
+struct IngestResult {
+  std::size_t inserted = 0;   // Traces stored for the first time.
+  std::size_t updated = 0;    // Stored traces that changed.
+  std::size_t unchanged = 0;  // Retries that changed nothing.
+  std::vector<RejectedTrace> rejected;
+};
+
+inline constexpr int64_t kMinTime = std::numeric_limits<int64_t>::min();
+inline constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
+
+struct TimelineOptions {
+  // Traces whose start lies in [from_ns, to_ns). Default: all time.
+  int64_t from_ns = kMinTime;
+  int64_t to_ns = kMaxTime;
+  // Newest first when true. Default: false (chronological).
+  bool descending = false;
+  // Maximum traces per page (0 means 100). Default: 100.
+  std::size_t limit = 100;
+  // Opaque cursor from a previous page's next_cursor; empty for the first
+  // page. It is only valid with the same session, window and direction.
+  std::string cursor;
+};
+
+struct TimelinePage {
+  std::vector<Trace> traces;  // With their spans, in the requested order.
+  // Empty when there are no more traces; else pass it as the next cursor.
+  std::string next_cursor;
+};
+
+struct ListSessionsOptions {
+  // Sessions with at least one trace starting in [from_ns, to_ns), ordered by
+  // their latest trace start inside the window, newest first. Default: all.
+  int64_t from_ns = kMinTime;
+  int64_t to_ns = kMaxTime;
+  // Only sessions whose user_id (see SessionSummary) equals this; empty: all.
+  std::string user_id;
+  // Maximum sessions per page (0 means 50). Default: 50.
+  std::size_t limit = 50;
+  // Opaque cursor from a previous page; empty for the first page.
+  std::string cursor;
+};
+
+struct SessionPage {
+  std::vector<SessionSummary> sessions;
+  std::string next_cursor;  // Empty when there are no more sessions.
+};
+
+struct StoreStats {
+  int64_t traces = 0;    // Stored traces (estimate from RocksDB properties).
+  int64_t sessions = 0;  // Sessions with an aggregate (estimate).
+  uint64_t disk_bytes = 0;       // Live SST and blob files.
+  uint64_t memtable_bytes = 0;   // All memtables.
+  uint64_t merge_operands_read = 0;  // Merge operands applied by reads so far.
+};
+
+// Result of Verify: aggregates recomputed from the stored traces.
+struct VerifyReport {
+  int64_t sessions_checked = 0;
+  int64_t traces_checked = 0;
+  // One line per problem: "session <id>: <field> stored X, recomputed Y", an
+  // index entry without its trace, an unreadable value, ...
+  std::vector<std::string> mismatches;
+};
+
+class Store {
+ public:
+  // Opens (or creates, per options) the store in directory `path` and stores
+  // it in *store; the caller owns it. On error *store is left null and the
+  // Status says why (IOError, Corruption, InvalidArgument).
+  static Status Open(const Options& options, const std::string& path,
+                     std::unique_ptr<Store>* store);
+
+  Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  // Closes the store; pending writes are flushed to the write-ahead log.
+  virtual ~Store() = default;
+
+  // Upserts a batch of traces. A trace id already stored merges with it:
+  // spans by span id with the incoming span winning, present incoming fields
+  // win, tags union, metadata merges by key, start is the minimum and end the
+  // maximum of all versions (spans included). Resending a trace changes
+  // nothing. A trace whose id is stored under another session is rejected.
+  // Invalid traces go to result->rejected and the others land; each trace's
+  // writes (record, indexes, aggregate delta) are atomic. Returns non-OK only
+  // when nothing of the batch was written (I/O error, read-only store).
+  virtual Status Ingest(const std::vector<Trace>& traces, IngestResult* result) = 0;
+
+  // Fills *summary with the session's aggregate. NotFound if the session has
+  // no trace.
+  virtual Status GetSession(std::string_view session_id, SessionSummary* summary) = 0;
+
+  // Fills *trace with the stored trace and its spans. NotFound if absent.
+  virtual Status GetTrace(std::string_view trace_id, Trace* trace) = 0;
+
+  // One page of a session's traces in start order. An unknown session gives
+  // an empty page. InvalidArgument for a malformed or mismatched cursor.
+  virtual Status Timeline(std::string_view session_id, const TimelineOptions& options,
+                          TimelinePage* page) = 0;
+
+  // One page of sessions, newest activity first (see ListSessionsOptions).
+  virtual Status ListSessions(const ListSessionsOptions& options, SessionPage* page) = 0;
+
+  // Sizes and counters; cheap.
+  virtual Status GetStats(StoreStats* stats) = 0;
+
+  // Recomputes every session aggregate from the stored traces and checks the
+  // indexes. Reads the whole store: minutes on large stores. Returns OK with
+  // the problems in *report; non-OK only if the scan itself failed.
+  virtual Status Verify(VerifyReport* report) = 0;
+
+  // Flushes memtables to disk (useful before measuring disk usage).
+  virtual Status Flush() = 0;
+};
+
+}  // namespace sessionstore
+
+#endif  // SESSIONSTORE_STORE_H_

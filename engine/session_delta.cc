@@ -1,0 +1,217 @@
+// Copyright sessionstore authors.
+
+#include "engine/session_delta.h"
+
+#include <flatbuffers/flatbuffers.h>
+
+#include <tuple>
+#include <vector>
+
+#include "session_delta_generated.h"
+
+namespace sessionstore {
+
+namespace {
+
+bool IsZero(const ModelUsage& m) {
+  return m.calls == 0 && m.prompt_tokens == 0 && m.completion_tokens == 0 &&
+         m.cost_nano_usd == 0;
+}
+
+void AddModel(std::map<std::string, ModelUsage>* models, const std::string& name,
+              const ModelUsage& d, int64_t sign) {
+  auto it = models->try_emplace(name).first;
+  it->second.calls += sign * d.calls;
+  it->second.prompt_tokens += sign * d.prompt_tokens;
+  it->second.completion_tokens += sign * d.completion_tokens;
+  it->second.cost_nano_usd += sign * d.cost_nano_usd;
+  if (IsZero(it->second)) models->erase(it);
+}
+
+void AddTag(std::map<std::string, int64_t>* tags, const std::string& tag, int64_t n) {
+  auto it = tags->try_emplace(tag, 0).first;
+  it->second += n;
+  if (it->second == 0) tags->erase(it);
+}
+
+void AddCounters(SessionDelta* a, const SessionDelta& b, int64_t sign) {
+  a->trace_count += sign * b.trace_count;
+  a->error_count += sign * b.error_count;
+  a->span_count += sign * b.span_count;
+  a->prompt_tokens += sign * b.prompt_tokens;
+  a->completion_tokens += sign * b.completion_tokens;
+  a->cost_nano_usd += sign * b.cost_nano_usd;
+  a->ttft_sum_ns += sign * b.ttft_sum_ns;
+  a->ttft_count += sign * b.ttft_count;
+  for (const auto& [name, usage] : b.models) AddModel(&a->models, name, usage, sign);
+  for (const auto& [tag, n] : b.tags) AddTag(&a->tags, tag, sign * n);
+}
+
+}  // namespace
+
+SessionDelta SessionDelta::FromTrace(const Trace& trace, uint64_t version) {
+  SessionDelta d;
+  const TraceUsage usage = ComputeTraceUsage(trace);
+  d.trace_count = 1;
+  d.error_count = usage.has_error ? 1 : 0;
+  d.span_count = static_cast<int64_t>(trace.spans.size());
+  d.prompt_tokens = usage.prompt_tokens;
+  d.completion_tokens = usage.completion_tokens;
+  d.cost_nano_usd = usage.cost_nano_usd;
+  if (trace.spans.empty()) {
+    if (!trace.model.empty() || trace.prompt_tokens != 0 || trace.completion_tokens != 0 ||
+        trace.cost_nano_usd != 0) {
+      AddModel(&d.models, trace.model,
+               ModelUsage{1, trace.prompt_tokens, trace.completion_tokens, trace.cost_nano_usd}, 1);
+    }
+  }
+  for (const Span& span : trace.spans) {
+    if (IsGenerationKind(span.kind)) {
+      AddModel(&d.models, span.model,
+               ModelUsage{1, span.prompt_tokens, span.completion_tokens, span.cost_nano_usd}, 1);
+    }
+    if (span.ttft_ns) {
+      d.ttft_sum_ns += *span.ttft_ns;
+      d.ttft_count += 1;
+    }
+  }
+  for (const std::string& tag : trace.tags) AddTag(&d.tags, tag, 1);
+  d.has_first = true;
+  d.first_start_ns = usage.effective_start_ns;
+  d.first_trace_id = trace.trace_id;
+  d.first_version = version;
+  d.first_input = MakePreview(trace.input);
+  d.has_max_end = true;
+  d.max_end_ns = usage.effective_end_ns;
+  return d;
+}
+
+void SessionDelta::Add(const SessionDelta& other) {
+  AddCounters(this, other, 1);
+  if (other.has_first) {
+    const auto mine = std::tie(first_start_ns, first_trace_id);
+    const auto theirs = std::tie(other.first_start_ns, other.first_trace_id);
+    if (!has_first || theirs < mine || (theirs == mine && other.first_version > first_version)) {
+      has_first = true;
+      first_start_ns = other.first_start_ns;
+      first_trace_id = other.first_trace_id;
+      first_version = other.first_version;
+      first_input = other.first_input;
+    }
+  }
+  if (other.has_max_end && (!has_max_end || other.max_end_ns > max_end_ns)) {
+    has_max_end = true;
+    max_end_ns = other.max_end_ns;
+  }
+}
+
+void SessionDelta::SubtractCounters(const SessionDelta& other) { AddCounters(this, other, -1); }
+
+bool SessionDelta::IsIdentity() const {
+  return trace_count == 0 && error_count == 0 && span_count == 0 && prompt_tokens == 0 &&
+         completion_tokens == 0 && cost_nano_usd == 0 && ttft_sum_ns == 0 && ttft_count == 0 &&
+         !has_first && !has_max_end && models.empty() && tags.empty();
+}
+
+std::string SessionDelta::Encode() const {
+  flatbuffers::FlatBufferBuilder b(256);
+  std::vector<flatbuffers::Offset<fb::ModelUsageFb>> models_fb;
+  models_fb.reserve(models.size());
+  for (const auto& [name, m] : models) {
+    models_fb.push_back(fb::CreateModelUsageFb(b, b.CreateString(name), m.calls, m.prompt_tokens,
+                                               m.completion_tokens, m.cost_nano_usd));
+  }
+  std::vector<flatbuffers::Offset<fb::TagCountFb>> tags_fb;
+  tags_fb.reserve(tags.size());
+  for (const auto& [tag, n] : tags) {
+    tags_fb.push_back(fb::CreateTagCountFb(b, b.CreateString(tag), n));
+  }
+  flatbuffers::Offset<flatbuffers::String> first_tid;
+  flatbuffers::Offset<fb::PayloadFb> first_in;
+  if (has_first) {
+    first_tid = b.CreateString(first_trace_id);
+    first_in = fb::CreatePayloadFb(b, b.CreateString(first_input.value), first_input.is_json);
+  }
+  auto models_vec = b.CreateVector(models_fb);
+  auto tags_vec = b.CreateVector(tags_fb);
+  fb::SessionDeltaFbBuilder d(b);
+  d.add_trace_count(trace_count);
+  d.add_error_count(error_count);
+  d.add_span_count(span_count);
+  d.add_prompt_tokens(prompt_tokens);
+  d.add_completion_tokens(completion_tokens);
+  d.add_cost_nano_usd(cost_nano_usd);
+  d.add_ttft_sum_ns(ttft_sum_ns);
+  d.add_ttft_count(ttft_count);
+  d.add_has_first(has_first);
+  if (has_first) {
+    d.add_first_start_ns(first_start_ns);
+    d.add_first_trace_id(first_tid);
+    d.add_first_version(first_version);
+    d.add_first_input(first_in);
+  }
+  d.add_has_max_end(has_max_end);
+  d.add_max_end_ns(max_end_ns);
+  d.add_models(models_vec);
+  d.add_tags(tags_vec);
+  b.Finish(d.Finish());
+  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+}
+
+bool SessionDelta::Decode(std::string_view bytes, SessionDelta* out) {
+  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  if (!fb::VerifySessionDeltaFbBuffer(verifier)) return false;
+  const fb::SessionDeltaFb* d = fb::GetSessionDeltaFb(bytes.data());
+  *out = SessionDelta();
+  out->trace_count = d->trace_count();
+  out->error_count = d->error_count();
+  out->span_count = d->span_count();
+  out->prompt_tokens = d->prompt_tokens();
+  out->completion_tokens = d->completion_tokens();
+  out->cost_nano_usd = d->cost_nano_usd();
+  out->ttft_sum_ns = d->ttft_sum_ns();
+  out->ttft_count = d->ttft_count();
+  out->has_first = d->has_first();
+  if (out->has_first) {
+    out->first_start_ns = d->first_start_ns();
+    if (d->first_trace_id()) out->first_trace_id = d->first_trace_id()->str();
+    out->first_version = d->first_version();
+    if (const auto* in = d->first_input()) {
+      if (in->value()) out->first_input.value = in->value()->str();
+      out->first_input.is_json = in->is_json();
+    }
+  }
+  out->has_max_end = d->has_max_end();
+  out->max_end_ns = d->max_end_ns();
+  if (const auto* models = d->models()) {
+    for (const fb::ModelUsageFb* m : *models) {
+      ModelUsage u{m->calls(), m->prompt_tokens(), m->completion_tokens(), m->cost_nano_usd()};
+      if (!IsZero(u)) out->models[m->model() ? m->model()->str() : std::string()] = u;
+    }
+  }
+  if (const auto* tags = d->tags()) {
+    for (const fb::TagCountFb* t : *tags) {
+      if (t->traces() != 0) out->tags[t->tag() ? t->tag()->str() : std::string()] = t->traces();
+    }
+  }
+  return true;
+}
+
+void SessionDelta::FillSummary(SessionSummary* s) const {
+  s->trace_count = trace_count;
+  s->error_count = error_count;
+  s->span_count = span_count;
+  s->prompt_tokens = prompt_tokens;
+  s->completion_tokens = completion_tokens;
+  s->total_tokens = prompt_tokens + completion_tokens;
+  s->cost_nano_usd = cost_nano_usd;
+  s->ttft_sum_ns = ttft_sum_ns;
+  s->ttft_count = ttft_count;
+  s->first_trace_at_ns = has_first ? first_start_ns : 0;
+  s->duration_ns = (has_first && has_max_end) ? max_end_ns - first_start_ns : 0;
+  s->first_input = first_input;
+  s->models = models;
+  s->tags = tags;
+}
+
+}  // namespace sessionstore

@@ -1,0 +1,79 @@
+// Copyright sessionstore authors.
+//
+// SessionDelta: the merge-operand algebra of session aggregates. A stored
+// aggregate and a delta have the same shape; Add is commutative and
+// associative, so RocksDB may combine operands in any grouping and the result
+// equals the aggregate of the stored traces:
+//   - counters (traces, errors, spans, tokens, cost, TTFT, per-model and
+//     per-tag counts) are signed sums: an updated trace contributes
+//     (new - old), a retry contributes nothing;
+//   - the earliest-trace register keeps the minimum (start, trace id), then
+//     the maximum version of that trace, with its input preview (a trace's
+//     start only decreases and its version only grows, so the register never
+//     needs a retraction);
+//   - max_end keeps the maximum end (a trace's end only grows).
+// The latest-trace fields (last_trace_at, last_output, user, session name)
+// are read from the traces and marks at query time; see docs/format.md.
+//
+// Value type without synchronization.
+
+#ifndef SESSIONSTORE_ENGINE_SESSION_DELTA_H_
+#define SESSIONSTORE_ENGINE_SESSION_DELTA_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "sessionstore/session.h"
+#include "sessionstore/trace.h"
+
+namespace sessionstore {
+
+struct SessionDelta {
+  int64_t trace_count = 0;
+  int64_t error_count = 0;
+  int64_t span_count = 0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t cost_nano_usd = 0;
+  int64_t ttft_sum_ns = 0;
+  int64_t ttft_count = 0;
+
+  bool has_first = false;
+  int64_t first_start_ns = 0;
+  std::string first_trace_id;
+  uint64_t first_version = 0;
+  Payload first_input;  // Preview (kPreviewBytes).
+
+  bool has_max_end = false;
+  int64_t max_end_ns = 0;
+
+  std::map<std::string, ModelUsage> models;  // No all-zero entries.
+  std::map<std::string, int64_t> tags;       // No zero entries.
+
+  // What one stored trace (at `version`) contributes to its session.
+  static SessionDelta FromTrace(const Trace& trace, uint64_t version);
+
+  // this += other, for every field. Commutative and associative.
+  void Add(const SessionDelta& other);
+  // Subtracts other's counters (sums, models, tags); registers are kept.
+  // Used to turn a new contribution into (new - old) on update.
+  void SubtractCounters(const SessionDelta& other);
+  // True when adding this delta would change nothing.
+  bool IsIdentity() const;
+
+  // FlatBuffers encoding (schema/session_delta.fbs).
+  std::string Encode() const;
+  // Verifies and decodes; false on bytes that are not a valid delta.
+  static bool Decode(std::string_view bytes, SessionDelta* out);
+
+  // Fills the merge-maintained fields of *summary (not the latest-trace ones).
+  void FillSummary(SessionSummary* summary) const;
+
+  bool operator==(const SessionDelta&) const = default;
+};
+
+}  // namespace sessionstore
+
+#endif  // SESSIONSTORE_ENGINE_SESSION_DELTA_H_

@@ -1,0 +1,61 @@
+// Copyright sessionstore authors.
+
+#include "engine/session_merge_operator.h"
+
+#include <rocksdb/env.h>
+
+#include <exception>
+
+#include "engine/session_delta.h"
+
+namespace sessionstore {
+
+bool SessionMergeOperator::FullMergeV2(const MergeOperationInput& in,
+                                       MergeOperationOutput* out) const {
+  try {
+    SessionDelta acc;
+    if (in.existing_value != nullptr &&
+        !SessionDelta::Decode(in.existing_value->ToStringView(), &acc)) {
+      rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, in.logger, "sessionstore: corrupt session aggregate (%zu bytes)",
+                      in.existing_value->size());
+      return false;
+    }
+    SessionDelta operand;
+    for (const rocksdb::Slice& s : in.operand_list) {
+      if (!SessionDelta::Decode(s.ToStringView(), &operand)) {
+        rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, in.logger, "sessionstore: corrupt session merge operand (%zu bytes)",
+                        s.size());
+        return false;
+      }
+      acc.Add(operand);
+    }
+    operands_merged_.fetch_add(in.operand_list.size(), std::memory_order_relaxed);
+    out->new_value = acc.Encode();
+    return true;
+  } catch (const std::exception&) {
+    return false;  // Reported by RocksDB as a corruption of this key.
+  } catch (...) {
+    return false;
+  }
+}
+
+bool SessionMergeOperator::PartialMergeMulti(const rocksdb::Slice& /*key*/,
+                                             const std::deque<rocksdb::Slice>& operands,
+                                             std::string* new_value,
+                                             rocksdb::Logger* /*logger*/) const {
+  try {
+    SessionDelta acc;
+    SessionDelta operand;
+    for (const rocksdb::Slice& s : operands) {
+      // On a bad operand decline the partial merge; the full merge reports it.
+      if (!SessionDelta::Decode(s.ToStringView(), &operand)) return false;
+      acc.Add(operand);
+    }
+    *new_value = acc.Encode();
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace sessionstore

@@ -1,0 +1,891 @@
+// Copyright sessionstore authors.
+
+#include "engine/store_impl.h"
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/options_util.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "engine/coding.h"
+#include "engine/session_delta.h"
+#include "engine/trace_codec.h"
+#include "engine/trace_versions.h"
+
+namespace sessionstore {
+
+namespace {
+
+// DO NOT CHANGE: stored on disk.
+constexpr char kFormatKey[] = "sessionstore.format_version";
+constexpr char kFormatVersion[] = "1";
+constexpr char kTracesCf[] = "traces";
+constexpr char kTraceIdsCf[] = "trace_ids";
+constexpr char kSessionsCf[] = "sessions";
+constexpr char kIndexCf[] = "index";
+
+Status FromRocks(const rocksdb::Status& s, std::string_view context) {
+  if (s.ok()) return Status::OK();
+  std::string msg(context);
+  msg += ": ";
+  msg += s.ToString();
+  if (s.IsNotFound()) return Status::NotFound(msg);
+  if (s.IsCorruption()) return Status::Corruption(msg);
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(msg);
+  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return Status::Busy(msg);
+  if (s.IsNotSupported()) return Status::NotSupported(msg);
+  return Status::IOError(msg);
+}
+
+// Printable form of an id for messages (ids may hold any bytes).
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s.substr(0, 128)) {
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    }
+  }
+  if (s.size() > 128) out += "...";
+  return "\"" + out + "\"";
+}
+
+// Exclusive upper bound of every key under `prefix` followed by a time:
+// Ingest rejects start == INT64_MAX, whose encoding is eight 0xff bytes.
+std::string TimeRangeEnd(const std::string& prefix) {
+  return prefix + std::string(kTimeBytes, '\xff');
+}
+
+bool StartsWith(const rocksdb::Slice& key, std::string_view prefix) {
+  return key.size() >= prefix.size() && std::memcmp(key.data(), prefix.data(), prefix.size()) == 0;
+}
+
+rocksdb::BlockBasedTableOptions TableOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                             bool bloom) {
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = cache;
+  t.cache_index_and_filter_blocks = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
+  t.format_version = 5;
+  if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  return t;
+}
+
+void SetCompression(rocksdb::ColumnFamilyOptions* cf) {
+  cf->compression = rocksdb::kLZ4Compression;
+  cf->bottommost_compression = rocksdb::kZSTD;
+}
+
+}  // namespace
+
+Status Store::Open(const Options& options, const std::string& path,
+                   std::unique_ptr<Store>* store) {
+  return StoreImpl::Open(options, path, InternalOptions(), store);
+}
+
+StoreImpl::StoreImpl(const Options& options, const InternalOptions& internal)
+    : options_(options),
+      internal_(internal),
+      merge_operator_(std::make_shared<SessionMergeOperator>()) {}
+
+StoreImpl::~StoreImpl() {
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    db_->Close().PermitUncheckedError();
+  }
+}
+
+Status StoreImpl::Open(const Options& options, const std::string& path,
+                       const InternalOptions& internal, std::unique_ptr<Store>* store) {
+  store->reset();
+  if (path.empty()) return Status::InvalidArgument("store path is empty");
+  std::unique_ptr<StoreImpl> impl(new StoreImpl(options, internal));
+
+  rocksdb::DBOptions db_opts;
+  db_opts.create_if_missing = options.create_if_missing;
+  db_opts.create_missing_column_families = options.create_if_missing;
+  db_opts.error_if_exists = options.error_if_exists;
+  db_opts.max_background_jobs = std::max(2, options.background_jobs);
+  db_opts.bytes_per_sync = 1 << 20;
+  db_opts.keep_log_file_num = 4;
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  const std::size_t small_buffer = std::max<std::size_t>(options.write_buffer_bytes / 4, 4u << 20);
+
+  rocksdb::ColumnFamilyOptions traces;
+  traces.write_buffer_size = options.write_buffer_bytes;
+  traces.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kSessionHashBytes));
+  traces.memtable_prefix_bloom_size_ratio = 0.05;
+  traces.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, true)));
+  traces.level_compaction_dynamic_level_bytes = true;
+  SetCompression(&traces);
+
+  rocksdb::ColumnFamilyOptions trace_ids;
+  trace_ids.write_buffer_size = small_buffer;
+  trace_ids.memtable_whole_key_filtering = true;
+  trace_ids.memtable_prefix_bloom_size_ratio = 0.05;
+  trace_ids.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, true)));
+  trace_ids.optimize_filters_for_hits = false;
+  SetCompression(&trace_ids);
+
+  rocksdb::ColumnFamilyOptions sessions;
+  sessions.write_buffer_size = small_buffer;
+  sessions.merge_operator = impl->merge_operator_;
+  sessions.max_successive_merges = options.max_session_operands;
+  sessions.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kSessionHashBytes));
+  sessions.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, true)));
+  SetCompression(&sessions);
+
+  rocksdb::ColumnFamilyOptions index;
+  index.write_buffer_size = small_buffer;
+  index.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, false)));
+  SetCompression(&index);
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {kTracesCf, traces},
+      {kTraceIdsCf, trace_ids},
+      {kSessionsCf, sessions},
+      {kIndexCf, index},
+  };
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status rs;
+  if (options.read_only) {
+    rs = rocksdb::DB::OpenForReadOnly(db_opts, path, cfs, &impl->handles_, &raw);
+  } else {
+    rs = rocksdb::DB::Open(db_opts, path, cfs, &impl->handles_, &raw);
+  }
+  if (!rs.ok()) return FromRocks(rs, "open " + path);
+  impl->db_.reset(raw);
+  impl->traces_ = impl->handles_[1];
+  impl->trace_ids_ = impl->handles_[2];
+  impl->sessions_ = impl->handles_[3];
+  impl->index_ = impl->handles_[4];
+
+  std::string version;
+  rs = impl->db_->Get(rocksdb::ReadOptions(), impl->handles_[0], kFormatKey, &version);
+  if (rs.IsNotFound()) {
+    if (options.read_only) return Status::InvalidArgument(path + " holds no sessionstore");
+    rs = impl->db_->Put(rocksdb::WriteOptions(), impl->handles_[0], kFormatKey, kFormatVersion);
+    if (!rs.ok()) return FromRocks(rs, "write format version");
+  } else if (!rs.ok()) {
+    return FromRocks(rs, "read format version");
+  } else if (version != kFormatVersion) {
+    return Status::NotSupported("store format version " + version + " in " + path +
+                                "; this build reads version " + kFormatVersion);
+  }
+  *store = std::move(impl);
+  return Status::OK();
+}
+
+uint64_t StoreImpl::HashOf(std::string_view session_id) const {
+  return internal_.TEST_session_hash ? internal_.TEST_session_hash(session_id)
+                                     : SessionHash(session_id);
+}
+
+std::string StoreImpl::SessionPrefix(std::string_view session_id) const {
+  std::string p;
+  PutSessionPrefix(&p, HashOf(session_id), session_id);
+  return p;
+}
+
+// ---------------------------------------------------------------- ingest --
+
+namespace {
+
+// One distinct trace id of a batch: its versions in the batch folded into one.
+struct PendingTrace {
+  Trace incoming;
+  std::vector<std::size_t> indexes;  // Positions in the batch.
+  bool rejected = false;
+};
+
+void Reject(PendingTrace* p, const std::vector<Trace>& batch, const Status& why,
+            IngestResult* result) {
+  p->rejected = true;
+  for (std::size_t i : p->indexes) result->rejected.push_back({i, batch[i].trace_id, why});
+}
+
+}  // namespace
+
+Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) {
+  *result = IngestResult();
+  if (options_.read_only) return Status::NotSupported("store opened read-only");
+
+  // 1. Validate, normalize and fold the versions of each trace id.
+  std::vector<PendingTrace> pending;
+  std::unordered_map<std::string_view, std::size_t> by_id;
+  pending.reserve(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Status s = ValidateTrace(batch[i]);
+    if (!s.ok()) {
+      result->rejected.push_back({i, batch[i].trace_id, s});
+      continue;
+    }
+    Trace t = batch[i];
+    NormalizeTrace(&t);
+    auto [it, fresh] = by_id.try_emplace(batch[i].trace_id, pending.size());
+    if (fresh) {
+      pending.push_back(PendingTrace{std::move(t), {i}, false});
+      continue;
+    }
+    PendingTrace& p = pending[it->second];
+    if (!t.session_id.empty() && !p.incoming.session_id.empty() &&
+        t.session_id != p.incoming.session_id) {
+      result->rejected.push_back(
+          {i, batch[i].trace_id,
+           Status::InvalidArgument("session_id: " + Printable(t.session_id) +
+                                   " differs from " + Printable(p.incoming.session_id) +
+                                   " given for this trace earlier in the batch")});
+      continue;
+    }
+    p.incoming = MergeTraceVersions(p.incoming, t);
+    p.indexes.push_back(i);
+  }
+  if (pending.empty()) return Status::OK();
+
+  // 2. Hold the trace ids for the read-modify-write.
+  std::vector<std::string_view> ids;
+  ids.reserve(pending.size());
+  for (const PendingTrace& p : pending) ids.push_back(p.incoming.trace_id);
+  TraceLockTable::Guard guard(&trace_locks_, ids);
+
+  // 3. Read the stored versions: locators, then the records they point to.
+  const std::size_t n = pending.size();
+  std::vector<rocksdb::Slice> id_keys(ids.begin(), ids.end());
+  std::vector<rocksdb::PinnableSlice> locators(n);
+  std::vector<rocksdb::Status> statuses(n);
+  rocksdb::ReadOptions ro;
+  db_->MultiGet(ro, trace_ids_, n, id_keys.data(), locators.data(), statuses.data());
+
+  std::vector<std::string> old_keys(n);
+  std::vector<std::size_t> found;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return FromRocks(statuses[i], "read trace id index");
+    int64_t start = 0;
+    std::string_view session;
+    if (!DecodeLocator(locators[i].ToStringView(), &start, &session)) {
+      return Status::Corruption("trace id index entry of " + Printable(ids[i]) + " is malformed");
+    }
+    old_keys[i] = TraceKey(HashOf(session), session, start, ids[i]);
+    found.push_back(i);
+  }
+  std::vector<Trace> olds(n);
+  std::vector<uint64_t> old_versions(n, 0);
+  std::vector<bool> has_old(n, false);
+  if (!found.empty()) {
+    std::vector<rocksdb::Slice> keys;
+    keys.reserve(found.size());
+    for (std::size_t i : found) keys.emplace_back(old_keys[i]);
+    std::vector<rocksdb::PinnableSlice> values(found.size());
+    std::vector<rocksdb::Status> st(found.size());
+    db_->MultiGet(ro, traces_, found.size(), keys.data(), values.data(), st.data());
+    for (std::size_t j = 0; j < found.size(); ++j) {
+      const std::size_t i = found[j];
+      if (!st[j].ok()) {
+        return st[j].IsNotFound()
+                   ? Status::Corruption("trace " + Printable(ids[i]) +
+                                        " is indexed but its record is missing")
+                   : FromRocks(st[j], "read trace " + Printable(ids[i]));
+      }
+      if (!DecodeTrace(values[j].ToStringView(), &olds[i], &old_versions[i])) {
+        return Status::Corruption("stored record of trace " + Printable(ids[i]) +
+                                  " fails verification");
+      }
+      has_old[i] = true;
+    }
+  }
+
+  // 4. Build one atomic batch: records, indexes, one merge operand per session.
+  rocksdb::WriteBatch wb;
+  std::map<std::string, SessionDelta> deltas;  // By session id.
+  for (std::size_t i = 0; i < n; ++i) {
+    PendingTrace& p = pending[i];
+    const Trace* old = has_old[i] ? &olds[i] : nullptr;
+    Trace merged;
+    uint64_t version = 1;
+    if (old != nullptr) {
+      if (!p.incoming.session_id.empty() && !old->session_id.empty() &&
+          p.incoming.session_id != old->session_id) {
+        Reject(&p, batch,
+               Status::InvalidArgument("session_id: trace " + Printable(old->trace_id) +
+                                       " is stored in session " + Printable(old->session_id) +
+                                       ", not " + Printable(p.incoming.session_id)),
+               result);
+        continue;
+      }
+      merged = MergeTraceVersions(*old, p.incoming);
+      if (merged == *old) {
+        ++result->unchanged;
+        continue;
+      }
+      version = old_versions[i] + 1;
+    } else {
+      merged = std::move(p.incoming);
+    }
+    std::string record = EncodeTrace(merged, version);
+    if (record.size() > kMaxTraceBytes) {
+      Reject(&p, batch,
+             Status::InvalidArgument("trace: stored size " + std::to_string(record.size()) +
+                                     " bytes exceeds the limit of " +
+                                     std::to_string(kMaxTraceBytes)),
+             result);
+      continue;
+    }
+    const uint64_t hash = HashOf(merged.session_id);
+    std::string key = TraceKey(hash, merged.session_id, merged.start_ns, merged.trace_id);
+    const bool moved = old == nullptr || key != old_keys[i];
+    const bool in_session = !merged.session_id.empty();
+    if (old != nullptr) {
+      const bool old_in_session = !old->session_id.empty();
+      const uint64_t old_hash = HashOf(old->session_id);
+      if (moved) {
+        wb.Delete(traces_, old_keys[i]);
+        if (old_in_session) {
+          wb.Delete(index_, ActivityKey(old->start_ns, old_hash, old->session_id, old->trace_id));
+        }
+      }
+      if (old_in_session && (!old->user_id.empty() || !old->session_name.empty()) &&
+          (moved || old->user_id != merged.user_id || old->session_name != merged.session_name)) {
+        wb.Delete(index_, MarkKey(old_hash, old->session_id, old->start_ns, old->trace_id));
+      }
+    }
+    wb.Put(traces_, key, record);
+    if (moved) wb.Put(trace_ids_, merged.trace_id, EncodeLocator(merged.start_ns, merged.session_id));
+    if (in_session) {
+      if (moved) {
+        wb.Put(index_, ActivityKey(merged.start_ns, hash, merged.session_id, merged.trace_id), "");
+      }
+      if (!merged.user_id.empty() || !merged.session_name.empty()) {
+        wb.Put(index_, MarkKey(hash, merged.session_id, merged.start_ns, merged.trace_id),
+               EncodeMark(merged.user_id, merged.session_name));
+      }
+      SessionDelta d = SessionDelta::FromTrace(merged, version);
+      if (old != nullptr && !old->session_id.empty()) {
+        d.SubtractCounters(SessionDelta::FromTrace(*old, old_versions[i]));
+      }
+      deltas[merged.session_id].Add(d);
+    }
+    if (old == nullptr) {
+      ++result->inserted;
+    } else {
+      ++result->updated;
+    }
+  }
+  for (const auto& [session, delta] : deltas) {
+    if (!delta.IsIdentity()) wb.Merge(sessions_, SessionPrefix(session), delta.Encode());
+  }
+  if (wb.Count() == 0) return Status::OK();
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  rocksdb::Status ws = db_->Write(wo, &wb);
+  if (!ws.ok()) {
+    result->inserted = result->updated = 0;
+    return FromRocks(ws, "write batch of " + std::to_string(batch.size()) + " traces");
+  }
+  std::sort(result->rejected.begin(), result->rejected.end(),
+            [](const RejectedTrace& a, const RejectedTrace& b) { return a.index < b.index; });
+  return Status::OK();
+}
+
+// ----------------------------------------------------------------- reads --
+
+Status StoreImpl::GetSession(std::string_view session_id, SessionSummary* summary) {
+  const rocksdb::Snapshot* snap = db_->GetSnapshot();
+  Status s = ReadSession(snap, session_id, summary);
+  db_->ReleaseSnapshot(snap);
+  return s;
+}
+
+Status StoreImpl::ReadSession(const rocksdb::Snapshot* snapshot, std::string_view session_id,
+                              SessionSummary* summary) {
+  *summary = SessionSummary();
+  if (session_id.empty()) return Status::NotFound("the empty session id names no session");
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  const std::string prefix = SessionPrefix(session_id);
+  std::string value;
+  rocksdb::Status rs = db_->Get(ro, sessions_, prefix, &value);
+  if (rs.IsNotFound()) return Status::NotFound("session " + Printable(session_id));
+  if (!rs.ok()) return FromRocks(rs, "read session " + Printable(session_id));
+  SessionDelta agg;
+  if (!SessionDelta::Decode(value, &agg)) {
+    return Status::Corruption("aggregate of session " + Printable(session_id) +
+                              " fails verification");
+  }
+  if (agg.trace_count <= 0) return Status::NotFound("session " + Printable(session_id));
+  agg.FillSummary(summary);
+  summary->session_id.assign(session_id);
+  return ReadLatestFields(ro, prefix, summary);
+}
+
+Status StoreImpl::ReadLatestFields(const rocksdb::ReadOptions& base, const std::string& prefix,
+                                   SessionSummary* summary) {
+  // Latest trace: the last key of the session's range in `traces`.
+  {
+    rocksdb::ReadOptions ro = base;
+    rocksdb::Slice lower(prefix);
+    ro.iterate_lower_bound = &lower;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, traces_));
+    it->SeekForPrev(TimeRangeEnd(prefix));
+    if (!it->Valid() || !StartsWith(it->key(), prefix)) {
+      if (!it->status().ok()) return FromRocks(it->status(), "read latest trace");
+      return Status::Corruption("session " + Printable(summary->session_id) +
+                                " has an aggregate but no trace");
+    }
+    int64_t start = 0;
+    if (!DecodeTraceOutput(it->value().ToStringView(), &summary->last_output, &start)) {
+      return Status::Corruption("latest trace of session " + Printable(summary->session_id) +
+                                " fails verification");
+    }
+    summary->last_output = MakePreview(summary->last_output);
+    summary->last_trace_at_ns = start;
+  }
+  // Latest user id and session name: walk the marks backwards until both
+  // are known (usually the first mark has both).
+  {
+    std::string mark_prefix(1, kMarkTag);
+    mark_prefix += prefix;
+    rocksdb::ReadOptions ro = base;
+    rocksdb::Slice lower(mark_prefix);
+    ro.iterate_lower_bound = &lower;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, index_));
+    bool have_user = false;
+    bool have_name = false;
+    for (it->SeekForPrev(TimeRangeEnd(mark_prefix));
+         it->Valid() && StartsWith(it->key(), mark_prefix) && !(have_user && have_name);
+         it->Prev()) {
+      std::string_view user;
+      std::string_view name;
+      if (!DecodeMark(it->value().ToStringView(), &user, &name)) {
+        return Status::Corruption("user mark of session " + Printable(summary->session_id) +
+                                  " is malformed");
+      }
+      if (!have_user && !user.empty()) {
+        summary->user_id.assign(user);
+        have_user = true;
+      }
+      if (!have_name && !name.empty()) {
+        summary->session_name.assign(name);
+        have_name = true;
+      }
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "read user marks");
+  }
+  return Status::OK();
+}
+
+Status StoreImpl::GetTrace(std::string_view trace_id, Trace* trace) {
+  *trace = Trace();
+  const rocksdb::Snapshot* snap = db_->GetSnapshot();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap;
+  std::string locator;
+  std::string value;
+  Status result;
+  rocksdb::Status rs = db_->Get(ro, trace_ids_, trace_id, &locator);
+  int64_t start = 0;
+  std::string_view session;
+  uint64_t version = 0;
+  if (rs.IsNotFound()) {
+    result = Status::NotFound("trace " + Printable(trace_id));
+  } else if (!rs.ok()) {
+    result = FromRocks(rs, "read trace id index");
+  } else if (!DecodeLocator(locator, &start, &session)) {
+    result = Status::Corruption("trace id index entry of " + Printable(trace_id) + " is malformed");
+  } else {
+    rs = db_->Get(ro, traces_, TraceKey(HashOf(session), session, start, trace_id), &value);
+    if (rs.IsNotFound()) {
+      result = Status::Corruption("trace " + Printable(trace_id) +
+                                  " is indexed but its record is missing");
+    } else if (!rs.ok()) {
+      result = FromRocks(rs, "read trace " + Printable(trace_id));
+    } else if (!DecodeTrace(value, trace, &version)) {
+      result = Status::Corruption("record of trace " + Printable(trace_id) + " fails verification");
+    }
+  }
+  db_->ReleaseSnapshot(snap);
+  return result;
+}
+
+namespace {
+constexpr char kTimelineCursorTag = 'T';
+constexpr char kListCursorTag = 'L';
+}  // namespace
+
+Status StoreImpl::Timeline(std::string_view session_id, const TimelineOptions& options,
+                           TimelinePage* page) {
+  page->traces.clear();
+  page->next_cursor.clear();
+  if (session_id.empty()) return Status::InvalidArgument("session_id: must not be empty");
+  if (options.from_ns >= options.to_ns) return Status::OK();
+  const std::size_t limit = options.limit == 0 ? 100 : options.limit;
+  const std::string prefix = SessionPrefix(session_id);
+  const std::string lower = [&] {
+    std::string k = prefix;
+    PutTime(&k, options.from_ns);
+    return k;
+  }();
+  const std::string upper = [&] {
+    std::string k = prefix;
+    PutTime(&k, options.to_ns);
+    return k;
+  }();
+  // The cursor binds the session, window and direction.
+  std::string binding(1, kTimelineCursorTag);
+  binding.push_back(options.descending ? 'd' : 'a');
+  PutFixed64BE(&binding, SessionHash(session_id));
+  PutTime(&binding, options.from_ns);
+  PutTime(&binding, options.to_ns);
+  std::string resume_key;  // Last key of the previous page.
+  if (!options.cursor.empty()) {
+    std::string payload;
+    if (!DecodeCursor(options.cursor, &payload) || payload.size() < binding.size() ||
+        payload.compare(0, binding.size(), binding) != 0) {
+      return Status::InvalidArgument("cursor: not a cursor of this session, window and order");
+    }
+    resume_key = prefix + payload.substr(binding.size());
+  }
+
+  rocksdb::ReadOptions ro;
+  rocksdb::Slice lower_slice(lower);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_lower_bound = &lower_slice;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, traces_));
+  if (options.descending) {
+    if (resume_key.empty()) {
+      it->SeekForPrev(upper);
+    } else {
+      it->SeekForPrev(resume_key);
+      if (it->Valid() && it->key() == resume_key) it->Prev();
+    }
+  } else {
+    if (resume_key.empty()) {
+      it->Seek(lower);
+    } else {
+      it->Seek(resume_key);
+      if (it->Valid() && it->key() == resume_key) it->Next();
+    }
+  }
+  std::string last_key;
+  while (it->Valid() && StartsWith(it->key(), prefix)) {
+    if (page->traces.size() == limit) {
+      page->next_cursor = EncodeCursor(binding + last_key.substr(prefix.size()));
+      break;
+    }
+    Trace t;
+    uint64_t version = 0;
+    if (!DecodeTrace(it->value().ToStringView(), &t, &version)) {
+      return Status::Corruption("a trace of session " + Printable(session_id) +
+                                " fails verification");
+    }
+    page->traces.push_back(std::move(t));
+    last_key = it->key().ToString();
+    if (options.descending) {
+      it->Prev();
+    } else {
+      it->Next();
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan timeline");
+  return Status::OK();
+}
+
+Status StoreImpl::LatestTraceKeyBefore(const rocksdb::ReadOptions& base, const std::string& prefix,
+                                       int64_t to_ns, std::string* key) {
+  key->clear();
+  rocksdb::ReadOptions ro = base;
+  rocksdb::Slice lower(prefix);
+  ro.iterate_lower_bound = &lower;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, traces_));
+  std::string target = prefix;
+  PutTime(&target, to_ns);  // Every key at to_ns is longer, so greater.
+  it->SeekForPrev(target);
+  if (it->Valid() && StartsWith(it->key(), prefix)) key->assign(it->key().data(), it->key().size());
+  return it->status().ok() ? Status::OK() : FromRocks(it->status(), "find latest trace");
+}
+
+Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* page) {
+  page->sessions.clear();
+  page->next_cursor.clear();
+  if (options.from_ns >= options.to_ns) return Status::OK();
+  const std::size_t limit = options.limit == 0 ? 50 : options.limit;
+  std::string binding(1, kListCursorTag);
+  PutTime(&binding, options.from_ns);
+  PutTime(&binding, options.to_ns);
+  PutFixed64BE(&binding, SessionHash(options.user_id));
+  std::string resume_key;
+  if (!options.cursor.empty()) {
+    std::string payload;
+    if (!DecodeCursor(options.cursor, &payload) || payload.size() <= binding.size() ||
+        payload.compare(0, binding.size(), binding) != 0) {
+      return Status::InvalidArgument("cursor: not a cursor of this window and user filter");
+    }
+    resume_key = payload.substr(binding.size());
+  }
+  std::string lower(1, kActivityTag);
+  PutTime(&lower, options.from_ns);
+  std::string upper(1, kActivityTag);
+  PutTime(&upper, options.to_ns);
+
+  const rocksdb::Snapshot* snap = db_->GetSnapshot();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap;
+  rocksdb::ReadOptions scan = ro;
+  rocksdb::Slice lower_slice(lower);
+  rocksdb::Slice upper_slice(upper);
+  scan.iterate_lower_bound = &lower_slice;
+  scan.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(scan, index_));
+  if (resume_key.empty()) {
+    it->SeekForPrev(upper);
+  } else {
+    it->SeekForPrev(resume_key);
+    if (it->Valid() && it->key() == resume_key) it->Prev();
+  }
+  // Sessions already seen on this page, emitted or not: a session is emitted
+  // at its latest trace inside the window, so a second entry is never news.
+  std::unordered_set<std::string> decided;
+  Status status;
+  for (; it->Valid(); it->Prev()) {
+    ParsedTraceKey a;
+    if (!ParseActivityKey(it->key().ToStringView(), &a)) {
+      status = Status::Corruption("malformed activity index key");
+      break;
+    }
+    std::string prefix;
+    PutSessionPrefix(&prefix, a.hash, a.session_id);
+    if (!decided.insert(prefix).second) continue;
+    std::string latest;
+    status = LatestTraceKeyBefore(ro, prefix, options.to_ns, &latest);
+    if (!status.ok()) break;
+    std::string here = prefix;
+    PutTime(&here, a.start_ns);
+    here.append(a.trace_id);
+    if (latest != here) continue;  // Listed at a later entry (this page or an earlier one).
+    if (page->sessions.size() == limit) {
+      // Resume at the entry after the last listed session.
+      page->next_cursor = EncodeCursor(binding + resume_key);
+      break;
+    }
+    SessionSummary summary;
+    status = ReadSession(snap, a.session_id, &summary);
+    if (!status.ok()) break;
+    resume_key = it->key().ToString();
+    if (!options.user_id.empty() && summary.user_id != options.user_id) continue;
+    page->sessions.push_back(std::move(summary));
+  }
+  if (status.ok() && !it->status().ok()) status = FromRocks(it->status(), "scan activity index");
+  it.reset();
+  db_->ReleaseSnapshot(snap);
+  return status;
+}
+
+// ------------------------------------------------------------ maintenance --
+
+Status StoreImpl::GetStats(StoreStats* stats) {
+  *stats = StoreStats();
+  uint64_t v = 0;
+  if (db_->GetIntProperty(traces_, "rocksdb.estimate-num-keys", &v)) {
+    stats->traces = static_cast<int64_t>(v);
+  }
+  if (db_->GetIntProperty(sessions_, "rocksdb.estimate-num-keys", &v)) {
+    stats->sessions = static_cast<int64_t>(v);
+  }
+  for (auto* h : handles_) {
+    if (db_->GetIntProperty(h, "rocksdb.live-sst-files-size", &v)) stats->disk_bytes += v;
+    if (db_->GetIntProperty(h, "rocksdb.total-blob-file-size", &v)) stats->disk_bytes += v;
+    if (db_->GetIntProperty(h, "rocksdb.cur-size-all-mem-tables", &v)) stats->memtable_bytes += v;
+  }
+  stats->merge_operands_read = merge_operator_->operands_merged();
+  return Status::OK();
+}
+
+Status StoreImpl::Flush() {
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  return FromRocks(db_->Flush(fo, handles_), "flush");
+}
+
+namespace {
+
+void Diff(const std::string& session, const char* field, int64_t stored, int64_t recomputed,
+          VerifyReport* report) {
+  if (stored == recomputed) return;
+  report->mismatches.push_back("session " + session + ": " + field + " stored " +
+                               std::to_string(stored) + ", recomputed " +
+                               std::to_string(recomputed));
+}
+
+void CompareAggregates(const std::string& session, const SessionDelta& stored,
+                       const SessionDelta& want, VerifyReport* report) {
+  Diff(session, "trace_count", stored.trace_count, want.trace_count, report);
+  Diff(session, "error_count", stored.error_count, want.error_count, report);
+  Diff(session, "span_count", stored.span_count, want.span_count, report);
+  Diff(session, "prompt_tokens", stored.prompt_tokens, want.prompt_tokens, report);
+  Diff(session, "completion_tokens", stored.completion_tokens, want.completion_tokens, report);
+  Diff(session, "cost_nano_usd", stored.cost_nano_usd, want.cost_nano_usd, report);
+  Diff(session, "ttft_sum_ns", stored.ttft_sum_ns, want.ttft_sum_ns, report);
+  Diff(session, "ttft_count", stored.ttft_count, want.ttft_count, report);
+  Diff(session, "first_trace_at", stored.first_start_ns, want.first_start_ns, report);
+  Diff(session, "max_end", stored.max_end_ns, want.max_end_ns, report);
+  if (stored.first_trace_id != want.first_trace_id || stored.first_input != want.first_input) {
+    report->mismatches.push_back("session " + session + ": first_input differs");
+  }
+  if (stored.models != want.models) {
+    report->mismatches.push_back("session " + session + ": models differ");
+  }
+  if (stored.tags != want.tags) report->mismatches.push_back("session " + session + ": tags differ");
+}
+
+}  // namespace
+
+Status StoreImpl::Verify(VerifyReport* report) {
+  *report = VerifyReport();
+  const rocksdb::Snapshot* snap = db_->GetSnapshot();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap;
+  ro.total_order_seek = true;
+  ro.fill_cache = false;
+  Status status;
+
+  std::string current_prefix;
+  std::string current_session;
+  SessionDelta recomputed;
+  bool in_session = false;
+  std::unordered_set<std::string> sessions_seen;
+  auto finish_session = [&]() {
+    if (!in_session) return;
+    in_session = false;
+    ++report->sessions_checked;
+    std::string value;
+    rocksdb::Status rs = db_->Get(ro, sessions_, current_prefix, &value);
+    SessionDelta stored;
+    const std::string name = Printable(current_session);
+    if (rs.IsNotFound()) {
+      report->mismatches.push_back("session " + name + ": has traces but no aggregate");
+    } else if (!rs.ok() || !SessionDelta::Decode(value, &stored)) {
+      report->mismatches.push_back("session " + name + ": aggregate unreadable");
+    } else {
+      CompareAggregates(name, stored, recomputed, report);
+    }
+  };
+
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, traces_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ++report->traces_checked;
+    ParsedTraceKey k;
+    if (!ParseTraceKey(it->key().ToStringView(), &k)) {
+      report->mismatches.push_back("traces: malformed key");
+      continue;
+    }
+    Trace t;
+    uint64_t version = 0;
+    if (!DecodeTrace(it->value().ToStringView(), &t, &version)) {
+      report->mismatches.push_back("trace " + Printable(k.trace_id) + ": record unreadable");
+      continue;
+    }
+    if (t.trace_id != k.trace_id || t.session_id != k.session_id || t.start_ns != k.start_ns ||
+        HashOf(t.session_id) != k.hash) {
+      report->mismatches.push_back("trace " + Printable(k.trace_id) +
+                                   ": key does not match its record");
+      continue;
+    }
+    std::string locator;
+    rocksdb::Status rs = db_->Get(ro, trace_ids_, t.trace_id, &locator);
+    if (!rs.ok() || locator != EncodeLocator(t.start_ns, t.session_id)) {
+      report->mismatches.push_back("trace " + Printable(t.trace_id) +
+                                   ": trace id index entry missing or stale");
+    }
+    if (t.session_id.empty()) continue;
+    std::string value;
+    rs = db_->Get(ro, index_, ActivityKey(t.start_ns, k.hash, t.session_id, t.trace_id), &value);
+    if (!rs.ok()) {
+      report->mismatches.push_back("trace " + Printable(t.trace_id) + ": activity entry missing");
+    }
+    if (!t.user_id.empty() || !t.session_name.empty()) {
+      rs = db_->Get(ro, index_, MarkKey(k.hash, t.session_id, t.start_ns, t.trace_id), &value);
+      if (!rs.ok() || value != EncodeMark(t.user_id, t.session_name)) {
+        report->mismatches.push_back("trace " + Printable(t.trace_id) + ": user mark missing or stale");
+      }
+    }
+    std::string prefix;
+    PutSessionPrefix(&prefix, k.hash, k.session_id);
+    if (!in_session || prefix != current_prefix) {
+      finish_session();
+      current_prefix = prefix;
+      current_session = t.session_id;
+      recomputed = SessionDelta();
+      in_session = true;
+      sessions_seen.insert(prefix);
+    }
+    recomputed.Add(SessionDelta::FromTrace(t, version));
+  }
+  finish_session();
+  if (!it->status().ok()) status = FromRocks(it->status(), "scan traces");
+
+  // Aggregates and index entries whose traces are gone.
+  if (status.ok()) {
+    std::unique_ptr<rocksdb::Iterator> s(db_->NewIterator(ro, sessions_));
+    for (s->SeekToFirst(); s->Valid(); s->Next()) {
+      if (sessions_seen.count(s->key().ToString()) == 0) {
+        std::string_view key = s->key().ToStringView();
+        uint64_t hash = 0;
+        std::string_view id;
+        GetSessionPrefix(&key, &hash, &id);
+        report->mismatches.push_back("session " + Printable(id) + ": aggregate without traces");
+      }
+    }
+    if (!s->status().ok()) status = FromRocks(s->status(), "scan sessions");
+  }
+  if (status.ok()) {
+    std::unique_ptr<rocksdb::Iterator> x(db_->NewIterator(ro, index_));
+    for (x->SeekToFirst(); x->Valid(); x->Next()) {
+      ParsedTraceKey k;
+      const std::string_view key = x->key().ToStringView();
+      const bool ok = key[0] == kActivityTag ? ParseActivityKey(key, &k) : ParseMarkKey(key, &k);
+      if (!ok) {
+        report->mismatches.push_back("index: malformed key");
+        continue;
+      }
+      std::string value;
+      if (!db_->Get(ro, traces_, TraceKey(k.hash, k.session_id, k.start_ns, k.trace_id), &value)
+               .ok()) {
+        report->mismatches.push_back("index entry of trace " + Printable(k.trace_id) +
+                                     " points to no trace");
+      }
+    }
+    if (!x->status().ok()) status = FromRocks(x->status(), "scan index");
+  }
+  it.reset();
+  db_->ReleaseSnapshot(snap);
+  return status;
+}
+
+Status StoreImpl::TEST_AggregateOperandCount(std::string_view session_id, int* count) {
+  *count = 0;
+  rocksdb::GetMergeOperandsOptions opts;
+  opts.expected_max_number_of_operands = 1 << 16;
+  std::vector<rocksdb::PinnableSlice> values(opts.expected_max_number_of_operands);
+  rocksdb::Status rs = db_->GetMergeOperands(rocksdb::ReadOptions(), sessions_,
+                                             SessionPrefix(session_id), values.data(), &opts,
+                                             count);
+  if (rs.IsNotFound()) return Status::OK();
+  return FromRocks(rs, "get merge operands");
+}
+
+}  // namespace sessionstore

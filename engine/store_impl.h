@@ -1,0 +1,83 @@
+// Copyright sessionstore authors.
+//
+// StoreImpl: the RocksDB-backed implementation of Store. Column families and
+// key layout: engine/coding.h and docs/format.md.
+//
+// Thread safety: as Store (every method may be called concurrently).
+
+#ifndef SESSIONSTORE_ENGINE_STORE_IMPL_H_
+#define SESSIONSTORE_ENGINE_STORE_IMPL_H_
+
+#include <rocksdb/db.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/session_merge_operator.h"
+#include "engine/trace_lock_table.h"
+#include "sessionstore/store.h"
+
+namespace sessionstore {
+
+class SessionDelta;
+
+// Engine-internal knobs that are not part of the public Options.
+struct InternalOptions {
+  // Replaces SessionHash for the session key prefix. Only for tests that
+  // force hash collisions; a store must always be opened with the same one.
+  std::function<uint64_t(std::string_view)> TEST_session_hash;
+};
+
+class StoreImpl final : public Store {
+ public:
+  static Status Open(const Options& options, const std::string& path,
+                     const InternalOptions& internal, std::unique_ptr<Store>* store);
+  ~StoreImpl() override;
+
+  Status Ingest(const std::vector<Trace>& traces, IngestResult* result) override;
+  Status GetSession(std::string_view session_id, SessionSummary* summary) override;
+  Status GetTrace(std::string_view trace_id, Trace* trace) override;
+  Status Timeline(std::string_view session_id, const TimelineOptions& options,
+                  TimelinePage* page) override;
+  Status ListSessions(const ListSessionsOptions& options, SessionPage* page) override;
+  Status GetStats(StoreStats* stats) override;
+  Status Verify(VerifyReport* report) override;
+  Status Flush() override;
+
+  // Number of unmerged entries (operands plus a base value) RocksDB holds for
+  // the session's aggregate: what a read of it has to fold.
+  Status TEST_AggregateOperandCount(std::string_view session_id, int* count);
+
+ private:
+  StoreImpl(const Options& options, const InternalOptions& internal);
+
+  uint64_t HashOf(std::string_view session_id) const;
+  std::string SessionPrefix(std::string_view session_id) const;
+  // Reads the session summary as of `snapshot` (may be null).
+  Status ReadSession(const rocksdb::Snapshot* snapshot, std::string_view session_id,
+                     SessionSummary* summary);
+  // Fills the latest-trace fields (last_trace_at, last_output, user, name).
+  Status ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                          SessionSummary* summary);
+  // Key of the session's latest trace starting before to_ns; empty if none.
+  Status LatestTraceKeyBefore(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                              int64_t to_ns, std::string* key);
+
+  const Options options_;
+  const InternalOptions internal_;
+  std::shared_ptr<SessionMergeOperator> merge_operator_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* traces_ = nullptr;
+  rocksdb::ColumnFamilyHandle* trace_ids_ = nullptr;
+  rocksdb::ColumnFamilyHandle* sessions_ = nullptr;
+  rocksdb::ColumnFamilyHandle* index_ = nullptr;
+  TraceLockTable trace_locks_;
+};
+
+}  // namespace sessionstore
+
+#endif  // SESSIONSTORE_ENGINE_STORE_IMPL_H_

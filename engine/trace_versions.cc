@@ -1,0 +1,140 @@
+// Copyright sessionstore authors.
+
+#include "engine/trace_versions.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+
+namespace sessionstore {
+
+namespace {
+
+std::string Quote(std::string_view s) {
+  std::string out = "\"";
+  out.append(s.substr(0, 64));
+  if (s.size() > 64) out.append("...");
+  out.push_back('"');
+  return out;
+}
+
+Status Invalid(const std::string& field, const std::string& why) {
+  return Status::InvalidArgument(field + ": " + why);
+}
+
+Status CheckId(const std::string& field, const std::string& id, bool required) {
+  if (required && id.empty()) return Invalid(field, "required and must not be empty");
+  if (id.size() > kMaxIdBytes) {
+    return Invalid(field, "longer than " + std::to_string(kMaxIdBytes) + " bytes (" +
+                              std::to_string(id.size()) + ")");
+  }
+  return Status::OK();
+}
+
+Status CheckUsage(const std::string& prefix, int64_t prompt, int64_t completion, int64_t cost) {
+  if (prompt < 0) return Invalid(prefix + "prompt_tokens", "negative (" + std::to_string(prompt) + ")");
+  if (completion < 0) {
+    return Invalid(prefix + "completion_tokens", "negative (" + std::to_string(completion) + ")");
+  }
+  if (cost < 0) return Invalid(prefix + "cost_usd", "negative");
+  // Keep every per-trace sum far from overflow.
+  constexpr int64_t kMax = int64_t{1} << 50;
+  if (prompt > kMax || completion > kMax || cost > kMax) {
+    return Invalid(prefix + "usage", "value too large");
+  }
+  return Status::OK();
+}
+
+template <typename T>
+void MaybeTake(T* dst, const T& src) {
+  if (!src.empty()) *dst = src;
+}
+
+bool SpanBefore(const Span& a, const Span& b) {
+  const int64_t sa = a.start_ns.value_or(std::numeric_limits<int64_t>::min());
+  const int64_t sb = b.start_ns.value_or(std::numeric_limits<int64_t>::min());
+  return std::tie(sa, a.span_id) < std::tie(sb, b.span_id);
+}
+
+}  // namespace
+
+Status ValidateTrace(const Trace& t) {
+  Status s = CheckId("trace_id", t.trace_id, true);
+  if (!s.ok()) return s;
+  if (!(s = CheckId("session_id", t.session_id, false)).ok()) return s;
+  if (t.start_ns == std::numeric_limits<int64_t>::max()) {
+    return Invalid("start_time", "out of range");
+  }
+  if (t.end_ns && *t.end_ns < t.start_ns) return Invalid("end_time", "before start_time");
+  if (!(s = CheckUsage("", t.prompt_tokens, t.completion_tokens, t.cost_nano_usd)).ok()) return s;
+  std::set<std::string_view> span_ids;
+  for (std::size_t i = 0; i < t.spans.size(); ++i) {
+    const Span& span = t.spans[i];
+    const std::string p = "spans[" + std::to_string(i) + "].";
+    if (!(s = CheckId(p + "span_id", span.span_id, true)).ok()) return s;
+    if (!span_ids.insert(span.span_id).second) {
+      return Invalid(p + "span_id", "duplicate " + Quote(span.span_id));
+    }
+    if (!(s = CheckId(p + "parent_span_id", span.parent_span_id, false)).ok()) return s;
+    if (span.start_ns && *span.start_ns == std::numeric_limits<int64_t>::max()) {
+      return Invalid(p + "start_time", "out of range");
+    }
+    if (span.start_ns && span.end_ns && *span.end_ns < *span.start_ns) {
+      return Invalid(p + "end_time", "before start_time");
+    }
+    if (!(s = CheckUsage(p, span.prompt_tokens, span.completion_tokens, span.cost_nano_usd)).ok()) {
+      return s;
+    }
+    if (span.ttft_ns && *span.ttft_ns < 0) {
+      return Invalid(p + "time_to_first_token_ms", "negative");
+    }
+  }
+  return Status::OK();
+}
+
+void NormalizeTrace(Trace* t) {
+  std::sort(t->tags.begin(), t->tags.end());
+  t->tags.erase(std::unique(t->tags.begin(), t->tags.end()), t->tags.end());
+  std::sort(t->spans.begin(), t->spans.end(), SpanBefore);
+  const TraceUsage u = ComputeTraceUsage(*t);
+  t->start_ns = u.effective_start_ns;
+  bool any_end = t->end_ns.has_value();
+  for (const Span& span : t->spans) any_end = any_end || span.end_ns.has_value();
+  if (any_end) t->end_ns = u.effective_end_ns;
+}
+
+Trace MergeTraceVersions(const Trace& stored, const Trace& in) {
+  Trace m = stored;
+  MaybeTake(&m.session_id, in.session_id);
+  MaybeTake(&m.session_name, in.session_name);
+  MaybeTake(&m.user_id, in.user_id);
+  MaybeTake(&m.name, in.name);
+  if (in.status != TraceStatus::kUnset) m.status = in.status;
+  MaybeTake(&m.error, in.error);
+  if (!in.input.empty()) m.input = in.input;
+  if (!in.output.empty()) m.output = in.output;
+  for (const auto& [k, v] : in.metadata) m.metadata[k] = v;
+  m.tags.insert(m.tags.end(), in.tags.begin(), in.tags.end());
+  if (!in.spans.empty()) {
+    std::map<std::string, Span> by_id;
+    for (const Span& s : stored.spans) by_id[s.span_id] = s;
+    for (const Span& s : in.spans) by_id[s.span_id] = s;
+    m.spans.clear();
+    m.spans.reserve(by_id.size());
+    for (auto& [id, s] : by_id) m.spans.push_back(std::move(s));
+  }
+  MaybeTake(&m.model, in.model);
+  if (in.prompt_tokens != 0) m.prompt_tokens = in.prompt_tokens;
+  if (in.completion_tokens != 0) m.completion_tokens = in.completion_tokens;
+  if (in.cost_nano_usd != 0) m.cost_nano_usd = in.cost_nano_usd;
+  m.start_ns = std::min(stored.start_ns, in.start_ns);
+  if (in.end_ns) m.end_ns = m.end_ns ? std::max(*m.end_ns, *in.end_ns) : *in.end_ns;
+  NormalizeTrace(&m);
+  return m;
+}
+
+}  // namespace sessionstore
+

@@ -1,0 +1,459 @@
+// Copyright sessionstore authors.
+//
+// `sessionstore`: the command-line tool, built on the public API only.
+// Run `sessionstore --help` for the commands.
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sessionstore/json.h"
+#include "sessionstore/store.h"
+#include "tools/table_printer.h"
+#include "tools/workload_generator.h"
+
+namespace ss = sessionstore;
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRejected = 1;  // Some input was rejected, or verify found problems.
+constexpr int kExitError = 2;     // The command could not run.
+
+int Fail(const ss::Status& s) {
+  std::cerr << "sessionstore: " << s.ToString() << "\n";
+  return s.IsNotFound() ? kExitRejected : kExitError;
+}
+
+ss::Status OpenStore(const std::string& dir, bool read_only, std::unique_ptr<ss::Store>* store) {
+  ss::Options options;
+  options.read_only = read_only;
+  options.create_if_missing = !read_only;
+  return ss::Store::Open(options, dir, store);
+}
+
+// Accepts RFC 3339 or integer nanoseconds.
+bool ParseTimeArg(const std::string& text, int64_t* ns) {
+  if (text.empty()) return false;
+  if (ss::ParseTime(text, ns)) return true;
+  try {
+    std::size_t used = 0;
+    *ns = std::stoll(text, &used);
+    return used == text.size();
+  } catch (...) {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------- ingest --
+
+struct IngestArgs {
+  std::vector<std::string> files;
+  std::size_t batch = 1000;
+  bool quiet = false;
+  bool sync = false;
+};
+
+struct LineRef {
+  const std::string* file;
+  std::size_t line;
+};
+
+int RunIngest(const std::string& db, const IngestArgs& args) {
+  std::unique_ptr<ss::Store> store;
+  ss::Options options;
+  options.sync = args.sync;
+  ss::Status s = ss::Store::Open(options, db, &store);
+  if (!s.ok()) return Fail(s);
+
+  const bool progress = !args.quiet && isatty(STDERR_FILENO);
+  std::vector<std::string> files = args.files;
+  if (files.empty()) files.push_back("-");
+  const auto begin = std::chrono::steady_clock::now();
+  std::size_t lines = 0, bytes = 0, rejected = 0;
+  ss::IngestResult total;
+  std::vector<ss::Trace> batch;
+  std::vector<LineRef> refs;
+  batch.reserve(args.batch);
+  auto report = [&](const LineRef& ref, const ss::Status& why) {
+    ++rejected;
+    std::cerr << *ref.file << ":" << ref.line << ": " << why.message() << "\n";
+  };
+  auto flush = [&]() -> ss::Status {
+    if (batch.empty()) return ss::Status::OK();
+    ss::IngestResult r;
+    ss::Status st = store->Ingest(batch, &r);
+    if (!st.ok()) return st;
+    total.inserted += r.inserted;
+    total.updated += r.updated;
+    total.unchanged += r.unchanged;
+    for (const ss::RejectedTrace& rt : r.rejected) report(refs[rt.index], rt.reason);
+    batch.clear();
+    refs.clear();
+    if (progress) {
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+      std::fprintf(stderr, "\r%zu lines, %.0f lines/s, %.1f MB/s ", lines, lines / secs,
+                   bytes / secs / 1e6);
+    }
+    return ss::Status::OK();
+  };
+  for (const std::string& file : files) {
+    std::ifstream in_file;
+    std::istream* in = &std::cin;
+    if (file != "-") {
+      in_file.open(file, std::ios::binary);
+      if (!in_file) {
+        std::cerr << "sessionstore: cannot open " << file << "\n";
+        return kExitError;
+      }
+      in = &in_file;
+    }
+    std::string line;
+    std::size_t number = 0;
+    while (std::getline(*in, line)) {
+      ++number;
+      ++lines;
+      bytes += line.size() + 1;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) {
+        --lines;  // Blank lines are not records.
+        continue;
+      }
+      ss::Trace t;
+      ss::Status ps = ss::ParseTraceJson(line, &t);
+      if (!ps.ok()) {
+        report({&file, number}, ps);
+        continue;
+      }
+      batch.push_back(std::move(t));
+      refs.push_back({&file, number});
+      if (batch.size() >= args.batch) {
+        if (!(s = flush()).ok()) return Fail(s);
+      }
+    }
+    if (in->bad()) {
+      std::cerr << "sessionstore: read error on " << file << "\n";
+      return kExitError;
+    }
+    if (!(s = flush()).ok()) return Fail(s);
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  if (progress) std::fprintf(stderr, "\n");
+  std::fprintf(stdout,
+               "ingested %zu lines in %.2fs: %zu inserted, %zu updated, %zu unchanged, %zu "
+               "rejected; %.0f lines/s, %.1f MB/s\n",
+               lines, secs, total.inserted, total.updated, total.unchanged, rejected,
+               secs > 0 ? lines / secs : 0.0, secs > 0 ? bytes / secs / 1e6 : 0.0);
+  return rejected == 0 ? kExitOk : kExitRejected;
+}
+
+// ----------------------------------------------------------------- reads --
+
+void PrintSession(const ss::SessionSummary& s) {
+  std::cout << "session      " << s.session_id << "\n"
+            << "name         " << s.session_name << "\n"
+            << "user         " << s.user_id << "\n"
+            << "traces       " << s.trace_count << " (" << s.error_count << " with errors, "
+            << s.span_count << " spans)\n"
+            << "tokens       " << s.total_tokens << " (" << s.prompt_tokens << " prompt, "
+            << s.completion_tokens << " completion)\n"
+            << "cost         " << ss::FormatUsd(s.cost_nano_usd) << "\n"
+            << "first trace  " << ss::FormatTime(s.first_trace_at_ns) << "\n"
+            << "last trace   " << ss::FormatTime(s.last_trace_at_ns) << "\n"
+            << "duration     " << ss::FormatDurationNs(s.duration_ns) << "\n";
+  if (s.ttft_count > 0) {
+    std::cout << "ttft avg     " << ss::FormatDurationNs(static_cast<int64_t>(s.ttft_avg_ns()))
+              << "\n";
+  }
+  std::cout << "first input  " << ss::Ellipsize(s.first_input.value, 100) << "\n"
+            << "last output  " << ss::Ellipsize(s.last_output.value, 100) << "\n\n";
+  ss::TablePrinter models({"model", "calls", "prompt", "completion", "cost"});
+  for (const auto& [name, m] : s.models) {
+    models.AddRow({name.empty() ? "(none)" : name, std::to_string(m.calls),
+                   std::to_string(m.prompt_tokens), std::to_string(m.completion_tokens),
+                   ss::FormatUsd(m.cost_nano_usd)});
+  }
+  models.Print(std::cout);
+  if (!s.tags.empty()) {
+    std::cout << "\ntags        ";
+    for (const auto& [tag, n] : s.tags) std::cout << " " << tag << "=" << n;
+    std::cout << "\n";
+  }
+}
+
+int RunSession(const std::string& db, const std::string& id, bool json) {
+  std::unique_ptr<ss::Store> store;
+  ss::Status s = OpenStore(db, true, &store);
+  if (!s.ok()) return Fail(s);
+  ss::SessionSummary summary;
+  if (!(s = store->GetSession(id, &summary)).ok()) return Fail(s);
+  if (json) {
+    std::string out;
+    ss::AppendSessionJson(summary, &out);
+    std::cout << out << "\n";
+  } else {
+    PrintSession(summary);
+  }
+  return kExitOk;
+}
+
+struct TimelineArgs {
+  std::string from, to, cursor;
+  std::size_t limit = 100;
+  bool descending = false;
+  bool json = false;
+};
+
+int RunTimeline(const std::string& db, const std::string& id, const TimelineArgs& a) {
+  ss::TimelineOptions opts;
+  if ((!a.from.empty() && !ParseTimeArg(a.from, &opts.from_ns)) ||
+      (!a.to.empty() && !ParseTimeArg(a.to, &opts.to_ns))) {
+    return Fail(ss::Status::InvalidArgument("--from/--to: expected RFC 3339 or nanoseconds"));
+  }
+  opts.limit = a.limit;
+  opts.descending = a.descending;
+  opts.cursor = a.cursor;
+  std::unique_ptr<ss::Store> store;
+  ss::Status s = OpenStore(db, true, &store);
+  if (!s.ok()) return Fail(s);
+  ss::TimelinePage page;
+  if (!(s = store->Timeline(id, opts, &page)).ok()) return Fail(s);
+  if (a.json) {
+    std::string out = "{\"traces\":[";
+    for (std::size_t i = 0; i < page.traces.size(); ++i) {
+      if (i > 0) out += ",";
+      ss::AppendTimelineEntryJson(page.traces[i], &out);
+    }
+    out += "],\"next_cursor\":\"" + page.next_cursor + "\"}";
+    std::cout << out << "\n";
+    return kExitOk;
+  }
+  ss::TablePrinter t({"start", "trace", "name", "status", "duration", "tokens", "cost", "input",
+                      "output"});
+  for (const ss::Trace& tr : page.traces) {
+    const ss::TraceUsage u = ss::ComputeTraceUsage(tr);
+    t.AddRow({ss::FormatTime(tr.start_ns), tr.trace_id, tr.name, u.has_error ? "error" : "ok",
+              ss::FormatDurationNs(u.effective_end_ns - u.effective_start_ns),
+              std::to_string(u.total_tokens), ss::FormatUsd(u.cost_nano_usd),
+              ss::Ellipsize(tr.input.value, 40), ss::Ellipsize(tr.output.value, 40)});
+  }
+  t.Print(std::cout);
+  if (!page.next_cursor.empty()) std::cout << "\nnext page: --cursor " << page.next_cursor << "\n";
+  return kExitOk;
+}
+
+int RunTrace(const std::string& db, const std::string& id, bool json) {
+  std::unique_ptr<ss::Store> store;
+  ss::Status s = OpenStore(db, true, &store);
+  if (!s.ok()) return Fail(s);
+  ss::Trace t;
+  if (!(s = store->GetTrace(id, &t)).ok()) return Fail(s);
+  if (json) {
+    std::string out;
+    ss::AppendTraceJson(t, &out);
+    std::cout << out << "\n";
+    return kExitOk;
+  }
+  const ss::TraceUsage u = ss::ComputeTraceUsage(t);
+  std::cout << "trace    " << t.trace_id << "\nsession  " << t.session_id << "\nname     "
+            << t.name << "\nuser     " << t.user_id << "\nstart    " << ss::FormatTime(t.start_ns)
+            << "\nstatus   " << (u.has_error ? "error" : "ok") << "\ntokens   " << u.total_tokens
+            << "\ncost     " << ss::FormatUsd(u.cost_nano_usd) << "\ninput    "
+            << ss::Ellipsize(t.input.value, 100) << "\noutput   "
+            << ss::Ellipsize(t.output.value, 100) << "\n\n";
+  ss::TablePrinter spans({"span", "parent", "kind", "name", "model", "tokens", "cost", "status"});
+  for (const ss::Span& sp : t.spans) {
+    spans.AddRow({sp.span_id, sp.parent_span_id, std::string(ss::SpanKindName(sp.kind)), sp.name,
+                  sp.model, std::to_string(sp.prompt_tokens + sp.completion_tokens),
+                  ss::FormatUsd(sp.cost_nano_usd),
+                  sp.status == ss::TraceStatus::kError ? "error" : "ok"});
+  }
+  spans.Print(std::cout);
+  return kExitOk;
+}
+
+struct SessionsArgs {
+  std::string from, to, user, cursor;
+  std::size_t limit = 20;
+  bool json = false;
+};
+
+int RunSessions(const std::string& db, const SessionsArgs& a) {
+  ss::ListSessionsOptions opts;
+  if ((!a.from.empty() && !ParseTimeArg(a.from, &opts.from_ns)) ||
+      (!a.to.empty() && !ParseTimeArg(a.to, &opts.to_ns))) {
+    return Fail(ss::Status::InvalidArgument("--from/--to: expected RFC 3339 or nanoseconds"));
+  }
+  opts.user_id = a.user;
+  opts.limit = a.limit;
+  opts.cursor = a.cursor;
+  std::unique_ptr<ss::Store> store;
+  ss::Status s = OpenStore(db, true, &store);
+  if (!s.ok()) return Fail(s);
+  ss::SessionPage page;
+  if (!(s = store->ListSessions(opts, &page)).ok()) return Fail(s);
+  if (a.json) {
+    std::string out = "{\"sessions\":[";
+    for (std::size_t i = 0; i < page.sessions.size(); ++i) {
+      if (i > 0) out += ",";
+      ss::AppendSessionJson(page.sessions[i], &out);
+    }
+    out += "],\"next_cursor\":\"" + page.next_cursor + "\"}";
+    std::cout << out << "\n";
+    return kExitOk;
+  }
+  ss::TablePrinter t({"last activity", "session", "user", "traces", "errors", "tokens", "cost",
+                      "duration", "last output"});
+  for (const ss::SessionSummary& x : page.sessions) {
+    t.AddRow({ss::FormatTime(x.last_trace_at_ns), x.session_id, x.user_id,
+              std::to_string(x.trace_count), std::to_string(x.error_count),
+              std::to_string(x.total_tokens), ss::FormatUsd(x.cost_nano_usd),
+              ss::FormatDurationNs(x.duration_ns), ss::Ellipsize(x.last_output.value, 40)});
+  }
+  t.Print(std::cout);
+  if (!page.next_cursor.empty()) std::cout << "\nnext page: --cursor " << page.next_cursor << "\n";
+  return kExitOk;
+}
+
+int RunStats(const std::string& db, bool json) {
+  std::unique_ptr<ss::Store> store;
+  ss::Status s = OpenStore(db, true, &store);
+  if (!s.ok()) return Fail(s);
+  ss::StoreStats st;
+  if (!(s = store->GetStats(&st)).ok()) return Fail(s);
+  if (json) {
+    std::printf("{\"traces\":%lld,\"sessions\":%lld,\"disk_bytes\":%llu,\"memtable_bytes\":%llu}\n",
+                static_cast<long long>(st.traces), static_cast<long long>(st.sessions),
+                static_cast<unsigned long long>(st.disk_bytes),
+                static_cast<unsigned long long>(st.memtable_bytes));
+  } else {
+    std::printf("traces (estimate)    %lld\nsessions (estimate)  %lld\ndisk                %.1f MB\n"
+                "memtables            %.1f MB\n",
+                static_cast<long long>(st.traces), static_cast<long long>(st.sessions),
+                st.disk_bytes / 1e6, st.memtable_bytes / 1e6);
+  }
+  return kExitOk;
+}
+
+int RunVerify(const std::string& db) {
+  std::unique_ptr<ss::Store> store;
+  ss::Status s = OpenStore(db, true, &store);
+  if (!s.ok()) return Fail(s);
+  ss::VerifyReport report;
+  if (!(s = store->Verify(&report)).ok()) return Fail(s);
+  for (const std::string& m : report.mismatches) std::cout << m << "\n";
+  std::cout << "verified " << report.sessions_checked << " sessions, " << report.traces_checked
+            << " traces: " << report.mismatches.size() << " problems\n";
+  return report.mismatches.empty() ? kExitOk : kExitRejected;
+}
+
+int RunGenerate(const ss::WorkloadOptions& opts, const std::string& output) {
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (!output.empty() && output != "-") {
+    file.open(output, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      std::cerr << "sessionstore: cannot write " << output << "\n";
+      return kExitError;
+    }
+    out = &file;
+  }
+  ss::WorkloadGenerator gen(opts);
+  ss::Trace t;
+  std::string line;
+  while (gen.Next(&t)) {
+    line.clear();
+    ss::AppendTraceJson(t, &line);
+    line.push_back('\n');
+    out->write(line.data(), static_cast<std::streamsize>(line.size()));
+  }
+  out->flush();
+  if (!*out) {
+    std::cerr << "sessionstore: write failed\n";
+    return kExitError;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sessionstore: an embedded store of LLM-observability sessions"};
+  app.require_subcommand(1);
+  std::string db = "./sessionstore-data";
+  app.add_option("--db", db, "Store directory")->capture_default_str();
+
+  IngestArgs ingest;
+  auto* ingest_cmd = app.add_subcommand("ingest", "Ingest JSON Lines traces from files or stdin");
+  ingest_cmd->add_option("files", ingest.files, "Input files ('-' or none: stdin)");
+  ingest_cmd->add_option("--batch", ingest.batch, "Traces per write batch")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  ingest_cmd->add_flag("--quiet", ingest.quiet, "No progress line");
+  ingest_cmd->add_flag("--sync", ingest.sync, "Fsync every batch");
+
+  std::string id;
+  bool json = false;
+  auto* session_cmd = app.add_subcommand("session", "Show one session's aggregate");
+  session_cmd->add_option("id", id, "Session id")->required();
+  session_cmd->add_flag("--json", json, "Print JSON");
+
+  TimelineArgs tl;
+  auto* timeline_cmd = app.add_subcommand("timeline", "List a session's traces in time order");
+  timeline_cmd->add_option("id", id, "Session id")->required();
+  timeline_cmd->add_option("--from", tl.from, "Window start (RFC 3339 or ns)");
+  timeline_cmd->add_option("--to", tl.to, "Window end, exclusive");
+  timeline_cmd->add_option("--limit", tl.limit, "Traces per page")->capture_default_str();
+  timeline_cmd->add_option("--cursor", tl.cursor, "Cursor from the previous page");
+  timeline_cmd->add_flag("--desc", tl.descending, "Newest first");
+  timeline_cmd->add_flag("--json", tl.json, "Print JSON");
+
+  auto* trace_cmd = app.add_subcommand("trace", "Show one trace with its spans");
+  trace_cmd->add_option("id", id, "Trace id")->required();
+  trace_cmd->add_flag("--json", json, "Print JSON (ingest format)");
+
+  SessionsArgs sl;
+  auto* sessions_cmd = app.add_subcommand("sessions", "List sessions, newest activity first");
+  sessions_cmd->add_option("--from", sl.from, "Window start (RFC 3339 or ns)");
+  sessions_cmd->add_option("--to", sl.to, "Window end, exclusive");
+  sessions_cmd->add_option("--user", sl.user, "Only this user's sessions");
+  sessions_cmd->add_option("--limit", sl.limit, "Sessions per page")->capture_default_str();
+  sessions_cmd->add_option("--cursor", sl.cursor, "Cursor from the previous page");
+  sessions_cmd->add_flag("--json", sl.json, "Print JSON");
+
+  auto* stats_cmd = app.add_subcommand("stats", "Store size and counters");
+  stats_cmd->add_flag("--json", json, "Print JSON");
+
+  auto* verify_cmd =
+      app.add_subcommand("verify", "Recompute every aggregate from the traces; list mismatches");
+
+  ss::WorkloadOptions gen;
+  std::string output;
+  auto* gen_cmd = app.add_subcommand("generate", "Write a seeded synthetic workload (JSON Lines)");
+  gen_cmd->add_option("--traces", gen.traces, "Distinct traces")->capture_default_str();
+  gen_cmd->add_option("--sessions", gen.sessions, "Sessions")->capture_default_str();
+  gen_cmd->add_option("--users", gen.users, "Users")->capture_default_str();
+  gen_cmd->add_option("--seed", gen.seed, "Random seed")->capture_default_str();
+  gen_cmd->add_option("--payload-bytes", gen.mean_payload_bytes, "Mean input/output size")
+      ->capture_default_str();
+  gen_cmd->add_option("-o,--output", output, "Output file (default stdout)");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*ingest_cmd) return RunIngest(db, ingest);
+  if (*session_cmd) return RunSession(db, id, json);
+  if (*timeline_cmd) return RunTimeline(db, id, tl);
+  if (*trace_cmd) return RunTrace(db, id, json);
+  if (*sessions_cmd) return RunSessions(db, sl);
+  if (*stats_cmd) return RunStats(db, json);
+  if (*verify_cmd) return RunVerify(db);
+  if (*gen_cmd) return RunGenerate(gen, output);
+  return kExitError;
+}
