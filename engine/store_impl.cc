@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -205,17 +206,16 @@ std::string StoreImpl::SessionPrefix(std::string_view session_id) const {
 
 namespace {
 
-// One distinct trace id of a batch: its versions in the batch folded into one.
+// One distinct trace id of a batch and the positions of its versions.
 struct PendingTrace {
-  Trace incoming;
-  std::vector<std::size_t> indexes;  // Positions in the batch.
-  bool rejected = false;
+  std::string_view trace_id;
+  std::vector<std::size_t> indexes;  // Positions in the batch, in order.
 };
 
-void Reject(PendingTrace* p, const std::vector<Trace>& batch, const Status& why,
-            IngestResult* result) {
-  p->rejected = true;
-  for (std::size_t i : p->indexes) result->rejected.push_back({i, batch[i].trace_id, why});
+Status SessionConflict(const Trace& current, const Trace& incoming) {
+  return Status::InvalidArgument("session_id: trace " + Printable(current.trace_id) +
+                                 " is in session " + Printable(current.session_id) + ", not " +
+                                 Printable(incoming.session_id));
 }
 
 }  // namespace
@@ -224,7 +224,7 @@ Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) 
   *result = IngestResult();
   if (options_.read_only) return Status::NotSupported("store opened read-only");
 
-  // 1. Validate, normalize and fold the versions of each trace id.
+  // 1. Validate; group the valid versions by trace id, keeping batch order.
   std::vector<PendingTrace> pending;
   std::unordered_map<std::string_view, std::size_t> by_id;
   pending.reserve(batch.size());
@@ -234,32 +234,23 @@ Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) 
       result->rejected.push_back({i, batch[i].trace_id, s});
       continue;
     }
-    Trace t = batch[i];
-    NormalizeTrace(&t);
     auto [it, fresh] = by_id.try_emplace(batch[i].trace_id, pending.size());
-    if (fresh) {
-      pending.push_back(PendingTrace{std::move(t), {i}, false});
-      continue;
-    }
-    PendingTrace& p = pending[it->second];
-    if (!t.session_id.empty() && !p.incoming.session_id.empty() &&
-        t.session_id != p.incoming.session_id) {
-      result->rejected.push_back(
-          {i, batch[i].trace_id,
-           Status::InvalidArgument("session_id: " + Printable(t.session_id) +
-                                   " differs from " + Printable(p.incoming.session_id) +
-                                   " given for this trace earlier in the batch")});
-      continue;
-    }
-    p.incoming = MergeTraceVersions(p.incoming, t);
-    p.indexes.push_back(i);
+    if (fresh) pending.push_back(PendingTrace{batch[i].trace_id, {}});
+    pending[it->second].indexes.push_back(i);
   }
-  if (pending.empty()) return Status::OK();
+  auto finish = [&]() {
+    std::sort(result->rejected.begin(), result->rejected.end(),
+              [](const RejectedTrace& a, const RejectedTrace& b) { return a.index < b.index; });
+  };
+  if (pending.empty()) {
+    finish();
+    return Status::OK();
+  }
 
   // 2. Hold the trace ids for the read-modify-write.
   std::vector<std::string_view> ids;
   ids.reserve(pending.size());
-  for (const PendingTrace& p : pending) ids.push_back(p.incoming.trace_id);
+  for (const PendingTrace& p : pending) ids.push_back(p.trace_id);
   TraceLockTable::Guard guard(&trace_locks_, ids);
 
   // 3. Read the stored versions: locators, then the records they point to.
@@ -309,40 +300,50 @@ Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) 
     }
   }
 
-  // 4. Build one atomic batch: records, indexes, one merge operand per session.
+  // 4. Apply each trace's versions in batch order on top of the stored one,
+  // then build one atomic batch: records, indexes, one operand per session.
   rocksdb::WriteBatch wb;
   std::map<std::string, SessionDelta> deltas;  // By session id.
   for (std::size_t i = 0; i < n; ++i) {
     PendingTrace& p = pending[i];
     const Trace* old = has_old[i] ? &olds[i] : nullptr;
-    Trace merged;
+    std::optional<Trace> current;
+    if (old != nullptr) current = *old;
+    std::vector<std::size_t> applied;
+    for (std::size_t index : p.indexes) {
+      Trace version = batch[index];
+      NormalizeTrace(&version);
+      if (!current) {
+        current = std::move(version);
+      } else if (!version.session_id.empty() && !current->session_id.empty() &&
+                 version.session_id != current->session_id) {
+        result->rejected.push_back({index, batch[index].trace_id,
+                                    SessionConflict(*current, version)});
+        continue;
+      } else {
+        current = MergeTraceVersions(*current, version);
+      }
+      applied.push_back(index);
+    }
+    if (applied.empty()) continue;
+    Trace& merged = *current;
     uint64_t version = 1;
     if (old != nullptr) {
-      if (!p.incoming.session_id.empty() && !old->session_id.empty() &&
-          p.incoming.session_id != old->session_id) {
-        Reject(&p, batch,
-               Status::InvalidArgument("session_id: trace " + Printable(old->trace_id) +
-                                       " is stored in session " + Printable(old->session_id) +
-                                       ", not " + Printable(p.incoming.session_id)),
-               result);
-        continue;
-      }
-      merged = MergeTraceVersions(*old, p.incoming);
       if (merged == *old) {
         ++result->unchanged;
         continue;
       }
       version = old_versions[i] + 1;
-    } else {
-      merged = std::move(p.incoming);
     }
     std::string record = EncodeTrace(merged, version);
     if (record.size() > kMaxTraceBytes) {
-      Reject(&p, batch,
+      for (std::size_t index : applied) {
+        result->rejected.push_back(
+            {index, batch[index].trace_id,
              Status::InvalidArgument("trace: stored size " + std::to_string(record.size()) +
-                                     " bytes exceeds the limit of " +
-                                     std::to_string(kMaxTraceBytes)),
-             result);
+                                     " bytes would exceed the limit of " +
+                                     std::to_string(kMaxTraceBytes))});
+      }
       continue;
     }
     const uint64_t hash = HashOf(merged.session_id);
@@ -388,16 +389,15 @@ Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) 
   for (const auto& [session, delta] : deltas) {
     if (!delta.IsIdentity()) wb.Merge(sessions_, SessionPrefix(session), delta.Encode());
   }
+  finish();
   if (wb.Count() == 0) return Status::OK();
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
   rocksdb::Status ws = db_->Write(wo, &wb);
   if (!ws.ok()) {
-    result->inserted = result->updated = 0;
+    *result = IngestResult();
     return FromRocks(ws, "write batch of " + std::to_string(batch.size()) + " traces");
   }
-  std::sort(result->rejected.begin(), result->rejected.end(),
-            [](const RejectedTrace& a, const RejectedTrace& b) { return a.index < b.index; });
   return Status::OK();
 }
 
@@ -886,6 +886,18 @@ Status StoreImpl::TEST_AggregateOperandCount(std::string_view session_id, int* c
                                              count);
   if (rs.IsNotFound()) return Status::OK();
   return FromRocks(rs, "get merge operands");
+}
+
+Status StoreImpl::TEST_OverwriteTraceRecord(std::string_view trace_id, std::string_view bytes) {
+  std::string locator;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), trace_ids_, trace_id, &locator);
+  if (!rs.ok()) return FromRocks(rs, "read trace id index");
+  int64_t start = 0;
+  std::string_view session;
+  if (!DecodeLocator(locator, &start, &session)) return Status::Corruption("bad locator");
+  return FromRocks(db_->Put(rocksdb::WriteOptions(), traces_,
+                            TraceKey(HashOf(session), session, start, trace_id), bytes),
+                   "overwrite trace record");
 }
 
 }  // namespace sessionstore

@@ -50,6 +50,8 @@ class StoreImpl final : public Store {
   // Number of unmerged entries (operands plus a base value) RocksDB holds for
   // the session's aggregate: what a read of it has to fold.
   Status TEST_AggregateOperandCount(std::string_view session_id, int* count);
+  // Overwrites the stored record of a trace with `bytes` (corruption tests).
+  Status TEST_OverwriteTraceRecord(std::string_view trace_id, std::string_view bytes);
 
  private:
   StoreImpl(const Options& options, const InternalOptions& internal);

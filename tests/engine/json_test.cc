@@ -1,0 +1,152 @@
+// Copyright sessionstore authors.
+
+#include "sessionstore/json.h"
+
+#include <gtest/gtest.h>
+
+namespace sessionstore {
+namespace {
+
+TEST(JsonTest, ParsesEveryField) {
+  const char* line = R"({
+    "trace_id": "t1", "session_id": "s1", "session_name": "Support chat", "user_id": "u1",
+    "name": "chat", "start_time": "2024-05-01T12:00:00.5Z", "end_time": 1714564801000000000,
+    "status": "ERROR", "error": "boom", "input": "hello", "output": {"role": "assistant", "n": [1, 2]},
+    "metadata": {"env": "prod", "shard": 3}, "tags": ["b", "a"],
+    "spans": [{"span_id": "s-1", "parent_span_id": "root", "name": "llm", "kind": "LLM",
+               "start_time": "2024-05-01T14:00:00+02:00", "status": "ok", "model": "gpt-4o",
+               "prompt_tokens": 10, "completion_tokens": 5, "cost_usd": 0.000123,
+               "time_to_first_token_ms": 250.5, "input": [1], "output": "hi",
+               "attributes": {"llm.provider": "openai"}}],
+    "unknown_field": {"ignored": true}
+  })";
+  Trace t;
+  Status s = ParseTraceJson(line, &t);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(t.trace_id, "t1");
+  EXPECT_EQ(t.session_id, "s1");
+  EXPECT_EQ(t.session_name, "Support chat");
+  EXPECT_EQ(t.start_ns, 1714564800500000000);
+  ASSERT_TRUE(t.end_ns.has_value());
+  EXPECT_EQ(*t.end_ns, 1714564801000000000);
+  EXPECT_EQ(t.status, TraceStatus::kError);
+  EXPECT_EQ(t.input, (Payload{"hello", false}));
+  EXPECT_EQ(t.output, (Payload{R"({"role":"assistant","n":[1,2]})", true}));
+  EXPECT_EQ(t.metadata.at("env"), "\"prod\"");
+  EXPECT_EQ(t.metadata.at("shard"), "3");
+  EXPECT_EQ(t.tags, (std::vector<std::string>{"b", "a"}));
+  ASSERT_EQ(t.spans.size(), 1u);
+  const Span& sp = t.spans[0];
+  EXPECT_EQ(sp.kind, SpanKind::kLlm);
+  EXPECT_EQ(*sp.start_ns, 1714564800000000000);  // +02:00 offset applied.
+  EXPECT_FALSE(sp.end_ns.has_value());
+  EXPECT_EQ(sp.cost_nano_usd, 123000);
+  EXPECT_EQ(*sp.ttft_ns, 250500000);
+  EXPECT_EQ(sp.input, (Payload{"[1]", true}));
+  EXPECT_EQ(sp.attributes.at("llm.provider"), "\"openai\"");
+}
+
+TEST(JsonTest, ErrorsNameTheField) {
+  struct Case {
+    const char* json;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {R"({"start_time": 1})", "trace_id: required"},
+      {R"({"trace_id": "t"})", "start_time: required"},
+      {R"({"trace_id": 5, "start_time": 1})", "trace_id: expected a string, got number"},
+      {R"({"trace_id": "t", "start_time": "yesterday"})", "start_time: not an RFC 3339 time"},
+      {R"({"trace_id": "t", "start_time": 1, "status": "meh"})", "status: expected \"ok\""},
+      {R"({"trace_id": "t", "start_time": 1, "spans": [{"span_id": "a", "kind": "robot"}]})",
+       "spans[0].kind: unknown span kind \"robot\""},
+      {R"({"trace_id": "t", "start_time": 1, "spans": [{"name": "x"}]})",
+       "spans[0].span_id: required"},
+      {R"({"trace_id": "t", "start_time": 1, "spans": [{"span_id": "a", "prompt_tokens": 1.5}]})",
+       "spans[0].prompt_tokens: expected an integer"},
+      {R"({"trace_id": "t", "start_time": 1, "tags": ["a", 3]})", "tags[1]: expected a string"},
+      {R"({"trace_id": "t", "start_time": 1, "metadata": [1]})", "metadata: expected an object"},
+      {R"({"trace_id": "t", "start_time": 1, "cost_usd": -1})", "cost_usd: negative"},
+      {R"({"trace_id": "t", "start_time": 1)", "not valid JSON"},
+      {R"([1, 2])", "expected a JSON object, got array"},
+  };
+  for (const Case& c : cases) {
+    Trace t;
+    Status s = ParseTraceJson(c.json, &t);
+    EXPECT_TRUE(s.IsInvalidArgument()) << c.json;
+    EXPECT_NE(s.message().find(c.expect), std::string::npos)
+        << "input: " << c.json << "\nmessage: " << s.message();
+  }
+}
+
+TEST(JsonTest, NullMeansAbsent) {
+  Trace t;
+  ASSERT_TRUE(ParseTraceJson(R"({"trace_id":"t","start_time":1,"session_id":null,"output":null})", &t).ok());
+  EXPECT_TRUE(t.session_id.empty());
+  EXPECT_TRUE(t.output.empty());
+}
+
+TEST(JsonTest, TraceRoundTrip) {
+  Trace t;
+  t.trace_id = "t\"1\n";
+  t.session_id = "s";
+  t.start_ns = -5;
+  t.end_ns = 10;
+  t.status = TraceStatus::kOk;
+  t.input = Payload{"multi\nline \xc3\xa9", false};
+  t.output = Payload{R"({"a":[true,null]})", true};
+  t.metadata["k"] = "{\"x\":1}";
+  t.tags = {"x", "y"};
+  Span s;
+  s.span_id = "sp";
+  s.kind = SpanKind::kEmbedding;
+  s.start_ns = 1;
+  s.cost_nano_usd = 1'234'567'891;
+  s.ttft_ns = 1'500'000;
+  s.status = TraceStatus::kError;
+  s.error = "bad";
+  s.attributes["a"] = "[1,2]";
+  t.spans.push_back(s);
+  std::string json;
+  AppendTraceJson(t, &json);
+  Trace back;
+  Status st = ParseTraceJson(json, &back);
+  ASSERT_TRUE(st.ok()) << st.ToString() << "\n" << json;
+  EXPECT_EQ(back, t) << json;
+}
+
+TEST(JsonTest, TimeParseAndFormat) {
+  int64_t ns = 0;
+  ASSERT_TRUE(ParseTime("1970-01-01T00:00:00Z", &ns));
+  EXPECT_EQ(ns, 0);
+  ASSERT_TRUE(ParseTime("2024-02-29T23:59:59.123456789Z", &ns));
+  EXPECT_EQ(FormatTime(ns), "2024-02-29T23:59:59.123456789Z");
+  ASSERT_TRUE(ParseTime("1969-12-31T23:59:59.5Z", &ns));
+  EXPECT_EQ(ns, -500'000'000);
+  EXPECT_EQ(FormatTime(ns), "1969-12-31T23:59:59.500000000Z");
+  ASSERT_TRUE(ParseTime("2024-01-01T00:00:00-05:30", &ns));
+  EXPECT_EQ(FormatTime(ns), "2024-01-01T05:30:00Z");
+  EXPECT_FALSE(ParseTime("2024-01-01T00:00:00", &ns));  // No offset.
+  EXPECT_FALSE(ParseTime("2024-13-01T00:00:00Z", &ns));
+  EXPECT_FALSE(ParseTime("2024-01-01T00:00:00.Z", &ns));
+  EXPECT_FALSE(ParseTime("9999-01-01T00:00:00Z", &ns));  // Beyond int64 ns.
+}
+
+TEST(JsonTest, SessionJsonHasTheDocumentedFields) {
+  SessionSummary s;
+  s.session_id = "s";
+  s.cost_nano_usd = 1'500'000'000;
+  s.models["m"] = ModelUsage{1, 2, 3, 4};
+  std::string out;
+  AppendSessionJson(s, &out);
+  for (const char* field :
+       {"session_id", "session_name", "user_id", "trace_count", "error_count", "span_count",
+        "prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "first_trace_at",
+        "last_trace_at", "duration_ms", "models", "tags", "ttft_ms_avg", "first_input",
+        "last_output"}) {
+    EXPECT_NE(out.find("\"" + std::string(field) + "\":"), std::string::npos) << field;
+  }
+  EXPECT_NE(out.find("\"cost_usd\":1.5"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace sessionstore

@@ -1,0 +1,112 @@
+// Copyright sessionstore authors.
+
+#include "engine/session_delta.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/engine/test_util.h"
+
+namespace sessionstore {
+namespace {
+
+using testing::kSec;
+using testing::kT0;
+using testing::LlmSpan;
+using testing::MakeTrace;
+
+TEST(SessionDeltaTest, CountsGenerationSpansOnly) {
+  Trace t = MakeTrace("t", "s", kT0);
+  Span wrapper = LlmSpan("root", kT0, 100, 100, 100);
+  wrapper.kind = SpanKind::kChain;  // Repeats its child's usage: not counted.
+  Span embed = LlmSpan("e", kT0, 7, 0, 3, "emb");
+  embed.kind = SpanKind::kEmbedding;
+  Span llm = LlmSpan("l", kT0, 100, 50, 2000, "gpt");
+  llm.ttft_ns = 300;
+  llm.status = TraceStatus::kError;
+  t.spans = {wrapper, embed, llm};
+  t.tags = {"a", "b"};
+  t.prompt_tokens = 999;  // Ignored: the trace has spans.
+  const SessionDelta d = SessionDelta::FromTrace(t, 1);
+  EXPECT_EQ(d.trace_count, 1);
+  EXPECT_EQ(d.error_count, 1);
+  EXPECT_EQ(d.span_count, 3);
+  EXPECT_EQ(d.prompt_tokens, 107);
+  EXPECT_EQ(d.completion_tokens, 50);
+  EXPECT_EQ(d.cost_nano_usd, 2003);
+  EXPECT_EQ(d.ttft_count, 1);
+  EXPECT_EQ(d.ttft_sum_ns, 300);
+  EXPECT_EQ(d.models.size(), 2u);
+  EXPECT_EQ(d.models.at("gpt"), (ModelUsage{1, 100, 50, 2000}));
+  EXPECT_EQ(d.tags.at("a"), 1);
+}
+
+TEST(SessionDeltaTest, SpanlessTraceCountsItsOwnUsage) {
+  Trace t = MakeTrace("t", "s", kT0);
+  t.model = "m";
+  t.prompt_tokens = 4;
+  t.completion_tokens = 6;
+  t.cost_nano_usd = 10;
+  const SessionDelta d = SessionDelta::FromTrace(t, 1);
+  EXPECT_EQ(d.prompt_tokens, 4);
+  EXPECT_EQ(d.completion_tokens, 6);
+  EXPECT_EQ(d.models.at("m"), (ModelUsage{1, 4, 6, 10}));
+  EXPECT_EQ(d.max_end_ns, kT0);  // No end: counts its start.
+}
+
+TEST(SessionDeltaTest, UpdateDeltaTurnsOldIntoNew) {
+  Trace old_t = MakeTrace("t", "s", kT0);
+  old_t.spans = {LlmSpan("a", kT0, 10, 10, 10, "x")};
+  old_t.tags = {"keep", "gone"};
+  Trace new_t = old_t;
+  new_t.spans = {LlmSpan("a", kT0, 20, 5, 1, "y")};
+  new_t.tags = {"keep", "new"};
+  SessionDelta base = SessionDelta::FromTrace(old_t, 1);
+  SessionDelta d = SessionDelta::FromTrace(new_t, 2);
+  d.SubtractCounters(SessionDelta::FromTrace(old_t, 1));
+  base.Add(d);
+  SessionDelta want = SessionDelta::FromTrace(new_t, 2);
+  EXPECT_EQ(base, want);
+}
+
+TEST(SessionDeltaTest, EncodeDecodeRoundTrip) {
+  Trace t = MakeTrace("t", "s", kT0);
+  t.input = Payload{std::string(5000, 'x'), false};
+  t.spans = {LlmSpan("a", kT0, 1, 2, 3)};
+  t.tags = {"x"};
+  SessionDelta d = SessionDelta::FromTrace(t, 9);
+  EXPECT_EQ(d.first_input.value.size(), kPreviewBytes);
+  SessionDelta back;
+  ASSERT_TRUE(SessionDelta::Decode(d.Encode(), &back));
+  EXPECT_EQ(back, d);
+  SessionDelta empty;
+  ASSERT_TRUE(SessionDelta::Decode(empty.Encode(), &back));
+  EXPECT_TRUE(back.IsIdentity());
+  EXPECT_FALSE(SessionDelta::Decode("garbage", &back));
+  const std::string enc = d.Encode();
+  for (std::size_t n = 0; n < enc.size(); n += 7) {
+    EXPECT_FALSE(SessionDelta::Decode(std::string_view(enc.data(), n), &back)) << n;
+  }
+}
+
+TEST(SessionDeltaTest, FirstRegisterPrefersEarliestThenNewestVersion) {
+  SessionDelta a = SessionDelta::FromTrace(MakeTrace("b", "s", kT0), 1);
+  Trace t2 = MakeTrace("a", "s", kT0);  // Same start, smaller id wins.
+  t2.input = Payload{"v1", false};
+  SessionDelta b = SessionDelta::FromTrace(t2, 1);
+  t2.input = Payload{"v2", false};
+  SessionDelta c = SessionDelta::FromTrace(t2, 2);
+  SessionDelta x = a;
+  x.Add(c);
+  x.Add(b);
+  SessionDelta y = b;
+  y.Add(a);
+  y.Add(c);
+  EXPECT_EQ(x, y);
+  EXPECT_EQ(x.first_trace_id, "a");
+  EXPECT_EQ(x.first_input.value, "v2");
+  EXPECT_EQ(x.max_end_ns, kT0);
+  (void)kSec;
+}
+
+}  // namespace
+}  // namespace sessionstore

@@ -1,0 +1,214 @@
+// Copyright sessionstore authors.
+//
+// Randomized model test: a random workload of new traces, retries, partial
+// updates, session-less traces, conflicting sessions and reopens runs against
+// the store and against TraceModel; every aggregate, timeline, trace and
+// session listing must match.
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+
+#include "tests/engine/model.h"
+#include "tests/engine/test_util.h"
+
+namespace sessionstore {
+namespace {
+
+using testing::kSec;
+using testing::kT0;
+using testing::OpenOrDie;
+using testing::TempDir;
+using testing::TraceModel;
+
+class Workload {
+ public:
+  explicit Workload(uint64_t seed) : rng_(seed) {}
+
+  // A unique start time, so that orderings never tie.
+  int64_t FreshStart(int64_t below = kT0 + 1'000'000 * kSec) {
+    for (;;) {
+      const int64_t t = kT0 + static_cast<int64_t>(rng_() % static_cast<uint64_t>(below - kT0));
+      if (used_.insert(t).second) return t;
+    }
+  }
+
+  Span RandomSpan(const std::string& id, int64_t around) {
+    Span s;
+    s.span_id = id;
+    s.kind = static_cast<SpanKind>(rng_() % 9);
+    if (rng_() % 4 != 0) s.start_ns = around + static_cast<int64_t>(rng_() % 5) * kSec;
+    if (s.start_ns && rng_() % 3 != 0) s.end_ns = *s.start_ns + static_cast<int64_t>(rng_() % 9) * kSec;
+    s.model = "m" + std::to_string(rng_() % 3);
+    s.prompt_tokens = static_cast<int64_t>(rng_() % 1000);
+    s.completion_tokens = static_cast<int64_t>(rng_() % 300);
+    s.cost_nano_usd = static_cast<int64_t>(rng_() % 100000);
+    if (rng_() % 3 == 0) s.ttft_ns = static_cast<int64_t>(rng_() % 1000000);
+    if (rng_() % 10 == 0) s.status = TraceStatus::kError;
+    return s;
+  }
+
+  Trace NewTrace() {
+    Trace t;
+    t.trace_id = "t" + std::to_string(next_id_++);
+    t.session_id = rng_() % 10 == 0 ? "" : "s" + std::to_string(rng_() % 15);
+    t.start_ns = FreshStart();
+    if (rng_() % 2) t.user_id = "u" + std::to_string(rng_() % 4);
+    if (rng_() % 3 == 0) t.session_name = "name" + std::to_string(rng_() % 5);
+    t.input = Payload{"in-" + t.trace_id + std::string(rng_() % 3 == 0 ? 1500 : 0, 'x'), false};
+    if (rng_() % 2) t.output = Payload{"{\"o\":\"" + t.trace_id + "\"}", true};
+    if (rng_() % 2) t.end_ns = t.start_ns + static_cast<int64_t>(rng_() % 20) * kSec;
+    t.status = static_cast<TraceStatus>(rng_() % 3);
+    if (rng_() % 2) t.tags.push_back("tag" + std::to_string(rng_() % 4));
+    const int spans = static_cast<int>(rng_() % 4);
+    for (int i = 0; i < spans; ++i) t.spans.push_back(RandomSpan("sp" + std::to_string(i), t.start_ns));
+    if (spans == 0 && rng_() % 2) {
+      t.model = "m" + std::to_string(rng_() % 3);
+      t.prompt_tokens = static_cast<int64_t>(rng_() % 100);
+      t.cost_nano_usd = static_cast<int64_t>(rng_() % 1000);
+    }
+    return t;
+  }
+
+  Trace UpdateOf(const Trace& base) {
+    Trace u;
+    u.trace_id = base.trace_id;
+    if (rng_() % 2) u.session_id = base.session_id;
+    if (base.session_id.empty() && rng_() % 3 == 0) u.session_id = "s" + std::to_string(rng_() % 15);
+    u.start_ns = rng_() % 4 == 0 ? FreshStart(base.start_ns) : base.start_ns;
+    if (rng_() % 2) u.output = Payload{"out-v" + std::to_string(rng_() % 100), false};
+    if (rng_() % 3 == 0) u.user_id = "u" + std::to_string(rng_() % 4);
+    if (rng_() % 4 == 0) u.session_name = "name" + std::to_string(rng_() % 5);
+    if (rng_() % 2) u.end_ns = base.start_ns + static_cast<int64_t>(rng_() % 40) * kSec;
+    u.status = static_cast<TraceStatus>(rng_() % 3);
+    if (rng_() % 2) u.tags.push_back("tag" + std::to_string(rng_() % 4));
+    if (rng_() % 2) u.metadata["k" + std::to_string(rng_() % 3)] = std::to_string(rng_() % 10);
+    // Distinct span ids, some of them replacing stored spans.
+    const int first = static_cast<int>(rng_() % 5);
+    const int spans = static_cast<int>(rng_() % 3);
+    for (int i = 0; i < spans; ++i) {
+      u.spans.push_back(RandomSpan("sp" + std::to_string(first + i), base.start_ns));
+    }
+    return u;
+  }
+
+  std::mt19937_64& rng() { return rng_; }
+
+ private:
+  std::mt19937_64 rng_;
+  std::set<int64_t> used_;
+  int next_id_ = 0;
+};
+
+void CheckAgainstModel(Store* store, const TraceModel& model) {
+  for (const auto& [id, want] : model.traces()) {
+    Trace got;
+    ASSERT_TRUE(store->GetTrace(id, &got).ok()) << id;
+    EXPECT_EQ(got, want) << id;
+  }
+  const auto sessions = model.Sessions();
+  for (const std::string& session : sessions) {
+    SessionSummary got;
+    Status s = store->GetSession(session, &got);
+    ASSERT_TRUE(s.ok()) << session << ": " << s.ToString();
+    EXPECT_EQ(got, model.Summary(session)) << session;
+    std::vector<std::string> want_ids;
+    for (const Trace* t : model.SessionTraces(session)) want_ids.push_back(t->trace_id);
+    std::vector<std::string> got_ids;
+    TimelineOptions o;
+    o.limit = 7;
+    do {
+      TimelinePage page;
+      ASSERT_TRUE(store->Timeline(session, o, &page).ok());
+      for (const Trace& t : page.traces) got_ids.push_back(t.trace_id);
+      o.cursor = page.next_cursor;
+    } while (!o.cursor.empty());
+    EXPECT_EQ(got_ids, want_ids) << session;
+  }
+  // Sessions newest activity first.
+  std::vector<std::pair<int64_t, std::string>> order;
+  for (const std::string& session : sessions) {
+    order.emplace_back(model.Summary(session).last_trace_at_ns, session);
+  }
+  std::sort(order.rbegin(), order.rend());
+  std::vector<std::string> want;
+  for (const auto& p : order) want.push_back(p.second);
+  std::vector<std::string> got;
+  ListSessionsOptions lo;
+  lo.limit = 4;
+  for (int pages = 0; pages < 100; ++pages) {
+    SessionPage page;
+    ASSERT_TRUE(store->ListSessions(lo, &page).ok());
+    for (const auto& s : page.sessions) {
+      got.push_back(s.session_id);
+      EXPECT_EQ(s, model.Summary(s.session_id));
+    }
+    if (page.next_cursor.empty()) break;
+    lo.cursor = page.next_cursor;
+  }
+  EXPECT_EQ(got, want);
+  VerifyReport report;
+  ASSERT_TRUE(store->Verify(&report).ok());
+  for (const auto& m : report.mismatches) ADD_FAILURE() << m;
+}
+
+class StoreModelTest : public ::testing::TestWithParam<uint64_t> {};
+
+TEST_P(StoreModelTest, RandomWorkloadMatchesModel) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  TraceModel model;
+  Workload w(GetParam());
+  std::vector<Trace> sent;  // Every accepted version, for retries.
+  for (int round = 0; round < 150; ++round) {
+    std::vector<Trace> batch;
+    const int n = 1 + static_cast<int>(w.rng()() % 12);
+    for (int i = 0; i < n; ++i) {
+      const auto dice = w.rng()() % 10;
+      if (sent.empty() || dice < 5) {
+        batch.push_back(w.NewTrace());
+      } else if (dice < 7) {
+        batch.push_back(sent[w.rng()() % sent.size()]);  // Retry.
+      } else if (dice < 9) {
+        batch.push_back(w.UpdateOf(model.traces().at(sent[w.rng()() % sent.size()].trace_id)));
+      } else {
+        Trace conflict = w.UpdateOf(sent[w.rng()() % sent.size()]);
+        conflict.session_id = "other-session";
+        batch.push_back(conflict);
+      }
+    }
+    IngestResult r;
+    ASSERT_TRUE(store->Ingest(batch, &r).ok());
+    std::set<std::size_t> rejected;
+    for (const auto& rt : r.rejected) rejected.insert(rt.index);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      // The model decides independently which versions must be rejected.
+      TraceModel probe = model;
+      const bool accept = probe.Apply(batch[i]);
+      EXPECT_EQ(accept, rejected.count(i) == 0)
+          << "round " << round << " trace " << batch[i].trace_id << ": "
+          << (rejected.count(i) ? "store rejected" : "store accepted") << " " << [&] {
+               for (const auto& rt : r.rejected) {
+                 if (rt.index == i) return rt.reason.ToString();
+               }
+               return std::string();
+             }();
+      if (accept) {
+        model = std::move(probe);
+        sent.push_back(batch[i]);
+      }
+    }
+    if (round % 50 == 49) {
+      store.reset();
+      store = OpenOrDie(dir.path());
+    }
+    if (round % 25 == 24) CheckAgainstModel(store.get(), model);
+  }
+  CheckAgainstModel(store.get(), model);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, StoreModelTest, ::testing::Values(1, 2, 3, 4, 5));
+
+}  // namespace
+}  // namespace sessionstore

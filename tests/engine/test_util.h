@@ -1,0 +1,108 @@
+// Copyright sessionstore authors.
+//
+// Helpers shared by the engine tests.
+
+#ifndef SESSIONSTORE_TESTS_ENGINE_TEST_UTIL_H_
+#define SESSIONSTORE_TESTS_ENGINE_TEST_UTIL_H_
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "engine/store_impl.h"
+#include "sessionstore/json.h"
+#include "sessionstore/store.h"
+
+namespace sessionstore {
+// Readable gtest output for the value types (JSON).
+inline void PrintTo(const Trace& t, std::ostream* os) {
+  std::string s;
+  AppendTraceJson(t, &s);
+  *os << s;
+}
+inline void PrintTo(const SessionSummary& v, std::ostream* os) {
+  std::string s;
+  AppendSessionJson(v, &s);
+  *os << s << " first_input.is_json=" << v.first_input.is_json
+      << " last_output.is_json=" << v.last_output.is_json << " ttft_sum=" << v.ttft_sum_ns;
+}
+}  // namespace sessionstore
+
+namespace sessionstore::testing {
+
+// A fresh directory under the test temp root, removed on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    const char* root = std::getenv("SESSIONSTORE_TEST_TMPDIR");
+    std::filesystem::path base = root ? root : std::filesystem::temp_directory_path();
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "t";
+    for (char& c : name) {
+      if (c == '/') c = '_';
+    }
+    path_ = base / ("ss-" + std::to_string(::getpid()) + "-" + name + "-" +
+                    std::to_string(counter++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::unique_ptr<Store> OpenOrDie(const std::string& path, Options options = Options(),
+                                        InternalOptions internal = InternalOptions()) {
+  options.block_cache_bytes = 8u << 20;
+  options.write_buffer_bytes = 4u << 20;
+  std::unique_ptr<Store> store;
+  Status s = StoreImpl::Open(options, path, internal, &store);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return store;
+}
+
+inline constexpr int64_t kSec = 1'000'000'000;
+inline constexpr int64_t kT0 = 1'700'000'000 * kSec;
+
+inline Span LlmSpan(std::string id, int64_t start, int64_t prompt, int64_t completion,
+                    int64_t cost_nano, std::string model = "gpt-4o") {
+  Span s;
+  s.span_id = std::move(id);
+  s.kind = SpanKind::kLlm;
+  s.start_ns = start;
+  s.end_ns = start + kSec;
+  s.model = std::move(model);
+  s.prompt_tokens = prompt;
+  s.completion_tokens = completion;
+  s.cost_nano_usd = cost_nano;
+  return s;
+}
+
+inline Trace MakeTrace(std::string id, std::string session, int64_t start) {
+  Trace t;
+  t.trace_id = std::move(id);
+  t.session_id = std::move(session);
+  t.start_ns = start;
+  return t;
+}
+
+inline IngestResult IngestOrDie(Store* store, const std::vector<Trace>& traces) {
+  IngestResult r;
+  Status s = store->Ingest(traces, &r);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return r;
+}
+
+}  // namespace sessionstore::testing
+
+#endif  // SESSIONSTORE_TESTS_ENGINE_TEST_UTIL_H_

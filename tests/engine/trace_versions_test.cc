@@ -1,0 +1,104 @@
+// Copyright sessionstore authors.
+
+#include "engine/trace_versions.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+#include "tests/engine/test_util.h"
+
+namespace sessionstore {
+namespace {
+
+using testing::kSec;
+using testing::kT0;
+using testing::LlmSpan;
+using testing::MakeTrace;
+
+TEST(TraceVersionsTest, ValidationNamesFieldAndReason) {
+  Trace t = MakeTrace("", "s", kT0);
+  EXPECT_NE(ValidateTrace(t).message().find("trace_id: required"), std::string::npos);
+  t.trace_id = std::string(kMaxIdBytes + 1, 'x');
+  EXPECT_NE(ValidateTrace(t).message().find("trace_id: longer than"), std::string::npos);
+  t = MakeTrace("t", "s", kT0);
+  t.end_ns = kT0 - 1;
+  EXPECT_NE(ValidateTrace(t).message().find("end_time: before start_time"), std::string::npos);
+  t = MakeTrace("t", "s", kT0);
+  t.spans = {LlmSpan("a", kT0, 1, 1, 1), LlmSpan("a", kT0, 1, 1, 1)};
+  EXPECT_NE(ValidateTrace(t).message().find("spans[1].span_id: duplicate \"a\""),
+            std::string::npos);
+  t.spans = {LlmSpan("a", kT0, -1, 1, 1)};
+  EXPECT_NE(ValidateTrace(t).message().find("spans[0].prompt_tokens: negative"), std::string::npos);
+  t = MakeTrace("t", "s", std::numeric_limits<int64_t>::max());
+  EXPECT_TRUE(ValidateTrace(t).IsInvalidArgument());
+  EXPECT_TRUE(ValidateTrace(MakeTrace("t", "", kT0)).ok());
+}
+
+TEST(TraceVersionsTest, NormalizeCoversSpanTimes) {
+  Trace t = MakeTrace("t", "s", kT0);
+  t.spans = {LlmSpan("b", kT0 - 5 * kSec, 1, 1, 1), LlmSpan("a", kT0 + 2 * kSec, 1, 1, 1)};
+  t.tags = {"z", "a", "z"};
+  NormalizeTrace(&t);
+  EXPECT_EQ(t.start_ns, kT0 - 5 * kSec);
+  ASSERT_TRUE(t.end_ns.has_value());
+  EXPECT_EQ(*t.end_ns, kT0 + 3 * kSec);
+  EXPECT_EQ(t.spans[0].span_id, "b");  // By start, then id.
+  EXPECT_EQ(t.tags, (std::vector<std::string>{"a", "z"}));
+}
+
+TEST(TraceVersionsTest, MergeRules) {
+  Trace v1 = MakeTrace("t", "s", kT0);
+  v1.user_id = "u1";
+  v1.input = Payload{"question", false};
+  v1.status = TraceStatus::kError;
+  v1.metadata = {{"a", "1"}, {"b", "2"}};
+  v1.tags = {"x"};
+  v1.spans = {LlmSpan("s1", kT0, 10, 0, 5)};
+  NormalizeTrace(&v1);
+
+  Trace v2 = MakeTrace("t", "", kT0 - kSec);  // Earlier start, no session given.
+  v2.output = Payload{"answer", false};
+  v2.metadata = {{"b", "3"}};
+  v2.tags = {"y"};
+  v2.spans = {LlmSpan("s1", kT0, 10, 20, 7), LlmSpan("s2", kT0 + 5 * kSec, 1, 1, 1)};
+  NormalizeTrace(&v2);
+
+  const Trace m = MergeTraceVersions(v1, v2);
+  EXPECT_EQ(m.session_id, "s");
+  EXPECT_EQ(m.user_id, "u1");
+  EXPECT_EQ(m.input.value, "question");
+  EXPECT_EQ(m.output.value, "answer");
+  EXPECT_EQ(m.status, TraceStatus::kError);  // Unset does not overwrite.
+  EXPECT_EQ(m.metadata, (std::map<std::string, std::string>{{"a", "1"}, {"b", "3"}}));
+  EXPECT_EQ(m.tags, (std::vector<std::string>{"x", "y"}));
+  ASSERT_EQ(m.spans.size(), 2u);
+  EXPECT_EQ(m.spans[0].completion_tokens, 20);  // Incoming span wins.
+  EXPECT_EQ(m.start_ns, kT0 - kSec);
+  EXPECT_EQ(*m.end_ns, kT0 + 6 * kSec);
+
+  // Merging the same version again is a no-op; ok status overrides error.
+  EXPECT_EQ(MergeTraceVersions(m, v2), m);
+  Trace v3 = MakeTrace("t", "s", kT0);
+  v3.status = TraceStatus::kOk;
+  EXPECT_EQ(MergeTraceVersions(m, v3).status, TraceStatus::kOk);
+}
+
+TEST(TraceVersionsTest, MergeIsAssociativeOverVersions) {
+  Trace a = MakeTrace("t", "s", kT0);
+  a.spans = {LlmSpan("1", kT0, 1, 2, 3)};
+  a.input = Payload{"in", false};
+  Trace b = MakeTrace("t", "s", kT0 + kSec);
+  b.spans = {LlmSpan("1", kT0, 5, 5, 5)};
+  b.output = Payload{"out", false};
+  b.tags = {"q"};
+  Trace c = MakeTrace("t", "", kT0 - kSec);
+  c.spans = {LlmSpan("2", kT0 + 9 * kSec, 1, 1, 1)};
+  c.end_ns = kT0 + 20 * kSec;
+  for (Trace* t : {&a, &b, &c}) NormalizeTrace(t);
+  EXPECT_EQ(MergeTraceVersions(MergeTraceVersions(a, b), c),
+            MergeTraceVersions(a, MergeTraceVersions(b, c)));
+}
+
+}  // namespace
+}  // namespace sessionstore
