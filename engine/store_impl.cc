@@ -121,6 +121,7 @@ Status StoreImpl::Open(const Options& options, const std::string& path,
   db_opts.max_background_jobs = std::max(2, options.background_jobs);
   db_opts.bytes_per_sync = 1 << 20;
   db_opts.keep_log_file_num = 4;
+  if (internal.TEST_env != nullptr) db_opts.env = internal.TEST_env;
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   const std::size_t small_buffer = std::max<std::size_t>(options.write_buffer_bytes / 4, 4u << 20);

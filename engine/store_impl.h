@@ -29,6 +29,9 @@ struct InternalOptions {
   // Replaces SessionHash for the session key prefix. Only for tests that
   // force hash collisions; a store must always be opened with the same one.
   std::function<uint64_t(std::string_view)> TEST_session_hash;
+  // Environment for RocksDB (fault-injection tests); null: the default.
+  // Not owned; must outlive the store.
+  rocksdb::Env* TEST_env = nullptr;
 };
 
 class StoreImpl final : public Store {

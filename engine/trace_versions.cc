@@ -59,6 +59,26 @@ bool SpanBefore(const Span& a, const Span& b) {
   return std::tie(sa, a.span_id) < std::tie(sb, b.span_id);
 }
 
+// A later version of a span: its present fields win (zero counts as absent
+// for usage), so a stale partial resend never undoes a completed span.
+void MergeSpan(Span* m, const Span& in) {
+  MaybeTake(&m->parent_span_id, in.parent_span_id);
+  MaybeTake(&m->name, in.name);
+  if (in.kind != SpanKind::kOther) m->kind = in.kind;
+  if (in.start_ns) m->start_ns = in.start_ns;
+  if (in.end_ns) m->end_ns = in.end_ns;
+  if (in.status != TraceStatus::kUnset) m->status = in.status;
+  MaybeTake(&m->error, in.error);
+  MaybeTake(&m->model, in.model);
+  if (in.prompt_tokens != 0) m->prompt_tokens = in.prompt_tokens;
+  if (in.completion_tokens != 0) m->completion_tokens = in.completion_tokens;
+  if (in.cost_nano_usd != 0) m->cost_nano_usd = in.cost_nano_usd;
+  if (in.ttft_ns) m->ttft_ns = in.ttft_ns;
+  if (!in.input.empty()) m->input = in.input;
+  if (!in.output.empty()) m->output = in.output;
+  for (const auto& [k, v] : in.attributes) m->attributes[k] = v;
+}
+
 }  // namespace
 
 Status ValidateTrace(const Trace& t) {
@@ -121,7 +141,10 @@ Trace MergeTraceVersions(const Trace& stored, const Trace& in) {
   if (!in.spans.empty()) {
     std::map<std::string, Span> by_id;
     for (const Span& s : stored.spans) by_id[s.span_id] = s;
-    for (const Span& s : in.spans) by_id[s.span_id] = s;
+    for (const Span& s : in.spans) {
+      auto [it, fresh] = by_id.try_emplace(s.span_id, s);
+      if (!fresh) MergeSpan(&it->second, s);
+    }
     m.spans.clear();
     m.spans.reserve(by_id.size());
     for (auto& [id, s] : by_id) m.spans.push_back(std::move(s));

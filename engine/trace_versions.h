@@ -22,8 +22,9 @@ Status ValidateTrace(const Trace& trace);
 void NormalizeTrace(Trace* trace);
 
 // Returns the stored form of `stored` updated by `incoming` (both normalized,
-// same trace id, compatible sessions): spans merge by span id with the
-// incoming span winning; non-empty incoming fields win (a status wins unless
+// same trace id, compatible sessions): spans merge by span id, and within a
+// span as within the trace the incoming version's present fields win;
+// non-empty incoming fields win (a status wins unless
 // unset; zero usage counts as absent); tags union; metadata merges by key;
 // start is the minimum and end the maximum.
 Trace MergeTraceVersions(const Trace& stored, const Trace& incoming);

@@ -116,8 +116,9 @@ class Store {
   virtual ~Store() = default;
 
   // Upserts a batch of traces. A trace id already stored merges with it:
-  // spans by span id with the incoming span winning, present incoming fields
-  // win, tags union, metadata merges by key, start is the minimum and end the
+  // spans by span id, and in the trace and in each span the incoming
+  // version's present fields win (empty strings, unset status and zero usage
+  // count as absent), tags union, metadata merges by key, start is the minimum and end the
   // maximum of all versions (spans included). Resending a trace changes
   // nothing. A trace whose id is stored under another session is rejected.
   // Invalid traces go to result->rejected and the others land; each trace's

@@ -50,14 +50,30 @@ class TraceModel {
     for (const auto& kv : in.metadata) t.metadata[kv.first] = kv.second;
     for (const auto& tag : in.tags) t.tags.push_back(tag);
     for (const Span& s : in.spans) {
-      bool replaced = false;
-      for (Span& old : t.spans) {
-        if (old.span_id == s.span_id) {
-          old = s;
-          replaced = true;
-        }
+      Span* old = nullptr;
+      for (Span& candidate : t.spans) {
+        if (candidate.span_id == s.span_id) old = &candidate;
       }
-      if (!replaced) t.spans.push_back(s);
+      if (old == nullptr) {
+        t.spans.push_back(s);
+        continue;
+      }
+      // Present fields of the incoming span win.
+      if (!s.parent_span_id.empty()) old->parent_span_id = s.parent_span_id;
+      if (!s.name.empty()) old->name = s.name;
+      if (s.kind != SpanKind::kOther) old->kind = s.kind;
+      if (s.start_ns) old->start_ns = s.start_ns;
+      if (s.end_ns) old->end_ns = s.end_ns;
+      if (s.status != TraceStatus::kUnset) old->status = s.status;
+      if (!s.error.empty()) old->error = s.error;
+      if (!s.model.empty()) old->model = s.model;
+      if (s.prompt_tokens) old->prompt_tokens = s.prompt_tokens;
+      if (s.completion_tokens) old->completion_tokens = s.completion_tokens;
+      if (s.cost_nano_usd) old->cost_nano_usd = s.cost_nano_usd;
+      if (s.ttft_ns) old->ttft_ns = s.ttft_ns;
+      if (!s.input.empty()) old->input = s.input;
+      if (!s.output.empty()) old->output = s.output;
+      for (const auto& kv : s.attributes) old->attributes[kv.first] = kv.second;
     }
     if (in.prompt_tokens) t.prompt_tokens = in.prompt_tokens;
     if (in.completion_tokens) t.completion_tokens = in.completion_tokens;

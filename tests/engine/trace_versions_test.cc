@@ -84,6 +84,29 @@ TEST(TraceVersionsTest, MergeRules) {
   EXPECT_EQ(MergeTraceVersions(m, v3).status, TraceStatus::kOk);
 }
 
+// Regression: resending an early partial version (a span without its end
+// or usage) after the complete one must not undo the completed span.
+TEST(TraceVersionsTest, StalePartialResendChangesNothing) {
+  Trace partial = MakeTrace("t", "s", kT0);
+  Span root;
+  root.span_id = "root";
+  root.kind = SpanKind::kAgent;
+  root.start_ns = kT0;
+  partial.spans = {root};
+  NormalizeTrace(&partial);
+  Trace full = partial;
+  full.spans[0].end_ns = kT0 + 5 * kSec;
+  full.spans[0].status = TraceStatus::kOk;
+  full.spans[0].output = Payload{"done", false};
+  full.spans.push_back(LlmSpan("llm", kT0 + kSec, 5, 5, 5));
+  full.output = Payload{"answer", false};
+  NormalizeTrace(&full);
+  const Trace merged = MergeTraceVersions(partial, full);
+  EXPECT_EQ(merged.spans.size(), 2u);
+  EXPECT_EQ(MergeTraceVersions(merged, partial), merged);
+  EXPECT_EQ(MergeTraceVersions(merged, full), merged);
+}
+
 TEST(TraceVersionsTest, MergeIsAssociativeOverVersions) {
   Trace a = MakeTrace("t", "s", kT0);
   a.spans = {LlmSpan("1", kT0, 1, 2, 3)};
