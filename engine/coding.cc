@@ -132,19 +132,31 @@ bool ParseActivityKey(std::string_view key, ParsedTraceKey* out) {
   return true;
 }
 
-std::string MarkKey(uint64_t hash, std::string_view session_id, int64_t start_ns,
-                    std::string_view trace_id) {
+std::string MarkPrefix(uint64_t hash, std::string_view session_id, char field) {
   std::string key(1, kMarkTag);
   PutSessionPrefix(&key, hash, session_id);
+  key.push_back(field);
+  return key;
+}
+
+std::string MarkKey(uint64_t hash, std::string_view session_id, char field, int64_t start_ns,
+                    std::string_view trace_id) {
+  std::string key = MarkPrefix(hash, session_id, field);
   PutTime(&key, start_ns);
   key.append(trace_id);
   return key;
 }
 
-bool ParseMarkKey(std::string_view key, ParsedTraceKey* out) {
+bool ParseMarkKey(std::string_view key, char* field, ParsedTraceKey* out) {
   if (key.empty() || key[0] != kMarkTag) return false;
   key.remove_prefix(1);
-  return ParseTraceKey(key, out);
+  if (!GetSessionPrefix(&key, &out->hash, &out->session_id) || key.empty()) return false;
+  *field = key[0];
+  if (*field != kMarkUser && *field != kMarkSessionName) return false;
+  key.remove_prefix(1);
+  if (!GetTime(&key, &out->start_ns) || key.empty()) return false;
+  out->trace_id = key;
+  return true;
 }
 
 std::string EncodeLocator(int64_t start_ns, std::string_view session_id) {
@@ -158,17 +170,6 @@ bool DecodeLocator(std::string_view in, int64_t* start_ns, std::string_view* ses
   if (in.empty() || static_cast<unsigned char>(in[0]) != kLocatorFormat) return false;
   in.remove_prefix(1);
   return GetTime(&in, start_ns) && GetLengthPrefixed(&in, session_id) && in.empty();
-}
-
-std::string EncodeMark(std::string_view user_id, std::string_view session_name) {
-  std::string v;
-  PutLengthPrefixed(&v, user_id);
-  PutLengthPrefixed(&v, session_name);
-  return v;
-}
-
-bool DecodeMark(std::string_view in, std::string_view* user_id, std::string_view* session_name) {
-  return GetLengthPrefixed(&in, user_id) && GetLengthPrefixed(&in, session_name) && in.empty();
 }
 
 namespace {

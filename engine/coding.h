@@ -14,10 +14,10 @@
 //   CF trace_ids:  trace_id                      -> locator
 //   CF sessions:   session_prefix                -> SessionDeltaFb (merged)
 //   CF index:      'A' time session_prefix trace_id   -> ""   (activity)
-//                  'M' session_prefix time trace_id   -> mark (user / name)
+//                  'M' session_prefix field time trace_id -> value of the field
+//   field   := 'n' (session_name) | 'u' (user_id)   -- only for a trace that has it
 //
 //   locator := 0x01 time varint32(len(session_id)) session_id
-//   mark    := varint32(len(user_id)) user_id varint32(len(name)) name
 //
 // Traces without a session id use the empty session id "" and get no
 // aggregate, activity or mark entries.
@@ -42,6 +42,8 @@ inline constexpr std::size_t kTimeBytes = 8;
 // DO NOT CHANGE: stored on disk.
 inline constexpr char kActivityTag = 'A';
 inline constexpr char kMarkTag = 'M';
+inline constexpr char kMarkUser = 'u';
+inline constexpr char kMarkSessionName = 'n';
 inline constexpr unsigned char kLocatorFormat = 1;
 
 // ---- primitives ----
@@ -75,15 +77,15 @@ std::string ActivityKey(int64_t start_ns, uint64_t hash, std::string_view sessio
 // Parsed activity key: same fields as a trace key.
 bool ParseActivityKey(std::string_view key, ParsedTraceKey* out);
 
-std::string MarkKey(uint64_t hash, std::string_view session_id, int64_t start_ns,
+// `field` is kMarkUser or kMarkSessionName.
+std::string MarkPrefix(uint64_t hash, std::string_view session_id, char field);
+std::string MarkKey(uint64_t hash, std::string_view session_id, char field, int64_t start_ns,
                     std::string_view trace_id);
-bool ParseMarkKey(std::string_view key, ParsedTraceKey* out);
+bool ParseMarkKey(std::string_view key, char* field, ParsedTraceKey* out);
 
 // ---- small values ----
 std::string EncodeLocator(int64_t start_ns, std::string_view session_id);
 bool DecodeLocator(std::string_view in, int64_t* start_ns, std::string_view* session_id);
-std::string EncodeMark(std::string_view user_id, std::string_view session_name);
-bool DecodeMark(std::string_view in, std::string_view* user_id, std::string_view* session_name);
 
 // ---- cursors (opaque to users) ----
 // A cursor is hex(payload || fixed64-BE(XXH3_64bits(payload))). Decode

@@ -360,9 +360,14 @@ Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) 
           wb.Delete(index_, ActivityKey(old->start_ns, old_hash, old->session_id, old->trace_id));
         }
       }
-      if (old_in_session && (!old->user_id.empty() || !old->session_name.empty()) &&
-          (moved || old->user_id != merged.user_id || old->session_name != merged.session_name)) {
-        wb.Delete(index_, MarkKey(old_hash, old->session_id, old->start_ns, old->trace_id));
+      if (old_in_session && !old->user_id.empty() && (moved || old->user_id != merged.user_id)) {
+        wb.Delete(index_, MarkKey(old_hash, old->session_id, kMarkUser, old->start_ns,
+                                  old->trace_id));
+      }
+      if (old_in_session && !old->session_name.empty() &&
+          (moved || old->session_name != merged.session_name)) {
+        wb.Delete(index_, MarkKey(old_hash, old->session_id, kMarkSessionName, old->start_ns,
+                                  old->trace_id));
       }
     }
     wb.Put(traces_, key, record);
@@ -371,9 +376,19 @@ Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) 
       if (moved) {
         wb.Put(index_, ActivityKey(merged.start_ns, hash, merged.session_id, merged.trace_id), "");
       }
-      if (!merged.user_id.empty() || !merged.session_name.empty()) {
-        wb.Put(index_, MarkKey(hash, merged.session_id, merged.start_ns, merged.trace_id),
-               EncodeMark(merged.user_id, merged.session_name));
+      // Marks are rewritten only when their value or position changed.
+      const bool user_changed = old == nullptr || old->user_id != merged.user_id;
+      const bool name_changed = old == nullptr || old->session_name != merged.session_name;
+      if (!merged.user_id.empty() && (moved || user_changed)) {
+        wb.Put(index_,
+               MarkKey(hash, merged.session_id, kMarkUser, merged.start_ns, merged.trace_id),
+               merged.user_id);
+      }
+      if (!merged.session_name.empty() && (moved || name_changed)) {
+        wb.Put(index_,
+               MarkKey(hash, merged.session_id, kMarkSessionName, merged.start_ns,
+                       merged.trace_id),
+               merged.session_name);
       }
       SessionDelta d = SessionDelta::FromTrace(merged, version);
       if (old != nullptr && !old->session_id.empty()) {
@@ -455,36 +470,24 @@ Status StoreImpl::ReadLatestFields(const rocksdb::ReadOptions& base, const std::
     summary->last_output = MakePreview(summary->last_output);
     summary->last_trace_at_ns = start;
   }
-  // Latest user id and session name: walk the marks backwards until both
-  // are known (usually the first mark has both).
-  {
-    std::string mark_prefix(1, kMarkTag);
-    mark_prefix += prefix;
+  // Latest user id and session name: the last mark of each field, one seek
+  // each.
+  for (const char field : {kMarkUser, kMarkSessionName}) {
+    uint64_t hash = 0;
+    std::string_view session_id;
+    std::string_view p = prefix;
+    GetSessionPrefix(&p, &hash, &session_id);
+    const std::string mark_prefix = MarkPrefix(hash, session_id, field);
     rocksdb::ReadOptions ro = base;
     rocksdb::Slice lower(mark_prefix);
     ro.iterate_lower_bound = &lower;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, index_));
-    bool have_user = false;
-    bool have_name = false;
-    for (it->SeekForPrev(TimeRangeEnd(mark_prefix));
-         it->Valid() && StartsWith(it->key(), mark_prefix) && !(have_user && have_name);
-         it->Prev()) {
-      std::string_view user;
-      std::string_view name;
-      if (!DecodeMark(it->value().ToStringView(), &user, &name)) {
-        return Status::Corruption("user mark of session " + Printable(summary->session_id) +
-                                  " is malformed");
-      }
-      if (!have_user && !user.empty()) {
-        summary->user_id.assign(user);
-        have_user = true;
-      }
-      if (!have_name && !name.empty()) {
-        summary->session_name.assign(name);
-        have_name = true;
-      }
+    it->SeekForPrev(TimeRangeEnd(mark_prefix));
+    if (it->Valid() && StartsWith(it->key(), mark_prefix)) {
+      (field == kMarkUser ? summary->user_id : summary->session_name)
+          .assign(it->value().data(), it->value().size());
     }
-    if (!it->status().ok()) return FromRocks(it->status(), "read user marks");
+    if (!it->status().ok()) return FromRocks(it->status(), "read marks");
   }
   return Status::OK();
 }
@@ -818,10 +821,15 @@ Status StoreImpl::Verify(VerifyReport* report) {
     if (!rs.ok()) {
       report->mismatches.push_back("trace " + Printable(t.trace_id) + ": activity entry missing");
     }
-    if (!t.user_id.empty() || !t.session_name.empty()) {
-      rs = db_->Get(ro, index_, MarkKey(k.hash, t.session_id, t.start_ns, t.trace_id), &value);
-      if (!rs.ok() || value != EncodeMark(t.user_id, t.session_name)) {
-        report->mismatches.push_back("trace " + Printable(t.trace_id) + ": user mark missing or stale");
+    for (const auto& [field, want] : {std::pair<char, const std::string*>{kMarkUser, &t.user_id},
+                                      {kMarkSessionName, &t.session_name}}) {
+      if (want->empty()) continue;
+      rs = db_->Get(ro, index_, MarkKey(k.hash, t.session_id, field, t.start_ns, t.trace_id),
+                    &value);
+      if (!rs.ok() || value != *want) {
+        report->mismatches.push_back("trace " + Printable(t.trace_id) + ": " +
+                                     (field == kMarkUser ? "user" : "session name") +
+                                     " mark missing or stale");
       }
     }
     std::string prefix;
@@ -857,8 +865,10 @@ Status StoreImpl::Verify(VerifyReport* report) {
     std::unique_ptr<rocksdb::Iterator> x(db_->NewIterator(ro, index_));
     for (x->SeekToFirst(); x->Valid(); x->Next()) {
       ParsedTraceKey k;
+      char field = 0;
       const std::string_view key = x->key().ToStringView();
-      const bool ok = key[0] == kActivityTag ? ParseActivityKey(key, &k) : ParseMarkKey(key, &k);
+      const bool ok = key[0] == kActivityTag ? ParseActivityKey(key, &k)
+                                             : ParseMarkKey(key, &field, &k);
       if (!ok) {
         report->mismatches.push_back("index: malformed key");
         continue;

@@ -98,22 +98,25 @@ TEST(CodingTest, SessionPrefixesAreUniqueUnderCollidingHashes) {
 TEST(CodingTest, IndexKeysRoundTrip) {
   ParsedTraceKey k;
   const std::string activity = ActivityKey(99, 7, "sess", "tr");
-  const std::string mark = MarkKey(7, "sess", 99, "tr");
+  const std::string mark = MarkKey(7, "sess", kMarkUser, 99, "tr");
   ASSERT_TRUE(ParseActivityKey(activity, &k));
   EXPECT_EQ(k.start_ns, 99);
   EXPECT_EQ(k.hash, 7u);
   EXPECT_EQ(k.session_id, "sess");
   EXPECT_EQ(k.trace_id, "tr");
-  ASSERT_TRUE(ParseMarkKey(mark, &k));
+  char field = 0;
+  ASSERT_TRUE(ParseMarkKey(mark, &field, &k));
+  EXPECT_EQ(field, kMarkUser);
+  EXPECT_EQ(k.start_ns, 99);
   EXPECT_EQ(k.session_id, "sess");
   EXPECT_EQ(k.trace_id, "tr");
   EXPECT_FALSE(ParseActivityKey(mark, &k));
-  EXPECT_FALSE(ParseMarkKey("", &k));
+  EXPECT_FALSE(ParseMarkKey("", &field, &k));
   // Activity keys order by time first, across sessions.
   EXPECT_LT(ActivityKey(1, 999, "z", "t"), ActivityKey(2, 0, "a", "t"));
 }
 
-TEST(CodingTest, LocatorAndMarkRoundTrip) {
+TEST(CodingTest, LocatorRoundTrip) {
   int64_t start = 0;
   std::string_view session;
   ASSERT_TRUE(DecodeLocator(EncodeLocator(-3, "sess"), &start, &session));
@@ -121,12 +124,6 @@ TEST(CodingTest, LocatorAndMarkRoundTrip) {
   EXPECT_EQ(session, "sess");
   EXPECT_FALSE(DecodeLocator("", &start, &session));
   EXPECT_FALSE(DecodeLocator(EncodeLocator(1, "s") + "x", &start, &session));
-  std::string_view user;
-  std::string_view name;
-  ASSERT_TRUE(DecodeMark(EncodeMark("u", ""), &user, &name));
-  EXPECT_EQ(user, "u");
-  EXPECT_EQ(name, "");
-  EXPECT_FALSE(DecodeMark("\x05", &user, &name));
 }
 
 TEST(CodingTest, CursorRoundTripAndTamperDetection) {
@@ -154,9 +151,9 @@ TEST(CodingTest, DecodersNeverReadPastRandomInput) {
     std::string payload;
     (void)ParseTraceKey(s, &k);
     (void)ParseActivityKey(s, &k);
-    (void)ParseMarkKey(s, &k);
+    char field = 0;
+    (void)ParseMarkKey(s, &field, &k);
     (void)DecodeLocator(s, &start, &a);
-    (void)DecodeMark(s, &a, &b);
     (void)DecodeCursor(s, &payload);
   }
   SUCCEED();  // Run under ASan in CI: any overread fails there.
