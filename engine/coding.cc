@@ -172,6 +172,12 @@ bool DecodeLocator(std::string_view in, int64_t* start_ns, std::string_view* ses
   return GetTime(&in, start_ns) && GetLengthPrefixed(&in, session_id) && in.empty();
 }
 
+std::string_view AlignedForFlatBuffers(std::string_view bytes, std::string* scratch) {
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % 8 == 0) return bytes;
+  scratch->assign(bytes);  // std::string storage is at least 8-byte aligned.
+  return *scratch;
+}
+
 namespace {
 constexpr char kHex[] = "0123456789abcdef";
 int HexValue(char c) {

@@ -87,6 +87,11 @@ bool ParseMarkKey(std::string_view key, char* field, ParsedTraceKey* out);
 std::string EncodeLocator(int64_t start_ns, std::string_view session_id);
 bool DecodeLocator(std::string_view in, int64_t* start_ns, std::string_view* session_id);
 
+// FlatBuffers reads scalars in place and needs them aligned; values that
+// RocksDB hands out (memtable, blocks) have no alignment guarantee. Returns
+// `bytes` itself when it starts 8-byte aligned, else a copy in *scratch.
+std::string_view AlignedForFlatBuffers(std::string_view bytes, std::string* scratch);
+
 // ---- cursors (opaque to users) ----
 // A cursor is hex(payload || fixed64-BE(XXH3_64bits(payload))). Decode
 // returns false if it is not hex or the checksum does not match.

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <vector>
 
+#include "engine/coding.h"
 #include "session_delta_generated.h"
 
 namespace sessionstore {
@@ -158,7 +159,9 @@ std::string SessionDelta::Encode() const {
   return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
 }
 
-bool SessionDelta::Decode(std::string_view bytes, SessionDelta* out) {
+bool SessionDelta::Decode(std::string_view raw, SessionDelta* out) {
+  std::string scratch;
+  const std::string_view bytes = AlignedForFlatBuffers(raw, &scratch);
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   if (!fb::VerifySessionDeltaFbBuffer(verifier)) return false;
   const fb::SessionDeltaFb* d = fb::GetSessionDeltaFb(bytes.data());

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "engine/coding.h"
 #include "trace_record_generated.h"
 
 namespace sessionstore {
@@ -145,8 +146,9 @@ const fb::TraceRecordFb* VerifiedRecord(std::string_view bytes) {
 }
 }  // namespace
 
-bool DecodeTrace(std::string_view bytes, Trace* t, uint64_t* version) {
-  const fb::TraceRecordFb* r = VerifiedRecord(bytes);
+bool DecodeTrace(std::string_view raw, Trace* t, uint64_t* version) {
+  std::string scratch;
+  const fb::TraceRecordFb* r = VerifiedRecord(AlignedForFlatBuffers(raw, &scratch));
   if (r == nullptr) return false;
   *t = Trace();
   t->trace_id = Str(r->trace_id());
@@ -198,8 +200,9 @@ bool DecodeTrace(std::string_view bytes, Trace* t, uint64_t* version) {
   return true;
 }
 
-bool DecodeTraceOutput(std::string_view bytes, Payload* output, int64_t* start_ns) {
-  const fb::TraceRecordFb* r = VerifiedRecord(bytes);
+bool DecodeTraceOutput(std::string_view raw, Payload* output, int64_t* start_ns) {
+  std::string scratch;
+  const fb::TraceRecordFb* r = VerifiedRecord(AlignedForFlatBuffers(raw, &scratch));
   if (r == nullptr) return false;
   ReadPayload(r->output(), output);
   *start_ns = r->start_ns();

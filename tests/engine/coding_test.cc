@@ -119,7 +119,8 @@ TEST(CodingTest, IndexKeysRoundTrip) {
 TEST(CodingTest, LocatorRoundTrip) {
   int64_t start = 0;
   std::string_view session;
-  ASSERT_TRUE(DecodeLocator(EncodeLocator(-3, "sess"), &start, &session));
+  const std::string locator = EncodeLocator(-3, "sess");
+  ASSERT_TRUE(DecodeLocator(locator, &start, &session));
   EXPECT_EQ(start, -3);
   EXPECT_EQ(session, "sess");
   EXPECT_FALSE(DecodeLocator("", &start, &session));

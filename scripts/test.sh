@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds with warnings as errors and runs every
+# test. Usage: scripts/test.sh [--sanitize address,undefined|thread] [--build-dir DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sanitize=""
+build_dir=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sanitize) sanitize=$2; shift 2 ;;
+    --build-dir) build_dir=$2; shift 2 ;;
+    *) echo "usage: $0 [--sanitize address,undefined|thread] [--build-dir DIR]" >&2; exit 2 ;;
+  esac
+done
+if [ -z "$build_dir" ]; then
+  build_dir=build
+  [ -n "$sanitize" ] && build_dir="build-$(echo "$sanitize" | tr ',' '-')"
+fi
+
+./scripts/install-deps.sh
+build_type=RelWithDebInfo
+[ -n "$sanitize" ] && build_type=Debug
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=$build_type -DSESSIONSTORE_WERROR=ON \
+  -DSESSIONSTORE_SANITIZE="$sanitize" > "$build_dir.configure.log" 2>&1 || {
+  cat "$build_dir.configure.log"; exit 1; }
+cmake --build "$build_dir" -j "$(nproc)"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)"
