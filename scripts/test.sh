@@ -27,4 +27,5 @@ cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=$build_type -DSESSIONSTORE_WERROR=
 cmake --build "$build_dir" -j "$(nproc)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$PWD/tests/tsan.supp halt_on_error=1}
 ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)"
