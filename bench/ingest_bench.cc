@@ -110,7 +110,12 @@ void BM_Ingest(benchmark::State& state) {
       static_cast<double>(w.json_bytes) * static_cast<double>(state.iterations()) / 1e6,
       benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_Ingest)->Arg(1)->Arg(2)->Arg(4)->Unit(benchmark::kMillisecond)->UseRealTime()
+BENCHMARK(BM_Ingest)
+    ->Arg(1)
+    ->Arg(2)
+    ->Arg(4)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
     ->Iterations(1);
 
 // A store loaded once with the workload, for the read benchmarks.

@@ -15,8 +15,7 @@ namespace sessionstore {
 namespace {
 
 bool IsZero(const ModelUsage& m) {
-  return m.calls == 0 && m.prompt_tokens == 0 && m.completion_tokens == 0 &&
-         m.cost_nano_usd == 0;
+  return m.calls == 0 && m.prompt_tokens == 0 && m.completion_tokens == 0 && m.cost_nano_usd == 0;
 }
 
 void AddModel(std::map<std::string, ModelUsage>* models, const std::string& name,

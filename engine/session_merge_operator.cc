@@ -16,15 +16,16 @@ bool SessionMergeOperator::FullMergeV2(const MergeOperationInput& in,
     SessionDelta acc;
     if (in.existing_value != nullptr &&
         !SessionDelta::Decode(in.existing_value->ToStringView(), &acc)) {
-      rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, in.logger, "sessionstore: corrupt session aggregate (%zu bytes)",
-                      in.existing_value->size());
+      rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, in.logger,
+                   "sessionstore: corrupt session aggregate (%zu bytes)",
+                   in.existing_value->size());
       return false;
     }
     SessionDelta operand;
     for (const rocksdb::Slice& s : in.operand_list) {
       if (!SessionDelta::Decode(s.ToStringView(), &operand)) {
-        rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, in.logger, "sessionstore: corrupt session merge operand (%zu bytes)",
-                        s.size());
+        rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, in.logger,
+                     "sessionstore: corrupt session merge operand (%zu bytes)", s.size());
         return false;
       }
       acc.Add(operand);

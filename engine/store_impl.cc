@@ -91,8 +91,7 @@ void SetCompression(rocksdb::ColumnFamilyOptions* cf) {
 
 }  // namespace
 
-Status Store::Open(const Options& options, const std::string& path,
-                   std::unique_ptr<Store>* store) {
+Status Store::Open(const Options& options, const std::string& path, std::unique_ptr<Store>* store) {
   return StoreImpl::Open(options, path, InternalOptions(), store);
 }
 
@@ -288,10 +287,9 @@ Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) 
     for (std::size_t j = 0; j < found.size(); ++j) {
       const std::size_t i = found[j];
       if (!st[j].ok()) {
-        return st[j].IsNotFound()
-                   ? Status::Corruption("trace " + Printable(ids[i]) +
-                                        " is indexed but its record is missing")
-                   : FromRocks(st[j], "read trace " + Printable(ids[i]));
+        return st[j].IsNotFound() ? Status::Corruption("trace " + Printable(ids[i]) +
+                                                       " is indexed but its record is missing")
+                                  : FromRocks(st[j], "read trace " + Printable(ids[i]));
       }
       if (!DecodeTrace(values[j].ToStringView(), &olds[i], &old_versions[i])) {
         return Status::Corruption("stored record of trace " + Printable(ids[i]) +
@@ -318,8 +316,8 @@ Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) 
         current = std::move(version);
       } else if (!version.session_id.empty() && !current->session_id.empty() &&
                  version.session_id != current->session_id) {
-        result->rejected.push_back({index, batch[index].trace_id,
-                                    SessionConflict(*current, version)});
+        result->rejected.push_back(
+            {index, batch[index].trace_id, SessionConflict(*current, version)});
         continue;
       } else {
         current = MergeTraceVersions(*current, version);
@@ -361,8 +359,8 @@ Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) 
         }
       }
       if (old_in_session && !old->user_id.empty() && (moved || old->user_id != merged.user_id)) {
-        wb.Delete(index_, MarkKey(old_hash, old->session_id, kMarkUser, old->start_ns,
-                                  old->trace_id));
+        wb.Delete(index_,
+                  MarkKey(old_hash, old->session_id, kMarkUser, old->start_ns, old->trace_id));
       }
       if (old_in_session && !old->session_name.empty() &&
           (moved || old->session_name != merged.session_name)) {
@@ -371,7 +369,8 @@ Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) 
       }
     }
     wb.Put(traces_, key, record);
-    if (moved) wb.Put(trace_ids_, merged.trace_id, EncodeLocator(merged.start_ns, merged.session_id));
+    if (moved)
+      wb.Put(trace_ids_, merged.trace_id, EncodeLocator(merged.start_ns, merged.session_id));
     if (in_session) {
       if (moved) {
         wb.Put(index_, ActivityKey(merged.start_ns, hash, merged.session_id, merged.trace_id), "");
@@ -386,8 +385,7 @@ Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) 
       }
       if (!merged.session_name.empty() && (moved || name_changed)) {
         wb.Put(index_,
-               MarkKey(hash, merged.session_id, kMarkSessionName, merged.start_ns,
-                       merged.trace_id),
+               MarkKey(hash, merged.session_id, kMarkSessionName, merged.start_ns, merged.trace_id),
                merged.session_name);
       }
       SessionDelta d = SessionDelta::FromTrace(merged, version);
@@ -753,7 +751,8 @@ void CompareAggregates(const std::string& session, const SessionDelta& stored,
   if (stored.models != want.models) {
     report->mismatches.push_back("session " + session + ": models differ");
   }
-  if (stored.tags != want.tags) report->mismatches.push_back("session " + session + ": tags differ");
+  if (stored.tags != want.tags)
+    report->mismatches.push_back("session " + session + ": tags differ");
 }
 
 }  // namespace
@@ -867,8 +866,8 @@ Status StoreImpl::Verify(VerifyReport* report) {
       ParsedTraceKey k;
       char field = 0;
       const std::string_view key = x->key().ToStringView();
-      const bool ok = key[0] == kActivityTag ? ParseActivityKey(key, &k)
-                                             : ParseMarkKey(key, &field, &k);
+      const bool ok =
+          key[0] == kActivityTag ? ParseActivityKey(key, &k) : ParseMarkKey(key, &field, &k);
       if (!ok) {
         report->mismatches.push_back("index: malformed key");
         continue;
@@ -892,9 +891,8 @@ Status StoreImpl::TEST_AggregateOperandCount(std::string_view session_id, int* c
   rocksdb::GetMergeOperandsOptions opts;
   opts.expected_max_number_of_operands = 1 << 16;
   std::vector<rocksdb::PinnableSlice> values(opts.expected_max_number_of_operands);
-  rocksdb::Status rs = db_->GetMergeOperands(rocksdb::ReadOptions(), sessions_,
-                                             SessionPrefix(session_id), values.data(), &opts,
-                                             count);
+  rocksdb::Status rs = db_->GetMergeOperands(
+      rocksdb::ReadOptions(), sessions_, SessionPrefix(session_id), values.data(), &opts, count);
   if (rs.IsNotFound()) return Status::OK();
   return FromRocks(rs, "get merge operands");
 }

@@ -22,7 +22,6 @@
 
 namespace sessionstore {
 
-class SessionDelta;
 
 // Engine-internal knobs that are not part of the public Options.
 struct InternalOptions {

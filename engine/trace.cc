@@ -3,13 +3,14 @@
 // Free functions of the public data model (api/sessionstore/trace.h and
 // session.h).
 
+#include "sessionstore/trace.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
 
 #include "sessionstore/session.h"
-#include "sessionstore/trace.h"
 
 namespace sessionstore {
 

@@ -25,8 +25,9 @@ TraceLockTable::Guard::Guard(TraceLockTable* table, std::vector<std::string_view
   order.reserve(ids_.size());
   for (std::string_view id : ids_) order.emplace_back(IdHash(id), id);
   std::sort(order.begin(), order.end());
-  for (const auto& [hash, id] : order) {
-    Stripe& stripe = table_->stripes_[hash % kStripes];
+  for (const auto& entry : order) {
+    const std::string_view id = entry.second;
+    Stripe& stripe = table_->stripes_[entry.first % kStripes];
     std::unique_lock<std::mutex> lock(stripe.mu);
     stripe.released.wait(lock, [&] { return stripe.held.count(id) == 0; });
     stripe.held.insert(id);

@@ -35,7 +35,8 @@ Status CheckId(const std::string& field, const std::string& id, bool required) {
 }
 
 Status CheckUsage(const std::string& prefix, int64_t prompt, int64_t completion, int64_t cost) {
-  if (prompt < 0) return Invalid(prefix + "prompt_tokens", "negative (" + std::to_string(prompt) + ")");
+  if (prompt < 0)
+    return Invalid(prefix + "prompt_tokens", "negative (" + std::to_string(prompt) + ")");
   if (completion < 0) {
     return Invalid(prefix + "completion_tokens", "negative (" + std::to_string(completion) + ")");
   }
@@ -160,4 +161,3 @@ Trace MergeTraceVersions(const Trace& stored, const Trace& in) {
 }
 
 }  // namespace sessionstore
-

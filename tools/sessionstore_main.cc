@@ -144,7 +144,8 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
     }
     if (!(s = flush()).ok()) return Fail(s);
   }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   if (progress) std::fprintf(stderr, "\n");
   std::fprintf(stdout,
                "ingested %zu lines in %.2fs: %zu inserted, %zu updated, %zu unchanged, %zu "
@@ -235,8 +236,8 @@ int RunTimeline(const std::string& db, const std::string& id, const TimelineArgs
     std::cout << out << "\n";
     return kExitOk;
   }
-  ss::TablePrinter t({"start", "trace", "name", "status", "duration", "tokens", "cost", "input",
-                      "output"});
+  ss::TablePrinter t(
+      {"start", "trace", "name", "status", "duration", "tokens", "cost", "input", "output"});
   for (const ss::Trace& tr : page.traces) {
     const ss::TraceUsage u = ss::ComputeTraceUsage(tr);
     t.AddRow({ss::FormatTime(tr.start_ns), tr.trace_id, tr.name, u.has_error ? "error" : "ok",
@@ -262,8 +263,8 @@ int RunTrace(const std::string& db, const std::string& id, bool json) {
     return kExitOk;
   }
   const ss::TraceUsage u = ss::ComputeTraceUsage(t);
-  std::cout << "trace    " << t.trace_id << "\nsession  " << t.session_id << "\nname     "
-            << t.name << "\nuser     " << t.user_id << "\nstart    " << ss::FormatTime(t.start_ns)
+  std::cout << "trace    " << t.trace_id << "\nsession  " << t.session_id << "\nname     " << t.name
+            << "\nuser     " << t.user_id << "\nstart    " << ss::FormatTime(t.start_ns)
             << "\nstatus   " << (u.has_error ? "error" : "ok") << "\ntokens   " << u.total_tokens
             << "\ncost     " << ss::FormatUsd(u.cost_nano_usd) << "\ninput    "
             << ss::Ellipsize(t.input.value, 100) << "\noutput   "
@@ -334,10 +335,11 @@ int RunStats(const std::string& db, bool json) {
                 static_cast<unsigned long long>(st.disk_bytes),
                 static_cast<unsigned long long>(st.memtable_bytes));
   } else {
-    std::printf("traces (estimate)    %lld\nsessions (estimate)  %lld\ndisk                %.1f MB\n"
-                "memtables            %.1f MB\n",
-                static_cast<long long>(st.traces), static_cast<long long>(st.sessions),
-                st.disk_bytes / 1e6, st.memtable_bytes / 1e6);
+    std::printf(
+        "traces (estimate)    %lld\nsessions (estimate)  %lld\ndisk                %.1f MB\n"
+        "memtables            %.1f MB\n",
+        static_cast<long long>(st.traces), static_cast<long long>(st.sessions), st.disk_bytes / 1e6,
+        st.memtable_bytes / 1e6);
   }
   return kExitOk;
 }

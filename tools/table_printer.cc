@@ -26,7 +26,8 @@ void TablePrinter::Print(std::ostream& out) const {
   std::vector<std::size_t> widths(headers_.size());
   for (std::size_t i = 0; i < headers_.size(); ++i) widths[i] = DisplayWidth(headers_[i]);
   for (const auto& row : rows_) {
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+    for (std::size_t i = 0; i < row.size(); ++i)
+      widths[i] = std::max(widths[i], DisplayWidth(row[i]));
   }
   auto line = [&](const std::vector<std::string>& cells) {
     for (std::size_t i = 0; i < cells.size(); ++i) {
@@ -71,7 +72,8 @@ std::string Ellipsize(std::string_view text, std::size_t max_chars) {
     if ((c & 0xC0) != 0x80) {
       if (chars == max_chars) {
         // Drop the last character for the ellipsis.
-        while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+        while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80)
+          out.pop_back();
         if (!out.empty()) out.pop_back();
         out += "…";
         return out;

@@ -11,8 +11,8 @@ namespace {
 constexpr const char* kModels[] = {"gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet", "llama-3-70b",
                                    "text-embedding-3-small"};
 constexpr const char* kTags[] = {"prod", "beta", "support", "sales", "goal:resolved", "vip"};
-constexpr const char* kSyllables[] = {"ka", "lo", "mi", "ne", "ra", "to", "shi", "ver", "an",
-                                      "el", "or", "us", "qui", "be", "da", "fen"};
+constexpr const char* kSyllables[] = {"ka", "lo", "mi", "ne", "ra",  "to", "shi", "ver",
+                                      "an", "el", "or", "us", "qui", "be", "da",  "fen"};
 }  // namespace
 
 WorkloadGenerator::WorkloadGenerator(const WorkloadOptions& options)
@@ -88,7 +88,9 @@ Trace WorkloadGenerator::MakeTrace(std::size_t n) {
     } else {
       const double r = u(rng_);
       s.kind = r < 0.6 ? SpanKind::kLlm : r < 0.8 ? SpanKind::kTool : SpanKind::kRetriever;
-      s.name = s.kind == SpanKind::kLlm ? "completion" : s.kind == SpanKind::kTool ? "tool" : "search";
+      s.name = s.kind == SpanKind::kLlm    ? "completion"
+               : s.kind == SpanKind::kTool ? "tool"
+                                           : "search";
     }
     if (s.kind == SpanKind::kLlm || (spans == 1 && i == 0)) {
       if (spans == 1) s.kind = SpanKind::kLlm;

@@ -85,10 +85,10 @@ struct SessionPage {
 };
 
 struct StoreStats {
-  int64_t traces = 0;    // Stored traces (estimate from RocksDB properties).
-  int64_t sessions = 0;  // Sessions with an aggregate (estimate).
-  uint64_t disk_bytes = 0;       // Live SST and blob files.
-  uint64_t memtable_bytes = 0;   // All memtables.
+  int64_t traces = 0;                // Stored traces (estimate from RocksDB properties).
+  int64_t sessions = 0;              // Sessions with an aggregate (estimate).
+  uint64_t disk_bytes = 0;           // Live SST and blob files.
+  uint64_t memtable_bytes = 0;       // All memtables.
   uint64_t merge_operands_read = 0;  // Merge operands applied by reads so far.
 };
 

@@ -121,7 +121,7 @@ struct TraceUsage {
   int64_t completion_tokens = 0;
   int64_t total_tokens = 0;
   int64_t cost_nano_usd = 0;
-  bool has_error = false;  // Trace status error or any error span.
+  bool has_error = false;          // Trace status error or any error span.
   int64_t effective_start_ns = 0;  // Min over the trace's and spans' times.
   int64_t effective_end_ns = 0;    // Max over them; start if none has an end.
 };

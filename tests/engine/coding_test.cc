@@ -13,8 +13,9 @@ namespace sessionstore {
 namespace {
 
 TEST(CodingTest, TimeEncodingOrdersLikeSignedIntegers) {
-  std::vector<int64_t> times = {std::numeric_limits<int64_t>::min(), -5'000'000'000, -1, 0, 1,
-                                1'700'000'000'000'000'000, std::numeric_limits<int64_t>::max()};
+  std::vector<int64_t> times = {
+      std::numeric_limits<int64_t>::min(), -5'000'000'000, -1, 0, 1, 1'700'000'000'000'000'000,
+      std::numeric_limits<int64_t>::max()};
   std::mt19937_64 rng(7);
   for (int i = 0; i < 1000; ++i) times.push_back(static_cast<int64_t>(rng()));
   std::vector<std::pair<std::string, int64_t>> enc;

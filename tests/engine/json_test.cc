@@ -80,7 +80,9 @@ TEST(JsonTest, ErrorsNameTheField) {
 
 TEST(JsonTest, NullMeansAbsent) {
   Trace t;
-  ASSERT_TRUE(ParseTraceJson(R"({"trace_id":"t","start_time":1,"session_id":null,"output":null})", &t).ok());
+  ASSERT_TRUE(
+      ParseTraceJson(R"({"trace_id":"t","start_time":1,"session_id":null,"output":null})", &t)
+          .ok());
   EXPECT_TRUE(t.session_id.empty());
   EXPECT_TRUE(t.output.empty());
 }
@@ -138,11 +140,10 @@ TEST(JsonTest, SessionJsonHasTheDocumentedFields) {
   s.models["m"] = ModelUsage{1, 2, 3, 4};
   std::string out;
   AppendSessionJson(s, &out);
-  for (const char* field :
-       {"session_id", "session_name", "user_id", "trace_count", "error_count", "span_count",
-        "prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "first_trace_at",
-        "last_trace_at", "duration_ms", "models", "tags", "ttft_ms_avg", "first_input",
-        "last_output"}) {
+  for (const char* field : {"session_id", "session_name", "user_id", "trace_count", "error_count",
+                            "span_count", "prompt_tokens", "completion_tokens", "total_tokens",
+                            "cost_usd", "first_trace_at", "last_trace_at", "duration_ms", "models",
+                            "tags", "ttft_ms_avg", "first_input", "last_output"}) {
     EXPECT_NE(out.find("\"" + std::string(field) + "\":"), std::string::npos) << field;
   }
   EXPECT_NE(out.find("\"cost_usd\":1.5"), std::string::npos) << out;

@@ -153,8 +153,8 @@ class TraceModel {
         s.completion_tokens += c;
         s.cost_nano_usd += cost;
       };
-      if (t->spans.empty() && (!t->model.empty() || t->prompt_tokens || t->completion_tokens ||
-                               t->cost_nano_usd)) {
+      if (t->spans.empty() &&
+          (!t->model.empty() || t->prompt_tokens || t->completion_tokens || t->cost_nano_usd)) {
         add_model(t->model, t->prompt_tokens, t->completion_tokens, t->cost_nano_usd);
       }
       for (const Span& sp : t->spans) {

@@ -88,7 +88,8 @@ TEST(SessionMergeOperatorTest, PartialMergesInAnyGroupingEqualOneFullMerge) {
     std::vector<std::string> grouped = operands;
     while (grouped.size() > 1 && rng() % 4 != 0) {
       const std::size_t start = rng() % grouped.size();
-      const std::size_t len = 2 + rng() % (grouped.size() - start > 1 ? grouped.size() - start - 1 : 1);
+      const std::size_t len =
+          2 + rng() % (grouped.size() - start > 1 ? grouped.size() - start - 1 : 1);
       const std::size_t end = std::min(grouped.size(), start + len);
       if (end - start < 2) continue;
       std::deque<rocksdb::Slice> run(grouped.begin() + start, grouped.begin() + end);

@@ -60,8 +60,8 @@ class FailingWalFileSystem : public rocksdb::FileSystemWrapper {
 };
 
 Trace Turn(int i) {
-  Trace t = testing::MakeTrace("t" + std::to_string(i), "s" + std::to_string(i % 3),
-                               kT0 + i * kSec);
+  Trace t =
+      testing::MakeTrace("t" + std::to_string(i), "s" + std::to_string(i % 3), kT0 + i * kSec);
   t.spans = {LlmSpan("llm", kT0 + i * kSec, 10, 5, 100)};
   t.output = Payload{"out" + std::to_string(i), false};
   return t;

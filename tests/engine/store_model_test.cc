@@ -39,7 +39,8 @@ class Workload {
     s.span_id = id;
     s.kind = static_cast<SpanKind>(rng_() % 9);
     if (rng_() % 4 != 0) s.start_ns = around + static_cast<int64_t>(rng_() % 5) * kSec;
-    if (s.start_ns && rng_() % 3 != 0) s.end_ns = *s.start_ns + static_cast<int64_t>(rng_() % 9) * kSec;
+    if (s.start_ns && rng_() % 3 != 0)
+      s.end_ns = *s.start_ns + static_cast<int64_t>(rng_() % 9) * kSec;
     s.model = "m" + std::to_string(rng_() % 3);
     s.prompt_tokens = static_cast<int64_t>(rng_() % 1000);
     s.completion_tokens = static_cast<int64_t>(rng_() % 300);
@@ -62,7 +63,8 @@ class Workload {
     t.status = static_cast<TraceStatus>(rng_() % 3);
     if (rng_() % 2) t.tags.push_back("tag" + std::to_string(rng_() % 4));
     const int spans = static_cast<int>(rng_() % 4);
-    for (int i = 0; i < spans; ++i) t.spans.push_back(RandomSpan("sp" + std::to_string(i), t.start_ns));
+    for (int i = 0; i < spans; ++i)
+      t.spans.push_back(RandomSpan("sp" + std::to_string(i), t.start_ns));
     if (spans == 0 && rng_() % 2) {
       t.model = "m" + std::to_string(rng_() % 3);
       t.prompt_tokens = static_cast<int64_t>(rng_() % 100);
@@ -75,7 +77,8 @@ class Workload {
     Trace u;
     u.trace_id = base.trace_id;
     if (rng_() % 2) u.session_id = base.session_id;
-    if (base.session_id.empty() && rng_() % 3 == 0) u.session_id = "s" + std::to_string(rng_() % 15);
+    if (base.session_id.empty() && rng_() % 3 == 0)
+      u.session_id = "s" + std::to_string(rng_() % 15);
     u.start_ns = rng_() % 4 == 0 ? FreshStart(base.start_ns) : base.start_ns;
     if (rng_() % 2) u.output = Payload{"out-v" + std::to_string(rng_() % 100), false};
     if (rng_() % 3 == 0) u.user_id = "u" + std::to_string(rng_() % 4);

@@ -74,8 +74,8 @@ TEST(StoreTest, AggregatesOfOneSession) {
   EXPECT_EQ(s.first_trace_at_ns, kT0);
   EXPECT_EQ(s.last_trace_at_ns, kT0 + 60 * kSec);
   EXPECT_EQ(s.duration_ns, 62 * kSec);
-  EXPECT_EQ(s.user_id, "alice");           // Only trace a has one.
-  EXPECT_EQ(s.session_name, "renamed");    // c is later than a.
+  EXPECT_EQ(s.user_id, "alice");         // Only trace a has one.
+  EXPECT_EQ(s.session_name, "renamed");  // c is later than a.
   EXPECT_EQ(s.first_input.value, "hi");
   EXPECT_EQ(s.last_output.value, "like this");
   EXPECT_EQ(s.models.at("gpt-4o"), (ModelUsage{3, 300, 60, 4500}));

@@ -46,8 +46,8 @@ class TempDir {
     for (char& c : name) {
       if (c == '/') c = '_';
     }
-    path_ = base / ("ss-" + std::to_string(::getpid()) + "-" + name + "-" +
-                    std::to_string(counter++));
+    path_ =
+        base / ("ss-" + std::to_string(::getpid()) + "-" + name + "-" + std::to_string(counter++));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
