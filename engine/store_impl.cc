@@ -469,17 +469,14 @@ Status StoreImpl::ReadLatestFields(const rocksdb::ReadOptions& base, const std::
     summary->last_trace_at_ns = start;
   }
   // Latest user id and session name: the last mark of each field, one seek
-  // each.
+  // each on one iterator (the index family has no prefix extractor).
+  uint64_t hash = 0;
+  std::string_view session_id;
+  std::string_view p = prefix;
+  GetSessionPrefix(&p, &hash, &session_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(base, index_));
   for (const char field : {kMarkUser, kMarkSessionName}) {
-    uint64_t hash = 0;
-    std::string_view session_id;
-    std::string_view p = prefix;
-    GetSessionPrefix(&p, &hash, &session_id);
     const std::string mark_prefix = MarkPrefix(hash, session_id, field);
-    rocksdb::ReadOptions ro = base;
-    rocksdb::Slice lower(mark_prefix);
-    ro.iterate_lower_bound = &lower;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, index_));
     it->SeekForPrev(TimeRangeEnd(mark_prefix));
     if (it->Valid() && StartsWith(it->key(), mark_prefix)) {
       (field == kMarkUser ? summary->user_id : summary->session_name)
