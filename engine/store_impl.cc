@@ -858,6 +858,23 @@ Status StoreImpl::Verify(VerifyReport* report) {
     if (!s->status().ok()) status = FromRocks(s->status(), "scan sessions");
   }
   if (status.ok()) {
+    std::unique_ptr<rocksdb::Iterator> ids(db_->NewIterator(ro, trace_ids_));
+    for (ids->SeekToFirst(); ids->Valid(); ids->Next()) {
+      int64_t start = 0;
+      std::string_view session;
+      const std::string_view id = ids->key().ToStringView();
+      std::string value;
+      if (!DecodeLocator(ids->value().ToStringView(), &start, &session)) {
+        report->mismatches.push_back("trace id index entry of " + Printable(id) + " is malformed");
+      } else if (!db_->Get(ro, traces_, TraceKey(HashOf(session), session, start, id), &value)
+                      .ok()) {
+        report->mismatches.push_back("trace id index entry of " + Printable(id) +
+                                     " points to no trace");
+      }
+    }
+    if (!ids->status().ok()) status = FromRocks(ids->status(), "scan trace id index");
+  }
+  if (status.ok()) {
     std::unique_ptr<rocksdb::Iterator> x(db_->NewIterator(ro, index_));
     for (x->SeekToFirst(); x->Valid(); x->Next()) {
       ParsedTraceKey k;
