@@ -2,10 +2,6 @@
 
 #include "engine/store_impl.h"
 
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/slice_transform.h>
-#include <rocksdb/table.h>
-#include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -17,6 +13,7 @@
 #include <utility>
 
 #include "engine/coding.h"
+#include "engine/rocksdb_options.h"
 #include "engine/session_delta.h"
 #include "engine/trace_codec.h"
 #include "engine/trace_versions.h"
@@ -28,10 +25,6 @@ namespace {
 // DO NOT CHANGE: stored on disk.
 constexpr char kFormatKey[] = "sessionstore.format_version";
 constexpr char kFormatVersion[] = "1";
-constexpr char kTracesCf[] = "traces";
-constexpr char kTraceIdsCf[] = "trace_ids";
-constexpr char kSessionsCf[] = "sessions";
-constexpr char kIndexCf[] = "index";
 
 Status FromRocks(const rocksdb::Status& s, std::string_view context) {
   if (s.ok()) return Status::OK();
@@ -73,22 +66,6 @@ bool StartsWith(const rocksdb::Slice& key, std::string_view prefix) {
   return key.size() >= prefix.size() && std::memcmp(key.data(), prefix.data(), prefix.size()) == 0;
 }
 
-rocksdb::BlockBasedTableOptions TableOptions(const std::shared_ptr<rocksdb::Cache>& cache,
-                                             bool bloom) {
-  rocksdb::BlockBasedTableOptions t;
-  t.block_cache = cache;
-  t.cache_index_and_filter_blocks = true;
-  t.pin_l0_filter_and_index_blocks_in_cache = true;
-  t.format_version = 5;
-  if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  return t;
-}
-
-void SetCompression(rocksdb::ColumnFamilyOptions* cf) {
-  cf->compression = rocksdb::kLZ4Compression;
-  cf->bottommost_compression = rocksdb::kZSTD;
-}
-
 }  // namespace
 
 Status Store::Open(const Options& options, const std::string& path, std::unique_ptr<Store>* store) {
@@ -113,54 +90,10 @@ Status StoreImpl::Open(const Options& options, const std::string& path,
   if (path.empty()) return Status::InvalidArgument("store path is empty");
   std::unique_ptr<StoreImpl> impl(new StoreImpl(options, internal));
 
-  rocksdb::DBOptions db_opts;
-  db_opts.create_if_missing = options.create_if_missing;
-  db_opts.create_missing_column_families = options.create_if_missing;
-  db_opts.error_if_exists = options.error_if_exists;
-  db_opts.max_background_jobs = std::max(2, options.background_jobs);
-  db_opts.bytes_per_sync = 1 << 20;
-  db_opts.keep_log_file_num = 4;
+  rocksdb::DBOptions db_opts = MakeDBOptions(options);
   if (internal.TEST_env != nullptr) db_opts.env = internal.TEST_env;
-
-  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  const std::size_t small_buffer = std::max<std::size_t>(options.write_buffer_bytes / 4, 4u << 20);
-
-  rocksdb::ColumnFamilyOptions traces;
-  traces.write_buffer_size = options.write_buffer_bytes;
-  traces.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kSessionHashBytes));
-  traces.memtable_prefix_bloom_size_ratio = 0.05;
-  traces.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, true)));
-  traces.level_compaction_dynamic_level_bytes = true;
-  SetCompression(&traces);
-
-  rocksdb::ColumnFamilyOptions trace_ids;
-  trace_ids.write_buffer_size = small_buffer;
-  trace_ids.memtable_whole_key_filtering = true;
-  trace_ids.memtable_prefix_bloom_size_ratio = 0.05;
-  trace_ids.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, true)));
-  trace_ids.optimize_filters_for_hits = false;
-  SetCompression(&trace_ids);
-
-  rocksdb::ColumnFamilyOptions sessions;
-  sessions.write_buffer_size = small_buffer;
-  sessions.merge_operator = impl->merge_operator_;
-  sessions.max_successive_merges = options.max_session_operands;
-  sessions.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kSessionHashBytes));
-  sessions.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, true)));
-  SetCompression(&sessions);
-
-  rocksdb::ColumnFamilyOptions index;
-  index.write_buffer_size = small_buffer;
-  index.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, false)));
-  SetCompression(&index);
-
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {kTracesCf, traces},
-      {kTraceIdsCf, trace_ids},
-      {kSessionsCf, sessions},
-      {kIndexCf, index},
-  };
+  const std::vector<rocksdb::ColumnFamilyDescriptor> cfs = MakeColumnFamilies(
+      options, rocksdb::NewLRUCache(options.block_cache_bytes), impl->merge_operator_);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status rs;
   if (options.read_only) {

@@ -22,7 +22,6 @@
 
 namespace sessionstore {
 
-
 // Engine-internal knobs that are not part of the public Options.
 struct InternalOptions {
   // Replaces SessionHash for the session key prefix. Only for tests that

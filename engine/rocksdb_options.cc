@@ -1,0 +1,93 @@
+// Copyright sessionstore authors.
+
+#include "engine/rocksdb_options.h"
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+
+#include <algorithm>
+
+#include "engine/coding.h"
+
+namespace sessionstore {
+
+namespace {
+
+rocksdb::BlockBasedTableOptions TableOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                             bool bloom) {
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = cache;
+  t.cache_index_and_filter_blocks = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
+  t.format_version = 5;
+  if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  return t;
+}
+
+// LZ4 where data is young and rewritten often, ZSTD at the bottom level.
+void SetCompression(rocksdb::ColumnFamilyOptions* cf) {
+  cf->compression = rocksdb::kLZ4Compression;
+  cf->bottommost_compression = rocksdb::kZSTD;
+}
+
+}  // namespace
+
+rocksdb::DBOptions MakeDBOptions(const Options& options) {
+  rocksdb::DBOptions db;
+  db.create_if_missing = options.create_if_missing;
+  db.create_missing_column_families = options.create_if_missing;
+  db.error_if_exists = options.error_if_exists;
+  db.max_background_jobs = std::max(2, options.background_jobs);
+  db.bytes_per_sync = 1 << 20;
+  db.keep_log_file_num = 4;
+  return db;
+}
+
+rocksdb::ColumnFamilyOptions MakeTracesOptions(const Options& options,
+                                               const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions traces;
+  traces.write_buffer_size = options.write_buffer_bytes;
+  traces.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kSessionHashBytes));
+  traces.memtable_prefix_bloom_size_ratio = 0.05;
+  traces.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, true)));
+  traces.level_compaction_dynamic_level_bytes = true;
+  SetCompression(&traces);
+  return traces;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
+    const Options& options, const std::shared_ptr<rocksdb::Cache>& cache,
+    const std::shared_ptr<rocksdb::MergeOperator>& session_merge_operator) {
+  const std::size_t small_buffer = std::max<std::size_t>(options.write_buffer_bytes / 4, 4u << 20);
+
+  rocksdb::ColumnFamilyOptions trace_ids;
+  trace_ids.write_buffer_size = small_buffer;
+  trace_ids.memtable_whole_key_filtering = true;
+  trace_ids.memtable_prefix_bloom_size_ratio = 0.05;
+  trace_ids.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, true)));
+  SetCompression(&trace_ids);
+
+  rocksdb::ColumnFamilyOptions sessions;
+  sessions.write_buffer_size = small_buffer;
+  sessions.merge_operator = session_merge_operator;
+  sessions.max_successive_merges = options.max_session_operands;
+  sessions.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kSessionHashBytes));
+  sessions.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, true)));
+  SetCompression(&sessions);
+
+  rocksdb::ColumnFamilyOptions index;
+  index.write_buffer_size = small_buffer;
+  index.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, false)));
+  SetCompression(&index);
+
+  return {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {kTracesCf, MakeTracesOptions(options, cache)},
+      {kTraceIdsCf, trace_ids},
+      {kSessionsCf, sessions},
+      {kIndexCf, index},
+  };
+}
+
+}  // namespace sessionstore

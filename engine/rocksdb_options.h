@@ -1,0 +1,42 @@
+// Copyright sessionstore authors.
+//
+// The RocksDB options sessionstore opens its column families with, in one
+// place, so that benchmarks can measure raw RocksDB under exactly the same
+// settings.
+
+#ifndef SESSIONSTORE_ENGINE_ROCKSDB_OPTIONS_H_
+#define SESSIONSTORE_ENGINE_ROCKSDB_OPTIONS_H_
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/options.h>
+
+#include <memory>
+#include <vector>
+
+#include "sessionstore/options.h"
+
+namespace sessionstore {
+
+// Column family names. DO NOT CHANGE: stored on disk.
+inline constexpr char kTracesCf[] = "traces";
+inline constexpr char kTraceIdsCf[] = "trace_ids";
+inline constexpr char kSessionsCf[] = "sessions";
+inline constexpr char kIndexCf[] = "index";
+
+rocksdb::DBOptions MakeDBOptions(const Options& options);
+
+// Options of the `traces` column family (shares `cache`).
+rocksdb::ColumnFamilyOptions MakeTracesOptions(const Options& options,
+                                               const std::shared_ptr<rocksdb::Cache>& cache);
+
+// Descriptors of every column family, in the order default, traces,
+// trace_ids, sessions, index.
+std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
+    const Options& options, const std::shared_ptr<rocksdb::Cache>& cache,
+    const std::shared_ptr<rocksdb::MergeOperator>& session_merge_operator);
+
+}  // namespace sessionstore
+
+#endif  // SESSIONSTORE_ENGINE_ROCKSDB_OPTIONS_H_
