@@ -408,15 +408,20 @@ Status StoreImpl::ReadLatestFields(const rocksdb::ReadOptions& base, const std::
   std::string_view p = prefix;
   GetSessionPrefix(&p, &hash, &session_id);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(base, index_));
-  for (const char field : {kMarkUser, kMarkSessionName}) {
-    const std::string mark_prefix = MarkPrefix(hash, session_id, field);
-    it->SeekForPrev(TimeRangeEnd(mark_prefix));
-    if (it->Valid() && StartsWith(it->key(), mark_prefix)) {
-      (field == kMarkUser ? summary->user_id : summary->session_name)
-          .assign(it->value().data(), it->value().size());
-    }
-    if (!it->status().ok()) return FromRocks(it->status(), "read marks");
+  Status s = LatestMark(it.get(), hash, session_id, kMarkUser, &summary->user_id);
+  if (!s.ok()) return s;
+  return LatestMark(it.get(), hash, session_id, kMarkSessionName, &summary->session_name);
+}
+
+Status StoreImpl::LatestMark(rocksdb::Iterator* it, uint64_t hash, std::string_view session_id,
+                             char field, std::string* value) {
+  value->clear();
+  const std::string mark_prefix = MarkPrefix(hash, session_id, field);
+  it->SeekForPrev(TimeRangeEnd(mark_prefix));
+  if (it->Valid() && StartsWith(it->key(), mark_prefix)) {
+    value->assign(it->value().data(), it->value().size());
   }
+  return it->status().ok() ? Status::OK() : FromRocks(it->status(), "read marks");
   return Status::OK();
 }
 
@@ -592,6 +597,7 @@ Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* 
   // Sessions already seen on this page, emitted or not: a session is emitted
   // at its latest trace inside the window, so a second entry is never news.
   std::unordered_set<std::string> decided;
+  std::unique_ptr<rocksdb::Iterator> marks;  // Index iterator for user filtering.
   Status status;
   for (; it->Valid(); it->Prev()) {
     ParsedTraceKey a;
@@ -614,15 +620,24 @@ Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* 
       page->next_cursor = EncodeCursor(binding + resume_key);
       break;
     }
+    resume_key = it->key().ToString();
+    if (!options.user_id.empty()) {
+      // Filter on the session's user (its latest user mark) before reading
+      // the whole summary.
+      if (!marks) marks.reset(db_->NewIterator(ro, index_));
+      std::string user;
+      status = LatestMark(marks.get(), a.hash, a.session_id, kMarkUser, &user);
+      if (!status.ok()) break;
+      if (user != options.user_id) continue;
+    }
     SessionSummary summary;
     status = ReadSession(snap, a.session_id, &summary);
     if (!status.ok()) break;
-    resume_key = it->key().ToString();
-    if (!options.user_id.empty() && summary.user_id != options.user_id) continue;
     page->sessions.push_back(std::move(summary));
   }
   if (status.ok() && !it->status().ok()) status = FromRocks(it->status(), "scan activity index");
   it.reset();
+  marks.reset();
   db_->ReleaseSnapshot(snap);
   return status;
 }

@@ -65,6 +65,10 @@ class StoreImpl final : public Store {
   // Fills the latest-trace fields (last_trace_at, last_output, user, name).
   Status ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix,
                           SessionSummary* summary);
+  // Value of the session's latest mark of `field` (kMarkUser or
+  // kMarkSessionName); empty if no trace has one. `it` iterates `index_`.
+  Status LatestMark(rocksdb::Iterator* it, uint64_t hash, std::string_view session_id, char field,
+                    std::string* value);
   // Key of the session's latest trace starting before to_ns; empty if none.
   Status LatestTraceKeyBefore(const rocksdb::ReadOptions& ro, const std::string& prefix,
                               int64_t to_ns, std::string* key);

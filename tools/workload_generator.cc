@@ -28,6 +28,14 @@ WorkloadGenerator::WorkloadGenerator(const WorkloadOptions& options)
     for (int j = len(rng_); j > 0; --j) w += kSyllables[syl(rng_)];
     words_.push_back(std::move(w));
   }
+  // Power law over the vocabulary (low indexes are common words), as a
+  // lookup table so that generating text costs no floating point.
+  word_table_.resize(kWordTableSize);
+  for (std::size_t i = 0; i < kWordTableSize; ++i) {
+    const double u = (static_cast<double>(i) + 0.5) / kWordTableSize;
+    word_table_[i] = std::min(static_cast<std::size_t>(std::pow(u, 3) * words_.size()),
+                              words_.size() - 1);
+  }
   std::uniform_int_distribution<int64_t> offset(0, 30LL * 86400 * 1'000'000'000);
   for (auto& clock : session_clock_) clock = options_.start_ns + offset(rng_);
 }
@@ -43,12 +51,10 @@ std::size_t WorkloadGenerator::PayloadSize() {
 std::string WorkloadGenerator::Text(std::size_t bytes) {
   std::string s;
   s.reserve(bytes + 16);
-  std::uniform_real_distribution<double> u(0, 1);
   while (s.size() < bytes) {
-    // Power law over the vocabulary: low indexes are common words.
-    const auto idx = static_cast<std::size_t>(std::pow(u(rng_), 3) * words_.size());
-    s += words_[std::min(idx, words_.size() - 1)];
-    s += u(rng_) < 0.08 ? ". " : " ";
+    const uint64_t r = rng_();
+    s += words_[word_table_[r & (kWordTableSize - 1)]];
+    s += (r >> 32) % 100 < 8 ? ". " : " ";
   }
   s.resize(bytes);
   return s;

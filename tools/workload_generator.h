@@ -59,6 +59,8 @@ class WorkloadGenerator {
   // Versions to send later, with the number of sends still to wait.
   std::deque<std::pair<std::size_t, Trace>> later_;
   std::vector<std::string> words_;
+  static constexpr std::size_t kWordTableSize = 1 << 16;
+  std::vector<std::size_t> word_table_;
 };
 
 }  // namespace sessionstore
