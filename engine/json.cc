@@ -182,7 +182,7 @@ Status ParseSpan(const std::string& p, const element& e, Span* span) {
     } else if (key == "time_to_first_token_ms") {
       double ms = 0;
       s = GetNumber(f, v, &ms);
-      if (s.ok() && (ms < 0 || ms > 1e12)) s = Bad(f, "out of range");
+      if (s.ok() && (ms < 0 || ms > 3.6e6)) s = Bad(f, "outside 0 to 3600000 (one hour)");
       if (s.ok()) span->ttft_ns = static_cast<int64_t>(std::llround(ms * 1e6));
     } else if (key == "input") {
       GetPayload(v, &span->input);
@@ -292,9 +292,53 @@ Status ParseTraceJson(std::string_view json, Trace* trace) {
 
 namespace {
 
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
+std::size_t Utf8SequenceLength(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  std::size_t n = 0;
+  uint32_t cp = 0;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF are invalid.
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return n;
+}
+
+// Appends `s` as a JSON string. Bytes that are not valid UTF-8 (possible
+// through the C++ API) become U+FFFD so the output is always valid JSON.
 void AppendString(std::string* out, std::string_view s) {
   out->push_back('"');
-  for (unsigned char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const std::size_t n = Utf8SequenceLength(s, i);
+      if (n == 0) {
+        out->append("\ufffd");
+      } else {
+        out->append(s.substr(i, n));
+        i += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         out->append("\\\"");
@@ -562,7 +606,10 @@ bool ParseTime(std::string_view s, int64_t* ns) {
       !Digits(s, 17, 2, &second)) {
     return false;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1] ||
+      (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 || second > 60) {
     return false;
   }
   std::size_t pos = 19;

@@ -4,6 +4,7 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <limits>
 #include <tuple>
 #include <vector>
 
@@ -18,33 +19,44 @@ bool IsZero(const ModelUsage& m) {
   return m.calls == 0 && m.prompt_tokens == 0 && m.completion_tokens == 0 && m.cost_nano_usd == 0;
 }
 
+// a += sign * b, saturating instead of overflowing. Ingest limits keep real
+// sums far below 2^63; saturation only keeps absurd input free of undefined
+// behaviour.
+void Add(int64_t* a, int64_t b, int64_t sign) {
+  if (sign < 0)
+    b = b == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max() : -b;
+  if (__builtin_add_overflow(*a, b, a)) {
+    *a = b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+  }
+}
+
 void AddModel(std::map<std::string, ModelUsage>* models, const std::string& name,
               const ModelUsage& d, int64_t sign) {
   auto it = models->try_emplace(name).first;
-  it->second.calls += sign * d.calls;
-  it->second.prompt_tokens += sign * d.prompt_tokens;
-  it->second.completion_tokens += sign * d.completion_tokens;
-  it->second.cost_nano_usd += sign * d.cost_nano_usd;
+  Add(&it->second.calls, d.calls, sign);
+  Add(&it->second.prompt_tokens, d.prompt_tokens, sign);
+  Add(&it->second.completion_tokens, d.completion_tokens, sign);
+  Add(&it->second.cost_nano_usd, d.cost_nano_usd, sign);
   if (IsZero(it->second)) models->erase(it);
 }
 
 void AddTag(std::map<std::string, int64_t>* tags, const std::string& tag, int64_t n) {
   auto it = tags->try_emplace(tag, 0).first;
-  it->second += n;
+  Add(&it->second, n, 1);
   if (it->second == 0) tags->erase(it);
 }
 
 void AddCounters(SessionDelta* a, const SessionDelta& b, int64_t sign) {
-  a->trace_count += sign * b.trace_count;
-  a->error_count += sign * b.error_count;
-  a->span_count += sign * b.span_count;
-  a->prompt_tokens += sign * b.prompt_tokens;
-  a->completion_tokens += sign * b.completion_tokens;
-  a->cost_nano_usd += sign * b.cost_nano_usd;
-  a->ttft_sum_ns += sign * b.ttft_sum_ns;
-  a->ttft_count += sign * b.ttft_count;
+  Add(&a->trace_count, b.trace_count, sign);
+  Add(&a->error_count, b.error_count, sign);
+  Add(&a->span_count, b.span_count, sign);
+  Add(&a->prompt_tokens, b.prompt_tokens, sign);
+  Add(&a->completion_tokens, b.completion_tokens, sign);
+  Add(&a->cost_nano_usd, b.cost_nano_usd, sign);
+  Add(&a->ttft_sum_ns, b.ttft_sum_ns, sign);
+  Add(&a->ttft_count, b.ttft_count, sign);
   for (const auto& [name, usage] : b.models) AddModel(&a->models, name, usage, sign);
-  for (const auto& [tag, n] : b.tags) AddTag(&a->tags, tag, sign * n);
+  for (const auto& [tag, n] : b.tags) AddTag(&a->tags, tag, sign < 0 ? -n : n);
 }
 
 }  // namespace
@@ -161,7 +173,11 @@ std::string SessionDelta::Encode() const {
 bool SessionDelta::Decode(std::string_view raw, SessionDelta* out) {
   std::string scratch;
   const std::string_view bytes = AlignedForFlatBuffers(raw, &scratch);
-  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  // Every table takes at least 4 bytes: bound the table count by the size,
+  // not by the Verifier's default of one million, which a large valid
+  // aggregate (many tags or models) could exceed.
+  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                                 /*max_depth=*/64, /*max_tables=*/bytes.size() / 4 + 16);
   if (!fb::VerifySessionDeltaFbBuffer(verifier)) return false;
   const fb::SessionDeltaFb* d = fb::GetSessionDeltaFb(bytes.data());
   *out = SessionDelta();

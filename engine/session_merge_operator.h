@@ -2,8 +2,10 @@
 //
 // RocksDB merge operator of the `sessions` column family: folds
 // SessionDelta operands (see session_delta.h) into the stored aggregate.
-// Never throws: a bad operand or an exception turns into a failed merge,
-// which RocksDB reports as Corruption for that key.
+// Never throws: a bad operand or an exception turns into a failed merge.
+// RocksDB 7.8 reports it as Corruption to a read of that key, but a failed
+// merge inside a flush or compaction is a background error that stops all
+// writes; ingest limits (trace.h) keep every valid operand decodable.
 //
 // Thread safety: stateless apart from counters; RocksDB calls it from any
 // thread.

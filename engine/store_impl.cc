@@ -154,6 +154,12 @@ Status SessionConflict(const Trace& current, const Trace& incoming) {
 }  // namespace
 
 Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) {
+  Status s = IngestBatch(batch, result);
+  if (!s.ok()) *result = IngestResult();  // Nothing of the batch was written.
+  return s;
+}
+
+Status StoreImpl::IngestBatch(const std::vector<Trace>& batch, IngestResult* result) {
   *result = IngestResult();
   if (options_.read_only) return Status::NotSupported("store opened read-only");
 
@@ -341,10 +347,7 @@ Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) 
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
   rocksdb::Status ws = db_->Write(wo, &wb);
-  if (!ws.ok()) {
-    *result = IngestResult();
-    return FromRocks(ws, "write batch of " + std::to_string(batch.size()) + " traces");
-  }
+  if (!ws.ok()) return FromRocks(ws, "write batch of " + std::to_string(batch.size()) + " traces");
   return Status::OK();
 }
 
@@ -608,6 +611,15 @@ Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* 
     std::string prefix;
     PutSessionPrefix(&prefix, a.hash, a.session_id);
     if (!decided.insert(prefix).second) continue;
+    if (!options.user_id.empty()) {
+      // Filter on the session's user (its latest user mark) first (one seek
+      // in `index`), so that a full page never hands out a cursor to nothing.
+      if (!marks) marks.reset(db_->NewIterator(ro, index_));
+      std::string user;
+      status = LatestMark(marks.get(), a.hash, a.session_id, kMarkUser, &user);
+      if (!status.ok()) break;
+      if (user != options.user_id) continue;
+    }
     std::string latest;
     status = LatestTraceKeyBefore(ro, prefix, options.to_ns, &latest);
     if (!status.ok()) break;
@@ -616,20 +628,11 @@ Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* 
     here.append(a.trace_id);
     if (latest != here) continue;  // Listed at a later entry (this page or an earlier one).
     if (page->sessions.size() == limit) {
-      // Resume at the entry after the last listed session.
+      // Resume after the last listed session's entry.
       page->next_cursor = EncodeCursor(binding + resume_key);
       break;
     }
     resume_key = it->key().ToString();
-    if (!options.user_id.empty()) {
-      // Filter on the session's user (its latest user mark) before reading
-      // the whole summary.
-      if (!marks) marks.reset(db_->NewIterator(ro, index_));
-      std::string user;
-      status = LatestMark(marks.get(), a.hash, a.session_id, kMarkUser, &user);
-      if (!status.ok()) break;
-      if (user != options.user_id) continue;
-    }
     SessionSummary summary;
     status = ReadSession(snap, a.session_id, &summary);
     if (!status.ok()) break;

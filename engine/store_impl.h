@@ -57,6 +57,8 @@ class StoreImpl final : public Store {
  private:
   StoreImpl(const Options& options, const InternalOptions& internal);
 
+  // Ingest without the error-path cleanup of *result.
+  Status IngestBatch(const std::vector<Trace>& traces, IngestResult* result);
   uint64_t HashOf(std::string_view session_id) const;
   std::string SessionPrefix(std::string_view session_id) const;
   // Reads the session summary as of `snapshot` (may be null).

@@ -138,7 +138,7 @@ std::string EncodeTrace(const Trace& t, uint64_t version) {
 namespace {
 const fb::TraceRecordFb* VerifiedRecord(std::string_view bytes) {
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
-                                 /*max_depth=*/64, /*max_tables=*/10'000'000);
+                                 /*max_depth=*/64, /*max_tables=*/bytes.size() / 4 + 16);
   if (!fb::VerifyTraceRecordFbBuffer(verifier)) return nullptr;
   const fb::TraceRecordFb* r = fb::GetTraceRecordFb(bytes.data());
   if (r->trace_id() == nullptr || r->trace_id()->size() == 0) return nullptr;

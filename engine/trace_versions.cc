@@ -41,11 +41,9 @@ Status CheckUsage(const std::string& prefix, int64_t prompt, int64_t completion,
     return Invalid(prefix + "completion_tokens", "negative (" + std::to_string(completion) + ")");
   }
   if (cost < 0) return Invalid(prefix + "cost_usd", "negative");
-  // Keep every per-trace sum far from overflow.
-  constexpr int64_t kMax = int64_t{1} << 50;
-  if (prompt > kMax || completion > kMax || cost > kMax) {
-    return Invalid(prefix + "usage", "value too large");
-  }
+  if (prompt > kMaxTokens) return Invalid(prefix + "prompt_tokens", "larger than 2^40");
+  if (completion > kMaxTokens) return Invalid(prefix + "completion_tokens", "larger than 2^40");
+  if (cost > kMaxCostNanoUsd) return Invalid(prefix + "cost_usd", "larger than 1099.5 USD");
   return Status::OK();
 }
 
@@ -82,12 +80,31 @@ void MergeSpan(Span* m, const Span& in) {
 
 }  // namespace
 
+Status CheckTime(const std::string& field, int64_t ns) {
+  if (ns < 0 || ns == std::numeric_limits<int64_t>::max()) {
+    return Invalid(field, "outside 1970-01-01 to 2262-04-11");
+  }
+  return Status::OK();
+}
+
 Status ValidateTrace(const Trace& t) {
   Status s = CheckId("trace_id", t.trace_id, true);
   if (!s.ok()) return s;
   if (!(s = CheckId("session_id", t.session_id, false)).ok()) return s;
-  if (t.start_ns == std::numeric_limits<int64_t>::max()) {
-    return Invalid("start_time", "out of range");
+  if (!(s = CheckTime("start_time", t.start_ns)).ok()) return s;
+  if (t.end_ns && !(s = CheckTime("end_time", *t.end_ns)).ok()) return s;
+  if (t.tags.size() > kMaxTags) {
+    return Invalid("tags", "more than " + std::to_string(kMaxTags) + " tags");
+  }
+  for (std::size_t i = 0; i < t.tags.size(); ++i) {
+    if (t.tags[i].size() > kMaxIdBytes) {
+      return Invalid("tags[" + std::to_string(i) + "]",
+                     "longer than " + std::to_string(kMaxIdBytes) + " bytes");
+    }
+  }
+  if (!(s = CheckId("model", t.model, false)).ok()) return s;
+  if (t.spans.size() > kMaxSpans) {
+    return Invalid("spans", "more than " + std::to_string(kMaxSpans) + " spans");
   }
   if (t.end_ns && *t.end_ns < t.start_ns) return Invalid("end_time", "before start_time");
   if (!(s = CheckUsage("", t.prompt_tokens, t.completion_tokens, t.cost_nano_usd)).ok()) return s;
@@ -100,17 +117,17 @@ Status ValidateTrace(const Trace& t) {
       return Invalid(p + "span_id", "duplicate " + Quote(span.span_id));
     }
     if (!(s = CheckId(p + "parent_span_id", span.parent_span_id, false)).ok()) return s;
-    if (span.start_ns && *span.start_ns == std::numeric_limits<int64_t>::max()) {
-      return Invalid(p + "start_time", "out of range");
-    }
+    if (span.start_ns && !(s = CheckTime(p + "start_time", *span.start_ns)).ok()) return s;
+    if (span.end_ns && !(s = CheckTime(p + "end_time", *span.end_ns)).ok()) return s;
+    if (!(s = CheckId(p + "model", span.model, false)).ok()) return s;
     if (span.start_ns && span.end_ns && *span.end_ns < *span.start_ns) {
       return Invalid(p + "end_time", "before start_time");
     }
     if (!(s = CheckUsage(p, span.prompt_tokens, span.completion_tokens, span.cost_nano_usd)).ok()) {
       return s;
     }
-    if (span.ttft_ns && *span.ttft_ns < 0) {
-      return Invalid(p + "time_to_first_token_ms", "negative");
+    if (span.ttft_ns && (*span.ttft_ns < 0 || *span.ttft_ns > kMaxTtftNs)) {
+      return Invalid(p + "time_to_first_token_ms", "outside 0 to 1 hour");
     }
   }
   return Status::OK();
@@ -157,6 +174,11 @@ Trace MergeTraceVersions(const Trace& stored, const Trace& in) {
   m.start_ns = std::min(stored.start_ns, in.start_ns);
   if (in.end_ns) m.end_ns = m.end_ns ? std::max(*m.end_ns, *in.end_ns) : *in.end_ns;
   NormalizeTrace(&m);
+  // The end never decreases: a stored version without an end counted its
+  // start as its end, so an earlier start must not pull the end below it
+  // (the session's max_end register relies on this).
+  const int64_t stored_end = ComputeTraceUsage(stored).effective_end_ns;
+  if (m.end_ns ? *m.end_ns < stored_end : stored_end > m.start_ns) m.end_ns = stored_end;
   return m;
 }
 

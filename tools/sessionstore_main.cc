@@ -386,7 +386,7 @@ int RunGenerate(const ss::WorkloadOptions& opts, const std::string& output) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   CLI::App app{"sessionstore: an embedded store of LLM-observability sessions"};
   app.require_subcommand(1);
   std::string db = "./sessionstore-data";
@@ -447,7 +447,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   gen_cmd->add_option("-o,--output", output, "Output file (default stdout)");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // Prints help or the error.
+    return code == 0 ? kExitOk : kExitError;
+  }
 
   if (*ingest_cmd) return RunIngest(db, ingest);
   if (*session_cmd) return RunSession(db, id, json);
@@ -458,4 +463,13 @@ int main(int argc, char** argv) {
   if (*verify_cmd) return RunVerify(db);
   if (*gen_cmd) return RunGenerate(gen, output);
   return kExitError;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {  // bad_alloc on a huge line, ...
+    std::cerr << "sessionstore: " << e.what() << "\n";
+    return kExitError;
+  }
 }

@@ -33,8 +33,8 @@ WorkloadGenerator::WorkloadGenerator(const WorkloadOptions& options)
   word_table_.resize(kWordTableSize);
   for (std::size_t i = 0; i < kWordTableSize; ++i) {
     const double u = (static_cast<double>(i) + 0.5) / kWordTableSize;
-    word_table_[i] = std::min(static_cast<std::size_t>(std::pow(u, 3) * words_.size()),
-                              words_.size() - 1);
+    word_table_[i] =
+        std::min(static_cast<std::size_t>(std::pow(u, 3) * words_.size()), words_.size() - 1);
   }
   std::uniform_int_distribution<int64_t> offset(0, 30LL * 86400 * 1'000'000'000);
   for (auto& clock : session_clock_) clock = options_.start_ns + offset(rng_);

@@ -29,10 +29,11 @@ struct Options {
 
   // Shared block cache for all column families. Default: 256 MiB.
   std::size_t block_cache_bytes = 256u << 20;
-  // Memtable size of the traces column family (the others get a quarter).
-  // Default: 64 MiB.
+  // Memtable size of the traces column family; the others get a quarter of
+  // it, at least 4 MiB. Default: 64 MiB.
   std::size_t write_buffer_bytes = 64u << 20;
-  // Background flush and compaction threads. Default: 2.
+  // Background flush and compaction threads; values below 2 count as 2.
+  // Default: 2.
   int background_jobs = 2;
   // Maximum merge operands kept in the memtable for one session before the
   // write path collapses them; bounds the work of reading a hot session.

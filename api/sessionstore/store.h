@@ -85,11 +85,13 @@ struct SessionPage {
 };
 
 struct StoreStats {
-  int64_t traces = 0;                // Stored traces (estimate from RocksDB properties).
-  int64_t sessions = 0;              // Sessions with an aggregate (estimate).
-  uint64_t disk_bytes = 0;           // Live SST and blob files.
-  uint64_t memtable_bytes = 0;       // All memtables.
-  uint64_t merge_operands_read = 0;  // Merge operands applied by reads so far.
+  int64_t traces = 0;           // Stored traces (estimate from RocksDB properties).
+  int64_t sessions = 0;         // Sessions with an aggregate (estimate).
+  uint64_t disk_bytes = 0;      // Live SST and blob files.
+  uint64_t memtable_bytes = 0;  // All memtables.
+  // Merge operands folded into full aggregates so far by reads, flushes,
+  // compactions and the write path's collapsing of long chains.
+  uint64_t merge_operands_read = 0;
 };
 
 // Result of Verify: aggregates recomputed from the stored traces.
@@ -105,7 +107,9 @@ class Store {
  public:
   // Opens (or creates, per options) the store in directory `path` and stores
   // it in *store; the caller owns it. On error *store is left null and the
-  // Status says why (IOError, Corruption, InvalidArgument).
+  // Status says why: IOError, Corruption, InvalidArgument (no store and
+  // !create_if_missing, or one exists and error_if_exists), Busy (another
+  // process holds it), NotSupported (written by a newer format version).
   static Status Open(const Options& options, const std::string& path,
                      std::unique_ptr<Store>* store);
 
@@ -121,9 +125,11 @@ class Store {
   // count as absent), tags union, metadata merges by key, start is the minimum and end the
   // maximum of all versions (spans included). Resending a trace changes
   // nothing. A trace whose id is stored under another session is rejected.
-  // Invalid traces go to result->rejected and the others land; each trace's
-  // writes (record, indexes, aggregate delta) are atomic. Returns non-OK only
-  // when nothing of the batch was written (I/O error, read-only store).
+  // Invalid traces go to result->rejected and the others land; the whole
+  // batch (records, indexes, aggregate deltas) is one atomic write. Limits:
+  // api/sessionstore/trace.h. Returns non-OK, with *result cleared, only when
+  // nothing of the batch was written: IOError, NotSupported (read-only
+  // store), Corruption (a stored version of one of its traces is unreadable).
   virtual Status Ingest(const std::vector<Trace>& traces, IngestResult* result) = 0;
 
   // Fills *summary with the session's aggregate. NotFound if the session has
@@ -134,7 +140,9 @@ class Store {
   virtual Status GetTrace(std::string_view trace_id, Trace* trace) = 0;
 
   // One page of a session's traces in start order. An unknown session gives
-  // an empty page. InvalidArgument for a malformed or mismatched cursor.
+  // an empty page. InvalidArgument for an empty session id or a malformed or
+  // mismatched cursor. Pages are not a snapshot: a trace that a later version
+  // moves across the cursor may be skipped or seen twice.
   virtual Status Timeline(std::string_view session_id, const TimelineOptions& options,
                           TimelinePage* page) = 0;
 

@@ -23,6 +23,14 @@ namespace sessionstore {
 inline constexpr std::size_t kMaxIdBytes = 1024;
 // Encoded size of one stored trace (after merging versions).
 inline constexpr std::size_t kMaxTraceBytes = 32u << 20;
+// Tags per trace (each at most kMaxIdBytes) and spans per trace.
+inline constexpr std::size_t kMaxTags = 1024;
+inline constexpr std::size_t kMaxSpans = 100'000;
+// Per trace or span: tokens, cost (about 1099.5 USD) and time to first token
+// (one hour). Times must lie in [0, INT64_MAX): 1970 to 2262.
+inline constexpr int64_t kMaxTokens = int64_t{1} << 40;
+inline constexpr int64_t kMaxCostNanoUsd = int64_t{1} << 40;
+inline constexpr int64_t kMaxTtftNs = 3600LL * 1'000'000'000;
 
 // Input or output of a trace or span. `is_json` false: `value` is plain text
 // (a JSON string is stored as its decoded text). `is_json` true: `value` is

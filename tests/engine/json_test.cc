@@ -131,6 +131,27 @@ TEST(JsonTest, TimeParseAndFormat) {
   EXPECT_FALSE(ParseTime("2024-13-01T00:00:00Z", &ns));
   EXPECT_FALSE(ParseTime("2024-01-01T00:00:00.Z", &ns));
   EXPECT_FALSE(ParseTime("9999-01-01T00:00:00Z", &ns));  // Beyond int64 ns.
+  // Regression (review): impossible dates used to roll over into the next month.
+  EXPECT_FALSE(ParseTime("2024-02-31T00:00:00Z", &ns));
+  EXPECT_FALSE(ParseTime("2023-02-29T00:00:00Z", &ns));
+  EXPECT_FALSE(ParseTime("2024-04-31T00:00:00Z", &ns));
+  EXPECT_TRUE(ParseTime("2000-02-29T00:00:00Z", &ns));
+}
+
+// Regression (review): ids with invalid UTF-8 (possible through the C++ API)
+// made the JSON output invalid.
+TEST(JsonTest, OutputIsValidJsonForInvalidUtf8) {
+  Trace t;
+  t.trace_id = std::string("bad\xff\xc3(", 6);
+  t.start_ns = 1;
+  t.input = Payload{"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", false};
+  std::string json;
+  AppendTraceJson(t, &json);
+  Trace back;
+  Status s = ParseTraceJson(json, &back);
+  ASSERT_TRUE(s.ok()) << s.ToString() << " " << json;
+  EXPECT_EQ(back.trace_id, "bad\xef\xbf\xbd\xef\xbf\xbd(");
+  EXPECT_EQ(back.input, t.input);  // Valid multi-byte text passes unchanged.
 }
 
 TEST(JsonTest, SessionJsonHasTheDocumentedFields) {

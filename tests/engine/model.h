@@ -35,6 +35,8 @@ class TraceModel {
     if (!in.session_id.empty() && !t.session_id.empty() && in.session_id != t.session_id) {
       return false;
     }
+    // Before any change: the stored version's effective end.
+    const int64_t prev_effective_end = t.end_ns.value_or(t.start_ns);
     auto take = [](std::string* dst, const std::string& src) {
       if (!src.empty()) *dst = src;
     };
@@ -84,6 +86,11 @@ class TraceModel {
     t = Canonical(t);
     t.start_ns = std::min({t.start_ns, prev_start, Canonical(in).start_ns});
     if (prev_end) t.end_ns = std::max(*t.end_ns, *prev_end);
+    // A version without an end counted its start as its end; ends never
+    // decrease.
+    if (t.end_ns ? *t.end_ns < prev_effective_end : prev_effective_end > t.start_ns) {
+      t.end_ns = prev_effective_end;
+    }
     return true;
   }
 

@@ -186,6 +186,29 @@ TEST(StoreTest, LatestFieldsFollowAStartThatMovesEarlier) {
   ExpectVerifyClean(store.get());
 }
 
+// Regression: a trace without an end counts its start as its end; a later
+// version with an earlier start must not shrink the session's max end below
+// what the aggregate already holds (found in review: verify disagreed).
+TEST(StoreTest, EarlierStartOfATraceWithoutEndKeepsTheDurationExact) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  IngestOrDie(store.get(), {MakeTrace("t", "s", kT0 + 10 * kSec)});
+  IngestOrDie(store.get(), {MakeTrace("t", "s", kT0 + 5 * kSec)});
+  Trace u = MakeTrace("u", "s", kT0 + 20 * kSec);
+  IngestOrDie(store.get(), {u});
+  Trace v = MakeTrace("u", "s", kT0 + kSec);
+  v.end_ns = kT0 + 2 * kSec;
+  IngestOrDie(store.get(), {v});
+  const SessionSummary s = GetSessionOrDie(store.get(), "s");
+  EXPECT_EQ(s.first_trace_at_ns, kT0 + kSec);
+  EXPECT_EQ(s.duration_ns, 19 * kSec);  // u still ends at its old start.
+  Trace stored;
+  ASSERT_TRUE(store->GetTrace("t", &stored).ok());
+  ASSERT_TRUE(stored.end_ns.has_value());
+  EXPECT_EQ(*stored.end_ns, kT0 + 10 * kSec);
+  ExpectVerifyClean(store.get());
+}
+
 TEST(StoreTest, OutOfOrderArrivalGivesTheSameResult) {
   std::vector<Trace> traces;
   for (int i = 0; i < 40; ++i) {
@@ -405,6 +428,8 @@ TEST(StoreTest, ListSessionsNewestFirstWithUserFilterAndCursor) {
       Status st = store->ListSessions(o, &page);
       EXPECT_TRUE(st.ok()) << st.ToString();
       for (const auto& s : page.sessions) ids.push_back(s.session_id);
+      // Regression (review): a cursor never leads to an empty page.
+      EXPECT_FALSE(page.sessions.empty() && !o.cursor.empty()) << "empty page after a cursor";
       if (page.next_cursor.empty()) break;
       o.cursor = page.next_cursor;
     }

@@ -33,6 +33,22 @@ TEST(TraceVersionsTest, ValidationNamesFieldAndReason) {
   t = MakeTrace("t", "s", std::numeric_limits<int64_t>::max());
   EXPECT_TRUE(ValidateTrace(t).IsInvalidArgument());
   EXPECT_TRUE(ValidateTrace(MakeTrace("t", "", kT0)).ok());
+  // Limits that keep sums and aggregates representable.
+  t = MakeTrace("t", "s", -1);
+  EXPECT_NE(ValidateTrace(t).message().find("start_time: outside"), std::string::npos);
+  t = MakeTrace("t", "s", kT0);
+  t.tags.assign(kMaxTags + 1, "x");
+  EXPECT_NE(ValidateTrace(t).message().find("tags: more than"), std::string::npos);
+  t.tags = {std::string(kMaxIdBytes + 1, 'x')};
+  EXPECT_NE(ValidateTrace(t).message().find("tags[0]: longer than"), std::string::npos);
+  t = MakeTrace("t", "s", kT0);
+  t.spans = {LlmSpan("a", kT0, kMaxTokens + 1, 1, 1)};
+  EXPECT_NE(ValidateTrace(t).message().find("spans[0].prompt_tokens: larger"), std::string::npos);
+  t.spans = {LlmSpan("a", kT0, 1, 1, kMaxCostNanoUsd + 1)};
+  EXPECT_NE(ValidateTrace(t).message().find("spans[0].cost_usd: larger"), std::string::npos);
+  t.spans = {LlmSpan("a", kT0, 1, 1, 1)};
+  t.spans[0].ttft_ns = kMaxTtftNs + 1;
+  EXPECT_NE(ValidateTrace(t).message().find("time_to_first_token_ms: outside"), std::string::npos);
 }
 
 TEST(TraceVersionsTest, NormalizeCoversSpanTimes) {
