@@ -52,6 +52,27 @@ bool ParseTimeArg(const std::string& text, int64_t* ns) {
   }
 }
 
+// Parses --from/--to into a [from, to) window; false on a bad time.
+bool ParseWindow(const std::string& from, const std::string& to, int64_t* from_ns,
+                 int64_t* to_ns) {
+  return (from.empty() || ParseTimeArg(from, from_ns)) && (to.empty() || ParseTimeArg(to, to_ns));
+}
+
+// Prints {"<key>":[item,...],"next_cursor":"..."} on one line.
+template <typename T, typename AppendFn>
+void PrintJsonPage(const char* key, const std::vector<T>& items, AppendFn append,
+                   const std::string& next_cursor) {
+  std::string out = "{\"";
+  out += key;
+  out += "\":[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ",";
+    append(items[i], &out);
+  }
+  out += "],\"next_cursor\":\"" + next_cursor + "\"}";
+  std::cout << out << "\n";
+}
+
 // ---------------------------------------------------------------- ingest --
 
 struct IngestArgs {
@@ -214,8 +235,7 @@ struct TimelineArgs {
 
 int RunTimeline(const std::string& db, const std::string& id, const TimelineArgs& a) {
   ss::TimelineOptions opts;
-  if ((!a.from.empty() && !ParseTimeArg(a.from, &opts.from_ns)) ||
-      (!a.to.empty() && !ParseTimeArg(a.to, &opts.to_ns))) {
+  if (!ParseWindow(a.from, a.to, &opts.from_ns, &opts.to_ns)) {
     return Fail(ss::Status::InvalidArgument("--from/--to: expected RFC 3339 or nanoseconds"));
   }
   opts.limit = a.limit;
@@ -227,13 +247,7 @@ int RunTimeline(const std::string& db, const std::string& id, const TimelineArgs
   ss::TimelinePage page;
   if (!(s = store->Timeline(id, opts, &page)).ok()) return Fail(s);
   if (a.json) {
-    std::string out = "{\"traces\":[";
-    for (std::size_t i = 0; i < page.traces.size(); ++i) {
-      if (i > 0) out += ",";
-      ss::AppendTimelineEntryJson(page.traces[i], &out);
-    }
-    out += "],\"next_cursor\":\"" + page.next_cursor + "\"}";
-    std::cout << out << "\n";
+    PrintJsonPage("traces", page.traces, ss::AppendTimelineEntryJson, page.next_cursor);
     return kExitOk;
   }
   ss::TablePrinter t(
@@ -288,8 +302,7 @@ struct SessionsArgs {
 
 int RunSessions(const std::string& db, const SessionsArgs& a) {
   ss::ListSessionsOptions opts;
-  if ((!a.from.empty() && !ParseTimeArg(a.from, &opts.from_ns)) ||
-      (!a.to.empty() && !ParseTimeArg(a.to, &opts.to_ns))) {
+  if (!ParseWindow(a.from, a.to, &opts.from_ns, &opts.to_ns)) {
     return Fail(ss::Status::InvalidArgument("--from/--to: expected RFC 3339 or nanoseconds"));
   }
   opts.user_id = a.user;
@@ -301,13 +314,7 @@ int RunSessions(const std::string& db, const SessionsArgs& a) {
   ss::SessionPage page;
   if (!(s = store->ListSessions(opts, &page)).ok()) return Fail(s);
   if (a.json) {
-    std::string out = "{\"sessions\":[";
-    for (std::size_t i = 0; i < page.sessions.size(); ++i) {
-      if (i > 0) out += ",";
-      ss::AppendSessionJson(page.sessions[i], &out);
-    }
-    out += "],\"next_cursor\":\"" + page.next_cursor + "\"}";
-    std::cout << out << "\n";
+    PrintJsonPage("sessions", page.sessions, ss::AppendSessionJson, page.next_cursor);
     return kExitOk;
   }
   ss::TablePrinter t({"last activity", "session", "user", "traces", "errors", "tokens", "cost",
