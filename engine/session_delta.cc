@@ -59,7 +59,123 @@ void AddCounters(SessionDelta* a, const SessionDelta& b, int64_t sign) {
   for (const auto& [tag, n] : b.tags) AddTag(&a->tags, tag, sign < 0 ? -n : n);
 }
 
+bool KeyAbove(int64_t start, const std::string& tid, int64_t fstart, const std::string& ftid) {
+  return std::tie(start, tid) > std::tie(fstart, ftid);
+}
+
+void DecodeLatest(const fb::LatestFb* in, LatestRegister* out) {
+  *out = LatestRegister();
+  if (in == nullptr) {
+    out->SetUnknown();
+    return;
+  }
+  out->has_best = in->has_best();
+  if (out->has_best) {
+    out->start_ns = in->start_ns();
+    if (in->trace_id()) out->trace_id = in->trace_id()->str();
+    out->version = in->version();
+    if (const auto* v = in->value()) {
+      if (v->value()) out->value.value = v->value()->str();
+      out->value.is_json = v->is_json();
+    }
+  }
+  out->has_floor = in->has_floor();
+  if (out->has_floor) {
+    out->floor_start_ns = in->floor_start_ns();
+    if (in->floor_trace_id()) out->floor_trace_id = in->floor_trace_id()->str();
+  }
+}
+
+flatbuffers::Offset<fb::LatestFb> EncodeLatest(flatbuffers::FlatBufferBuilder* b,
+                                               const LatestRegister& r) {
+  flatbuffers::Offset<flatbuffers::String> tid, ftid;
+  flatbuffers::Offset<fb::PayloadFb> value;
+  if (r.has_best) {
+    tid = b->CreateString(r.trace_id);
+    value = fb::CreatePayloadFb(*b, b->CreateString(r.value.value), r.value.is_json);
+  }
+  if (r.has_floor) ftid = b->CreateString(r.floor_trace_id);
+  fb::LatestFbBuilder l(*b);
+  l.add_has_best(r.has_best);
+  if (r.has_best) {
+    l.add_start_ns(r.start_ns);
+    l.add_trace_id(tid);
+    l.add_version(r.version);
+    l.add_value(value);
+  }
+  l.add_has_floor(r.has_floor);
+  if (r.has_floor) {
+    l.add_floor_start_ns(r.floor_start_ns);
+    l.add_floor_trace_id(ftid);
+  }
+  return l.Finish();
+}
+
 }  // namespace
+
+void LatestRegister::Offer(int64_t start, const std::string& tid, uint64_t ver, Payload v) {
+  LatestRegister later;
+  later.has_best = true;
+  later.start_ns = start;
+  later.trace_id = tid;
+  later.version = ver;
+  later.value = std::move(v);
+  Then(later);
+}
+
+void LatestRegister::Retract(int64_t start, const std::string& tid) {
+  LatestRegister later;
+  later.has_floor = true;
+  later.floor_start_ns = start;
+  later.floor_trace_id = tid;
+  Then(later);
+}
+
+void LatestRegister::Then(const LatestRegister& later) {
+  // Our best survives unless the later retractions may have removed it.
+  if (has_best && later.has_floor &&
+      !KeyAbove(start_ns, trace_id, later.floor_start_ns, later.floor_trace_id)) {
+    has_best = false;
+    start_ns = 0;
+    trace_id.clear();
+    version = 0;
+    value = Payload();
+  }
+  if (later.has_best && (!has_best || std::tie(later.start_ns, later.trace_id, later.version) >
+                                          std::tie(start_ns, trace_id, version))) {
+    has_best = true;
+    start_ns = later.start_ns;
+    trace_id = later.trace_id;
+    version = later.version;
+    value = later.value;
+  }
+  if (later.has_floor && (!has_floor || KeyAbove(later.floor_start_ns, later.floor_trace_id,
+                                                 floor_start_ns, floor_trace_id))) {
+    has_floor = true;
+    floor_start_ns = later.floor_start_ns;
+    floor_trace_id = later.floor_trace_id;
+  }
+}
+
+void LatestRegister::SetUnknown() {
+  // A floor above every valid key (starts are below INT64_MAX).
+  has_floor = true;
+  floor_start_ns = std::numeric_limits<int64_t>::max();
+  floor_trace_id.clear();
+}
+
+bool LatestRegister::Exact() const {
+  if (!has_floor) return true;
+  return has_best && KeyAbove(start_ns, trace_id, floor_start_ns, floor_trace_id);
+}
+
+SessionDelta SessionDelta::RetractionOf(const Trace& old) {
+  SessionDelta d;
+  d.last.Retract(old.start_ns, old.trace_id);
+  if (!old.user_id.empty()) d.last_user.Retract(old.start_ns, old.trace_id);
+  if (!old.session_name.empty()) d.last_name.Retract(old.start_ns, old.trace_id);
+  return d;
+}
 
 SessionDelta SessionDelta::FromTrace(const Trace& trace, uint64_t version) {
   SessionDelta d;
@@ -95,6 +211,13 @@ SessionDelta SessionDelta::FromTrace(const Trace& trace, uint64_t version) {
   d.first_input = MakePreview(trace.input);
   d.has_max_end = true;
   d.max_end_ns = usage.effective_end_ns;
+  d.last.Offer(trace.start_ns, trace.trace_id, version, MakePreview(trace.output));
+  if (!trace.user_id.empty()) {
+    d.last_user.Offer(trace.start_ns, trace.trace_id, version, Payload{trace.user_id, false});
+  }
+  if (!trace.session_name.empty()) {
+    d.last_name.Offer(trace.start_ns, trace.trace_id, version, Payload{trace.session_name, false});
+  }
   return d;
 }
 
@@ -115,6 +238,9 @@ void SessionDelta::Add(const SessionDelta& other) {
     has_max_end = true;
     max_end_ns = other.max_end_ns;
   }
+  last.Then(other.last);
+  last_user.Then(other.last_user);
+  last_name.Then(other.last_name);
 }
 
 void SessionDelta::SubtractCounters(const SessionDelta& other) { AddCounters(this, other, -1); }
@@ -122,7 +248,8 @@ void SessionDelta::SubtractCounters(const SessionDelta& other) { AddCounters(thi
 bool SessionDelta::IsIdentity() const {
   return trace_count == 0 && error_count == 0 && span_count == 0 && prompt_tokens == 0 &&
          completion_tokens == 0 && cost_nano_usd == 0 && ttft_sum_ns == 0 && ttft_count == 0 &&
-         !has_first && !has_max_end && models.empty() && tags.empty();
+         !has_first && !has_max_end && models.empty() && tags.empty() && last.IsIdentity() &&
+         last_user.IsIdentity() && last_name.IsIdentity();
 }
 
 std::string SessionDelta::Encode() const {
@@ -146,6 +273,9 @@ std::string SessionDelta::Encode() const {
   }
   auto models_vec = b.CreateVector(models_fb);
   auto tags_vec = b.CreateVector(tags_fb);
+  auto last_fb = EncodeLatest(&b, last);
+  auto last_user_fb = EncodeLatest(&b, last_user);
+  auto last_name_fb = EncodeLatest(&b, last_name);
   fb::SessionDeltaFbBuilder d(b);
   d.add_trace_count(trace_count);
   d.add_error_count(error_count);
@@ -166,6 +296,9 @@ std::string SessionDelta::Encode() const {
   d.add_max_end_ns(max_end_ns);
   d.add_models(models_vec);
   d.add_tags(tags_vec);
+  d.add_last(last_fb);
+  d.add_last_user(last_user_fb);
+  d.add_last_name(last_name_fb);
   b.Finish(d.Finish());
   return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
 }
@@ -212,6 +345,9 @@ bool SessionDelta::Decode(std::string_view raw, SessionDelta* out) {
       if (t->traces() != 0) out->tags[t->tag() ? t->tag()->str() : std::string()] = t->traces();
     }
   }
+  DecodeLatest(d->last(), &out->last);
+  DecodeLatest(d->last_user(), &out->last_user);
+  DecodeLatest(d->last_name(), &out->last_name);
   return true;
 }
 

@@ -12,8 +12,9 @@
 //     start only decreases and its version only grows, so the register never
 //     needs a retraction);
 //   - max_end keeps the maximum end (a trace's end only grows).
-// The latest-trace fields (last_trace_at, last_output, user, session name)
-// are read from the traces and marks at query time; see docs/format.md.
+//   - the latest registers (latest trace, latest with a user id, latest with
+//     a session name) are LatestRegisters: exact unless a retraction left
+//     them unsure, in which case readers use the stored traces and marks.
 //
 // Value type without synchronization.
 
@@ -29,6 +30,45 @@
 #include "sessionstore/trace.h"
 
 namespace sessionstore {
+
+// A register for "the latest trace (by start, then trace id) with a
+// property" that stays sound when a trace's start moves earlier, which a plain
+// maximum cannot handle (the old maximum would have to be taken back).
+//
+// It holds the best candidate offered (maximum (start, trace id), then
+// version) and a floor, the largest key retracted. Invariant: every trace
+// with the property has a key <= max(floor, best), and best, if any, is a live
+// trace at that key. So best is exact when it is above the floor (or there is
+// no floor); with no best and no floor, no trace has the property; otherwise
+// the register does not know, and readers look at the stored traces.
+//
+// Composition `Then` is associative but not commutative: RocksDB applies
+// merge operands in write order.
+struct LatestRegister {
+  bool has_best = false;
+  int64_t start_ns = 0;
+  std::string trace_id;
+  uint64_t version = 0;
+  Payload value;
+  bool has_floor = false;
+  int64_t floor_start_ns = 0;
+  std::string floor_trace_id;
+
+  // The trace (start, trace_id) at `version` has the property with `value`.
+  void Offer(int64_t start, const std::string& trace_id, uint64_t version, Payload value);
+  // The trace that was at (start, trace_id) is no longer there.
+  void Retract(int64_t start, const std::string& trace_id);
+  // this = this, then `later`.
+  void Then(const LatestRegister& later);
+  // Marks the register as knowing nothing (values written before it existed).
+  void SetUnknown();
+  // True when the register is exact: best is the latest, or (no best) there is
+  // none.
+  bool Exact() const;
+  bool IsIdentity() const { return !has_best && !has_floor; }
+
+  bool operator==(const LatestRegister&) const = default;
+};
 
 struct SessionDelta {
   int64_t trace_count = 0;
@@ -52,11 +92,20 @@ struct SessionDelta {
   std::map<std::string, ModelUsage> models;  // No all-zero entries.
   std::map<std::string, int64_t> tags;       // No zero entries.
 
+  LatestRegister last;       // Value: the output preview.
+  LatestRegister last_user;  // Value: the user id.
+  LatestRegister last_name;  // Value: the session name.
+
   // What one stored trace (at `version`) contributes to its session.
   static SessionDelta FromTrace(const Trace& trace, uint64_t version);
 
-  // this += other, for every field. Commutative and associative.
+  // this = this followed by other, for every field. Associative; the
+  // counters and the first/max-end registers are also commutative, the
+  // latest registers are not (see LatestRegister).
   void Add(const SessionDelta& other);
+  // A delta that only retracts the trace's latest-register keys: emitted when
+  // a later version of `old` moves its start earlier.
+  static SessionDelta RetractionOf(const Trace& old);
   // Subtracts other's counters (sums, models, tags); registers are kept.
   // Used to turn a new contribution into (new - old) on update.
   void SubtractCounters(const SessionDelta& other);

@@ -327,10 +327,14 @@ Status StoreImpl::IngestBatch(const std::vector<Trace>& batch, IngestResult* res
                MarkKey(hash, merged.session_id, kMarkSessionName, merged.start_ns, merged.trace_id),
                merged.session_name);
       }
-      SessionDelta d = SessionDelta::FromTrace(merged, version);
-      if (old != nullptr && !old->session_id.empty()) {
-        d.SubtractCounters(SessionDelta::FromTrace(*old, old_versions[i]));
+      const bool was_in_session = old != nullptr && !old->session_id.empty();
+      SessionDelta d;
+      if (was_in_session && old->start_ns != merged.start_ns) {
+        // The start moved earlier: the old key leaves the latest registers.
+        d = SessionDelta::RetractionOf(*old);
       }
+      d.Add(SessionDelta::FromTrace(merged, version));
+      if (was_in_session) d.SubtractCounters(SessionDelta::FromTrace(*old, old_versions[i]));
       deltas[merged.session_id].Add(d);
     }
     if (old == nullptr) {
@@ -379,13 +383,24 @@ Status StoreImpl::ReadSession(const rocksdb::Snapshot* snapshot, std::string_vie
   if (agg.trace_count <= 0) return Status::NotFound("session " + Printable(session_id));
   agg.FillSummary(summary);
   summary->session_id.assign(session_id);
-  return ReadLatestFields(ro, prefix, summary);
+  // The latest registers answer unless a retraction left them unsure.
+  const bool last_known = agg.last.Exact() && agg.last.has_best;
+  if (last_known) {
+    summary->last_trace_at_ns = agg.last.start_ns;
+    summary->last_output = agg.last.value;
+  }
+  const bool user_known = agg.last_user.Exact();
+  if (user_known && agg.last_user.has_best) summary->user_id = agg.last_user.value.value;
+  const bool name_known = agg.last_name.Exact();
+  if (name_known && agg.last_name.has_best) summary->session_name = agg.last_name.value.value;
+  if (last_known && user_known && name_known) return Status::OK();
+  return ReadLatestFields(ro, prefix, !last_known, !user_known, !name_known, summary);
 }
 
 Status StoreImpl::ReadLatestFields(const rocksdb::ReadOptions& base, const std::string& prefix,
-                                   SessionSummary* summary) {
+                                   bool last, bool user, bool name, SessionSummary* summary) {
   // Latest trace: the last key of the session's range in `traces`.
-  {
+  if (last) {
     rocksdb::ReadOptions ro = base;
     rocksdb::Slice lower(prefix);
     ro.iterate_lower_bound = &lower;
@@ -410,9 +425,13 @@ Status StoreImpl::ReadLatestFields(const rocksdb::ReadOptions& base, const std::
   std::string_view session_id;
   std::string_view p = prefix;
   GetSessionPrefix(&p, &hash, &session_id);
+  if (!user && !name) return Status::OK();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(base, index_));
-  Status s = LatestMark(it.get(), hash, session_id, kMarkUser, &summary->user_id);
-  if (!s.ok()) return s;
+  if (user) {
+    Status s = LatestMark(it.get(), hash, session_id, kMarkUser, &summary->user_id);
+    if (!s.ok()) return s;
+  }
+  if (!name) return Status::OK();
   return LatestMark(it.get(), hash, session_id, kMarkSessionName, &summary->session_name);
 }
 
@@ -701,6 +720,23 @@ void CompareAggregates(const std::string& session, const SessionDelta& stored,
   }
   if (stored.tags != want.tags)
     report->mismatches.push_back("session " + session + ": tags differ");
+  // An exact latest register must name the recomputed latest trace.
+  const std::pair<const char*, const LatestRegister*> registers[] = {
+      {"last_trace", &stored.last},
+      {"last_user", &stored.last_user},
+      {"last_name", &stored.last_name}};
+  const LatestRegister* wanted[] = {&want.last, &want.last_user, &want.last_name};
+  for (int i = 0; i < 3; ++i) {
+    const LatestRegister& got = *registers[i].second;
+    const LatestRegister& expect = *wanted[i];
+    if (!got.Exact()) continue;
+    if (got.has_best != expect.has_best ||
+        (got.has_best && (got.start_ns != expect.start_ns || got.trace_id != expect.trace_id ||
+                          got.value != expect.value))) {
+      report->mismatches.push_back("session " + session + ": " + registers[i].first +
+                                   " register differs from the stored traces");
+    }
+  }
 }
 
 }  // namespace

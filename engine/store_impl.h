@@ -64,9 +64,11 @@ class StoreImpl final : public Store {
   // Reads the session summary as of `snapshot` (may be null).
   Status ReadSession(const rocksdb::Snapshot* snapshot, std::string_view session_id,
                      SessionSummary* summary);
-  // Fills the latest-trace fields (last_trace_at, last_output, user, name).
-  Status ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix,
-                          SessionSummary* summary);
+  // Fills the requested latest-trace fields from the stored traces and marks:
+  // `last` (last_trace_at, last_output), `user`, `name`. The fallback when
+  // the aggregate's latest registers are not exact.
+  Status ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix, bool last,
+                          bool user, bool name, SessionSummary* summary);
   // Value of the session's latest mark of `field` (kMarkUser or
   // kMarkSessionName); empty if no trace has one. `it` iterates `index_`.
   Status LatestMark(rocksdb::Iterator* it, uint64_t hash, std::string_view session_id, char field,

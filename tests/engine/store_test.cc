@@ -489,8 +489,8 @@ TEST(StoreTest, CorruptStoredValueIsReportedNotCrashed) {
   Trace t;
   Status s = store->GetTrace("a", &t);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
-  SessionSummary summary;
-  s = store->GetSession("s", &summary);
+  TimelinePage page;
+  s = store->Timeline("s", TimelineOptions(), &page);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   IngestResult r;
   EXPECT_TRUE(store->Ingest({Turn("a", "s", kT0, "x", "z")}, &r).IsCorruption());
