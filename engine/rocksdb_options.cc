@@ -57,8 +57,12 @@ rocksdb::ColumnFamilyOptions MakeTracesOptions(const Options& options,
 }
 
 std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
-    const Options& options, const std::shared_ptr<rocksdb::Cache>& cache,
-    const std::shared_ptr<rocksdb::MergeOperator>& session_merge_operator) {
+    const Options& options, const std::shared_ptr<rocksdb::MergeOperator>& session_merge_operator) {
+  // Two caches: the large trace records would otherwise evict the small,
+  // hot blocks of aggregates, locators and indexes that every read needs.
+  const std::shared_ptr<rocksdb::Cache> trace_cache =
+      rocksdb::NewLRUCache(options.block_cache_bytes / 4 * 3);
+  const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes / 4);
   const std::size_t small_buffer = std::max<std::size_t>(options.write_buffer_bytes / 4, 4u << 20);
 
   rocksdb::ColumnFamilyOptions trace_ids;
@@ -83,7 +87,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
 
   return {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {kTracesCf, MakeTracesOptions(options, cache)},
+      {kTracesCf, MakeTracesOptions(options, trace_cache)},
       {kTraceIdsCf, trace_ids},
       {kSessionsCf, sessions},
       {kIndexCf, index},

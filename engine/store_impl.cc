@@ -92,8 +92,8 @@ Status StoreImpl::Open(const Options& options, const std::string& path,
 
   rocksdb::DBOptions db_opts = MakeDBOptions(options);
   if (internal.TEST_env != nullptr) db_opts.env = internal.TEST_env;
-  const std::vector<rocksdb::ColumnFamilyDescriptor> cfs = MakeColumnFamilies(
-      options, rocksdb::NewLRUCache(options.block_cache_bytes), impl->merge_operator_);
+  const std::vector<rocksdb::ColumnFamilyDescriptor> cfs =
+      MakeColumnFamilies(options, impl->merge_operator_);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status rs;
   if (options.read_only) {
@@ -365,7 +365,7 @@ Status StoreImpl::GetSession(std::string_view session_id, SessionSummary* summar
 }
 
 Status StoreImpl::ReadSession(const rocksdb::Snapshot* snapshot, std::string_view session_id,
-                              SessionSummary* summary) {
+                              SessionSummary* summary, std::string* last_trace_id) {
   *summary = SessionSummary();
   if (session_id.empty()) return Status::NotFound("the empty session id names no session");
   rocksdb::ReadOptions ro;
@@ -388,17 +388,20 @@ Status StoreImpl::ReadSession(const rocksdb::Snapshot* snapshot, std::string_vie
   if (last_known) {
     summary->last_trace_at_ns = agg.last.start_ns;
     summary->last_output = agg.last.value;
+    if (last_trace_id != nullptr) *last_trace_id = agg.last.trace_id;
   }
   const bool user_known = agg.last_user.Exact();
   if (user_known && agg.last_user.has_best) summary->user_id = agg.last_user.value.value;
   const bool name_known = agg.last_name.Exact();
   if (name_known && agg.last_name.has_best) summary->session_name = agg.last_name.value.value;
   if (last_known && user_known && name_known) return Status::OK();
-  return ReadLatestFields(ro, prefix, !last_known, !user_known, !name_known, summary);
+  return ReadLatestFields(ro, prefix, !last_known, !user_known, !name_known, summary,
+                          last_trace_id);
 }
 
 Status StoreImpl::ReadLatestFields(const rocksdb::ReadOptions& base, const std::string& prefix,
-                                   bool last, bool user, bool name, SessionSummary* summary) {
+                                   bool last, bool user, bool name, SessionSummary* summary,
+                                   std::string* last_trace_id) {
   // Latest trace: the last key of the session's range in `traces`.
   if (last) {
     rocksdb::ReadOptions ro = base;
@@ -418,6 +421,14 @@ Status StoreImpl::ReadLatestFields(const rocksdb::ReadOptions& base, const std::
     }
     summary->last_output = MakePreview(summary->last_output);
     summary->last_trace_at_ns = start;
+    if (last_trace_id != nullptr) {
+      ParsedTraceKey k;
+      if (!ParseTraceKey(it->key().ToStringView(), &k)) {
+        return Status::Corruption("malformed trace key in session " +
+                                  Printable(summary->session_id));
+      }
+      last_trace_id->assign(k.trace_id);
+    }
   }
   // Latest user id and session name: the last mark of each field, one seek
   // each on one iterator (the index family has no prefix extractor).
@@ -639,22 +650,35 @@ Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* 
       if (!status.ok()) break;
       if (user != options.user_id) continue;
     }
-    std::string latest;
-    status = LatestTraceKeyBefore(ro, prefix, options.to_ns, &latest);
-    if (!status.ok()) break;
-    std::string here = prefix;
-    PutTime(&here, a.start_ns);
-    here.append(a.trace_id);
-    if (latest != here) continue;  // Listed at a later entry (this page or an earlier one).
+    SessionSummary summary;
+    if (options.to_ns == kMaxTime) {
+      // Open-ended window: the session's latest trace is the aggregate's
+      // latest register, so one Get decides and fills the row.
+      std::string last_trace_id;
+      status = ReadSession(snap, a.session_id, &summary, &last_trace_id);
+      if (!status.ok()) break;
+      if (summary.last_trace_at_ns != a.start_ns || last_trace_id != a.trace_id) {
+        continue;  // Listed at a later entry (this page or an earlier one).
+      }
+    } else {
+      std::string latest;
+      status = LatestTraceKeyBefore(ro, prefix, options.to_ns, &latest);
+      if (!status.ok()) break;
+      std::string here = prefix;
+      PutTime(&here, a.start_ns);
+      here.append(a.trace_id);
+      if (latest != here) continue;  // Listed at a later entry (this page or an earlier one).
+    }
     if (page->sessions.size() == limit) {
       // Resume after the last listed session's entry.
       page->next_cursor = EncodeCursor(binding + resume_key);
       break;
     }
     resume_key = it->key().ToString();
-    SessionSummary summary;
-    status = ReadSession(snap, a.session_id, &summary);
-    if (!status.ok()) break;
+    if (options.to_ns != kMaxTime) {
+      status = ReadSession(snap, a.session_id, &summary);
+      if (!status.ok()) break;
+    }
     page->sessions.push_back(std::move(summary));
   }
   if (status.ok() && !it->status().ok()) status = FromRocks(it->status(), "scan activity index");

@@ -61,14 +61,16 @@ class StoreImpl final : public Store {
   Status IngestBatch(const std::vector<Trace>& traces, IngestResult* result);
   uint64_t HashOf(std::string_view session_id) const;
   std::string SessionPrefix(std::string_view session_id) const;
-  // Reads the session summary as of `snapshot` (may be null).
+  // Reads the session summary as of `snapshot` (may be null). If
+  // `last_trace_id` is given, sets it to the id of the session's latest trace.
   Status ReadSession(const rocksdb::Snapshot* snapshot, std::string_view session_id,
-                     SessionSummary* summary);
+                     SessionSummary* summary, std::string* last_trace_id = nullptr);
   // Fills the requested latest-trace fields from the stored traces and marks:
   // `last` (last_trace_at, last_output), `user`, `name`. The fallback when
   // the aggregate's latest registers are not exact.
   Status ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix, bool last,
-                          bool user, bool name, SessionSummary* summary);
+                          bool user, bool name, SessionSummary* summary,
+                          std::string* last_trace_id);
   // Value of the session's latest mark of `field` (kMarkUser or
   // kMarkSessionName); empty if no trace has one. `it` iterates `index_`.
   Status LatestMark(rocksdb::Iterator* it, uint64_t hash, std::string_view session_id, char field,
