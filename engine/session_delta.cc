@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/coding.h"
+#include "engine/trace_codec.h"
 #include "session_delta_generated.h"
 
 namespace sessionstore {
@@ -74,10 +75,7 @@ void DecodeLatest(const fb::LatestFb* in, LatestRegister* out) {
     out->start_ns = in->start_ns();
     if (in->trace_id()) out->trace_id = in->trace_id()->str();
     out->version = in->version();
-    if (const auto* v = in->value()) {
-      if (v->value()) out->value.value = v->value()->str();
-      out->value.is_json = v->is_json();
-    }
+    DecodePayload(in->value(), &out->value);
   }
   out->has_floor = in->has_floor();
   if (out->has_floor) {
@@ -327,10 +325,7 @@ bool SessionDelta::Decode(std::string_view raw, SessionDelta* out) {
     out->first_start_ns = d->first_start_ns();
     if (d->first_trace_id()) out->first_trace_id = d->first_trace_id()->str();
     out->first_version = d->first_version();
-    if (const auto* in = d->first_input()) {
-      if (in->value()) out->first_input.value = in->value()->str();
-      out->first_input.is_json = in->is_json();
-    }
+    DecodePayload(d->first_input(), &out->first_input);
   }
   out->has_max_end = d->has_max_end();
   out->max_end_ns = d->max_end_ns();

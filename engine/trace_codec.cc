@@ -16,11 +16,6 @@ namespace {
 using flatbuffers::FlatBufferBuilder;
 using flatbuffers::Offset;
 
-Offset<fb::PayloadFb> WritePayload(FlatBufferBuilder* b, const Payload& p) {
-  if (p.empty()) return 0;
-  return fb::CreatePayloadFb(*b, b->CreateString(p.value), p.is_json);
-}
-
 Offset<flatbuffers::Vector<Offset<fb::KeyValueFb>>> WriteMap(
     FlatBufferBuilder* b, const std::map<std::string, std::string>& m) {
   if (m.empty()) return 0;
@@ -34,13 +29,6 @@ Offset<flatbuffers::Vector<Offset<fb::KeyValueFb>>> WriteMap(
 
 Offset<flatbuffers::String> WriteString(FlatBufferBuilder* b, const std::string& s) {
   return s.empty() ? 0 : b->CreateString(s);
-}
-
-void ReadPayload(const fb::PayloadFb* p, Payload* out) {
-  *out = Payload();
-  if (p == nullptr) return;
-  if (p->value()) out->value = p->value()->str();
-  out->is_json = p->is_json();
 }
 
 void ReadMap(const flatbuffers::Vector<Offset<fb::KeyValueFb>>* kvs,
@@ -60,6 +48,19 @@ TraceStatus ReadStatus(uint8_t v) {
 
 }  // namespace
 
+flatbuffers::Offset<fb::PayloadFb> EncodePayload(flatbuffers::FlatBufferBuilder* b,
+                                                 const Payload& p) {
+  if (p.empty()) return 0;
+  return fb::CreatePayloadFb(*b, b->CreateString(p.value), p.is_json);
+}
+
+void DecodePayload(const fb::PayloadFb* p, Payload* out) {
+  *out = Payload();
+  if (p == nullptr) return;
+  if (p->value()) out->value = p->value()->str();
+  out->is_json = p->is_json();
+}
+
 std::string EncodeTrace(const Trace& t, uint64_t version) {
   FlatBufferBuilder b(1024);
   std::vector<Offset<fb::SpanFb>> spans;
@@ -70,8 +71,8 @@ std::string EncodeTrace(const Trace& t, uint64_t version) {
     auto name = WriteString(&b, s.name);
     auto error = WriteString(&b, s.error);
     auto model = WriteString(&b, s.model);
-    auto input = WritePayload(&b, s.input);
-    auto output = WritePayload(&b, s.output);
+    auto input = EncodePayload(&b, s.input);
+    auto output = EncodePayload(&b, s.output);
     auto attrs = WriteMap(&b, s.attributes);
     fb::SpanFbBuilder sb(b);
     sb.add_span_id(id);
@@ -106,8 +107,8 @@ std::string EncodeTrace(const Trace& t, uint64_t version) {
   auto user_id = WriteString(&b, t.user_id);
   auto name = WriteString(&b, t.name);
   auto error = WriteString(&b, t.error);
-  auto input = WritePayload(&b, t.input);
-  auto output = WritePayload(&b, t.output);
+  auto input = EncodePayload(&b, t.input);
+  auto output = EncodePayload(&b, t.output);
   auto metadata = WriteMap(&b, t.metadata);
   auto model = WriteString(&b, t.model);
   fb::TraceRecordFbBuilder r(b);
@@ -160,8 +161,8 @@ bool DecodeTrace(std::string_view raw, Trace* t, uint64_t* version) {
   if (r->has_end()) t->end_ns = r->end_ns();
   t->status = ReadStatus(r->status());
   t->error = Str(r->error());
-  ReadPayload(r->input(), &t->input);
-  ReadPayload(r->output(), &t->output);
+  DecodePayload(r->input(), &t->input);
+  DecodePayload(r->output(), &t->output);
   ReadMap(r->metadata(), &t->metadata);
   if (const auto* tags = r->tags()) {
     t->tags.reserve(tags->size());
@@ -187,8 +188,8 @@ bool DecodeTrace(std::string_view raw, Trace* t, uint64_t* version) {
       span.completion_tokens = s->completion_tokens();
       span.cost_nano_usd = s->cost_nano_usd();
       if (s->has_ttft()) span.ttft_ns = s->ttft_ns();
-      ReadPayload(s->input(), &span.input);
-      ReadPayload(s->output(), &span.output);
+      DecodePayload(s->input(), &span.input);
+      DecodePayload(s->output(), &span.output);
       ReadMap(s->attributes(), &span.attributes);
     }
   }
@@ -204,7 +205,7 @@ bool DecodeTraceOutput(std::string_view raw, Payload* output, int64_t* start_ns)
   std::string scratch;
   const fb::TraceRecordFb* r = VerifiedRecord(AlignedForFlatBuffers(raw, &scratch));
   if (r == nullptr) return false;
-  ReadPayload(r->output(), output);
+  DecodePayload(r->output(), output);
   *start_ns = r->start_ns();
   return true;
 }

@@ -6,6 +6,8 @@
 #ifndef SESSIONSTORE_ENGINE_TRACE_CODEC_H_
 #define SESSIONSTORE_ENGINE_TRACE_CODEC_H_
 
+#include <flatbuffers/flatbuffers.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -13,6 +15,17 @@
 #include "sessionstore/trace.h"
 
 namespace sessionstore {
+
+namespace fb {
+struct PayloadFb;
+}  // namespace fb
+
+// The Payload table shared by the trace and session schemas. Encode returns
+// a null offset (field absent) for an empty payload; Decode of an absent
+// table gives an empty payload.
+flatbuffers::Offset<fb::PayloadFb> EncodePayload(flatbuffers::FlatBufferBuilder* b,
+                                                 const Payload& p);
+void DecodePayload(const fb::PayloadFb* p, Payload* out);
 
 // Encodes `trace` with its stored version counter.
 std::string EncodeTrace(const Trace& trace, uint64_t version);

@@ -21,8 +21,11 @@ namespace sessionstore {
 // beyond types (Store::Ingest does).
 Status ParseTraceJson(std::string_view json, Trace* trace);
 
-// Appends the trace in the ingest format (a parse of the result gives back an
-// equal Trace). Times are integer nanoseconds.
+// Appends the trace in the ingest format. Parsing the result gives back an
+// equal Trace for any trace parsed from this format; exceptions, possible only
+// through the C++ API: bytes that are not UTF-8 become U+FFFD, an is_json
+// payload holding a JSON string comes back as plain text, and time to first
+// token is printed in milliseconds (exact to the nanosecond below 2^53 ns).
 void AppendTraceJson(const Trace& trace, std::string* out);
 
 // Appends the session as the `session --json` object (see README.md).

@@ -44,6 +44,7 @@ struct IngestResult {
   std::vector<RejectedTrace> rejected;
 };
 
+// Open ends of a time window (TimelineOptions, ListSessionsOptions).
 inline constexpr int64_t kMinTime = std::numeric_limits<int64_t>::min();
 inline constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
 
