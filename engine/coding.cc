@@ -5,6 +5,8 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <cstdint>
+
 namespace sessionstore {
 
 uint64_t SessionHash(std::string_view session_id) {
@@ -112,50 +114,162 @@ bool ParseTraceKey(std::string_view key, ParsedTraceKey* out) {
   return true;
 }
 
-std::string ActivityKey(int64_t start_ns, uint64_t hash, std::string_view session_id,
-                        std::string_view trace_id) {
-  std::string key(1, kActivityTag);
-  PutTime(&key, start_ns);
-  PutSessionPrefix(&key, hash, session_id);
-  key.append(trace_id);
+std::string DirtyKey(uint64_t seq, std::string_view session_prefix) {
+  std::string key(1, kDirtyTag);
+  PutFixed64BE(&key, seq);
+  key.append(session_prefix);
   return key;
 }
 
-bool ParseActivityKey(std::string_view key, ParsedTraceKey* out) {
-  if (key.empty() || key[0] != kActivityTag) return false;
+std::string DirtyBound(uint64_t seq) {
+  std::string key(1, kDirtyTag);
+  PutFixed64BE(&key, seq);
+  return key;
+}
+
+bool ParseDirtyKey(std::string_view key, uint64_t* seq, std::string_view* session_prefix) {
+  if (key.empty() || key[0] != kDirtyTag) return false;
   key.remove_prefix(1);
-  if (!GetTime(&key, &out->start_ns) || !GetSessionPrefix(&key, &out->hash, &out->session_id)) {
-    return false;
+  if (!GetFixed64BE(&key, seq)) return false;
+  *session_prefix = key;
+  uint64_t hash = 0;
+  std::string_view id;
+  return GetSessionPrefix(&key, &hash, &id) && key.empty();
+}
+
+std::string StateKey(std::string_view session_prefix) {
+  std::string key(1, kStateTag);
+  key.append(session_prefix);
+  return key;
+}
+
+bool IsSessionOrder(char order) {
+  switch (order) {
+    case kOrderLast:
+    case kOrderFirst:
+    case kOrderCost:
+    case kOrderTokens:
+    case kOrderTraces:
+    case kOrderDuration:
+      return true;
+    default:
+      return false;
   }
-  if (key.empty()) return false;
-  out->trace_id = key;
+}
+
+namespace {
+uint64_t TimeMetric(int64_t ns) { return static_cast<uint64_t>(ns) ^ (uint64_t{1} << 63); }
+uint64_t CountMetric(int64_t v) { return v < 0 ? 0 : static_cast<uint64_t>(v); }
+}  // namespace
+
+uint64_t OrderMetric(char order, const SessionIndexEntry& e) {
+  switch (order) {
+    case kOrderLast:
+      return TimeMetric(e.last_ns);
+    case kOrderFirst:
+      return TimeMetric(e.first_ns);
+    case kOrderCost:
+      return CountMetric(e.cost_nano_usd);
+    case kOrderTokens:
+      return CountMetric(e.total_tokens);
+    case kOrderTraces:
+      return CountMetric(e.trace_count);
+    default:
+      return CountMetric(e.duration_ns);
+  }
+}
+
+std::string OrderPrefix(char order) { return std::string{kOrderTag, order}; }
+
+std::string OrderKey(char order, uint64_t metric, std::string_view session_prefix) {
+  std::string key = OrderPrefix(order);
+  PutFixed64BE(&key, metric);
+  key.append(session_prefix);
+  return key;
+}
+
+bool ParseOrderKey(std::string_view key, char* order, uint64_t* metric,
+                   std::string_view* session_prefix) {
+  if (key.size() < 2 || key[0] != kOrderTag || !IsSessionOrder(key[1])) return false;
+  *order = key[1];
+  key.remove_prefix(2);
+  if (!GetFixed64BE(&key, metric)) return false;
+  *session_prefix = key;
+  uint64_t hash = 0;
+  std::string_view id;
+  return GetSessionPrefix(&key, &hash, &id) && key.empty();
+}
+
+std::string UserPrefix(std::string_view user_id) {
+  std::string key(1, kUserTag);
+  PutLengthPrefixed(&key, user_id);
+  return key;
+}
+
+std::string UserKey(std::string_view user_id, int64_t last_ns, std::string_view session_prefix) {
+  std::string key = UserPrefix(user_id);
+  PutTime(&key, last_ns);
+  key.append(session_prefix);
+  return key;
+}
+
+bool ParseUserKey(std::string_view key, std::string_view* user_id, int64_t* last_ns,
+                  std::string_view* session_prefix) {
+  if (key.empty() || key[0] != kUserTag) return false;
+  key.remove_prefix(1);
+  if (!GetLengthPrefixed(&key, user_id) || !GetTime(&key, last_ns)) return false;
+  *session_prefix = key;
+  uint64_t hash = 0;
+  std::string_view id;
+  return GetSessionPrefix(&key, &hash, &id) && key.empty();
+}
+
+void PutIndexEntry(std::string* dst, const SessionIndexEntry& e) {
+  dst->push_back(static_cast<char>(kIndexEntryFormat));
+  PutTime(dst, e.first_ns);
+  PutTime(dst, e.last_ns);
+  PutFixed64BE(dst, CountMetric(e.cost_nano_usd));
+  PutFixed64BE(dst, CountMetric(e.total_tokens));
+  PutFixed64BE(dst, CountMetric(e.trace_count));
+  PutFixed64BE(dst, CountMetric(e.duration_ns));
+}
+
+bool GetIndexEntry(std::string_view* in, SessionIndexEntry* e) {
+  if (in->empty() || static_cast<unsigned char>((*in)[0]) != kIndexEntryFormat) return false;
+  in->remove_prefix(1);
+  uint64_t v[4];
+  if (!GetTime(in, &e->first_ns) || !GetTime(in, &e->last_ns)) return false;
+  for (uint64_t& x : v) {
+    if (!GetFixed64BE(in, &x) || x > static_cast<uint64_t>(INT64_MAX)) return false;
+  }
+  e->cost_nano_usd = static_cast<int64_t>(v[0]);
+  e->total_tokens = static_cast<int64_t>(v[1]);
+  e->trace_count = static_cast<int64_t>(v[2]);
+  e->duration_ns = static_cast<int64_t>(v[3]);
   return true;
 }
 
-std::string MarkPrefix(uint64_t hash, std::string_view session_id, char field) {
-  std::string key(1, kMarkTag);
-  PutSessionPrefix(&key, hash, session_id);
-  key.push_back(field);
-  return key;
+std::string EncodeIndexEntry(const SessionIndexEntry& e) {
+  std::string v;
+  PutIndexEntry(&v, e);
+  return v;
 }
 
-std::string MarkKey(uint64_t hash, std::string_view session_id, char field, int64_t start_ns,
-                    std::string_view trace_id) {
-  std::string key = MarkPrefix(hash, session_id, field);
-  PutTime(&key, start_ns);
-  key.append(trace_id);
-  return key;
+bool DecodeIndexEntry(std::string_view in, SessionIndexEntry* e) {
+  return GetIndexEntry(&in, e) && in.empty();
 }
 
-bool ParseMarkKey(std::string_view key, char* field, ParsedTraceKey* out) {
-  if (key.empty() || key[0] != kMarkTag) return false;
-  key.remove_prefix(1);
-  if (!GetSessionPrefix(&key, &out->hash, &out->session_id) || key.empty()) return false;
-  *field = key[0];
-  if (*field != kMarkUser && *field != kMarkSessionName) return false;
-  key.remove_prefix(1);
-  if (!GetTime(&key, &out->start_ns) || key.empty()) return false;
-  out->trace_id = key;
+std::string EncodeIndexState(const SessionIndexEntry& e, std::string_view user_id) {
+  std::string v;
+  PutIndexEntry(&v, e);
+  PutLengthPrefixed(&v, user_id);
+  return v;
+}
+
+bool DecodeIndexState(std::string_view in, SessionIndexEntry* e, std::string* user_id) {
+  std::string_view user;
+  if (!GetIndexEntry(&in, e) || !GetLengthPrefixed(&in, &user) || !in.empty()) return false;
+  user_id->assign(user);
   return true;
 }
 

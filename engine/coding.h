@@ -13,14 +13,22 @@
 //   CF traces:     session_prefix time trace_id  -> TraceRecordFb
 //   CF trace_ids:  trace_id                      -> locator
 //   CF sessions:   session_prefix                -> SessionDeltaFb (merged)
-//   CF index:      'A' time session_prefix trace_id   -> ""   (activity)
-//                  'M' session_prefix field time trace_id -> value of the field
-//   field   := 'n' (session_name) | 'u' (user_id)   -- only for a trace that has it
+//   CF index (secondary indexes over sessions, maintained from dirty markers
+//   by the SessionIndexer; never written by ingest except the markers):
+//     'D' fixed64-BE(seq) session_prefix          -> ""          dirty marker
+//     'X' session_prefix                          -> index_state (what is indexed)
+//     'O' order fixed64-BE(metric) session_prefix -> index_entry (sorted sessions)
+//     'U' varint32(len(user)) user time(last) session_prefix -> index_entry
+//   order := 'l' last activity | 'f' first activity | 'c' cost | 't' total
+//            tokens | 'n' trace count | 'd' duration
+//   index_entry := 0x01 time(first) time(last) fixed64-BE(cost) fixed64-BE(tokens)
+//                  fixed64-BE(traces) fixed64-BE(duration)
+//   index_state := index_entry varint32(len(user)) user
 //
 //   locator := 0x01 time varint32(len(session_id)) session_id
 //
 // Traces without a session id use the empty session id "" and get no
-// aggregate, activity or mark entries.
+// aggregate and no index entries.
 
 #ifndef SESSIONSTORE_ENGINE_CODING_H_
 #define SESSIONSTORE_ENGINE_CODING_H_
@@ -40,10 +48,17 @@ uint64_t SessionHash(std::string_view session_id);
 inline constexpr std::size_t kSessionHashBytes = 8;
 inline constexpr std::size_t kTimeBytes = 8;
 // DO NOT CHANGE: stored on disk.
-inline constexpr char kActivityTag = 'A';
-inline constexpr char kMarkTag = 'M';
-inline constexpr char kMarkUser = 'u';
-inline constexpr char kMarkSessionName = 'n';
+inline constexpr char kDirtyTag = 'D';
+inline constexpr char kStateTag = 'X';
+inline constexpr char kOrderTag = 'O';
+inline constexpr char kUserTag = 'U';
+inline constexpr char kOrderLast = 'l';
+inline constexpr char kOrderFirst = 'f';
+inline constexpr char kOrderCost = 'c';
+inline constexpr char kOrderTokens = 't';
+inline constexpr char kOrderTraces = 'n';
+inline constexpr char kOrderDuration = 'd';
+inline constexpr unsigned char kIndexEntryFormat = 1;
 inline constexpr unsigned char kLocatorFormat = 1;
 
 // ---- primitives ----
@@ -72,16 +87,40 @@ struct ParsedTraceKey {
 };
 bool ParseTraceKey(std::string_view key, ParsedTraceKey* out);
 
-std::string ActivityKey(int64_t start_ns, uint64_t hash, std::string_view session_id,
-                        std::string_view trace_id);
-// Parsed activity key: same fields as a trace key.
-bool ParseActivityKey(std::string_view key, ParsedTraceKey* out);
+// ---- session index keys (CF index) ----
+// Dirty marker of one ingest batch (sequence `seq`) for one session.
+std::string DirtyKey(uint64_t seq, std::string_view session_prefix);
+// 'D' fixed64-BE(seq): every marker of a smaller seq sorts before it.
+std::string DirtyBound(uint64_t seq);
+bool ParseDirtyKey(std::string_view key, uint64_t* seq, std::string_view* session_prefix);
+std::string StateKey(std::string_view session_prefix);
 
-// `field` is kMarkUser or kMarkSessionName.
-std::string MarkPrefix(uint64_t hash, std::string_view session_id, char field);
-std::string MarkKey(uint64_t hash, std::string_view session_id, char field, int64_t start_ns,
-                    std::string_view trace_id);
-bool ParseMarkKey(std::string_view key, char* field, ParsedTraceKey* out);
+// What the session indexes hold of one session.
+struct SessionIndexEntry {
+  int64_t first_ns = 0;
+  int64_t last_ns = 0;
+  int64_t cost_nano_usd = 0;  // Negative values are stored as 0.
+  int64_t total_tokens = 0;
+  int64_t trace_count = 0;
+  int64_t duration_ns = 0;
+  bool operator==(const SessionIndexEntry&) const = default;
+};
+// True for the order bytes listed above.
+bool IsSessionOrder(char order);
+// The entry's sort value under `order`, as an unsigned key that sorts like it.
+uint64_t OrderMetric(char order, const SessionIndexEntry& e);
+std::string OrderPrefix(char order);
+std::string OrderKey(char order, uint64_t metric, std::string_view session_prefix);
+bool ParseOrderKey(std::string_view key, char* order, uint64_t* metric,
+                   std::string_view* session_prefix);
+std::string UserPrefix(std::string_view user_id);
+std::string UserKey(std::string_view user_id, int64_t last_ns, std::string_view session_prefix);
+bool ParseUserKey(std::string_view key, std::string_view* user_id, int64_t* last_ns,
+                  std::string_view* session_prefix);
+std::string EncodeIndexEntry(const SessionIndexEntry& e);
+bool DecodeIndexEntry(std::string_view in, SessionIndexEntry* e);
+std::string EncodeIndexState(const SessionIndexEntry& e, std::string_view user_id);
+bool DecodeIndexState(std::string_view in, SessionIndexEntry* e, std::string* user_id);
 
 // ---- small values ----
 std::string EncodeLocator(int64_t start_ns, std::string_view session_id);

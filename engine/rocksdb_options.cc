@@ -85,12 +85,20 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
   index.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, false)));
   SetCompression(&index);
 
+  // Dirty markers: written by ingest, range-deleted by the session indexer,
+  // read only when the store opens. A family of their own keeps the range
+  // tombstones away from every read of the indexes.
+  rocksdb::ColumnFamilyOptions dirty;
+  dirty.write_buffer_size = 4u << 20;
+  dirty.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, false)));
+
   return {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {kTracesCf, MakeTracesOptions(options, trace_cache)},
       {kTraceIdsCf, trace_ids},
       {kSessionsCf, sessions},
       {kIndexCf, index},
+      {kDirtyCf, dirty},
   };
 }
 

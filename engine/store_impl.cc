@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -13,6 +14,8 @@
 #include <utility>
 
 #include "engine/coding.h"
+#include "engine/rocks_status.h"
+#include "engine/session_indexer.h"
 #include "engine/rocksdb_options.h"
 #include "engine/session_delta.h"
 #include "engine/trace_codec.h"
@@ -24,37 +27,7 @@ namespace {
 
 // DO NOT CHANGE: stored on disk.
 constexpr char kFormatKey[] = "sessionstore.format_version";
-constexpr char kFormatVersion[] = "1";
-
-Status FromRocks(const rocksdb::Status& s, std::string_view context) {
-  if (s.ok()) return Status::OK();
-  std::string msg(context);
-  msg += ": ";
-  msg += s.ToString();
-  if (s.IsNotFound()) return Status::NotFound(msg);
-  if (s.IsCorruption()) return Status::Corruption(msg);
-  if (s.IsInvalidArgument()) return Status::InvalidArgument(msg);
-  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return Status::Busy(msg);
-  if (s.IsNotSupported()) return Status::NotSupported(msg);
-  return Status::IOError(msg);
-}
-
-// Printable form of an id for messages (ids may hold any bytes).
-std::string Printable(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s.substr(0, 128)) {
-    if (c >= 0x20 && c < 0x7f) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    }
-  }
-  if (s.size() > 128) out += "...";
-  return "\"" + out + "\"";
-}
+constexpr char kFormatVersion[] = "2";
 
 // Exclusive upper bound of every key under `prefix` followed by a time:
 // Ingest rejects start == INT64_MAX, whose encoding is eight 0xff bytes.
@@ -78,6 +51,11 @@ StoreImpl::StoreImpl(const Options& options, const InternalOptions& internal)
       merge_operator_(std::make_shared<SessionMergeOperator>()) {}
 
 StoreImpl::~StoreImpl() {
+  if (indexer_ && !options_.read_only && !internal_.TEST_skip_index_catch_up_on_close) {
+    // Best effort: markers of anything not indexed stay for the next open.
+    (void)indexer_->CatchUp();
+  }
+  indexer_.reset();
   if (db_) {
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     db_->Close().PermitUncheckedError();
@@ -107,6 +85,7 @@ Status StoreImpl::Open(const Options& options, const std::string& path,
   impl->trace_ids_ = impl->handles_[2];
   impl->sessions_ = impl->handles_[3];
   impl->index_ = impl->handles_[4];
+  impl->dirty_ = impl->handles_[5];
 
   std::string version;
   rs = impl->db_->Get(rocksdb::ReadOptions(), impl->handles_[0], kFormatKey, &version);
@@ -120,6 +99,14 @@ Status StoreImpl::Open(const Options& options, const std::string& path,
     return Status::NotSupported("store format version " + version + " in " + path +
                                 "; this build reads version " + kFormatVersion);
   }
+  StoreImpl* self = impl.get();
+  impl->indexer_ = std::make_unique<SessionIndexer>(
+      impl->db_.get(), impl->index_, impl->dirty_,
+      [self](const rocksdb::Snapshot* snap, std::string_view prefix, SessionIndexEntry* entry,
+             std::string* user) { return self->ReadIndexEntry(snap, prefix, entry, user); });
+  Status s = impl->indexer_->Recover();
+  if (!s.ok()) return s;
+  if (!options.read_only) impl->indexer_->Start(options.index_interval_ms);
   *store = std::move(impl);
   return Status::OK();
 }
@@ -288,45 +275,11 @@ Status StoreImpl::IngestBatch(const std::vector<Trace>& batch, IngestResult* res
     std::string key = TraceKey(hash, merged.session_id, merged.start_ns, merged.trace_id);
     const bool moved = old == nullptr || key != old_keys[i];
     const bool in_session = !merged.session_id.empty();
-    if (old != nullptr) {
-      const bool old_in_session = !old->session_id.empty();
-      const uint64_t old_hash = HashOf(old->session_id);
-      if (moved) {
-        wb.Delete(traces_, old_keys[i]);
-        if (old_in_session) {
-          wb.Delete(index_, ActivityKey(old->start_ns, old_hash, old->session_id, old->trace_id));
-        }
-      }
-      if (old_in_session && !old->user_id.empty() && (moved || old->user_id != merged.user_id)) {
-        wb.Delete(index_,
-                  MarkKey(old_hash, old->session_id, kMarkUser, old->start_ns, old->trace_id));
-      }
-      if (old_in_session && !old->session_name.empty() &&
-          (moved || old->session_name != merged.session_name)) {
-        wb.Delete(index_, MarkKey(old_hash, old->session_id, kMarkSessionName, old->start_ns,
-                                  old->trace_id));
-      }
-    }
+    if (old != nullptr && moved) wb.Delete(traces_, old_keys[i]);
     wb.Put(traces_, key, record);
     if (moved)
       wb.Put(trace_ids_, merged.trace_id, EncodeLocator(merged.start_ns, merged.session_id));
     if (in_session) {
-      if (moved) {
-        wb.Put(index_, ActivityKey(merged.start_ns, hash, merged.session_id, merged.trace_id), "");
-      }
-      // Marks are rewritten only when their value or position changed.
-      const bool user_changed = old == nullptr || old->user_id != merged.user_id;
-      const bool name_changed = old == nullptr || old->session_name != merged.session_name;
-      if (!merged.user_id.empty() && (moved || user_changed)) {
-        wb.Put(index_,
-               MarkKey(hash, merged.session_id, kMarkUser, merged.start_ns, merged.trace_id),
-               merged.user_id);
-      }
-      if (!merged.session_name.empty() && (moved || name_changed)) {
-        wb.Put(index_,
-               MarkKey(hash, merged.session_id, kMarkSessionName, merged.start_ns, merged.trace_id),
-               merged.session_name);
-      }
       const bool was_in_session = old != nullptr && !old->session_id.empty();
       SessionDelta d;
       if (was_in_session && old->start_ns != merged.start_ns) {
@@ -343,14 +296,26 @@ Status StoreImpl::IngestBatch(const std::vector<Trace>& batch, IngestResult* res
       ++result->updated;
     }
   }
+  // One operand and one dirty marker (for the session indexes) per changed
+  // session, in the same atomic write as the traces.
+  std::vector<std::string> changed;
+  changed.reserve(deltas.size());
   for (const auto& [session, delta] : deltas) {
-    if (!delta.IsIdentity()) wb.Merge(sessions_, SessionPrefix(session), delta.Encode());
+    if (delta.IsIdentity()) continue;
+    changed.push_back(SessionPrefix(session));
+    wb.Merge(sessions_, changed.back(), delta.Encode());
   }
   finish();
   if (wb.Count() == 0) return Status::OK();
+  uint64_t seq = 0;
+  if (!changed.empty()) {
+    seq = indexer_->Begin();
+    for (const std::string& prefix : changed) wb.Put(dirty_, DirtyKey(seq, prefix), "");
+  }
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
   rocksdb::Status ws = db_->Write(wo, &wb);
+  if (!changed.empty()) indexer_->End(seq, ws.ok(), &changed);
   if (!ws.ok()) return FromRocks(ws, "write batch of " + std::to_string(batch.size()) + " traces");
   return Status::OK();
 }
@@ -430,31 +395,54 @@ Status StoreImpl::ReadLatestFields(const rocksdb::ReadOptions& base, const std::
       last_trace_id->assign(k.trace_id);
     }
   }
-  // Latest user id and session name: the last mark of each field, one seek
-  // each on one iterator (the index family has no prefix extractor).
-  uint64_t hash = 0;
-  std::string_view session_id;
-  std::string_view p = prefix;
-  GetSessionPrefix(&p, &hash, &session_id);
+  // Latest user id and session name: walk the session's traces from the
+  // newest until each requested field is found (rare: only after a version
+  // moved a trace's start earlier).
   if (!user && !name) return Status::OK();
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(base, index_));
-  if (user) {
-    Status s = LatestMark(it.get(), hash, session_id, kMarkUser, &summary->user_id);
-    if (!s.ok()) return s;
+  if (user) summary->user_id.clear();
+  if (name) summary->session_name.clear();
+  rocksdb::ReadOptions ro = base;
+  rocksdb::Slice lower(prefix);
+  ro.iterate_lower_bound = &lower;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, traces_));
+  for (it->SeekForPrev(TimeRangeEnd(prefix)); (user || name) && it->Valid(); it->Prev()) {
+    if (!StartsWith(it->key(), prefix)) break;
+    Trace t;
+    uint64_t version = 0;
+    if (!DecodeTrace(it->value().ToStringView(), &t, &version)) {
+      return Status::Corruption("a trace of session " + Printable(summary->session_id) +
+                                " fails verification");
+    }
+    if (user && !t.user_id.empty()) {
+      summary->user_id = std::move(t.user_id);
+      user = false;
+    }
+    if (name && !t.session_name.empty()) {
+      summary->session_name = std::move(t.session_name);
+      name = false;
+    }
   }
-  if (!name) return Status::OK();
-  return LatestMark(it.get(), hash, session_id, kMarkSessionName, &summary->session_name);
+  return it->status().ok() ? Status::OK() : FromRocks(it->status(), "read latest fields");
 }
 
-Status StoreImpl::LatestMark(rocksdb::Iterator* it, uint64_t hash, std::string_view session_id,
-                             char field, std::string* value) {
-  value->clear();
-  const std::string mark_prefix = MarkPrefix(hash, session_id, field);
-  it->SeekForPrev(TimeRangeEnd(mark_prefix));
-  if (it->Valid() && StartsWith(it->key(), mark_prefix)) {
-    value->assign(it->value().data(), it->value().size());
+Status StoreImpl::ReadIndexEntry(const rocksdb::Snapshot* snapshot, std::string_view prefix,
+                                 SessionIndexEntry* entry, std::string* user_id) {
+  uint64_t hash = 0;
+  std::string_view id;
+  std::string_view p = prefix;
+  if (!GetSessionPrefix(&p, &hash, &id) || !p.empty()) {
+    return Status::Corruption("dirty marker with a malformed session prefix");
   }
-  return it->status().ok() ? Status::OK() : FromRocks(it->status(), "read marks");
+  SessionSummary summary;
+  Status s = ReadSession(snapshot, id, &summary);
+  if (!s.ok()) return s;
+  entry->first_ns = summary.first_trace_at_ns;
+  entry->last_ns = summary.last_trace_at_ns;
+  entry->cost_nano_usd = summary.cost_nano_usd;
+  entry->total_tokens = summary.total_tokens;
+  entry->trace_count = summary.trace_count;
+  entry->duration_ns = summary.duration_ns;
+  *user_id = std::move(summary.user_id);
   return Status::OK();
 }
 
@@ -575,116 +563,187 @@ Status StoreImpl::Timeline(std::string_view session_id, const TimelineOptions& o
   return Status::OK();
 }
 
-Status StoreImpl::LatestTraceKeyBefore(const rocksdb::ReadOptions& base, const std::string& prefix,
-                                       int64_t to_ns, std::string* key) {
-  key->clear();
-  rocksdb::ReadOptions ro = base;
-  rocksdb::Slice lower(prefix);
-  ro.iterate_lower_bound = &lower;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, traces_));
-  std::string target = prefix;
-  PutTime(&target, to_ns);  // Every key at to_ns is longer, so greater.
-  it->SeekForPrev(target);
-  if (it->Valid() && StartsWith(it->key(), prefix)) key->assign(it->key().data(), it->key().size());
-  return it->status().ok() ? Status::OK() : FromRocks(it->status(), "find latest trace");
+namespace {
+
+char OrderByte(SessionOrder order) {
+  switch (order) {
+    case SessionOrder::kLastActivity:
+      return kOrderLast;
+    case SessionOrder::kFirstActivity:
+      return kOrderFirst;
+    case SessionOrder::kCost:
+      return kOrderCost;
+    case SessionOrder::kTotalTokens:
+      return kOrderTokens;
+    case SessionOrder::kTraceCount:
+      return kOrderTraces;
+    case SessionOrder::kDuration:
+      return kOrderDuration;
+  }
+  return 0;
 }
+
+// A session listed by an index: where it sits in the listing order (also
+// the cursor's resume key) and its session prefix.
+struct Candidate {
+  std::string position;
+  std::string prefix;
+};
+
+}  // namespace
 
 Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* page) {
   page->sessions.clear();
   page->next_cursor.clear();
+  const char order = OrderByte(options.order);
+  if (order == 0) return Status::InvalidArgument("order: not a SessionOrder value");
   if (options.from_ns >= options.to_ns) return Status::OK();
   const std::size_t limit = options.limit == 0 ? 50 : options.limit;
-  std::string binding(1, kListCursorTag);
+  std::string binding{kListCursorTag, order, options.descending ? 'd' : 'a'};
   PutTime(&binding, options.from_ns);
   PutTime(&binding, options.to_ns);
   PutFixed64BE(&binding, SessionHash(options.user_id));
-  std::string resume_key;
+  binding.push_back(options.user_id.empty() ? '0' : '1');
+  std::string resume;
   if (!options.cursor.empty()) {
     std::string payload;
     if (!DecodeCursor(options.cursor, &payload) || payload.size() <= binding.size() ||
         payload.compare(0, binding.size(), binding) != 0) {
-      return Status::InvalidArgument("cursor: not a cursor of this window and user filter");
+      return Status::InvalidArgument(
+          "cursor: not a cursor of this window, user filter, order and direction");
     }
-    resume_key = payload.substr(binding.size());
+    resume = payload.substr(binding.size());
   }
-  std::string lower(1, kActivityTag);
-  PutTime(&lower, options.from_ns);
-  std::string upper(1, kActivityTag);
-  PutTime(&upper, options.to_ns);
+  if (!options_.read_only) {
+    Status s = indexer_->CatchUp();  // Read-your-writes.
+    if (!s.ok()) return s;
+  }
+  auto in_window = [&](const SessionIndexEntry& e) {
+    return e.first_ns < options.to_ns && e.last_ns >= options.from_ns;
+  };
 
+  // Candidates in listing order: limit + 1 of them decide the page and
+  // whether a next one exists.
   const rocksdb::Snapshot* snap = db_->GetSnapshot();
   rocksdb::ReadOptions ro;
   ro.snapshot = snap;
-  rocksdb::ReadOptions scan = ro;
-  rocksdb::Slice lower_slice(lower);
-  rocksdb::Slice upper_slice(upper);
-  scan.iterate_lower_bound = &lower_slice;
-  scan.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(scan, index_));
-  if (resume_key.empty()) {
-    it->SeekForPrev(upper);
-  } else {
-    it->SeekForPrev(resume_key);
-    if (it->Valid() && it->key() == resume_key) it->Prev();
-  }
-  // Sessions already seen on this page, emitted or not: a session is emitted
-  // at its latest trace inside the window, so a second entry is never news.
-  std::unordered_set<std::string> decided;
-  std::unique_ptr<rocksdb::Iterator> marks;  // Index iterator for user filtering.
+  std::vector<Candidate> picked;
   Status status;
-  for (; it->Valid(); it->Prev()) {
-    ParsedTraceKey a;
-    if (!ParseActivityKey(it->key().ToStringView(), &a)) {
-      status = Status::Corruption("malformed activity index key");
+  auto scan = [&](std::string lower, std::string upper, auto&& visit) {
+    rocksdb::ReadOptions scan_ro = ro;
+    rocksdb::Slice lo(lower), hi(upper);
+    scan_ro.iterate_lower_bound = &lo;
+    scan_ro.iterate_upper_bound = &hi;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(scan_ro, index_));
+    const bool down = options.descending;
+    if (resume.empty() || !visit.streams) {
+      down ? it->SeekToLast() : it->SeekToFirst();
+    } else if (down) {
+      it->SeekForPrev(resume);
+      if (it->Valid() && it->key() == resume) it->Prev();
+    } else {
+      it->Seek(resume);
+      if (it->Valid() && it->key() == resume) it->Next();
+    }
+    for (; it->Valid(); down ? it->Prev() : it->Next()) {
+      if (!visit(it->key().ToStringView(), it->value().ToStringView())) break;
+    }
+    if (status.ok() && !it->status().ok()) status = FromRocks(it->status(), "scan session index");
+  };
+  struct Visitor {
+    bool streams;  // Visits in listing order (else collects everything).
+    std::function<bool(std::string_view, std::string_view)> fn;
+    bool operator()(std::string_view k, std::string_view v) const { return fn(k, v); }
+  };
+  auto malformed = [&](const char* what) {
+    status = Status::Corruption(std::string("session index: malformed ") + what);
+    return false;
+  };
+
+  if (options.user_id.empty()) {
+    // The order's index, bounded by the window where the order allows.
+    std::string lower = OrderPrefix(order);
+    std::string upper{kOrderTag, static_cast<char>(order + 1)};
+    if (order == kOrderLast) PutTime(&lower, options.from_ns);
+    if (order == kOrderFirst) {
+      upper = OrderPrefix(order);
+      PutTime(&upper, options.to_ns);
+    }
+    scan(lower, upper, Visitor{true, [&](std::string_view k, std::string_view v) {
+                                 char o = 0;
+                                 uint64_t metric = 0;
+                                 std::string_view prefix;
+                                 SessionIndexEntry e;
+                                 if (!ParseOrderKey(k, &o, &metric, &prefix)) return malformed("key");
+                                 if (!DecodeIndexEntry(v, &e)) return malformed("entry");
+                                 if (in_window(e)) {
+                                   picked.push_back({std::string(k), std::string(prefix)});
+                                 }
+                                 return picked.size() <= limit;
+                               }});
+  } else {
+    // The user's entries, newest activity first; other orders sort them in
+    // memory.
+    std::string lower = UserPrefix(options.user_id);
+    std::string upper = lower + std::string(kTimeBytes, '\xff');
+    PutTime(&lower, options.from_ns);
+    const bool by_last = order == kOrderLast;
+    std::vector<Candidate> all;
+    scan(lower, upper, Visitor{by_last, [&](std::string_view k, std::string_view v) {
+                                 std::string_view user, prefix;
+                                 int64_t last = 0;
+                                 SessionIndexEntry e;
+                                 if (!ParseUserKey(k, &user, &last, &prefix)) return malformed("key");
+                                 if (!DecodeIndexEntry(v, &e)) return malformed("entry");
+                                 if (!in_window(e)) return true;
+                                 if (by_last) {
+                                   picked.push_back({std::string(k), std::string(prefix)});
+                                   return picked.size() <= limit;
+                                 }
+                                 all.push_back({OrderKey(order, OrderMetric(order, e), prefix),
+                                                std::string(prefix)});
+                                 return true;
+                               }});
+    if (!by_last) {
+      std::sort(all.begin(), all.end(), [&](const Candidate& a, const Candidate& b) {
+        return options.descending ? a.position > b.position : a.position < b.position;
+      });
+      for (Candidate& c : all) {
+        if (!resume.empty() &&
+            (options.descending ? c.position >= resume : c.position <= resume)) {
+          continue;
+        }
+        picked.push_back(std::move(c));
+        if (picked.size() > limit) break;
+      }
+    }
+  }
+
+  for (std::size_t i = 0; status.ok() && i < picked.size(); ++i) {
+    if (i == limit) {
+      page->next_cursor = EncodeCursor(binding + picked[i - 1].position);
       break;
     }
-    std::string prefix;
-    PutSessionPrefix(&prefix, a.hash, a.session_id);
-    if (!decided.insert(prefix).second) continue;
-    if (!options.user_id.empty()) {
-      // Filter on the session's user (its latest user mark) first (one seek
-      // in `index`), so that a full page never hands out a cursor to nothing.
-      if (!marks) marks.reset(db_->NewIterator(ro, index_));
-      std::string user;
-      status = LatestMark(marks.get(), a.hash, a.session_id, kMarkUser, &user);
-      if (!status.ok()) break;
-      if (user != options.user_id) continue;
+    std::string_view p = picked[i].prefix;
+    uint64_t hash = 0;
+    std::string_view id;
+    if (!GetSessionPrefix(&p, &hash, &id)) {
+      status = Status::Corruption("session index: malformed session prefix");
+      break;
     }
     SessionSummary summary;
-    if (options.to_ns == kMaxTime) {
-      // Open-ended window: the session's latest trace is the aggregate's
-      // latest register, so one Get decides and fills the row.
-      std::string last_trace_id;
-      status = ReadSession(snap, a.session_id, &summary, &last_trace_id);
-      if (!status.ok()) break;
-      if (summary.last_trace_at_ns != a.start_ns || last_trace_id != a.trace_id) {
-        continue;  // Listed at a later entry (this page or an earlier one).
-      }
-    } else {
-      std::string latest;
-      status = LatestTraceKeyBefore(ro, prefix, options.to_ns, &latest);
-      if (!status.ok()) break;
-      std::string here = prefix;
-      PutTime(&here, a.start_ns);
-      here.append(a.trace_id);
-      if (latest != here) continue;  // Listed at a later entry (this page or an earlier one).
+    status = ReadSession(snap, id, &summary);
+    if (status.IsNotFound()) {
+      status = Status::OK();  // Gone since it was indexed.
+      continue;
     }
-    if (page->sessions.size() == limit) {
-      // Resume after the last listed session's entry.
-      page->next_cursor = EncodeCursor(binding + resume_key);
-      break;
-    }
-    resume_key = it->key().ToString();
-    if (options.to_ns != kMaxTime) {
-      status = ReadSession(snap, a.session_id, &summary);
-      if (!status.ok()) break;
-    }
-    page->sessions.push_back(std::move(summary));
+    if (status.ok()) page->sessions.push_back(std::move(summary));
   }
-  if (status.ok() && !it->status().ok()) status = FromRocks(it->status(), "scan activity index");
-  it.reset();
-  marks.reset();
   db_->ReleaseSnapshot(snap);
+  if (!status.ok()) {
+    page->sessions.clear();
+    page->next_cursor.clear();
+  }
   return status;
 }
 
@@ -709,6 +768,10 @@ Status StoreImpl::GetStats(StoreStats* stats) {
 }
 
 Status StoreImpl::Flush() {
+  if (!options_.read_only) {
+    Status s = indexer_->CatchUp();
+    if (!s.ok()) return s;
+  }
   rocksdb::FlushOptions fo;
   fo.wait = true;
   return FromRocks(db_->Flush(fo, handles_), "flush");
@@ -767,6 +830,14 @@ void CompareAggregates(const std::string& session, const SessionDelta& stored,
 
 Status StoreImpl::Verify(VerifyReport* report) {
   *report = VerifyReport();
+  if (!options_.read_only) {
+    Status s = indexer_->CatchUp();
+    if (!s.ok()) return s;
+  } else if (indexer_->pending() > 0) {
+    report->mismatches.push_back(
+        "session indexes: " + std::to_string(indexer_->pending()) +
+        " changed sessions are not indexed yet (a writable open catches up)");
+  }
   const rocksdb::Snapshot* snap = db_->GetSnapshot();
   rocksdb::ReadOptions ro;
   ro.snapshot = snap;
@@ -794,6 +865,7 @@ Status StoreImpl::Verify(VerifyReport* report) {
     } else {
       CompareAggregates(name, stored, recomputed, report);
     }
+    VerifySessionIndex(ro, current_prefix, name, recomputed, report);
   };
 
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, traces_));
@@ -823,22 +895,6 @@ Status StoreImpl::Verify(VerifyReport* report) {
                                    ": trace id index entry missing or stale");
     }
     if (t.session_id.empty()) continue;
-    std::string value;
-    rs = db_->Get(ro, index_, ActivityKey(t.start_ns, k.hash, t.session_id, t.trace_id), &value);
-    if (!rs.ok()) {
-      report->mismatches.push_back("trace " + Printable(t.trace_id) + ": activity entry missing");
-    }
-    for (const auto& [field, want] : {std::pair<char, const std::string*>{kMarkUser, &t.user_id},
-                                      {kMarkSessionName, &t.session_name}}) {
-      if (want->empty()) continue;
-      rs = db_->Get(ro, index_, MarkKey(k.hash, t.session_id, field, t.start_ns, t.trace_id),
-                    &value);
-      if (!rs.ok() || value != *want) {
-        report->mismatches.push_back("trace " + Printable(t.trace_id) + ": " +
-                                     (field == kMarkUser ? "user" : "session name") +
-                                     " mark missing or stale");
-      }
-    }
     std::string prefix;
     PutSessionPrefix(&prefix, k.hash, k.session_id);
     if (!in_session || prefix != current_prefix) {
@@ -885,30 +941,103 @@ Status StoreImpl::Verify(VerifyReport* report) {
     }
     if (!ids->status().ok()) status = FromRocks(ids->status(), "scan trace id index");
   }
-  if (status.ok()) {
-    std::unique_ptr<rocksdb::Iterator> x(db_->NewIterator(ro, index_));
-    for (x->SeekToFirst(); x->Valid(); x->Next()) {
-      ParsedTraceKey k;
-      char field = 0;
-      const std::string_view key = x->key().ToStringView();
-      const bool ok =
-          key[0] == kActivityTag ? ParseActivityKey(key, &k) : ParseMarkKey(key, &field, &k);
-      if (!ok) {
-        report->mismatches.push_back("index: malformed key");
-        continue;
-      }
-      std::string value;
-      if (!db_->Get(ro, traces_, TraceKey(k.hash, k.session_id, k.start_ns, k.trace_id), &value)
-               .ok()) {
-        report->mismatches.push_back("index entry of trace " + Printable(k.trace_id) +
-                                     " points to no trace");
-      }
-    }
-    if (!x->status().ok()) status = FromRocks(x->status(), "scan index");
-  }
+  if (status.ok()) status = VerifyIndexEntries(ro, sessions_seen, report);
   it.reset();
   db_->ReleaseSnapshot(snap);
   return status;
+}
+
+namespace {
+
+SessionIndexEntry EntryOf(const SessionDelta& d) {
+  SessionSummary summary;
+  d.FillSummary(&summary);
+  SessionIndexEntry e;
+  e.first_ns = summary.first_trace_at_ns;
+  e.last_ns = d.last.has_best ? d.last.start_ns : 0;
+  e.cost_nano_usd = summary.cost_nano_usd;
+  e.total_tokens = summary.total_tokens;
+  e.trace_count = summary.trace_count;
+  e.duration_ns = summary.duration_ns;
+  return e;
+}
+
+constexpr char kAllOrders[] = {kOrderLast,   kOrderFirst,  kOrderCost,
+                               kOrderTokens, kOrderTraces, kOrderDuration};
+
+}  // namespace
+
+void StoreImpl::VerifySessionIndex(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                                   const std::string& name, const SessionDelta& recomputed,
+                                   VerifyReport* report) {
+  if (indexer_->pending() > 0 && options_.read_only) return;  // Reported once.
+  const SessionIndexEntry want = EntryOf(recomputed);
+  const std::string user = recomputed.last_user.has_best ? recomputed.last_user.value.value : "";
+  std::string value;
+  rocksdb::Status rs = db_->Get(ro, index_, StateKey(prefix), &value);
+  SessionIndexEntry got;
+  std::string got_user;
+  if (!rs.ok() || !DecodeIndexState(value, &got, &got_user) || !(got == want) ||
+      got_user != user) {
+    report->mismatches.push_back("session " + name + ": index state missing or stale");
+    return;
+  }
+  const std::string entry = EncodeIndexEntry(want);
+  for (char order : kAllOrders) {
+    rs = db_->Get(ro, index_, OrderKey(order, OrderMetric(order, want), prefix), &value);
+    if (!rs.ok() || value != entry) {
+      report->mismatches.push_back("session " + name + ": '" + std::string(1, order) +
+                                   "' order entry missing or stale");
+    }
+  }
+  if (!user.empty()) {
+    rs = db_->Get(ro, index_, UserKey(user, want.last_ns, prefix), &value);
+    if (!rs.ok() || value != entry) {
+      report->mismatches.push_back("session " + name + ": user entry missing or stale");
+    }
+  }
+}
+
+Status StoreImpl::VerifyIndexEntries(const rocksdb::ReadOptions& ro,
+                                     const std::unordered_set<std::string>& sessions,
+                                     VerifyReport* report) {
+  if (indexer_->pending() > 0 && options_.read_only) return Status::OK();
+  std::unique_ptr<rocksdb::Iterator> x(db_->NewIterator(ro, index_));
+  // Each 'O' and 'U' entry must be the one its session's state implies;
+  // together with VerifySessionIndex this finds extra and stale entries.
+  for (x->SeekToFirst(); x->Valid(); x->Next()) {
+    const std::string_view key = x->key().ToStringView();
+    std::string_view prefix;
+    char order = 0;
+    uint64_t metric = 0;
+    std::string_view user;
+    int64_t last = 0;
+    if (key[0] == kStateTag) {
+      prefix = key.substr(1);
+      if (sessions.count(std::string(prefix)) == 0) {
+        report->mismatches.push_back("session index: state of a session without traces");
+      }
+      continue;
+    }
+    const bool is_order = key[0] == kOrderTag && ParseOrderKey(key, &order, &metric, &prefix);
+    const bool is_user = !is_order && key[0] == kUserTag && ParseUserKey(key, &user, &last, &prefix);
+    if (!is_order && !is_user) {
+      report->mismatches.push_back("index: malformed key");
+      continue;
+    }
+    std::string value;
+    SessionIndexEntry state;
+    std::string state_user;
+    rocksdb::Status rs = db_->Get(ro, index_, StateKey(prefix), &value);
+    if (!rs.ok() || !DecodeIndexState(value, &state, &state_user)) {
+      report->mismatches.push_back("session index: entry of a session without index state");
+      continue;
+    }
+    const bool matches = is_order ? metric == OrderMetric(order, state)
+                                  : (user == state_user && last == state.last_ns);
+    if (!matches) report->mismatches.push_back("session index: stale entry");
+  }
+  return x->status().ok() ? Status::OK() : FromRocks(x->status(), "scan index");
 }
 
 Status StoreImpl::TEST_AggregateOperandCount(std::string_view session_id, int* count) {

@@ -11,11 +11,15 @@
 #include <rocksdb/db.h>
 
 #include <functional>
+#include <unordered_set>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "engine/session_delta.h"
+#include "engine/session_indexer.h"
 #include "engine/session_merge_operator.h"
 #include "engine/trace_lock_table.h"
 #include "sessionstore/store.h"
@@ -30,6 +34,8 @@ struct InternalOptions {
   // Environment for RocksDB (fault-injection tests); null: the default.
   // Not owned; must outlive the store.
   rocksdb::Env* TEST_env = nullptr;
+  // Closing skips the session indexes' final catch-up, as a crash would.
+  bool TEST_skip_index_catch_up_on_close = false;
 };
 
 class StoreImpl final : public Store {
@@ -51,6 +57,8 @@ class StoreImpl final : public Store {
   // Number of unmerged entries (operands plus a base value) RocksDB holds for
   // the session's aggregate: what a read of it has to fold.
   Status TEST_AggregateOperandCount(std::string_view session_id, int* count);
+  // Sessions changed since the last catch-up of the session indexes.
+  std::size_t TEST_PendingIndexSessions() const { return indexer_->pending(); }
   // Overwrites the stored record of a trace with `bytes` (corruption tests).
   Status TEST_OverwriteTraceRecord(std::string_view trace_id, std::string_view bytes);
 
@@ -65,19 +73,25 @@ class StoreImpl final : public Store {
   // `last_trace_id` is given, sets it to the id of the session's latest trace.
   Status ReadSession(const rocksdb::Snapshot* snapshot, std::string_view session_id,
                      SessionSummary* summary, std::string* last_trace_id = nullptr);
-  // Fills the requested latest-trace fields from the stored traces and marks:
-  // `last` (last_trace_at, last_output), `user`, `name`. The fallback when
-  // the aggregate's latest registers are not exact.
+  // Fills the requested latest-trace fields from the stored traces: `last`
+  // (last_trace_at, last_output), `user`, `name`. The fallback when the
+  // aggregate's latest registers are not exact: a scan of the session's
+  // traces from the newest until each requested field is found.
   Status ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix, bool last,
                           bool user, bool name, SessionSummary* summary,
                           std::string* last_trace_id);
-  // Value of the session's latest mark of `field` (kMarkUser or
-  // kMarkSessionName); empty if no trace has one. `it` iterates `index_`.
-  Status LatestMark(rocksdb::Iterator* it, uint64_t hash, std::string_view session_id, char field,
-                    std::string* value);
-  // Key of the session's latest trace starting before to_ns; empty if none.
-  Status LatestTraceKeyBefore(const rocksdb::ReadOptions& ro, const std::string& prefix,
-                              int64_t to_ns, std::string* key);
+  // The SessionIndexer's reader: the session's index entry as of `snapshot`.
+  Status ReadIndexEntry(const rocksdb::Snapshot* snapshot, std::string_view session_prefix,
+                        SessionIndexEntry* entry, std::string* user_id);
+  // Verify's check of one session's index entries against its recomputed
+  // aggregate, as of ro.snapshot.
+  void VerifySessionIndex(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                          const std::string& name, const SessionDelta& recomputed,
+                          VerifyReport* report);
+  // Verify's scan of the `index` family for entries without a session or
+  // that disagree with the session's indexed state.
+  Status VerifyIndexEntries(const rocksdb::ReadOptions& ro,
+                            const std::unordered_set<std::string>& sessions, VerifyReport* report);
 
   const Options options_;
   const InternalOptions internal_;
@@ -88,6 +102,8 @@ class StoreImpl final : public Store {
   rocksdb::ColumnFamilyHandle* trace_ids_ = nullptr;
   rocksdb::ColumnFamilyHandle* sessions_ = nullptr;
   rocksdb::ColumnFamilyHandle* index_ = nullptr;
+  rocksdb::ColumnFamilyHandle* dirty_ = nullptr;
+  std::unique_ptr<SessionIndexer> indexer_;  // Destroyed before db_.
   TraceLockTable trace_locks_;
 };
 

@@ -296,9 +296,17 @@ int RunTrace(const std::string& db, const std::string& id, bool json) {
 
 struct SessionsArgs {
   std::string from, to, user, cursor;
+  std::string order = "last";
+  bool ascending = false;
   std::size_t limit = 20;
   bool json = false;
 };
+
+// The --order names, in SessionOrder's order.
+const std::vector<std::pair<std::string, ss::SessionOrder>> kOrderNames = {
+    {"last", ss::SessionOrder::kLastActivity}, {"first", ss::SessionOrder::kFirstActivity},
+    {"cost", ss::SessionOrder::kCost},         {"tokens", ss::SessionOrder::kTotalTokens},
+    {"traces", ss::SessionOrder::kTraceCount}, {"duration", ss::SessionOrder::kDuration}};
 
 int RunSessions(const std::string& db, const SessionsArgs& a) {
   ss::ListSessionsOptions opts;
@@ -306,6 +314,10 @@ int RunSessions(const std::string& db, const SessionsArgs& a) {
     return Fail(ss::Status::InvalidArgument("--from/--to: expected RFC 3339 or nanoseconds"));
   }
   opts.user_id = a.user;
+  for (const auto& [name, order] : kOrderNames) {
+    if (name == a.order) opts.order = order;
+  }
+  opts.descending = !a.ascending;
   opts.limit = a.limit;
   opts.cursor = a.cursor;
   std::unique_ptr<ss::Store> store;
@@ -429,10 +441,17 @@ int Main(int argc, char** argv) {
   trace_cmd->add_flag("--json", json, "Print JSON (ingest format)");
 
   SessionsArgs sl;
-  auto* sessions_cmd = app.add_subcommand("sessions", "List sessions, newest activity first");
+  auto* sessions_cmd =
+      app.add_subcommand("sessions", "List sessions (default: newest activity first)");
   sessions_cmd->add_option("--from", sl.from, "Window start (RFC 3339 or ns)");
   sessions_cmd->add_option("--to", sl.to, "Window end, exclusive");
   sessions_cmd->add_option("--user", sl.user, "Only this user's sessions");
+  std::vector<std::string> order_names;
+  for (const auto& o : kOrderNames) order_names.push_back(o.first);
+  sessions_cmd->add_option("--order", sl.order, "Sort key, largest first")
+      ->check(CLI::IsMember(order_names))
+      ->capture_default_str();
+  sessions_cmd->add_flag("--asc", sl.ascending, "Smallest first");
   sessions_cmd->add_option("--limit", sl.limit, "Sessions per page")->capture_default_str();
   sessions_cmd->add_option("--cursor", sl.cursor, "Cursor from the previous page");
   sessions_cmd->add_flag("--json", sl.json, "Print JSON");

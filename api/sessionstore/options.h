@@ -40,6 +40,12 @@ struct Options {
   // 0 disables the bound. Default: 8 (measured: reads of busy sessions 2-3x
   // faster than with 32 at the same ingest rate; bench/README.md).
   std::size_t max_session_operands = 8;
+  // How long the background session indexer lets changed sessions gather
+  // before it updates the session indexes (ListSessions) in one write.
+  // Longer batches more ingest per index update; ListSessions always catches
+  // up first, so this never makes a listing stale. 0: no background thread
+  // (ListSessions, Flush, Verify and closing the store catch up). Default: 200.
+  uint32_t index_interval_ms = 200;
 };
 
 }  // namespace sessionstore

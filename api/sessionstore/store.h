@@ -67,16 +67,31 @@ struct TimelinePage {
   std::string next_cursor;
 };
 
+// Sort key of ListSessions. Ties are broken by an internal per-session key,
+// so the order is total and stable across pages.
+enum class SessionOrder {
+  kLastActivity,   // last_trace_at_ns
+  kFirstActivity,  // first_trace_at_ns
+  kCost,           // cost_nano_usd
+  kTotalTokens,    // total_tokens
+  kTraceCount,     // trace_count
+  kDuration,       // duration_ns
+};
+
 struct ListSessionsOptions {
-  // Sessions with at least one trace starting in [from_ns, to_ns), ordered by
-  // their latest trace start inside the window, newest first. Default: all.
+  // Sessions active in [from_ns, to_ns): first_trace_at_ns < to_ns and
+  // last_trace_at_ns >= from_ns. Default: all time.
   int64_t from_ns = kMinTime;
   int64_t to_ns = kMaxTime;
   // Only sessions whose user_id (see SessionSummary) equals this; empty: all.
   std::string user_id;
+  // Sort key and direction. Default: last activity, newest first.
+  SessionOrder order = SessionOrder::kLastActivity;
+  bool descending = true;
   // Maximum sessions per page (0 means 50). Default: 50.
   std::size_t limit = 50;
-  // Opaque cursor from a previous page; empty for the first page.
+  // Opaque cursor from a previous page's next_cursor; empty for the first
+  // page. It is only valid with the same window, user, order and direction.
   std::string cursor;
 };
 
@@ -110,14 +125,15 @@ class Store {
   // it in *store; the caller owns it. On error *store is left null and the
   // Status says why: IOError, Corruption, InvalidArgument (no store and
   // !create_if_missing, or one exists and error_if_exists), Busy (another
-  // process holds it), NotSupported (written by a newer format version).
+  // process holds it), NotSupported (written in another format version; docs/format.md).
   static Status Open(const Options& options, const std::string& path,
                      std::unique_ptr<Store>* store);
 
   Store() = default;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
-  // Closes the store; pending writes are flushed to the write-ahead log.
+  // Closes the store: brings the session indexes up to date (best effort;
+  // what is left is indexed at the next open) and closes the write-ahead log.
   virtual ~Store() = default;
 
   // Upserts a batch of traces. A trace id already stored merges with it:
@@ -147,7 +163,18 @@ class Store {
   virtual Status Timeline(std::string_view session_id, const TimelineOptions& options,
                           TimelinePage* page) = 0;
 
-  // One page of sessions, newest activity first (see ListSessionsOptions).
+  // One page of sessions (see ListSessionsOptions), served by the session
+  // indexes. It first applies every ingest that returned before the call
+  // (read-your-writes), so its cost includes indexing the sessions changed
+  // since the background indexer last ran (Options::index_interval_ms).
+  // Cost per page: the rows' aggregate reads plus the index entries skipped
+  // by the filters: a narrow window far in the past, or a window with a
+  // sort other than last activity, may scan many entries. With a user
+  // filter and a sort other than last activity, it reads all the user's
+  // index entries (sorted in memory). InvalidArgument for a malformed or
+  // mismatched cursor. Pages are not a snapshot: a session whose sort key
+  // changes between pages may be skipped or seen twice. A read-only store
+  // lists what the writer had indexed when it last closed or caught up.
   virtual Status ListSessions(const ListSessionsOptions& options, SessionPage* page) = 0;
 
   // Sizes and counters; cheap.
@@ -158,7 +185,8 @@ class Store {
   // the problems in *report; non-OK only if the scan itself failed.
   virtual Status Verify(VerifyReport* report) = 0;
 
-  // Flushes memtables to disk (useful before measuring disk usage).
+  // Brings the session indexes up to date and flushes memtables to disk
+  // (useful before measuring disk usage).
   virtual Status Flush() = 0;
 };
 

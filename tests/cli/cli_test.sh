@@ -40,6 +40,18 @@ grep -q ": 0 problems" "$work/verify.out" || fail "verify found problems"
 "$bin" --db "$db" sessions --limit 3 --json > "$work/sessions.json"
 session=$(grep -o '"session_id":"[^"]*"' "$work/sessions.json" | head -1 | cut -d'"' -f4)
 [ -n "$session" ] || fail "sessions listed nothing"
+# Cost order: the listed costs never increase down the page; --asc reverses.
+"$bin" --db "$db" sessions --order cost --limit 20 --json > "$work/by_cost.json"
+costs=$(grep -o '"total_tokens":[0-9]*,"cost_usd":[0-9.e+-]*' "$work/by_cost.json" | cut -d: -f3)
+[ "$(echo "$costs" | wc -l)" -eq 20 ] || fail "sessions --order cost listed $(echo "$costs" | wc -l)"
+[ "$costs" = "$(echo "$costs" | sort -g -r)" ] || fail "sessions --order cost is not sorted"
+"$bin" --db "$db" sessions --order traces --asc --limit 5 --json |
+  grep -o '"trace_count":[0-9]*' | cut -d: -f2 | sort -n -c || fail "sessions --order traces --asc"
+set +e
+"$bin" --db "$db" sessions --order nonsense > /dev/null 2>&1
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "sessions --order nonsense exited $rc"
 "$bin" --db "$db" session "$session" --json > "$work/session.json"
 for field in session_id session_name user_id trace_count error_count span_count prompt_tokens \
              completion_tokens total_tokens cost_usd first_trace_at last_trace_at duration_ms \

@@ -96,25 +96,79 @@ TEST(CodingTest, SessionPrefixesAreUniqueUnderCollidingHashes) {
   EXPECT_NE(ka.compare(0, b.size(), b), 0);
 }
 
-TEST(CodingTest, IndexKeysRoundTrip) {
-  ParsedTraceKey k;
-  const std::string activity = ActivityKey(99, 7, "sess", "tr");
-  const std::string mark = MarkKey(7, "sess", kMarkUser, 99, "tr");
-  ASSERT_TRUE(ParseActivityKey(activity, &k));
-  EXPECT_EQ(k.start_ns, 99);
-  EXPECT_EQ(k.hash, 7u);
-  EXPECT_EQ(k.session_id, "sess");
-  EXPECT_EQ(k.trace_id, "tr");
-  char field = 0;
-  ASSERT_TRUE(ParseMarkKey(mark, &field, &k));
-  EXPECT_EQ(field, kMarkUser);
-  EXPECT_EQ(k.start_ns, 99);
-  EXPECT_EQ(k.session_id, "sess");
-  EXPECT_EQ(k.trace_id, "tr");
-  EXPECT_FALSE(ParseActivityKey(mark, &k));
-  EXPECT_FALSE(ParseMarkKey("", &field, &k));
-  // Activity keys order by time first, across sessions.
-  EXPECT_LT(ActivityKey(1, 999, "z", "t"), ActivityKey(2, 0, "a", "t"));
+TEST(CodingTest, SessionIndexKeysRoundTrip) {
+  std::string prefix;
+  PutSessionPrefix(&prefix, 7, "sess");
+  uint64_t seq = 0;
+  std::string_view p;
+  const std::string dirty = DirtyKey(42, prefix);
+  ASSERT_TRUE(ParseDirtyKey(dirty, &seq, &p));
+  EXPECT_EQ(seq, 42u);
+  EXPECT_EQ(p, prefix);
+  EXPECT_FALSE(ParseDirtyKey(DirtyKey(42, prefix) + "x", &seq, &p));
+  // Every marker of a smaller sequence sorts below the bound.
+  EXPECT_LT(DirtyKey(41, std::string(40, '\xff')), DirtyBound(42));
+  EXPECT_GE(DirtyKey(42, prefix), DirtyBound(42));
+
+  char order = 0;
+  uint64_t metric = 0;
+  const std::string order_key = OrderKey(kOrderCost, 99, prefix);
+  ASSERT_TRUE(ParseOrderKey(order_key, &order, &metric, &p));
+  EXPECT_EQ(order, kOrderCost);
+  EXPECT_EQ(metric, 99u);
+  EXPECT_EQ(p, prefix);
+  EXPECT_FALSE(ParseOrderKey(OrderKey('z', 99, prefix), &order, &metric, &p));
+  EXPECT_FALSE(ParseOrderKey(OrderKey(kOrderCost, 99, prefix).substr(0, 12), &order, &metric, &p));
+
+  std::string_view user;
+  int64_t last = 0;
+  const std::string user_key = UserKey("u1", -5, prefix);
+  ASSERT_TRUE(ParseUserKey(user_key, &user, &last, &p));
+  EXPECT_EQ(user, "u1");
+  EXPECT_EQ(last, -5);
+  EXPECT_EQ(p, prefix);
+  // A user's keys share UserPrefix and order by last activity; "u1" never
+  // scans into "u12".
+  EXPECT_LT(UserKey("u1", 1, prefix), UserKey("u1", 2, prefix));
+  EXPECT_NE(UserKey("u12", 1, prefix).compare(0, UserPrefix("u1").size(), UserPrefix("u1")), 0);
+}
+
+TEST(CodingTest, OrderMetricsSortLikeTheirValues) {
+  SessionIndexEntry a, b;
+  a.last_ns = -10;
+  b.last_ns = 5;
+  a.first_ns = -1;
+  b.first_ns = 0;
+  a.cost_nano_usd = 1;
+  b.cost_nano_usd = 1'000'000;
+  a.total_tokens = 0;
+  b.total_tokens = 7;
+  a.trace_count = 1;
+  b.trace_count = 2;
+  a.duration_ns = 3;
+  b.duration_ns = 4;
+  for (char o : {kOrderLast, kOrderFirst, kOrderCost, kOrderTokens, kOrderTraces, kOrderDuration}) {
+    EXPECT_LT(OrderKey(o, OrderMetric(o, a), "\xff"), OrderKey(o, OrderMetric(o, b), "")) << o;
+  }
+  a.cost_nano_usd = -3;  // Never negative in practice; stored as 0.
+  EXPECT_EQ(OrderMetric(kOrderCost, a), 0u);
+}
+
+TEST(CodingTest, IndexEntryAndStateRoundTrip) {
+  SessionIndexEntry e{-1, 2, 3, 4, 5, 6};
+  SessionIndexEntry back;
+  ASSERT_TRUE(DecodeIndexEntry(EncodeIndexEntry(e), &back));
+  EXPECT_EQ(back, e);
+  std::string user;
+  ASSERT_TRUE(DecodeIndexState(EncodeIndexState(e, "alice"), &back, &user));
+  EXPECT_EQ(back, e);
+  EXPECT_EQ(user, "alice");
+  EXPECT_FALSE(DecodeIndexEntry(EncodeIndexEntry(e) + "x", &back));
+  EXPECT_FALSE(DecodeIndexEntry(EncodeIndexEntry(e).substr(1), &back));
+  EXPECT_FALSE(DecodeIndexState(EncodeIndexEntry(e), &back, &user));
+  std::string big = EncodeIndexEntry(e);
+  big[17] = '\x80';  // Cost above INT64_MAX.
+  EXPECT_FALSE(DecodeIndexEntry(big, &back));
 }
 
 TEST(CodingTest, LocatorRoundTrip) {
@@ -152,9 +206,16 @@ TEST(CodingTest, DecodersNeverReadPastRandomInput) {
     std::string_view a, b;
     std::string payload;
     (void)ParseTraceKey(s, &k);
-    (void)ParseActivityKey(s, &k);
-    char field = 0;
-    (void)ParseMarkKey(s, &field, &k);
+    uint64_t seq = 0;
+    char order = 0;
+    int64_t last = 0;
+    SessionIndexEntry e;
+    std::string user;
+    (void)ParseDirtyKey(s, &seq, &a);
+    (void)ParseOrderKey(s, &order, &seq, &a);
+    (void)ParseUserKey(s, &b, &last, &a);
+    (void)DecodeIndexEntry(s, &e);
+    (void)DecodeIndexState(s, &e, &user);
     (void)DecodeLocator(s, &start, &a);
     (void)DecodeCursor(s, &payload);
   }

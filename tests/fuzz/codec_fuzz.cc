@@ -29,8 +29,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (ss::ParseTraceKey(in, &k)) {
     if (ss::TraceKey(k.hash, k.session_id, k.start_ns, k.trace_id) != in) std::abort();
   }
-  (void)ss::ParseActivityKey(in, &k);
-  (void)ss::ParseMarkKey(in, &field, &k);
+  uint64_t seq = 0;
+  std::string_view prefix, user;
+  if (ss::ParseDirtyKey(in, &seq, &prefix) && ss::DirtyKey(seq, prefix) != in) std::abort();
+  if (ss::ParseOrderKey(in, &field, &seq, &prefix) && ss::OrderKey(field, seq, prefix) != in) {
+    std::abort();
+  }
+  int64_t last = 0;
+  if (ss::ParseUserKey(in, &user, &last, &prefix) && ss::UserKey(user, last, prefix) != in) {
+    std::abort();
+  }
+  ss::SessionIndexEntry entry;
+  if (ss::DecodeIndexEntry(in, &entry) && ss::EncodeIndexEntry(entry) != in) std::abort();
+  std::string state_user;
+  if (ss::DecodeIndexState(in, &entry, &state_user) &&
+      ss::EncodeIndexState(entry, state_user) != in) {
+    std::abort();
+  }
   int64_t start = 0;
   std::string_view session;
   if (ss::DecodeLocator(in, &start, &session)) {

@@ -1,0 +1,219 @@
+// Copyright sessionstore authors.
+
+#include "engine/session_indexer.h"
+
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <utility>
+
+#include "engine/rocks_status.h"
+
+namespace sessionstore {
+
+namespace {
+
+constexpr char kOrders[] = {kOrderLast,   kOrderFirst,  kOrderCost,
+                            kOrderTokens, kOrderTraces, kOrderDuration};
+
+// Session id of a prefix, for messages.
+std::string PrefixName(std::string_view prefix) {
+  uint64_t hash = 0;
+  std::string_view id;
+  return GetSessionPrefix(&prefix, &hash, &id) ? Printable(id) : "(malformed prefix)";
+}
+
+}  // namespace
+
+SessionIndexer::SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index,
+                               rocksdb::ColumnFamilyHandle* dirty, Reader reader)
+    : db_(db), index_(index), dirty_(dirty), reader_(std::move(reader)) {}
+
+SessionIndexer::~SessionIndexer() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Status SessionIndexer::Recover() {
+  uint64_t max_seq = 0;
+  std::unordered_set<std::string> found;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, dirty_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    uint64_t seq = 0;
+    std::string_view prefix;
+    if (!ParseDirtyKey(it->key().ToStringView(), &seq, &prefix)) {
+      return Status::Corruption("dirty marker with a malformed key");
+    }
+    max_seq = std::max(max_seq, seq);
+    found.emplace(prefix);
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "read dirty markers");
+  std::lock_guard<std::mutex> l(mu_);
+  // Above every marker ever written: RocksDB's sequence advances by at least
+  // one per batch that carried a marker.
+  next_seq_ = std::max(max_seq, static_cast<uint64_t>(db_->GetLatestSequenceNumber())) + 1;
+  pending_.merge(found);
+  return Status::OK();
+}
+
+void SessionIndexer::Start(uint32_t interval_ms) {
+  if (interval_ms == 0 || thread_.joinable()) return;
+  thread_ = std::thread([this, interval_ms] { Run(interval_ms); });
+}
+
+void SessionIndexer::Run(uint32_t interval_ms) {
+  std::unique_lock<std::mutex> l(mu_);
+  while (!stop_) {
+    cv_.wait(l, [&] { return stop_ || !pending_.empty(); });
+    if (stop_) break;
+    // Let changes gather for one interval, then index them in one write.
+    cv_.wait_for(l, std::chrono::milliseconds(interval_ms), [&] { return stop_; });
+    if (stop_) break;
+    l.unlock();
+    Status s;
+    {
+      std::lock_guard<std::mutex> drain(drain_mu_);
+      s = CatchUpLocked();
+    }
+    l.lock();
+    if (!s.ok()) {
+      if (background_error_.ok()) background_error_ = s;
+      // Back off: a persistent error (read-only filesystem) must not spin.
+      cv_.wait_for(l, std::chrono::milliseconds(std::max<uint32_t>(interval_ms, 1000)),
+                   [&] { return stop_; });
+    }
+  }
+}
+
+uint64_t SessionIndexer::Begin() {
+  std::lock_guard<std::mutex> l(mu_);
+  const uint64_t seq = next_seq_++;
+  in_flight_.insert(seq);
+  return seq;
+}
+
+void SessionIndexer::End(uint64_t seq, bool written, std::vector<std::string>* session_prefixes) {
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    in_flight_.erase(seq);
+    if (written) {
+      wake = pending_.empty() && !session_prefixes->empty();
+      for (std::string& p : *session_prefixes) pending_.insert(std::move(p));
+    }
+  }
+  if (wake) cv_.notify_all();
+}
+
+std::size_t SessionIndexer::pending() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return pending_.size();
+}
+
+Status SessionIndexer::CatchUp() {
+  std::lock_guard<std::mutex> drain(drain_mu_);
+  Status s = CatchUpLocked();
+  std::lock_guard<std::mutex> l(mu_);
+  if (s.ok() && !background_error_.ok()) s = background_error_;
+  background_error_ = Status::OK();
+  return s;
+}
+
+Status SessionIndexer::CatchUpLocked() {
+  std::unordered_set<std::string> work;
+  uint64_t watermark = 0;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    work.swap(pending_);
+    // Every batch below the watermark has ended, so its sessions are in
+    // `work` or were indexed before: its markers may go.
+    watermark = in_flight_.empty() ? next_seq_ : *in_flight_.begin();
+  }
+  if (work.empty() && watermark <= deleted_below_) return Status::OK();
+  // Taken after the swap: it holds every batch whose sessions are in `work`.
+  const rocksdb::Snapshot* snap = db_->GetSnapshot();
+  rocksdb::WriteBatch wb;
+  Status s;
+  // Sorted: the batch's keys then arrive in order, and the result does not
+  // depend on hash-set iteration.
+  std::vector<const std::string*> order;
+  order.reserve(work.size());
+  for (const std::string& p : work) order.push_back(&p);
+  std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return *a < *b; });
+  for (const std::string* prefix : order) {
+    s = IndexSession(snap, *prefix, &wb);
+    if (!s.ok()) break;
+  }
+  db_->ReleaseSnapshot(snap);
+  if (s.ok() && watermark > deleted_below_) {
+    s = FromRocks(wb.DeleteRange(dirty_, DirtyBound(0), DirtyBound(watermark)),
+                  "delete dirty markers");
+  }
+  if (s.ok() && wb.Count() > 0) {
+    // No fsync needed: if this write is lost, so is nothing else, because
+    // the markers it deletes come back with it.
+    s = FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "write session indexes");
+  }
+  if (!s.ok()) {
+    std::lock_guard<std::mutex> l(mu_);
+    pending_.merge(work);  // Retried by the next catch-up.
+    return s;
+  }
+  deleted_below_ = std::max(deleted_below_, watermark);
+  return Status::OK();
+}
+
+Status SessionIndexer::IndexSession(const rocksdb::Snapshot* snapshot, const std::string& prefix,
+                                    rocksdb::WriteBatch* wb) {
+  SessionIndexEntry now;
+  std::string user;
+  Status s = reader_(snapshot, prefix, &now, &user);
+  const bool exists = s.ok();
+  if (!exists && !s.IsNotFound()) return s;
+
+  // What the indexes hold now. Only catch-ups write 'X', and they are
+  // serialized, so the latest value is the one to replace.
+  const std::string state_key = StateKey(prefix);
+  std::string value;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), index_, state_key, &value);
+  if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read index state");
+  const bool indexed = rs.ok();
+  SessionIndexEntry old;
+  std::string old_user;
+  if (indexed && !DecodeIndexState(value, &old, &old_user)) {
+    return Status::Corruption("index state of session " + PrefixName(prefix) +
+                              " is malformed");
+  }
+  if (exists == indexed && (!exists || (now == old && user == old_user))) return Status::OK();
+
+  if (indexed) {
+    for (char order : kOrders) {
+      if (!exists || OrderMetric(order, old) != OrderMetric(order, now)) {
+        wb->Delete(index_, OrderKey(order, OrderMetric(order, old), prefix));
+      }
+    }
+    if (!old_user.empty() && (!exists || old_user != user || old.last_ns != now.last_ns)) {
+      wb->Delete(index_, UserKey(old_user, old.last_ns, prefix));
+    }
+  }
+  if (!exists) {
+    wb->Delete(index_, state_key);
+    return Status::OK();
+  }
+  // Every entry carries the filter fields, so all are rewritten.
+  const std::string entry = EncodeIndexEntry(now);
+  for (char order : kOrders) wb->Put(index_, OrderKey(order, OrderMetric(order, now), prefix), entry);
+  if (!user.empty()) wb->Put(index_, UserKey(user, now.last_ns, prefix), entry);
+  wb->Put(index_, state_key, EncodeIndexState(now, user));
+  return Status::OK();
+}
+
+}  // namespace sessionstore
