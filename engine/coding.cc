@@ -183,7 +183,7 @@ std::string OrderPrefix(char order) { return std::string{kOrderTag, order}; }
 
 std::string OrderKey(char order, uint64_t metric, std::string_view session_prefix) {
   std::string key = OrderPrefix(order);
-  PutFixed64BE(&key, metric);
+  PutFixed64BE(&key, ~metric);  // Largest first.
   key.append(session_prefix);
   return key;
 }
@@ -194,6 +194,7 @@ bool ParseOrderKey(std::string_view key, char* order, uint64_t* metric,
   *order = key[1];
   key.remove_prefix(2);
   if (!GetFixed64BE(&key, metric)) return false;
+  *metric = ~*metric;
   *session_prefix = key;
   uint64_t hash = 0;
   std::string_view id;
@@ -208,7 +209,7 @@ std::string UserPrefix(std::string_view user_id) {
 
 std::string UserKey(std::string_view user_id, int64_t last_ns, std::string_view session_prefix) {
   std::string key = UserPrefix(user_id);
-  PutTime(&key, last_ns);
+  PutFixed64BE(&key, ~TimeMetric(last_ns));  // Newest first.
   key.append(session_prefix);
   return key;
 }
@@ -217,7 +218,9 @@ bool ParseUserKey(std::string_view key, std::string_view* user_id, int64_t* last
                   std::string_view* session_prefix) {
   if (key.empty() || key[0] != kUserTag) return false;
   key.remove_prefix(1);
-  if (!GetLengthPrefixed(&key, user_id) || !GetTime(&key, last_ns)) return false;
+  uint64_t inverted = 0;
+  if (!GetLengthPrefixed(&key, user_id) || !GetFixed64BE(&key, &inverted)) return false;
+  *last_ns = static_cast<int64_t>(~inverted ^ (uint64_t{1} << 63));
   *session_prefix = key;
   uint64_t hash = 0;
   std::string_view id;
@@ -271,6 +274,13 @@ bool DecodeIndexState(std::string_view in, SessionIndexEntry* e, std::string* us
   if (!GetIndexEntry(&in, e) || !GetLengthPrefixed(&in, &user) || !in.empty()) return false;
   user_id->assign(user);
   return true;
+}
+
+std::string PrefixSuccessor(std::string_view prefix) {
+  std::string s(prefix);
+  while (!s.empty() && static_cast<unsigned char>(s.back()) == 0xff) s.pop_back();
+  if (!s.empty()) s.back() = static_cast<char>(static_cast<unsigned char>(s.back()) + 1);
+  return s;
 }
 
 std::string EncodeLocator(int64_t start_ns, std::string_view session_id) {

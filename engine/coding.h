@@ -17,8 +17,9 @@
 //   by the SessionIndexer; never written by ingest except the markers):
 //     'D' fixed64-BE(seq) session_prefix          -> ""          dirty marker
 //     'X' session_prefix                          -> index_state (what is indexed)
-//     'O' order fixed64-BE(metric) session_prefix -> index_entry (sorted sessions)
-//     'U' varint32(len(user)) user time(last) session_prefix -> index_entry
+//     'O' order fixed64-BE(~metric) session_prefix -> index_entry (largest first)
+//     'U' varint32(len(user)) user fixed64-BE(~metric(last)) session_prefix
+//                                                  -> index_entry (newest first)
 //   order := 'l' last activity | 'f' first activity | 'c' cost | 't' total
 //            tokens | 'n' trace count | 'd' duration
 //   index_entry := 0x01 time(first) time(last) fixed64-BE(cost) fixed64-BE(tokens)
@@ -107,7 +108,10 @@ struct SessionIndexEntry {
 };
 // True for the order bytes listed above.
 bool IsSessionOrder(char order);
-// The entry's sort value under `order`, as an unsigned key that sorts like it.
+// The entry's sort value under `order`, as an unsigned number that sorts
+// like it (times: uint64(ns) XOR 2^63). Keys store its complement, so that
+// the default listings (largest first) iterate forward: RocksDB's Prev is
+// several times slower than Next, most of all in the memtable.
 uint64_t OrderMetric(char order, const SessionIndexEntry& e);
 std::string OrderPrefix(char order);
 std::string OrderKey(char order, uint64_t metric, std::string_view session_prefix);
@@ -121,6 +125,10 @@ std::string EncodeIndexEntry(const SessionIndexEntry& e);
 bool DecodeIndexEntry(std::string_view in, SessionIndexEntry* e);
 std::string EncodeIndexState(const SessionIndexEntry& e, std::string_view user_id);
 bool DecodeIndexState(std::string_view in, SessionIndexEntry* e, std::string* user_id);
+
+// Smallest string greater than every string starting with `prefix`; empty
+// when there is none (prefix all 0xff).
+std::string PrefixSuccessor(std::string_view prefix);
 
 // ---- small values ----
 std::string EncodeLocator(int64_t start_ns, std::string_view session_id);

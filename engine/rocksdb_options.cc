@@ -5,6 +5,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
 
 #include <algorithm>
 
@@ -80,8 +81,15 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
   sessions.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, true)));
   SetCompression(&sessions);
 
+  // Session index entries are rewritten (SingleDelete + Put) on every
+  // catch-up of their session: a small memtable lets flushes cancel most
+  // pairs early, and files that still hold many removals get compacted soon,
+  // so scans of the sorted entries do not step over piles of tombstones.
   rocksdb::ColumnFamilyOptions index;
-  index.write_buffer_size = small_buffer;
+  index.write_buffer_size = 4u << 20;
+  index.level0_file_num_compaction_trigger = 1;
+  index.table_properties_collector_factories.push_back(
+      rocksdb::NewCompactOnDeletionCollectorFactory(10000, 2500));
   index.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, false)));
   SetCompression(&index);
 

@@ -194,25 +194,26 @@ Status SessionIndexer::IndexSession(const rocksdb::Snapshot* snapshot, const std
   }
   if (exists == indexed && (!exists || (now == old && user == old_user))) return Status::OK();
 
-  if (indexed) {
-    for (char order : kOrders) {
-      if (!exists || OrderMetric(order, old) != OrderMetric(order, now)) {
-        wb->Delete(index_, OrderKey(order, OrderMetric(order, old), prefix));
-      }
-    }
-    if (!old_user.empty() && (!exists || old_user != user || old.last_ns != now.last_ns)) {
-      wb->Delete(index_, UserKey(old_user, old.last_ns, prefix));
-    }
+  // Each 'O' and 'U' key is written once and removed with SingleDelete, so
+  // a removal and the write it cancels vanish together at the next flush or
+  // compaction that sees both, instead of leaving a tombstone that every
+  // scan of the index must step over. The discipline SingleDelete needs (no
+  // second Put of a key before its removal) holds because 'X' records every
+  // key written: an entry whose key stays but whose value changes is
+  // removed and written again.
+  const std::string entry = exists ? EncodeIndexEntry(now) : std::string();
+  for (char order : kOrders) {
+    const std::string new_key = exists ? OrderKey(order, OrderMetric(order, now), prefix) : "";
+    if (indexed) wb->SingleDelete(index_, OrderKey(order, OrderMetric(order, old), prefix));
+    if (exists) wb->Put(index_, new_key, entry);
   }
-  if (!exists) {
+  if (indexed && !old_user.empty()) wb->SingleDelete(index_, UserKey(old_user, old.last_ns, prefix));
+  if (exists && !user.empty()) wb->Put(index_, UserKey(user, now.last_ns, prefix), entry);
+  if (exists) {
+    wb->Put(index_, state_key, EncodeIndexState(now, user));
+  } else {
     wb->Delete(index_, state_key);
-    return Status::OK();
   }
-  // Every entry carries the filter fields, so all are rewritten.
-  const std::string entry = EncodeIndexEntry(now);
-  for (char order : kOrders) wb->Put(index_, OrderKey(order, OrderMetric(order, now), prefix), entry);
-  if (!user.empty()) wb->Put(index_, UserKey(user, now.last_ns, prefix), entry);
-  wb->Put(index_, state_key, EncodeIndexState(now, user));
   return Status::OK();
 }
 

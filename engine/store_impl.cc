@@ -338,6 +338,14 @@ Status StoreImpl::ReadSession(const rocksdb::Snapshot* snapshot, std::string_vie
   const std::string prefix = SessionPrefix(session_id);
   std::string value;
   rocksdb::Status rs = db_->Get(ro, sessions_, prefix, &value);
+  return SessionFromValue(ro, prefix, session_id, rs, value, summary, last_trace_id);
+}
+
+Status StoreImpl::SessionFromValue(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                                   std::string_view session_id, const rocksdb::Status& rs,
+                                   std::string_view value, SessionSummary* summary,
+                                   std::string* last_trace_id) {
+  *summary = SessionSummary();
   if (rs.IsNotFound()) return Status::NotFound("session " + Printable(session_id));
   if (!rs.ok()) return FromRocks(rs, "read session " + Printable(session_id));
   SessionDelta agg;
@@ -635,17 +643,18 @@ Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* 
     scan_ro.iterate_lower_bound = &lo;
     scan_ro.iterate_upper_bound = &hi;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(scan_ro, index_));
-    const bool down = options.descending;
+    // Index keys run largest first: descending listings iterate forward.
+    const bool forward = options.descending;
     if (resume.empty() || !visit.streams) {
-      down ? it->SeekToLast() : it->SeekToFirst();
-    } else if (down) {
-      it->SeekForPrev(resume);
-      if (it->Valid() && it->key() == resume) it->Prev();
-    } else {
+      forward ? it->SeekToFirst() : it->SeekToLast();
+    } else if (forward) {
       it->Seek(resume);
       if (it->Valid() && it->key() == resume) it->Next();
+    } else {
+      it->SeekForPrev(resume);
+      if (it->Valid() && it->key() == resume) it->Prev();
     }
-    for (; it->Valid(); down ? it->Prev() : it->Next()) {
+    for (; it->Valid(); forward ? it->Next() : it->Prev()) {
       if (!visit(it->key().ToStringView(), it->value().ToStringView())) break;
     }
     if (status.ok() && !it->status().ok()) status = FromRocks(it->status(), "scan session index");
@@ -662,12 +671,17 @@ Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* 
 
   if (options.user_id.empty()) {
     // The order's index, bounded by the window where the order allows.
+    // Keys hold ~metric: last >= from is an upper bound, first < to a lower.
     std::string lower = OrderPrefix(order);
-    std::string upper{kOrderTag, static_cast<char>(order + 1)};
-    if (order == kOrderLast) PutTime(&lower, options.from_ns);
-    if (order == kOrderFirst) {
-      upper = OrderPrefix(order);
-      PutTime(&upper, options.to_ns);
+    std::string upper = PrefixSuccessor(lower);
+    SessionIndexEntry bound;
+    bound.last_ns = options.from_ns;
+    bound.first_ns = options.to_ns;
+    if (order == kOrderLast && options.from_ns != kMinTime) {
+      upper = OrderKey(order, OrderMetric(order, bound) - 1, "");
+    }
+    if (order == kOrderFirst && options.to_ns != kMaxTime) {
+      lower = OrderKey(order, OrderMetric(order, bound) - 1, "");
     }
     scan(lower, upper, Visitor{true, [&](std::string_view k, std::string_view v) {
                                  char o = 0;
@@ -684,9 +698,12 @@ Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* 
   } else {
     // The user's entries, newest activity first; other orders sort them in
     // memory.
-    std::string lower = UserPrefix(options.user_id);
-    std::string upper = lower + std::string(kTimeBytes, '\xff');
-    PutTime(&lower, options.from_ns);
+    const std::string lower = UserPrefix(options.user_id);
+    std::string upper = PrefixSuccessor(lower);
+    if (options.from_ns != kMinTime) {
+      // Keys hold ~metric(last): last >= from is an upper bound.
+      upper = UserKey(options.user_id, options.from_ns - 1, "");
+    }
     const bool by_last = order == kOrderLast;
     std::vector<Candidate> all;
     scan(lower, upper, Visitor{by_last, [&](std::string_view k, std::string_view v) {
@@ -705,12 +722,13 @@ Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* 
                                  return true;
                                }});
     if (!by_last) {
+      // Positions are index keys (largest first): descending is ascending.
       std::sort(all.begin(), all.end(), [&](const Candidate& a, const Candidate& b) {
-        return options.descending ? a.position > b.position : a.position < b.position;
+        return options.descending ? a.position < b.position : a.position > b.position;
       });
       for (Candidate& c : all) {
         if (!resume.empty() &&
-            (options.descending ? c.position >= resume : c.position <= resume)) {
+            (options.descending ? c.position <= resume : c.position >= resume)) {
           continue;
         }
         picked.push_back(std::move(c));
@@ -719,11 +737,21 @@ Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* 
     }
   }
 
-  for (std::size_t i = 0; status.ok() && i < picked.size(); ++i) {
-    if (i == limit) {
-      page->next_cursor = EncodeCursor(binding + picked[i - 1].position);
-      break;
-    }
+  if (status.ok() && picked.size() > limit) {
+    page->next_cursor = EncodeCursor(binding + picked[limit - 1].position);
+    picked.resize(limit);
+  }
+  // The rows: every aggregate in one MultiGet from the snapshot.
+  const std::size_t rows = status.ok() ? picked.size() : 0;
+  std::vector<rocksdb::Slice> keys;
+  keys.reserve(rows);
+  for (std::size_t i = 0; i < rows; ++i) keys.emplace_back(picked[i].prefix);
+  std::vector<rocksdb::PinnableSlice> values(rows);
+  std::vector<rocksdb::Status> statuses(rows);
+  if (rows > 0) {
+    db_->MultiGet(ro, sessions_, rows, keys.data(), values.data(), statuses.data());
+  }
+  for (std::size_t i = 0; status.ok() && i < rows; ++i) {
     std::string_view p = picked[i].prefix;
     uint64_t hash = 0;
     std::string_view id;
@@ -732,7 +760,8 @@ Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* 
       break;
     }
     SessionSummary summary;
-    status = ReadSession(snap, id, &summary);
+    status = SessionFromValue(ro, picked[i].prefix, id, statuses[i], values[i].ToStringView(),
+                              &summary, nullptr);
     if (status.IsNotFound()) {
       status = Status::OK();  // Gone since it was indexed.
       continue;

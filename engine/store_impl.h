@@ -73,6 +73,12 @@ class StoreImpl final : public Store {
   // `last_trace_id` is given, sets it to the id of the session's latest trace.
   Status ReadSession(const rocksdb::Snapshot* snapshot, std::string_view session_id,
                      SessionSummary* summary, std::string* last_trace_id = nullptr);
+  // ReadSession's second half: builds the summary from the aggregate's read
+  // status and value (both from `ro.snapshot`).
+  Status SessionFromValue(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                          std::string_view session_id, const rocksdb::Status& rs,
+                          std::string_view value, SessionSummary* summary,
+                          std::string* last_trace_id);
   // Fills the requested latest-trace fields from the stored traces: `last`
   // (last_trace_at, last_output), `user`, `name`. The fallback when the
   // aggregate's latest registers are not exact: a scan of the session's

@@ -127,9 +127,10 @@ TEST(CodingTest, SessionIndexKeysRoundTrip) {
   EXPECT_EQ(user, "u1");
   EXPECT_EQ(last, -5);
   EXPECT_EQ(p, prefix);
-  // A user's keys share UserPrefix and order by last activity; "u1" never
-  // scans into "u12".
-  EXPECT_LT(UserKey("u1", 1, prefix), UserKey("u1", 2, prefix));
+  // A user's keys share UserPrefix and run newest first; "u1" never scans
+  // into "u12".
+  EXPECT_GT(UserKey("u1", 1, prefix), UserKey("u1", 2, prefix));
+  EXPECT_LT(UserKey("u1", 1, prefix), PrefixSuccessor(UserPrefix("u1")));
   EXPECT_NE(UserKey("u12", 1, prefix).compare(0, UserPrefix("u1").size(), UserPrefix("u1")), 0);
 }
 
@@ -148,10 +149,18 @@ TEST(CodingTest, OrderMetricsSortLikeTheirValues) {
   a.duration_ns = 3;
   b.duration_ns = 4;
   for (char o : {kOrderLast, kOrderFirst, kOrderCost, kOrderTokens, kOrderTraces, kOrderDuration}) {
-    EXPECT_LT(OrderKey(o, OrderMetric(o, a), "\xff"), OrderKey(o, OrderMetric(o, b), "")) << o;
+    // Largest first, whatever the session prefix.
+    EXPECT_GT(OrderKey(o, OrderMetric(o, a), ""), OrderKey(o, OrderMetric(o, b), "\xff")) << o;
+    EXPECT_LT(OrderKey(o, OrderMetric(o, a), "\xff"), PrefixSuccessor(OrderPrefix(o))) << o;
   }
   a.cost_nano_usd = -3;  // Never negative in practice; stored as 0.
   EXPECT_EQ(OrderMetric(kOrderCost, a), 0u);
+}
+
+TEST(CodingTest, PrefixSuccessor) {
+  EXPECT_EQ(PrefixSuccessor("ab"), "ac");
+  EXPECT_EQ(PrefixSuccessor(std::string("a\xff\xff", 3)), "b");
+  EXPECT_EQ(PrefixSuccessor(std::string("\xff", 1)), "");
 }
 
 TEST(CodingTest, IndexEntryAndStateRoundTrip) {
