@@ -59,6 +59,8 @@ inline constexpr char kOrderCost = 'c';
 inline constexpr char kOrderTokens = 't';
 inline constexpr char kOrderTraces = 'n';
 inline constexpr char kOrderDuration = 'd';
+inline constexpr char kSessionOrders[] = {kOrderLast,   kOrderFirst,  kOrderCost,
+                                          kOrderTokens, kOrderTraces, kOrderDuration};
 inline constexpr unsigned char kIndexEntryFormat = 1;
 inline constexpr unsigned char kLocatorFormat = 1;
 

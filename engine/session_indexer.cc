@@ -15,9 +15,6 @@ namespace sessionstore {
 
 namespace {
 
-constexpr char kOrders[] = {kOrderLast,   kOrderFirst,  kOrderCost,
-                            kOrderTokens, kOrderTraces, kOrderDuration};
-
 // Session id of a prefix, for messages.
 std::string PrefixName(std::string_view prefix) {
   uint64_t hash = 0;
@@ -202,7 +199,7 @@ Status SessionIndexer::IndexSession(const rocksdb::Snapshot* snapshot, const std
   // key written: an entry whose key stays but whose value changes is
   // removed and written again.
   const std::string entry = exists ? EncodeIndexEntry(now) : std::string();
-  for (char order : kOrders) {
+  for (char order : kSessionOrders) {
     const std::string new_key = exists ? OrderKey(order, OrderMetric(order, now), prefix) : "";
     if (indexed) wb->SingleDelete(index_, OrderKey(order, OrderMetric(order, old), prefix));
     if (exists) wb->Put(index_, new_key, entry);

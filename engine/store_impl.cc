@@ -39,6 +39,18 @@ bool StartsWith(const rocksdb::Slice& key, std::string_view prefix) {
   return key.size() >= prefix.size() && std::memcmp(key.data(), prefix.data(), prefix.size()) == 0;
 }
 
+// What the session indexes hold of a session.
+SessionIndexEntry IndexEntryOf(const SessionSummary& s) {
+  SessionIndexEntry e;
+  e.first_ns = s.first_trace_at_ns;
+  e.last_ns = s.last_trace_at_ns;
+  e.cost_nano_usd = s.cost_nano_usd;
+  e.total_tokens = s.total_tokens;
+  e.trace_count = s.trace_count;
+  e.duration_ns = s.duration_ns;
+  return e;
+}
+
 }  // namespace
 
 Status Store::Open(const Options& options, const std::string& path, std::unique_ptr<Store>* store) {
@@ -444,12 +456,7 @@ Status StoreImpl::ReadIndexEntry(const rocksdb::Snapshot* snapshot, std::string_
   SessionSummary summary;
   Status s = ReadSession(snapshot, id, &summary);
   if (!s.ok()) return s;
-  entry->first_ns = summary.first_trace_at_ns;
-  entry->last_ns = summary.last_trace_at_ns;
-  entry->cost_nano_usd = summary.cost_nano_usd;
-  entry->total_tokens = summary.total_tokens;
-  entry->trace_count = summary.trace_count;
-  entry->duration_ns = summary.duration_ns;
+  *entry = IndexEntryOf(summary);
   *user_id = std::move(summary.user_id);
   return Status::OK();
 }
@@ -981,18 +988,9 @@ namespace {
 SessionIndexEntry EntryOf(const SessionDelta& d) {
   SessionSummary summary;
   d.FillSummary(&summary);
-  SessionIndexEntry e;
-  e.first_ns = summary.first_trace_at_ns;
-  e.last_ns = d.last.has_best ? d.last.start_ns : 0;
-  e.cost_nano_usd = summary.cost_nano_usd;
-  e.total_tokens = summary.total_tokens;
-  e.trace_count = summary.trace_count;
-  e.duration_ns = summary.duration_ns;
-  return e;
+  summary.last_trace_at_ns = d.last.has_best ? d.last.start_ns : 0;
+  return IndexEntryOf(summary);
 }
-
-constexpr char kAllOrders[] = {kOrderLast,   kOrderFirst,  kOrderCost,
-                               kOrderTokens, kOrderTraces, kOrderDuration};
 
 }  // namespace
 
@@ -1012,7 +1010,7 @@ void StoreImpl::VerifySessionIndex(const rocksdb::ReadOptions& ro, const std::st
     return;
   }
   const std::string entry = EncodeIndexEntry(want);
-  for (char order : kAllOrders) {
+  for (char order : kSessionOrders) {
     rs = db_->Get(ro, index_, OrderKey(order, OrderMetric(order, want), prefix), &value);
     if (!rs.ok() || value != entry) {
       report->mismatches.push_back("session " + name + ": '" + std::string(1, order) +
