@@ -13,7 +13,10 @@
 // extra hot session measured while its merges are in the memtable), queries
 // (samples per latency figure), dir (scratch directory), peers
 // (comma-separated: sessionstore,rocksdb,sqlite,duckdb), seed, duckdb (path
-// of libduckdb.so; scripts/install-duckdb.sh fetches it).
+// of libduckdb.so; scripts/install-duckdb.sh fetches it), writers
+// (comma-separated writer thread counts for sessionstore's ingest; the first
+// is measured in the table, default 1,2,4), index_interval_ms (the store's
+// Options::index_interval_ms; default: the option's default).
 
 #include <dlfcn.h>
 #include <rocksdb/db.h>
@@ -58,6 +61,8 @@ struct Args {
   std::string dir = "/tmp/sessionstore-compare";
   std::string peers = "sessionstore,rocksdb,sqlite,duckdb";
   std::string duckdb = SESSIONSTORE_SOURCE_DIR "/.deps/duckdb/libduckdb.so";
+  std::vector<int> writers = {1, 2, 4};  // The first is the one in the table.
+  int index_interval_ms = -1;            // -1: Options' default.
 };
 
 bool ParseArgs(int argc, char** argv, Args* a) {
@@ -82,7 +87,23 @@ bool ParseArgs(int argc, char** argv, Args* a) {
         a->dir = value;
       else if (key == "peers")
         a->peers = value;
-      else
+      else if (key == "duckdb")
+        a->duckdb = value;
+      else if (key == "index_interval_ms")
+        a->index_interval_ms = std::stoi(value);
+      else if (key == "writers") {
+        a->writers.clear();
+        std::size_t pos = 0;
+        while (pos <= value.size()) {
+          std::size_t comma = value.find(',', pos);
+          if (comma == std::string::npos) comma = value.size();
+          const int n = std::stoi(value.substr(pos, comma - pos));
+          if (n < 1 || n > 64) return false;
+          a->writers.push_back(n);
+          pos = comma + 1;
+        }
+        if (a->writers.empty()) return false;
+      } else
         return false;
     } catch (...) {
       return false;
@@ -227,7 +248,9 @@ Result RunSessionstore(const Args& a, const Workload& w, int threads, bool queri
   const uint64_t rss0 = ReadStatusKb("VmRSS:");
   ResetPeakRss();
   std::unique_ptr<ss::Store> store;
-  ss::Status s = ss::Store::Open(ss::Options(), dir, &store);
+  ss::Options options;
+  if (a.index_interval_ms >= 0) options.index_interval_ms = a.index_interval_ms;
+  ss::Status s = ss::Store::Open(options, dir, &store);
   if (!s.ok()) Die(s.ToString());
   constexpr std::size_t kBatch = 1000;
   std::atomic<std::size_t> next{0};
@@ -246,6 +269,7 @@ Result RunSessionstore(const Args& a, const Workload& w, int threads, bool queri
     });
   }
   for (auto& t : pool) t.join();
+  const auto t1 = Clock::now();
   {
     // Ingest is done when the session indexes have caught up too: a listing
     // forces the catch-up, so the figure includes the indexer's work.
@@ -257,6 +281,8 @@ Result RunSessionstore(const Args& a, const Workload& w, int threads, bool queri
   r.ingest_s = Seconds(t0, Clock::now());
   r.traces_per_s = w.versions.size() / r.ingest_s;
   r.mb_per_s = w.json_bytes / r.ingest_s / 1e6;
+  std::printf("%s: ingest %.2f s, of which %.2f s the final index catch-up\n", r.peer.c_str(),
+              r.ingest_s, Seconds(t1, Clock::now()));
   if (queries) {
     ss::SessionSummary summary;
     ss::TimelinePage page;
@@ -990,7 +1016,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: compare [--traces=N] [--sessions=N] [--hot_traces=N] [--queries=N] "
                  "[--seed=S] [--dir=DIR] [--peers=sessionstore,rocksdb,sqlite,duckdb] "
-                 "[--duckdb=PATH/libduckdb.so]\n");
+                 "[--duckdb=PATH/libduckdb.so] [--writers=1,2,4] [--index_interval_ms=N]\n");
     return 2;
   }
   fs::create_directories(a.dir);
@@ -1004,10 +1030,10 @@ int main(int argc, char** argv) {
   std::vector<Result> results;
   auto wants = [&](const char* p) { return a.peers.find(p) != std::string::npos; };
   if (wants("sessionstore")) {
-    results.push_back(RunSessionstore(a, w, 1, true));
+    results.push_back(RunSessionstore(a, w, a.writers[0], true));
     std::fflush(stdout);
-    for (int threads : {2, 4}) {
-      Result r = RunSessionstore(a, w, threads, false);
+    for (std::size_t i = 1; i < a.writers.size(); ++i) {
+      Result r = RunSessionstore(a, w, a.writers[i], false);
       std::printf("%s: %.0f traces/s, %.1f MB/s\n", r.peer.c_str(), r.traces_per_s, r.mb_per_s);
     }
   }

@@ -114,27 +114,38 @@ bool ParseTraceKey(std::string_view key, ParsedTraceKey* out) {
   return true;
 }
 
-std::string DirtyKey(uint64_t seq, std::string_view session_prefix) {
-  std::string key(1, kDirtyTag);
-  PutFixed64BE(&key, seq);
-  key.append(session_prefix);
-  return key;
-}
-
-std::string DirtyBound(uint64_t seq) {
+std::string DirtyKey(uint64_t seq) {
   std::string key(1, kDirtyTag);
   PutFixed64BE(&key, seq);
   return key;
 }
 
-bool ParseDirtyKey(std::string_view key, uint64_t* seq, std::string_view* session_prefix) {
+bool ParseDirtyKey(std::string_view key, uint64_t* seq) {
   if (key.empty() || key[0] != kDirtyTag) return false;
   key.remove_prefix(1);
-  if (!GetFixed64BE(&key, seq)) return false;
-  *session_prefix = key;
-  uint64_t hash = 0;
-  std::string_view id;
-  return GetSessionPrefix(&key, &hash, &id) && key.empty();
+  return GetFixed64BE(&key, seq) && key.empty();
+}
+
+std::string EncodeDirtySessions(const std::vector<std::string>& session_prefixes) {
+  std::size_t size = 0;
+  for (const std::string& p : session_prefixes) size += p.size();
+  std::string out;
+  out.reserve(size);
+  for (const std::string& p : session_prefixes) out.append(p);
+  return out;
+}
+
+bool DecodeDirtySessions(std::string_view in, std::vector<std::string_view>* session_prefixes) {
+  session_prefixes->clear();
+  if (in.empty()) return false;
+  while (!in.empty()) {
+    const std::string_view rest = in;
+    uint64_t hash = 0;
+    std::string_view id;
+    if (!GetSessionPrefix(&in, &hash, &id)) return false;
+    session_prefixes->push_back(rest.substr(0, rest.size() - in.size()));
+  }
+  return true;
 }
 
 std::string StateKey(std::string_view session_prefix) {

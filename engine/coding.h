@@ -37,6 +37,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sessionstore {
 
@@ -91,11 +92,15 @@ struct ParsedTraceKey {
 bool ParseTraceKey(std::string_view key, ParsedTraceKey* out);
 
 // ---- session index keys (CF index) ----
-// Dirty marker of one ingest batch (sequence `seq`) for one session.
-std::string DirtyKey(uint64_t seq, std::string_view session_prefix);
-// 'D' fixed64-BE(seq): every marker of a smaller seq sorts before it.
-std::string DirtyBound(uint64_t seq);
-bool ParseDirtyKey(std::string_view key, uint64_t* seq, std::string_view* session_prefix);
+// Dirty marker of one ingest batch (sequence `seq`): 'D' fixed64-BE(seq),
+// so markers sort by sequence. Its value lists the batch's changed sessions.
+std::string DirtyKey(uint64_t seq);
+bool ParseDirtyKey(std::string_view key, uint64_t* seq);
+// The marker's value: the session prefixes, concatenated (each one is
+// self-delimiting). Decode fails on an empty or malformed list; the views
+// point into `in`.
+std::string EncodeDirtySessions(const std::vector<std::string>& session_prefixes);
+bool DecodeDirtySessions(std::string_view in, std::vector<std::string_view>* session_prefixes);
 std::string StateKey(std::string_view session_prefix);
 
 // What the session indexes hold of one session.

@@ -43,14 +43,18 @@ Status SessionIndexer::Recover() {
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, dirty_));
+  std::vector<std::string_view> prefixes;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     uint64_t seq = 0;
-    std::string_view prefix;
-    if (!ParseDirtyKey(it->key().ToStringView(), &seq, &prefix)) {
+    if (!ParseDirtyKey(it->key().ToStringView(), &seq)) {
       return Status::Corruption("dirty marker with a malformed key");
     }
+    if (!DecodeDirtySessions(it->value().ToStringView(), &prefixes)) {
+      return Status::Corruption("dirty marker " + std::to_string(seq) +
+                                " holds a malformed session list");
+    }
     max_seq = std::max(max_seq, seq);
-    found.emplace(prefix);
+    for (std::string_view p : prefixes) found.emplace(p);
   }
   if (!it->status().ok()) return FromRocks(it->status(), "read dirty markers");
   std::lock_guard<std::mutex> l(mu_);
@@ -151,7 +155,7 @@ Status SessionIndexer::CatchUpLocked() {
   }
   db_->ReleaseSnapshot(snap);
   if (s.ok() && watermark > deleted_below_) {
-    s = FromRocks(wb.DeleteRange(dirty_, DirtyBound(0), DirtyBound(watermark)),
+    s = FromRocks(wb.DeleteRange(dirty_, DirtyKey(0), DirtyKey(watermark)),
                   "delete dirty markers");
   }
   if (s.ok() && wb.Count() > 0) {

@@ -67,7 +67,7 @@ class SessionIndexer {
   void Start(uint32_t interval_ms);
 
   // Ingest protocol: Begin() returns the sequence number for the batch's
-  // markers (DirtyKey(seq, prefix) in the `dirty` family); End() must follow
+  // marker (DirtyKey(seq) in the `dirty` family); End() must follow
   // exactly once with whether the batch was written and, if it was, the
   // session prefixes it marked.
   uint64_t Begin();

@@ -27,7 +27,7 @@ namespace {
 
 // DO NOT CHANGE: stored on disk.
 constexpr char kFormatKey[] = "sessionstore.format_version";
-constexpr char kFormatVersion[] = "2";
+constexpr char kFormatVersion[] = "3";
 
 // Exclusive upper bound of every key under `prefix` followed by a time:
 // Ingest rejects start == INT64_MAX, whose encoding is eight 0xff bytes.
@@ -322,7 +322,7 @@ Status StoreImpl::IngestBatch(const std::vector<Trace>& batch, IngestResult* res
   uint64_t seq = 0;
   if (!changed.empty()) {
     seq = indexer_->Begin();
-    for (const std::string& prefix : changed) wb.Put(dirty_, DirtyKey(seq, prefix), "");
+    wb.Put(dirty_, DirtyKey(seq), EncodeDirtySessions(changed));
   }
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;

@@ -100,15 +100,27 @@ TEST(CodingTest, SessionIndexKeysRoundTrip) {
   std::string prefix;
   PutSessionPrefix(&prefix, 7, "sess");
   uint64_t seq = 0;
-  std::string_view p;
-  const std::string dirty = DirtyKey(42, prefix);
-  ASSERT_TRUE(ParseDirtyKey(dirty, &seq, &p));
+  ASSERT_TRUE(ParseDirtyKey(DirtyKey(42), &seq));
   EXPECT_EQ(seq, 42u);
-  EXPECT_EQ(p, prefix);
-  EXPECT_FALSE(ParseDirtyKey(DirtyKey(42, prefix) + "x", &seq, &p));
-  // Every marker of a smaller sequence sorts below the bound.
-  EXPECT_LT(DirtyKey(41, std::string(40, '\xff')), DirtyBound(42));
-  EXPECT_GE(DirtyKey(42, prefix), DirtyBound(42));
+  EXPECT_FALSE(ParseDirtyKey(DirtyKey(42) + "x", &seq));
+  EXPECT_FALSE(ParseDirtyKey(DirtyKey(42).substr(0, 8), &seq));
+  // Markers sort by sequence, so a range deletion below a bound takes
+  // exactly the older batches.
+  EXPECT_LT(DirtyKey(41), DirtyKey(42));
+  EXPECT_LT(DirtyKey(255), DirtyKey(256));
+
+  std::string other;
+  PutSessionPrefix(&other, 9, std::string("a\0b", 3));
+  std::vector<std::string_view> listed;
+  const std::string both = EncodeDirtySessions({prefix, other});  // `listed` points into it.
+  ASSERT_TRUE(DecodeDirtySessions(both, &listed));
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0], prefix);
+  EXPECT_EQ(listed[1], other);
+  EXPECT_FALSE(DecodeDirtySessions("", &listed));
+  EXPECT_FALSE(DecodeDirtySessions(EncodeDirtySessions({prefix}) + "x", &listed));
+  EXPECT_FALSE(DecodeDirtySessions(prefix.substr(0, prefix.size() - 1), &listed));
+  std::string_view p;
 
   char order = 0;
   uint64_t metric = 0;
@@ -220,7 +232,9 @@ TEST(CodingTest, DecodersNeverReadPastRandomInput) {
     int64_t last = 0;
     SessionIndexEntry e;
     std::string user;
-    (void)ParseDirtyKey(s, &seq, &a);
+    std::vector<std::string_view> listed;
+    (void)ParseDirtyKey(s, &seq);
+    (void)DecodeDirtySessions(s, &listed);
     (void)ParseOrderKey(s, &order, &seq, &a);
     (void)ParseUserKey(s, &b, &last, &a);
     (void)DecodeIndexEntry(s, &e);

@@ -3,6 +3,7 @@
 #include "sessionstore/store.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include <chrono>
 #include <set>
@@ -243,6 +244,29 @@ TEST(StoreTest, PersistsAcrossReopen) {
   IngestOrDie(store.get(), {Turn("c", "s", kT0 + 2 * kSec, "p", "q")});
   EXPECT_EQ(GetSessionOrDie(store.get(), "s").trace_count, 3);
   ExpectVerifyClean(store.get());
+}
+
+TEST(StoreTest, RefusesAStoreOfAnotherFormatVersion) {
+  TempDir dir;
+  { auto store = OpenOrDie(dir.path()); }
+  {
+    // Rewrite the version record the way an older build left it.
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.path(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const std::string& name : names) cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.path(), cfs, &handles, &raw).ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "sessionstore.format_version", "2").ok());
+    for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
+    delete raw;
+  }
+  std::unique_ptr<Store> store;
+  const Status s = Store::Open(Options(), dir.path(), &store);
+  EXPECT_TRUE(s.IsNotSupported()) << s.ToString();
+  EXPECT_NE(s.ToString().find("format version 2"), std::string::npos) << s.ToString();
+  EXPECT_EQ(store, nullptr);
 }
 
 TEST(StoreTest, ReadOnlyStoreRejectsIngest) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "engine/coding.h"
@@ -31,7 +32,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   uint64_t seq = 0;
   std::string_view prefix, user;
-  if (ss::ParseDirtyKey(in, &seq, &prefix) && ss::DirtyKey(seq, prefix) != in) std::abort();
+  if (ss::ParseDirtyKey(in, &seq) && ss::DirtyKey(seq) != in) std::abort();
+  std::vector<std::string_view> listed;
+  if (ss::DecodeDirtySessions(in, &listed)) {
+    std::vector<std::string> copies(listed.begin(), listed.end());
+    if (ss::EncodeDirtySessions(copies) != in) std::abort();
+  }
   if (ss::ParseOrderKey(in, &field, &seq, &prefix) && ss::OrderKey(field, seq, prefix) != in) {
     std::abort();
   }
