@@ -78,8 +78,12 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
   sessions.merge_operator = session_merge_operator;
   sessions.max_successive_merges = options.max_session_operands;
   sessions.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kSessionHashBytes));
-  sessions.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, true)));
-  SetCompression(&sessions);
+  {
+    rocksdb::BlockBasedTableOptions t = TableOptions(cache, true);
+    // t.prepopulate_block_cache = rocksdb::BlockBasedTableOptions::PrepopulateBlockCache::kFlushOnly;
+    sessions.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  }
+  sessions.compression = rocksdb::kNoCompression;
 
   // Session index entries are rewritten (SingleDelete + Put) on every
   // catch-up of their session: a small memtable lets flushes cancel most

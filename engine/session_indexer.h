@@ -5,8 +5,9 @@
 // date without ingest ever reading an aggregate.
 //
 // Ingest writes, in the same atomic batch as the traces, one dirty marker
-// per changed session into the `dirty` column family, keyed by a batch
-// sequence number from Begin(), and reports the batch with End(). CatchUp()
+// into the `dirty` column family, keyed by a batch sequence number from
+// Begin() and listing the batch's changed sessions, and reports the batch
+// with End(). CatchUp()
 // then reads the current aggregate of every session changed since the last
 // catch-up (one snapshot), compares it with what the index holds (the 'X'
 // state), rewrites the entries that changed, and deletes the processed
@@ -40,12 +41,19 @@ namespace sessionstore {
 
 class SessionIndexer {
  public:
-  // Reads what the indexes should hold for the session with this prefix as
-  // of `snapshot`: its entry and user id. NotFound when the session has no
-  // trace; any other error stops the catch-up.
-  using Reader = std::function<Status(const rocksdb::Snapshot* snapshot,
-                                      std::string_view session_prefix, SessionIndexEntry* entry,
-                                      std::string* user_id)>;
+  // What the indexes should hold for one session: its entry and user id.
+  // `status` is NotFound when the session has no trace; any other error
+  // stops the catch-up.
+  struct Row {
+    Status status;
+    SessionIndexEntry entry;
+    std::string user_id;
+  };
+  // Reads the rows of the sessions with these prefixes (sorted, distinct)
+  // as of `snapshot` into `rows` (resized to match), in one batched read.
+  using Reader = std::function<void(const rocksdb::Snapshot* snapshot,
+                                    const std::vector<std::string_view>& session_prefixes,
+                                    std::vector<Row>* rows)>;
 
   // `db`, `index` and `dirty` are not owned and must outlive the indexer.
   SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index,
@@ -85,8 +93,17 @@ class SessionIndexer {
   void Run(uint32_t interval_ms);
   // One catch-up; the caller holds drain_mu_.
   Status CatchUpLocked();
-  Status IndexSession(const rocksdb::Snapshot* snapshot, const std::string& prefix,
-                      rocksdb::WriteBatch* wb);
+  // One write to the `index` family.
+  struct IndexWrite {
+    enum Op { kPut, kSingleDelete, kDelete } op;
+    std::string key;
+    std::string value;
+  };
+  // Appends the writes that index the sessions of `prefixes` (sorted,
+  // distinct) to `writes`.
+  Status IndexSessions(const rocksdb::Snapshot* snapshot,
+                       const std::vector<std::string_view>& prefixes,
+                       std::vector<IndexWrite>* writes);
 
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const index_;

@@ -114,8 +114,8 @@ Status StoreImpl::Open(const Options& options, const std::string& path,
   StoreImpl* self = impl.get();
   impl->indexer_ = std::make_unique<SessionIndexer>(
       impl->db_.get(), impl->index_, impl->dirty_,
-      [self](const rocksdb::Snapshot* snap, std::string_view prefix, SessionIndexEntry* entry,
-             std::string* user) { return self->ReadIndexEntry(snap, prefix, entry, user); });
+      [self](const rocksdb::Snapshot* snap, const std::vector<std::string_view>& prefixes,
+             std::vector<SessionIndexer::Row>* rows) { self->ReadIndexRows(snap, prefixes, rows); });
   Status s = impl->indexer_->Recover();
   if (!s.ok()) return s;
   if (!options.read_only) impl->indexer_->Start(options.index_interval_ms);
@@ -445,20 +445,34 @@ Status StoreImpl::ReadLatestFields(const rocksdb::ReadOptions& base, const std::
   return it->status().ok() ? Status::OK() : FromRocks(it->status(), "read latest fields");
 }
 
-Status StoreImpl::ReadIndexEntry(const rocksdb::Snapshot* snapshot, std::string_view prefix,
-                                 SessionIndexEntry* entry, std::string* user_id) {
-  uint64_t hash = 0;
-  std::string_view id;
-  std::string_view p = prefix;
-  if (!GetSessionPrefix(&p, &hash, &id) || !p.empty()) {
-    return Status::Corruption("dirty marker with a malformed session prefix");
-  }
+void StoreImpl::ReadIndexRows(const rocksdb::Snapshot* snapshot,
+                              const std::vector<std::string_view>& prefixes,
+                              std::vector<SessionIndexer::Row>* rows) {
+  const std::size_t n = prefixes.size();
+  rows->assign(n, SessionIndexer::Row());
+  std::vector<rocksdb::Slice> keys(prefixes.begin(), prefixes.end());
+  std::vector<rocksdb::PinnableSlice> values(n);
+  std::vector<rocksdb::Status> statuses(n);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  db_->MultiGet(ro, sessions_, n, keys.data(), values.data(), statuses.data(),
+                /*sorted_input=*/true);
   SessionSummary summary;
-  Status s = ReadSession(snapshot, id, &summary);
-  if (!s.ok()) return s;
-  *entry = IndexEntryOf(summary);
-  *user_id = std::move(summary.user_id);
-  return Status::OK();
+  for (std::size_t i = 0; i < n; ++i) {
+    SessionIndexer::Row& row = (*rows)[i];
+    uint64_t hash = 0;
+    std::string_view id;
+    std::string_view p = prefixes[i];
+    if (!GetSessionPrefix(&p, &hash, &id) || !p.empty()) {
+      row.status = Status::Corruption("dirty marker with a malformed session prefix");
+      continue;
+    }
+    row.status = SessionFromValue(ro, std::string(prefixes[i]), id, statuses[i],
+                                  values[i].ToStringView(), &summary, nullptr);
+    if (!row.status.ok()) continue;
+    row.entry = IndexEntryOf(summary);
+    row.user_id = std::move(summary.user_id);
+  }
 }
 
 Status StoreImpl::GetTrace(std::string_view trace_id, Trace* trace) {

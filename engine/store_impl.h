@@ -86,9 +86,11 @@ class StoreImpl final : public Store {
   Status ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix, bool last,
                           bool user, bool name, SessionSummary* summary,
                           std::string* last_trace_id);
-  // The SessionIndexer's reader: the session's index entry as of `snapshot`.
-  Status ReadIndexEntry(const rocksdb::Snapshot* snapshot, std::string_view session_prefix,
-                        SessionIndexEntry* entry, std::string* user_id);
+  // The SessionIndexer's reader: the index rows of sessions (sorted,
+  // distinct prefixes) as of `snapshot`, with one MultiGet.
+  void ReadIndexRows(const rocksdb::Snapshot* snapshot,
+                     const std::vector<std::string_view>& session_prefixes,
+                     std::vector<SessionIndexer::Row>* rows);
   // Verify's check of one session's index entries against its recomputed
   // aggregate, as of ro.snapshot.
   void VerifySessionIndex(const rocksdb::ReadOptions& ro, const std::string& prefix,
