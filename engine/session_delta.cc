@@ -346,7 +346,7 @@ bool SessionDelta::Decode(std::string_view raw, SessionDelta* out) {
   return true;
 }
 
-void SessionDelta::FillSummary(SessionSummary* s) const {
+void SessionDelta::MoveToSummary(SessionSummary* s) {
   s->trace_count = trace_count;
   s->error_count = error_count;
   s->span_count = span_count;
@@ -358,9 +358,14 @@ void SessionDelta::FillSummary(SessionSummary* s) const {
   s->ttft_count = ttft_count;
   s->first_trace_at_ns = has_first ? first_start_ns : 0;
   s->duration_ns = (has_first && has_max_end) ? max_end_ns - first_start_ns : 0;
-  s->first_input = first_input;
-  s->models = models;
-  s->tags = tags;
+  s->first_input = std::move(first_input);
+  s->models = std::move(models);
+  s->tags = std::move(tags);
+}
+
+void SessionDelta::FillSummary(SessionSummary* s) const {
+  SessionDelta copy = *this;
+  copy.MoveToSummary(s);
 }
 
 }  // namespace sessionstore

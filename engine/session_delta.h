@@ -119,6 +119,9 @@ struct SessionDelta {
 
   // Fills the merge-maintained fields of *summary (not the latest-trace ones).
   void FillSummary(SessionSummary* summary) const;
+  // The same, moving the strings and maps out of this delta (which keeps
+  // valid but unspecified values for them): reads skip the copies.
+  void MoveToSummary(SessionSummary* summary);
 
   bool operator==(const SessionDelta&) const = default;
 };

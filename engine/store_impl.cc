@@ -366,19 +366,21 @@ Status StoreImpl::SessionFromValue(const rocksdb::ReadOptions& ro, const std::st
                               " fails verification");
   }
   if (agg.trace_count <= 0) return Status::NotFound("session " + Printable(session_id));
-  agg.FillSummary(summary);
+  agg.MoveToSummary(summary);
   summary->session_id.assign(session_id);
   // The latest registers answer unless a retraction left them unsure.
   const bool last_known = agg.last.Exact() && agg.last.has_best;
   if (last_known) {
     summary->last_trace_at_ns = agg.last.start_ns;
-    summary->last_output = agg.last.value;
-    if (last_trace_id != nullptr) *last_trace_id = agg.last.trace_id;
+    summary->last_output = std::move(agg.last.value);
+    if (last_trace_id != nullptr) *last_trace_id = std::move(agg.last.trace_id);
   }
   const bool user_known = agg.last_user.Exact();
-  if (user_known && agg.last_user.has_best) summary->user_id = agg.last_user.value.value;
+  if (user_known && agg.last_user.has_best) summary->user_id = std::move(agg.last_user.value.value);
   const bool name_known = agg.last_name.Exact();
-  if (name_known && agg.last_name.has_best) summary->session_name = agg.last_name.value.value;
+  if (name_known && agg.last_name.has_best) {
+    summary->session_name = std::move(agg.last_name.value.value);
+  }
   if (last_known && user_known && name_known) return Status::OK();
   return ReadLatestFields(ro, prefix, !last_known, !user_known, !name_known, summary,
                           last_trace_id);
