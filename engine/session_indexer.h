@@ -81,6 +81,32 @@ class SessionIndexer {
   uint64_t Begin();
   void End(uint64_t seq, bool written, std::vector<std::string>* session_prefixes);
 
+  // Begin() on construction; End(seq, false) on destruction unless
+  // Written() was called, so no path out of an ingest (an early return, an
+  // exception) leaves a sequence in flight, which would stop every later
+  // catch-up from deleting markers.
+  class Batch {
+   public:
+    explicit Batch(SessionIndexer* indexer) : indexer_(indexer), seq_(indexer->Begin()) {}
+    ~Batch() {
+      if (!ended_) indexer_->End(seq_, false, nullptr);
+    }
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+
+    uint64_t seq() const { return seq_; }
+    // The batch's write returned: `written` says whether it was applied.
+    void End(bool written, std::vector<std::string>* session_prefixes) {
+      ended_ = true;
+      indexer_->End(seq_, written, session_prefixes);
+    }
+
+   private:
+    SessionIndexer* const indexer_;
+    const uint64_t seq_;
+    bool ended_ = false;
+  };
+
   // Indexes every session marked by a batch whose End() returned before this
   // call. Returns the first error of this or a failed background catch-up;
   // sessions that failed stay pending and are retried.

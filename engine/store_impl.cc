@@ -319,15 +319,15 @@ Status StoreImpl::IngestBatch(const std::vector<Trace>& batch, IngestResult* res
   }
   finish();
   if (wb.Count() == 0) return Status::OK();
-  uint64_t seq = 0;
+  std::optional<SessionIndexer::Batch> marked;
   if (!changed.empty()) {
-    seq = indexer_->Begin();
-    wb.Put(dirty_, DirtyKey(seq), EncodeDirtySessions(changed));
+    marked.emplace(indexer_.get());
+    wb.Put(dirty_, DirtyKey(marked->seq()), EncodeDirtySessions(changed));
   }
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
   rocksdb::Status ws = db_->Write(wo, &wb);
-  if (!changed.empty()) indexer_->End(seq, ws.ok(), &changed);
+  if (marked) marked->End(ws.ok(), &changed);
   if (!ws.ok()) return FromRocks(ws, "write batch of " + std::to_string(batch.size()) + " traces");
   return Status::OK();
 }
