@@ -621,6 +621,10 @@ struct Candidate {
   std::string prefix;
 };
 
+// Entries of a metric's index walked per last-activity entry when a
+// windowed listing runs both plans (ListSessions).
+constexpr int kMetricSteps = 8;
+
 }  // namespace
 
 Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* page) {
@@ -692,14 +696,119 @@ Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* 
     return false;
   };
 
-  if (options.user_id.empty()) {
+  // Sorts candidates collected in any order into the page: positions are
+  // index keys (largest first), so descending is ascending.
+  auto page_from = [&](std::vector<Candidate>* all) {
+    std::sort(all->begin(), all->end(), [&](const Candidate& a, const Candidate& b) {
+      return options.descending ? a.position < b.position : a.position > b.position;
+    });
+    for (Candidate& c : *all) {
+      if (!resume.empty() && (options.descending ? c.position <= resume : c.position >= resume)) {
+        continue;
+      }
+      picked.push_back(std::move(c));
+      if (picked.size() > limit) break;
+    }
+  };
+  SessionIndexEntry bound;
+  bound.last_ns = options.from_ns;
+  bound.first_ns = options.to_ns;
+  // A metric order over a window with a lower bound has two plans: walk
+  // the metric's index and keep the entries in the window (cheap when the
+  // window holds many sessions: about limit / fraction entries), or collect
+  // the window's sessions from the last-activity entries down to `from` and
+  // sort them (cheap when it holds few). Neither size is known up front, so
+  // both run in lockstep, the metric walk kMetricSteps entries per window
+  // entry, and the first to finish answers: at most 1 + 1/kMetricSteps times
+  // the metric walk when it wins (the usual case: windows hold a good share
+  // of the sessions), at most 1 + kMetricSteps times the window's size when
+  // the window is narrow (measured on a 1M-trace store whose 24 h window
+  // holds a small share of 478K sessions: 10.1 ms walking the metric alone,
+  // 17.4 ms in lockstep with one step each).
+  bool planned = false;
+  if (options.user_id.empty() && order != kOrderLast && order != kOrderFirst &&
+      options.from_ns != kMinTime) {
+    const int plans = internal_.TEST_list_window_plans;
+    const std::string last_lower = OrderPrefix(kOrderLast);
+    const std::string last_upper = OrderKey(kOrderLast, OrderMetric(kOrderLast, bound) - 1, "");
+    const std::string metric_lower = OrderPrefix(order);
+    const std::string metric_upper = PrefixSuccessor(metric_lower);
+    rocksdb::ReadOptions window_ro = ro;
+    rocksdb::Slice wlo(last_lower), whi(last_upper);
+    window_ro.iterate_lower_bound = &wlo;
+    window_ro.iterate_upper_bound = &whi;
+    rocksdb::ReadOptions metric_ro = ro;
+    rocksdb::Slice mlo(metric_lower), mhi(metric_upper);
+    metric_ro.iterate_lower_bound = &mlo;
+    metric_ro.iterate_upper_bound = &mhi;
+    std::unique_ptr<rocksdb::Iterator> window_it(db_->NewIterator(window_ro, index_));
+    std::unique_ptr<rocksdb::Iterator> metric_it(db_->NewIterator(metric_ro, index_));
+    window_it->SeekToFirst();
+    const bool forward = options.descending;
+    if (resume.empty()) {
+      forward ? metric_it->SeekToFirst() : metric_it->SeekToLast();
+    } else if (forward) {
+      metric_it->Seek(resume);
+      if (metric_it->Valid() && metric_it->key() == resume) metric_it->Next();
+    } else {
+      metric_it->SeekForPrev(resume);
+      if (metric_it->Valid() && metric_it->key() == resume) metric_it->Prev();
+    }
+    std::vector<Candidate> window;  // Every session of the window, unsorted.
+    std::vector<Candidate> hits;    // In listing order.
+    auto entry_of = [&](rocksdb::Iterator* it, std::string_view* prefix, SessionIndexEntry* e) {
+      char o = 0;
+      uint64_t metric = 0;
+      if (!ParseOrderKey(it->key().ToStringView(), &o, &metric, prefix)) return malformed("key");
+      if (!DecodeIndexEntry(it->value().ToStringView(), e)) return malformed("entry");
+      return true;
+    };
+    const bool window_done = plans == 2, metric_done = plans == 1;  // Forced plans.
+    while (status.ok() && !planned) {
+      if (!window_done) {
+        if (!window_it->Valid()) {
+          if (!window_it->status().ok()) {
+            status = FromRocks(window_it->status(), "scan session index");
+            break;
+          }
+          page_from(&window);
+          planned = true;
+          break;
+        }
+        std::string_view prefix;
+        SessionIndexEntry e;
+        if (!entry_of(window_it.get(), &prefix, &e)) break;
+        if (in_window(e)) {
+          window.push_back({OrderKey(order, OrderMetric(order, e), prefix), std::string(prefix)});
+        }
+        window_it->Next();
+      }
+      for (int step = 0; step < kMetricSteps && !metric_done && !planned; ++step) {
+        if (!metric_it->Valid() || hits.size() > limit) {
+          if (!metric_it->status().ok()) {
+            status = FromRocks(metric_it->status(), "scan session index");
+            break;
+          }
+          picked = std::move(hits);
+          planned = true;
+          break;
+        }
+        std::string_view prefix;
+        SessionIndexEntry e;
+        if (!entry_of(metric_it.get(), &prefix, &e)) break;
+        if (in_window(e)) hits.push_back({metric_it->key().ToString(), std::string(prefix)});
+        forward ? metric_it->Next() : metric_it->Prev();
+      }
+    }
+  }
+
+  if (planned || !status.ok()) {
+    // Done above.
+  } else if (options.user_id.empty()) {
     // The order's index, bounded by the window where the order allows.
     // Keys hold ~metric: last >= from is an upper bound, first < to a lower.
     std::string lower = OrderPrefix(order);
     std::string upper = PrefixSuccessor(lower);
-    SessionIndexEntry bound;
-    bound.last_ns = options.from_ns;
-    bound.first_ns = options.to_ns;
     if (order == kOrderLast && options.from_ns != kMinTime) {
       upper = OrderKey(order, OrderMetric(order, bound) - 1, "");
     }
@@ -744,20 +853,7 @@ Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* 
                                                 std::string(prefix)});
                                  return true;
                                }});
-    if (!by_last) {
-      // Positions are index keys (largest first): descending is ascending.
-      std::sort(all.begin(), all.end(), [&](const Candidate& a, const Candidate& b) {
-        return options.descending ? a.position < b.position : a.position > b.position;
-      });
-      for (Candidate& c : all) {
-        if (!resume.empty() &&
-            (options.descending ? c.position <= resume : c.position >= resume)) {
-          continue;
-        }
-        picked.push_back(std::move(c));
-        if (picked.size() > limit) break;
-      }
-    }
+    if (!by_last) page_from(&all);
   }
 
   if (status.ok() && picked.size() > limit) {

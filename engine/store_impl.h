@@ -36,6 +36,11 @@ struct InternalOptions {
   rocksdb::Env* TEST_env = nullptr;
   // Closing skips the session indexes' final catch-up, as a crash would.
   bool TEST_skip_index_catch_up_on_close = false;
+  // ListSessions sorted by a metric over a window with a lower bound runs
+  // two plans in lockstep (ListSessions in store_impl.cc). 0: both, the
+  // first to finish answers; 1: only collecting the window's sessions; 2:
+  // only walking the metric's index.
+  int TEST_list_window_plans = 0;
 };
 
 class StoreImpl final : public Store {
