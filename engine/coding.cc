@@ -126,28 +126,6 @@ bool ParseDirtyKey(std::string_view key, uint64_t* seq) {
   return GetFixed64BE(&key, seq) && key.empty();
 }
 
-std::string EncodeDirtySessions(const std::vector<std::string>& session_prefixes) {
-  std::size_t size = 0;
-  for (const std::string& p : session_prefixes) size += p.size();
-  std::string out;
-  out.reserve(size);
-  for (const std::string& p : session_prefixes) out.append(p);
-  return out;
-}
-
-bool DecodeDirtySessions(std::string_view in, std::vector<std::string_view>* session_prefixes) {
-  session_prefixes->clear();
-  if (in.empty()) return false;
-  while (!in.empty()) {
-    const std::string_view rest = in;
-    uint64_t hash = 0;
-    std::string_view id;
-    if (!GetSessionPrefix(&in, &hash, &id)) return false;
-    session_prefixes->push_back(rest.substr(0, rest.size() - in.size()));
-  }
-  return true;
-}
-
 std::string StateKey(std::string_view session_prefix) {
   std::string key(1, kStateTag);
   key.append(session_prefix);
@@ -271,20 +249,6 @@ std::string EncodeIndexEntry(const SessionIndexEntry& e) {
 
 bool DecodeIndexEntry(std::string_view in, SessionIndexEntry* e) {
   return GetIndexEntry(&in, e) && in.empty();
-}
-
-std::string EncodeIndexState(const SessionIndexEntry& e, std::string_view user_id) {
-  std::string v;
-  PutIndexEntry(&v, e);
-  PutLengthPrefixed(&v, user_id);
-  return v;
-}
-
-bool DecodeIndexState(std::string_view in, SessionIndexEntry* e, std::string* user_id) {
-  std::string_view user;
-  if (!GetIndexEntry(&in, e) || !GetLengthPrefixed(&in, &user) || !in.empty()) return false;
-  user_id->assign(user);
-  return true;
 }
 
 std::string PrefixSuccessor(std::string_view prefix) {

@@ -13,9 +13,10 @@
 //   CF traces:     session_prefix time trace_id  -> TraceRecordFb
 //   CF trace_ids:  trace_id                      -> locator
 //   CF sessions:   session_prefix                -> SessionDeltaFb (merged)
-//   CF index (secondary indexes over sessions, maintained from dirty markers
-//   by the SessionIndexer; never written by ingest except the markers):
-//     'D' fixed64-BE(seq) session_prefix          -> ""          dirty marker
+//   CF dirty (written by ingest, deleted by the SessionIndexer):
+//     'D' fixed64-BE(seq)                          -> dirty_marker
+//   CF index (secondary indexes over sessions, maintained from the dirty
+//   markers by the SessionIndexer; never written by ingest):
 //     'X' session_prefix                          -> index_state (what is indexed)
 //     'O' order fixed64-BE(~metric) session_prefix -> index_entry (largest first)
 //     'U' varint32(len(user)) user fixed64-BE(~metric(last)) session_prefix
@@ -24,7 +25,7 @@
 //            tokens | 'n' trace count | 'd' duration
 //   index_entry := 0x01 time(first) time(last) fixed64-BE(cost) fixed64-BE(tokens)
 //                  fixed64-BE(traces) fixed64-BE(duration)
-//   index_state := index_entry varint32(len(user)) user
+//   index_state, dirty_marker: engine/session_index_state.h
 //
 //   locator := 0x01 time varint32(len(session_id)) session_id
 //
@@ -93,14 +94,11 @@ bool ParseTraceKey(std::string_view key, ParsedTraceKey* out);
 
 // ---- session index keys (CF index) ----
 // Dirty marker of one ingest batch (sequence `seq`): 'D' fixed64-BE(seq),
-// so markers sort by sequence. Its value lists the batch's changed sessions.
+// so markers sort by sequence. Its value (engine/session_index_state.h)
+// lists the batch's changed sessions with their index deltas.
 std::string DirtyKey(uint64_t seq);
 bool ParseDirtyKey(std::string_view key, uint64_t* seq);
-// The marker's value: the session prefixes, concatenated (each one is
-// self-delimiting). Decode fails on an empty or malformed list; the views
-// point into `in`.
-std::string EncodeDirtySessions(const std::vector<std::string>& session_prefixes);
-bool DecodeDirtySessions(std::string_view in, std::vector<std::string_view>* session_prefixes);
+// Key of a session's index state (engine/session_index_state.h).
 std::string StateKey(std::string_view session_prefix);
 
 // What the session indexes hold of one session.
@@ -130,8 +128,6 @@ bool ParseUserKey(std::string_view key, std::string_view* user_id, int64_t* last
                   std::string_view* session_prefix);
 std::string EncodeIndexEntry(const SessionIndexEntry& e);
 bool DecodeIndexEntry(std::string_view in, SessionIndexEntry* e);
-std::string EncodeIndexState(const SessionIndexEntry& e, std::string_view user_id);
-bool DecodeIndexState(std::string_view in, SessionIndexEntry* e, std::string* user_id);
 
 // Smallest string greater than every string starting with `prefix`; empty
 // when there is none (prefix all 0xff).

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <memory>
+#include <unordered_set>
 #include <utility>
 
 #include "engine/rocks_status.h"
@@ -39,22 +41,24 @@ SessionIndexer::~SessionIndexer() {
 
 Status SessionIndexer::Recover() {
   uint64_t max_seq = 0;
-  std::unordered_set<std::string> found;
+  Pending found;
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, dirty_));
-  std::vector<std::string_view> prefixes;
+  std::vector<std::pair<std::string_view, SessionIndexState>> sessions;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     uint64_t seq = 0;
     if (!ParseDirtyKey(it->key().ToStringView(), &seq)) {
       return Status::Corruption("dirty marker with a malformed key");
     }
-    if (!DecodeDirtySessions(it->value().ToStringView(), &prefixes)) {
+    if (!DecodeDirtyMarker(it->value().ToStringView(), &sessions)) {
       return Status::Corruption("dirty marker " + std::to_string(seq) +
                                 " holds a malformed session list");
     }
     max_seq = std::max(max_seq, seq);
-    for (std::string_view p : prefixes) found.emplace(p);
+    std::vector<DirtySession>& batch = found[seq];
+    for (auto& [prefix, state] : sessions)
+      batch.emplace_back(std::string(prefix), std::move(state));
   }
   if (!it->status().ok()) return FromRocks(it->status(), "read dirty markers");
   std::lock_guard<std::mutex> l(mu_);
@@ -96,27 +100,27 @@ void SessionIndexer::Run(uint32_t interval_ms) {
 
 uint64_t SessionIndexer::Begin() {
   std::lock_guard<std::mutex> l(mu_);
-  const uint64_t seq = next_seq_++;
-  in_flight_.insert(seq);
-  return seq;
+  return next_seq_++;
 }
 
-void SessionIndexer::End(uint64_t seq, bool written, std::vector<std::string>* session_prefixes) {
+void SessionIndexer::End(uint64_t seq, bool written, std::vector<DirtySession>* sessions) {
+  if (!written || sessions->empty()) return;
   bool wake = false;
   {
     std::lock_guard<std::mutex> l(mu_);
-    in_flight_.erase(seq);
-    if (written) {
-      wake = pending_.empty() && !session_prefixes->empty();
-      for (std::string& p : *session_prefixes) pending_.insert(std::move(p));
-    }
+    wake = pending_.empty();
+    pending_.emplace(seq, std::move(*sessions));
   }
   if (wake) cv_.notify_all();
 }
 
 std::size_t SessionIndexer::pending() const {
   std::lock_guard<std::mutex> l(mu_);
-  return pending_.size();
+  std::unordered_set<std::string_view> sessions;
+  for (const auto& [seq, batch] : pending_) {
+    for (const DirtySession& d : batch) sessions.insert(d.first);
+  }
+  return sessions.size();
 }
 
 Status SessionIndexer::CatchUp() {
@@ -129,29 +133,32 @@ Status SessionIndexer::CatchUp() {
 }
 
 Status SessionIndexer::CatchUpLocked() {
-  std::unordered_set<std::string> work;
-  uint64_t watermark = 0;
+  Pending work;
   {
     std::lock_guard<std::mutex> l(mu_);
     work.swap(pending_);
-    // Every batch below the watermark has ended, so its sessions are in
-    // `work` or were indexed before: its markers may go.
-    watermark = in_flight_.empty() ? next_seq_ : *in_flight_.begin();
   }
-  if (work.empty() && watermark <= deleted_below_) return Status::OK();
-  // Taken after the swap: it holds every batch whose sessions are in `work`.
+  if (work.empty()) return Status::OK();
+  // Each session's deltas composed in batch order (batches that touch the
+  // same trace hold its lock in turn, so their sequences follow their
+  // writes), sorted by prefix: the batch's keys then arrive in order, and
+  // the result does not depend on hash-set iteration.
+  std::map<std::string_view, SessionIndexState> composed;
+  for (const auto& [seq, batch] : work) {
+    for (const auto& [prefix, delta] : batch) composed[prefix].Add(delta);
+  }
+  std::vector<std::pair<std::string_view, SessionIndexState>> deltas(
+      std::make_move_iterator(composed.begin()), std::make_move_iterator(composed.end()));
+  // For the sessions whose registers need their aggregate: it holds at
+  // least every batch in `work`.
   const rocksdb::Snapshot* snap = db_->GetSnapshot();
   std::vector<IndexWrite> writes;
   Status s;
-  // Sorted: the batch's keys then arrive in order, and the result does not
-  // depend on hash-set iteration.
-  std::vector<std::string_view> order(work.begin(), work.end());
-  std::sort(order.begin(), order.end());
-  // In chunks: each is one batched read of aggregates and one of states.
+  // In chunks: each is one batched read of states (and of aggregates).
   constexpr std::size_t kChunk = 256;
-  std::vector<std::string_view> chunk;
-  for (std::size_t i = 0; i < order.size() && s.ok(); i += kChunk) {
-    chunk.assign(order.begin() + i, order.begin() + std::min(order.size(), i + kChunk));
+  std::vector<std::pair<std::string_view, SessionIndexState>> chunk;
+  for (std::size_t i = 0; i < deltas.size() && s.ok(); i += kChunk) {
+    chunk.assign(deltas.begin() + i, deltas.begin() + std::min(deltas.size(), i + kChunk));
     s = IndexSessions(snap, chunk, &writes);
   }
   db_->ReleaseSnapshot(snap);
@@ -163,23 +170,17 @@ Status SessionIndexer::CatchUpLocked() {
                    [](const IndexWrite& a, const IndexWrite& b) { return a.key < b.key; });
   rocksdb::WriteBatch wb;
   for (const IndexWrite& w : writes) {
-    switch (w.op) {
-      case IndexWrite::kPut:
-        wb.Put(index_, w.key, w.value);
-        break;
-      case IndexWrite::kSingleDelete:
-        wb.SingleDelete(index_, w.key);
-        break;
-      case IndexWrite::kDelete:
-        wb.Delete(index_, w.key);
-        break;
-    }
+    if (!s.ok()) break;
+    s = FromRocks(
+        w.op == IndexWrite::kPut ? wb.Put(index_, w.key, w.value) : wb.SingleDelete(index_, w.key),
+        "batch session index writes");
   }
-  if (s.ok() && watermark > deleted_below_) {
-    s = FromRocks(wb.DeleteRange(dirty_, DirtyKey(0), DirtyKey(watermark)),
-                  "delete dirty markers");
+  // The applied markers go in the same write: each marker key is written
+  // once, so SingleDelete lets the pair vanish at the next flush.
+  for (auto it = work.begin(); s.ok() && it != work.end(); ++it) {
+    s = FromRocks(wb.SingleDelete(dirty_, DirtyKey(it->first)), "delete dirty marker");
   }
-  if (s.ok() && wb.Count() > 0) {
+  if (s.ok()) {
     // No fsync needed: if this write is lost, so is nothing else, because
     // the markers it deletes come back with it.
     s = FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "write session indexes");
@@ -189,46 +190,81 @@ Status SessionIndexer::CatchUpLocked() {
     pending_.merge(work);  // Retried by the next catch-up.
     return s;
   }
-  deleted_below_ = std::max(deleted_below_, watermark);
   return Status::OK();
 }
 
-Status SessionIndexer::IndexSessions(const rocksdb::Snapshot* snapshot,
-                                     const std::vector<std::string_view>& prefixes,
-                                     std::vector<IndexWrite>* writes) {
-  const std::size_t n = prefixes.size();
-  std::vector<Row> rows;
-  reader_(snapshot, prefixes, &rows);
-  if (rows.size() != n) return Status::Corruption("session index reader returned wrong rows");
-
+Status SessionIndexer::IndexSessions(
+    const rocksdb::Snapshot* snapshot,
+    const std::vector<std::pair<std::string_view, SessionIndexState>>& deltas,
+    std::vector<IndexWrite>* writes) {
+  const std::size_t n = deltas.size();
   // What the indexes hold now. Only catch-ups write 'X', and they are
-  // serialized, so the latest value is the one to replace.
+  // serialized, so the latest value is the one to add to.
   std::vector<std::string> state_keys;
   state_keys.reserve(n);
-  for (std::string_view prefix : prefixes) state_keys.push_back(StateKey(prefix));
+  for (const auto& d : deltas) state_keys.push_back(StateKey(d.first));
   std::vector<rocksdb::Slice> keys(state_keys.begin(), state_keys.end());
   std::vector<rocksdb::PinnableSlice> values(n);
   std::vector<rocksdb::Status> statuses(n);
   db_->MultiGet(rocksdb::ReadOptions(), index_, n, keys.data(), values.data(), statuses.data(),
                 /*sorted_input=*/true);
 
+  std::vector<SessionIndexState> olds(n), states(n);
+  std::vector<bool> indexed(n);
+  std::vector<std::string_view> unsure;  // Sessions whose registers need the aggregate.
+  std::vector<std::size_t> unsure_at;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::string_view prefix = prefixes[i];
-    const Row& row = rows[i];
-    const bool exists = row.status.ok();
-    if (!exists && !row.status.IsNotFound()) return row.status;
     const rocksdb::Status& rs = statuses[i];
     if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read index state");
-    const bool indexed = rs.ok();
-    SessionIndexEntry old;
-    std::string old_user;
-    if (indexed && !DecodeIndexState(values[i].ToStringView(), &old, &old_user)) {
-      return Status::Corruption("index state of session " + PrefixName(prefix) +
+    indexed[i] = rs.ok();
+    if (indexed[i] && !DecodeIndexState(values[i].ToStringView(), &olds[i])) {
+      return Status::Corruption("index state of session " + PrefixName(deltas[i].first) +
                                 " is malformed");
     }
-    const SessionIndexEntry& now = row.entry;
-    const std::string& user = row.user_id;
-    if (exists == indexed && (!exists || (now == old && user == old_user))) continue;
+    states[i] = olds[i];
+    states[i].Add(deltas[i].second);
+    if (!states[i].Exact()) {
+      unsure.push_back(deltas[i].first);
+      unsure_at.push_back(i);
+    }
+  }
+  if (!unsure.empty()) {
+    // The registers are maxima, so reading them from a snapshot that also
+    // holds later batches is harmless: adding those batches again later
+    // changes nothing. The counters stay the exact sum of applied batches.
+    std::vector<Row> rows;
+    reader_(snapshot, unsure, &rows);
+    if (rows.size() != unsure.size()) {
+      return Status::Corruption("session index reader returned wrong rows");
+    }
+    for (std::size_t j = 0; j < unsure.size(); ++j) {
+      if (!rows[j].status.ok()) {
+        return rows[j].status.IsNotFound()
+                   ? Status::Corruption("session " + PrefixName(unsure[j]) +
+                                        " is marked changed but has no aggregate")
+                   : rows[j].status;
+      }
+      SessionIndexState& st = states[unsure_at[j]];
+      st.last = std::move(rows[j].state.last);
+      st.last_user = std::move(rows[j].state.last_user);
+      if (!st.Exact()) return Status::Corruption("session index reader returned unsure registers");
+    }
+  }
+
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string_view prefix = deltas[i].first;
+    const SessionIndexState& old = olds[i];
+    const SessionIndexState& now = states[i];
+    if (indexed[i] && old == now) continue;
+    const bool was_listed = indexed[i] && old.Exists();
+    const bool listed = now.Exists();
+    const SessionIndexEntry old_entry = old.Entry();
+    const SessionIndexEntry entry = now.Entry();
+    const bool entries_change =
+        was_listed != listed ||
+        (listed && (!(entry == old_entry) || now.user_id() != old.user_id()));
+    writes->push_back({IndexWrite::kPut, std::move(state_keys[i]), EncodeIndexState(now)});
+    if (!entries_change) continue;
 
     // Each 'O' and 'U' key is written once and removed with SingleDelete,
     // so a removal and the write it cancels vanish together at the next
@@ -237,26 +273,24 @@ Status SessionIndexer::IndexSessions(const rocksdb::Snapshot* snapshot,
     // SingleDelete needs (no second Put of a key before its removal) holds
     // because 'X' records every key written: an entry whose key stays but
     // whose value changes is removed and written again.
-    const std::string entry = exists ? EncodeIndexEntry(now) : std::string();
+    const std::string value = listed ? EncodeIndexEntry(entry) : std::string();
     for (char order : kSessionOrders) {
-      if (indexed) {
+      if (was_listed) {
+        writes->push_back({IndexWrite::kSingleDelete,
+                           OrderKey(order, OrderMetric(order, old_entry), prefix),
+                           {}});
+      }
+      if (listed) {
         writes->push_back(
-            {IndexWrite::kSingleDelete, OrderKey(order, OrderMetric(order, old), prefix), {}});
-      }
-      if (exists) {
-        writes->push_back({IndexWrite::kPut, OrderKey(order, OrderMetric(order, now), prefix), entry});
+            {IndexWrite::kPut, OrderKey(order, OrderMetric(order, entry), prefix), value});
       }
     }
-    if (indexed && !old_user.empty()) {
-      writes->push_back({IndexWrite::kSingleDelete, UserKey(old_user, old.last_ns, prefix), {}});
+    if (was_listed && !old.user_id().empty()) {
+      writes->push_back(
+          {IndexWrite::kSingleDelete, UserKey(old.user_id(), old_entry.last_ns, prefix), {}});
     }
-    if (exists && !user.empty()) {
-      writes->push_back({IndexWrite::kPut, UserKey(user, now.last_ns, prefix), entry});
-    }
-    if (exists) {
-      writes->push_back({IndexWrite::kPut, std::move(state_keys[i]), EncodeIndexState(now, user)});
-    } else {
-      writes->push_back({IndexWrite::kDelete, std::move(state_keys[i]), {}});
+    if (listed && !now.user_id().empty()) {
+      writes->push_back({IndexWrite::kPut, UserKey(now.user_id(), entry.last_ns, prefix), value});
     }
   }
   return Status::OK();

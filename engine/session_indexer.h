@@ -2,18 +2,20 @@
 //
 // SessionIndexer: keeps the session indexes of the `index` column family
 // (state 'X', sorted entries 'O', per-user entries 'U'; docs/format.md) up to
-// date without ingest ever reading an aggregate.
+// date without ingest ever reading an aggregate, and mostly without the
+// indexer reading one either.
 //
 // Ingest writes, in the same atomic batch as the traces, one dirty marker
 // into the `dirty` column family, keyed by a batch sequence number from
-// Begin() and listing the batch's changed sessions, and reports the batch
-// with End(). CatchUp()
-// then reads the current aggregate of every session changed since the last
-// catch-up (one snapshot), compares it with what the index holds (the 'X'
-// state), rewrites the entries that changed, and deletes the processed
-// markers with one range deletion, all in one atomic batch. A crash at any
-// point leaves the markers of every unindexed change on disk; Recover()
-// picks them up when the store opens again.
+// Begin(), holding each changed session's SessionIndexState delta (the
+// projection of its merge operand), and reports the batch with End().
+// CatchUp() then composes, per session, the state the index holds ('X')
+// with the deltas of every batch reported since, rewrites the entries that
+// changed, and deletes the applied markers, all in one atomic batch: each
+// marker is applied exactly once. Only when a latest register became unsure
+// (a trace's start moved earlier) does it read the session's aggregate. A
+// crash at any point leaves the markers of every unapplied batch on disk;
+// Recover() picks them up when the store opens again.
 //
 // Thread safety: every method may be called concurrently. Catch-ups are
 // serialized among themselves; Begin/End are cheap (one mutex).
@@ -26,31 +28,31 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
-#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_set>
 #include <vector>
 
 #include "engine/coding.h"
+#include "engine/session_index_state.h"
 #include "sessionstore/status.h"
 
 namespace sessionstore {
 
 class SessionIndexer {
  public:
-  // What the indexes should hold for one session: its entry and user id.
-  // `status` is NotFound when the session has no trace; any other error
-  // stops the catch-up.
+  // A session's index state read from its aggregate, with exact latest
+  // registers. `status` is NotFound when the session has no trace; any
+  // other error stops the catch-up.
   struct Row {
     Status status;
-    SessionIndexEntry entry;
-    std::string user_id;
+    SessionIndexState state;
   };
   // Reads the rows of the sessions with these prefixes (sorted, distinct)
   // as of `snapshot` into `rows` (resized to match), in one batched read.
+  // Called only for sessions whose composed state is not exact.
   using Reader = std::function<void(const rocksdb::Snapshot* snapshot,
                                     const std::vector<std::string_view>& session_prefixes,
                                     std::vector<Row>* rows)>;
@@ -75,16 +77,16 @@ class SessionIndexer {
   void Start(uint32_t interval_ms);
 
   // Ingest protocol: Begin() returns the sequence number for the batch's
-  // marker (DirtyKey(seq) in the `dirty` family); End() must follow
-  // exactly once with whether the batch was written and, if it was, the
-  // session prefixes it marked.
+  // marker (DirtyKey(seq) in the `dirty` family, value
+  // EncodeDirtyMarker(sessions)); End() must follow exactly once with
+  // whether the batch was written and, if it was, the sessions it marked
+  // (moved from).
   uint64_t Begin();
-  void End(uint64_t seq, bool written, std::vector<std::string>* session_prefixes);
+  void End(uint64_t seq, bool written, std::vector<DirtySession>* sessions);
 
-  // Begin() on construction; End(seq, false) on destruction unless
-  // Written() was called, so no path out of an ingest (an early return, an
-  // exception) leaves a sequence in flight, which would stop every later
-  // catch-up from deleting markers.
+  // Begin() on construction; End(seq, false) on destruction unless End()
+  // was called, so every path out of an ingest (an early return, an
+  // exception) ends its sequence.
   class Batch {
    public:
     explicit Batch(SessionIndexer* indexer) : indexer_(indexer), seq_(indexer->Begin()) {}
@@ -96,9 +98,9 @@ class SessionIndexer {
 
     uint64_t seq() const { return seq_; }
     // The batch's write returned: `written` says whether it was applied.
-    void End(bool written, std::vector<std::string>* session_prefixes) {
+    void End(bool written, std::vector<DirtySession>* sessions) {
       ended_ = true;
-      indexer_->End(seq_, written, session_prefixes);
+      indexer_->End(seq_, written, sessions);
     }
 
    private:
@@ -109,26 +111,29 @@ class SessionIndexer {
 
   // Indexes every session marked by a batch whose End() returned before this
   // call. Returns the first error of this or a failed background catch-up;
-  // sessions that failed stay pending and are retried.
+  // batches that failed stay pending and are retried.
   Status CatchUp();
 
-  // Sessions waiting for a catch-up.
+  // Distinct sessions waiting for a catch-up.
   std::size_t pending() const;
 
  private:
+  // The reported batches not yet applied: sequence -> its sessions' deltas.
+  using Pending = std::map<uint64_t, std::vector<DirtySession>>;
+
   void Run(uint32_t interval_ms);
   // One catch-up; the caller holds drain_mu_.
   Status CatchUpLocked();
   // One write to the `index` family.
   struct IndexWrite {
-    enum Op { kPut, kSingleDelete, kDelete } op;
+    enum Op { kPut, kSingleDelete } op;
     std::string key;
     std::string value;
   };
-  // Appends the writes that index the sessions of `prefixes` (sorted,
-  // distinct) to `writes`.
+  // Appends the writes that apply `deltas` (sorted by session prefix) to
+  // the sessions' index states and entries to `writes`.
   Status IndexSessions(const rocksdb::Snapshot* snapshot,
-                       const std::vector<std::string_view>& prefixes,
+                       const std::vector<std::pair<std::string_view, SessionIndexState>>& deltas,
                        std::vector<IndexWrite>* writes);
 
   rocksdb::DB* const db_;
@@ -137,13 +142,11 @@ class SessionIndexer {
   const Reader reader_;
 
   std::mutex drain_mu_;  // Serializes catch-ups.
-  uint64_t deleted_below_ = 0;  // Markers below this seq are deleted (drain_mu_).
 
   mutable std::mutex mu_;  // Guards the fields below.
   std::condition_variable cv_;
   uint64_t next_seq_ = 1;
-  std::set<uint64_t> in_flight_;
-  std::unordered_set<std::string> pending_;
+  Pending pending_;
   Status background_error_;
   bool stop_ = false;
   std::thread thread_;

@@ -15,9 +15,10 @@
 
 #include "engine/coding.h"
 #include "engine/rocks_status.h"
-#include "engine/session_indexer.h"
 #include "engine/rocksdb_options.h"
 #include "engine/session_delta.h"
+#include "engine/session_index_state.h"
+#include "engine/session_indexer.h"
 #include "engine/trace_codec.h"
 #include "engine/trace_versions.h"
 
@@ -27,7 +28,7 @@ namespace {
 
 // DO NOT CHANGE: stored on disk.
 constexpr char kFormatKey[] = "sessionstore.format_version";
-constexpr char kFormatVersion[] = "3";
+constexpr char kFormatVersion[] = "4";
 
 // Exclusive upper bound of every key under `prefix` followed by a time:
 // Ingest rejects start == INT64_MAX, whose encoding is eight 0xff bytes.
@@ -37,18 +38,6 @@ std::string TimeRangeEnd(const std::string& prefix) {
 
 bool StartsWith(const rocksdb::Slice& key, std::string_view prefix) {
   return key.size() >= prefix.size() && std::memcmp(key.data(), prefix.data(), prefix.size()) == 0;
-}
-
-// What the session indexes hold of a session.
-SessionIndexEntry IndexEntryOf(const SessionSummary& s) {
-  SessionIndexEntry e;
-  e.first_ns = s.first_trace_at_ns;
-  e.last_ns = s.last_trace_at_ns;
-  e.cost_nano_usd = s.cost_nano_usd;
-  e.total_tokens = s.total_tokens;
-  e.trace_count = s.trace_count;
-  e.duration_ns = s.duration_ns;
-  return e;
 }
 
 }  // namespace
@@ -115,7 +104,9 @@ Status StoreImpl::Open(const Options& options, const std::string& path,
   impl->indexer_ = std::make_unique<SessionIndexer>(
       impl->db_.get(), impl->index_, impl->dirty_,
       [self](const rocksdb::Snapshot* snap, const std::vector<std::string_view>& prefixes,
-             std::vector<SessionIndexer::Row>* rows) { self->ReadIndexRows(snap, prefixes, rows); });
+             std::vector<SessionIndexer::Row>* rows) {
+        self->ReadIndexRows(snap, prefixes, rows);
+      });
   Status s = impl->indexer_->Recover();
   if (!s.ok()) return s;
   if (!options.read_only) impl->indexer_->Start(options.index_interval_ms);
@@ -310,19 +301,19 @@ Status StoreImpl::IngestBatch(const std::vector<Trace>& batch, IngestResult* res
   }
   // One operand and one dirty marker (for the session indexes) per changed
   // session, in the same atomic write as the traces.
-  std::vector<std::string> changed;
+  std::vector<DirtySession> changed;
   changed.reserve(deltas.size());
   for (const auto& [session, delta] : deltas) {
     if (delta.IsIdentity()) continue;
-    changed.push_back(SessionPrefix(session));
-    wb.Merge(sessions_, changed.back(), delta.Encode());
+    changed.emplace_back(SessionPrefix(session), SessionIndexState::Of(delta));
+    wb.Merge(sessions_, changed.back().first, delta.Encode());
   }
   finish();
   if (wb.Count() == 0) return Status::OK();
   std::optional<SessionIndexer::Batch> marked;
   if (!changed.empty()) {
     marked.emplace(indexer_.get());
-    wb.Put(dirty_, DirtyKey(marked->seq()), EncodeDirtySessions(changed));
+    wb.Put(dirty_, DirtyKey(marked->seq()), EncodeDirtyMarker(changed));
   }
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
@@ -388,7 +379,7 @@ Status StoreImpl::SessionFromValue(const rocksdb::ReadOptions& ro, const std::st
 
 Status StoreImpl::ReadLatestFields(const rocksdb::ReadOptions& base, const std::string& prefix,
                                    bool last, bool user, bool name, SessionSummary* summary,
-                                   std::string* last_trace_id) {
+                                   std::string* last_trace_id, LatestRegister* user_register) {
   // Latest trace: the last key of the session's range in `traces`.
   if (last) {
     rocksdb::ReadOptions ro = base;
@@ -421,6 +412,7 @@ Status StoreImpl::ReadLatestFields(const rocksdb::ReadOptions& base, const std::
   // newest until each requested field is found (rare: only after a version
   // moved a trace's start earlier).
   if (!user && !name) return Status::OK();
+  if (user_register != nullptr) *user_register = LatestRegister();
   if (user) summary->user_id.clear();
   if (name) summary->session_name.clear();
   rocksdb::ReadOptions ro = base;
@@ -436,6 +428,10 @@ Status StoreImpl::ReadLatestFields(const rocksdb::ReadOptions& base, const std::
                                 " fails verification");
     }
     if (user && !t.user_id.empty()) {
+      if (user_register != nullptr) {
+        *user_register = LatestRegister();
+        user_register->Offer(t.start_ns, t.trace_id, version, Payload{t.user_id, false});
+      }
       summary->user_id = std::move(t.user_id);
       user = false;
     }
@@ -459,21 +455,38 @@ void StoreImpl::ReadIndexRows(const rocksdb::Snapshot* snapshot,
   ro.snapshot = snapshot;
   db_->MultiGet(ro, sessions_, n, keys.data(), values.data(), statuses.data(),
                 /*sorted_input=*/true);
+  SessionDelta agg;
   SessionSummary summary;
   for (std::size_t i = 0; i < n; ++i) {
     SessionIndexer::Row& row = (*rows)[i];
-    uint64_t hash = 0;
-    std::string_view id;
-    std::string_view p = prefixes[i];
-    if (!GetSessionPrefix(&p, &hash, &id) || !p.empty()) {
-      row.status = Status::Corruption("dirty marker with a malformed session prefix");
+    const std::string prefix(prefixes[i]);
+    if (statuses[i].IsNotFound()) {
+      row.status = Status::NotFound("session " + Printable(prefix));
       continue;
     }
-    row.status = SessionFromValue(ro, std::string(prefixes[i]), id, statuses[i],
-                                  values[i].ToStringView(), &summary, nullptr);
+    if (!statuses[i].ok()) {
+      row.status = FromRocks(statuses[i], "read session aggregate");
+      continue;
+    }
+    if (!SessionDelta::Decode(values[i].ToStringView(), &agg)) {
+      row.status = Status::Corruption("an aggregate fails verification");
+      continue;
+    }
+    row.state = SessionIndexState::Of(agg);
+    // Unsure registers: the stored traces decide, as for GetSession.
+    const bool last = !agg.last.Exact(), user = !agg.last_user.Exact();
+    if (!last && !user) continue;
+    std::string last_id;
+    LatestRegister user_register;
+    summary.session_id = Printable(prefix);
+    row.status =
+        ReadLatestFields(ro, prefix, last, user, false, &summary, &last_id, &user_register);
     if (!row.status.ok()) continue;
-    row.entry = IndexEntryOf(summary);
-    row.user_id = std::move(summary.user_id);
+    if (last) {
+      row.state.last = LatestRegister();
+      row.state.last.Offer(summary.last_trace_at_ns, last_id, 0, Payload());
+    }
+    if (user) row.state.last_user = std::move(user_register);
   }
 }
 
@@ -820,7 +833,8 @@ Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* 
                                  uint64_t metric = 0;
                                  std::string_view prefix;
                                  SessionIndexEntry e;
-                                 if (!ParseOrderKey(k, &o, &metric, &prefix)) return malformed("key");
+                                 if (!ParseOrderKey(k, &o, &metric, &prefix))
+                                   return malformed("key");
                                  if (!DecodeIndexEntry(v, &e)) return malformed("entry");
                                  if (in_window(e)) {
                                    picked.push_back({std::string(k), std::string(prefix)});
@@ -838,21 +852,22 @@ Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* 
     }
     const bool by_last = order == kOrderLast;
     std::vector<Candidate> all;
-    scan(lower, upper, Visitor{by_last, [&](std::string_view k, std::string_view v) {
-                                 std::string_view user, prefix;
-                                 int64_t last = 0;
-                                 SessionIndexEntry e;
-                                 if (!ParseUserKey(k, &user, &last, &prefix)) return malformed("key");
-                                 if (!DecodeIndexEntry(v, &e)) return malformed("entry");
-                                 if (!in_window(e)) return true;
-                                 if (by_last) {
-                                   picked.push_back({std::string(k), std::string(prefix)});
-                                   return picked.size() <= limit;
-                                 }
-                                 all.push_back({OrderKey(order, OrderMetric(order, e), prefix),
-                                                std::string(prefix)});
-                                 return true;
-                               }});
+    scan(lower, upper,
+         Visitor{
+             by_last, [&](std::string_view k, std::string_view v) {
+               std::string_view user, prefix;
+               int64_t last = 0;
+               SessionIndexEntry e;
+               if (!ParseUserKey(k, &user, &last, &prefix)) return malformed("key");
+               if (!DecodeIndexEntry(v, &e)) return malformed("entry");
+               if (!in_window(e)) return true;
+               if (by_last) {
+                 picked.push_back({std::string(k), std::string(prefix)});
+                 return picked.size() <= limit;
+               }
+               all.push_back({OrderKey(order, OrderMetric(order, e), prefix), std::string(prefix)});
+               return true;
+             }});
     if (!by_last) page_from(&all);
   }
 
@@ -1097,11 +1112,10 @@ Status StoreImpl::Verify(VerifyReport* report) {
 
 namespace {
 
-SessionIndexEntry EntryOf(const SessionDelta& d) {
-  SessionSummary summary;
-  d.FillSummary(&summary);
-  summary.last_trace_at_ns = d.last.has_best ? d.last.start_ns : 0;
-  return IndexEntryOf(summary);
+// The registers' best keys (a floor below the best does not matter, nor
+// does the version: the indexes use the key and the user id).
+bool SameKey(const LatestRegister& a, const LatestRegister& b) {
+  return a.has_best == b.has_best && a.start_ns == b.start_ns && a.trace_id == b.trace_id;
 }
 
 }  // namespace
@@ -1110,14 +1124,15 @@ void StoreImpl::VerifySessionIndex(const rocksdb::ReadOptions& ro, const std::st
                                    const std::string& name, const SessionDelta& recomputed,
                                    VerifyReport* report) {
   if (indexer_->pending() > 0 && options_.read_only) return;  // Reported once.
-  const SessionIndexEntry want = EntryOf(recomputed);
-  const std::string user = recomputed.last_user.has_best ? recomputed.last_user.value.value : "";
+  const SessionIndexState want_state = SessionIndexState::Of(recomputed);
+  const SessionIndexEntry want = want_state.Entry();
+  const std::string& user = want_state.user_id();
   std::string value;
   rocksdb::Status rs = db_->Get(ro, index_, StateKey(prefix), &value);
-  SessionIndexEntry got;
-  std::string got_user;
-  if (!rs.ok() || !DecodeIndexState(value, &got, &got_user) || !(got == want) ||
-      got_user != user) {
+  SessionIndexState got;
+  if (!rs.ok() || !DecodeIndexState(value, &got) || !got.Exact() || !(got.Entry() == want) ||
+      got.user_id() != user || !SameKey(got.last, want_state.last) ||
+      !SameKey(got.last_user, want_state.last_user)) {
     report->mismatches.push_back("session " + name + ": index state missing or stale");
     return;
   }
@@ -1159,21 +1174,22 @@ Status StoreImpl::VerifyIndexEntries(const rocksdb::ReadOptions& ro,
       continue;
     }
     const bool is_order = key[0] == kOrderTag && ParseOrderKey(key, &order, &metric, &prefix);
-    const bool is_user = !is_order && key[0] == kUserTag && ParseUserKey(key, &user, &last, &prefix);
+    const bool is_user =
+        !is_order && key[0] == kUserTag && ParseUserKey(key, &user, &last, &prefix);
     if (!is_order && !is_user) {
       report->mismatches.push_back("index: malformed key");
       continue;
     }
     std::string value;
-    SessionIndexEntry state;
-    std::string state_user;
+    SessionIndexState state;
     rocksdb::Status rs = db_->Get(ro, index_, StateKey(prefix), &value);
-    if (!rs.ok() || !DecodeIndexState(value, &state, &state_user)) {
+    if (!rs.ok() || !DecodeIndexState(value, &state) || !state.Exists()) {
       report->mismatches.push_back("session index: entry of a session without index state");
       continue;
     }
-    const bool matches = is_order ? metric == OrderMetric(order, state)
-                                  : (user == state_user && last == state.last_ns);
+    const SessionIndexEntry e = state.Entry();
+    const bool matches =
+        is_order ? metric == OrderMetric(order, e) : (user == state.user_id() && last == e.last_ns);
     if (!matches) report->mismatches.push_back("session index: stale entry");
   }
   return x->status().ok() ? Status::OK() : FromRocks(x->status(), "scan index");

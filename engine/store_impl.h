@@ -11,10 +11,10 @@
 #include <rocksdb/db.h>
 
 #include <functional>
-#include <unordered_set>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -85,12 +85,14 @@ class StoreImpl final : public Store {
                           std::string_view value, SessionSummary* summary,
                           std::string* last_trace_id);
   // Fills the requested latest-trace fields from the stored traces: `last`
-  // (last_trace_at, last_output), `user`, `name`. The fallback when the
+  // (last_trace_at, last_output), `user`, `name`; with `user` and a
+  // `user_register`, also the latest user's trace as an exact register
+  // (empty when no trace has a user). The fallback when the
   // aggregate's latest registers are not exact: a scan of the session's
   // traces from the newest until each requested field is found.
   Status ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix, bool last,
-                          bool user, bool name, SessionSummary* summary,
-                          std::string* last_trace_id);
+                          bool user, bool name, SessionSummary* summary, std::string* last_trace_id,
+                          LatestRegister* user_register = nullptr);
   // The SessionIndexer's reader: the index rows of sessions (sorted,
   // distinct prefixes) as of `snapshot`, with one MultiGet.
   void ReadIndexRows(const rocksdb::Snapshot* snapshot,

@@ -109,17 +109,6 @@ TEST(CodingTest, SessionIndexKeysRoundTrip) {
   EXPECT_LT(DirtyKey(41), DirtyKey(42));
   EXPECT_LT(DirtyKey(255), DirtyKey(256));
 
-  std::string other;
-  PutSessionPrefix(&other, 9, std::string("a\0b", 3));
-  std::vector<std::string_view> listed;
-  const std::string both = EncodeDirtySessions({prefix, other});  // `listed` points into it.
-  ASSERT_TRUE(DecodeDirtySessions(both, &listed));
-  ASSERT_EQ(listed.size(), 2u);
-  EXPECT_EQ(listed[0], prefix);
-  EXPECT_EQ(listed[1], other);
-  EXPECT_FALSE(DecodeDirtySessions("", &listed));
-  EXPECT_FALSE(DecodeDirtySessions(EncodeDirtySessions({prefix}) + "x", &listed));
-  EXPECT_FALSE(DecodeDirtySessions(prefix.substr(0, prefix.size() - 1), &listed));
   std::string_view p;
 
   char order = 0;
@@ -175,18 +164,13 @@ TEST(CodingTest, PrefixSuccessor) {
   EXPECT_EQ(PrefixSuccessor(std::string("\xff", 1)), "");
 }
 
-TEST(CodingTest, IndexEntryAndStateRoundTrip) {
+TEST(CodingTest, IndexEntryRoundTrip) {
   SessionIndexEntry e{-1, 2, 3, 4, 5, 6};
   SessionIndexEntry back;
   ASSERT_TRUE(DecodeIndexEntry(EncodeIndexEntry(e), &back));
   EXPECT_EQ(back, e);
-  std::string user;
-  ASSERT_TRUE(DecodeIndexState(EncodeIndexState(e, "alice"), &back, &user));
-  EXPECT_EQ(back, e);
-  EXPECT_EQ(user, "alice");
   EXPECT_FALSE(DecodeIndexEntry(EncodeIndexEntry(e) + "x", &back));
   EXPECT_FALSE(DecodeIndexEntry(EncodeIndexEntry(e).substr(1), &back));
-  EXPECT_FALSE(DecodeIndexState(EncodeIndexEntry(e), &back, &user));
   std::string big = EncodeIndexEntry(e);
   big[17] = '\x80';  // Cost above INT64_MAX.
   EXPECT_FALSE(DecodeIndexEntry(big, &back));
@@ -231,14 +215,10 @@ TEST(CodingTest, DecodersNeverReadPastRandomInput) {
     char order = 0;
     int64_t last = 0;
     SessionIndexEntry e;
-    std::string user;
-    std::vector<std::string_view> listed;
     (void)ParseDirtyKey(s, &seq);
-    (void)DecodeDirtySessions(s, &listed);
     (void)ParseOrderKey(s, &order, &seq, &a);
     (void)ParseUserKey(s, &b, &last, &a);
     (void)DecodeIndexEntry(s, &e);
-    (void)DecodeIndexState(s, &e, &user);
     (void)DecodeLocator(s, &start, &a);
     (void)DecodeCursor(s, &payload);
   }

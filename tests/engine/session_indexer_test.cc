@@ -2,7 +2,8 @@
 //
 // SessionIndexer on a bare RocksDB with the `index` and `dirty` families and
 // a reader that serves rows from a map, so that the protocol (markers,
-// catch-up, watermark, recovery) is tested without the rest of the store.
+// catch-up, exactly-once application, recovery, unsure registers) is tested
+// without the rest of the store.
 
 #include "engine/session_indexer.h"
 
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "engine/coding.h"
+#include "engine/session_index_state.h"
 #include "tests/engine/test_util.h"
 
 namespace sessionstore {
@@ -47,12 +49,12 @@ class SessionIndexerTest : public ::testing::Test {
                std::vector<SessionIndexer::Row>* rows) {
           rows->assign(prefixes.size(), SessionIndexer::Row());
           for (std::size_t i = 0; i < prefixes.size(); ++i) {
-            auto it = sessions_.find(std::string(prefixes[i]));
-            if (it == sessions_.end()) {
+            ++reads_;
+            auto it = aggregates_.find(std::string(prefixes[i]));
+            if (it == aggregates_.end()) {
               (*rows)[i].status = Status::NotFound("no session");
             } else {
-              (*rows)[i].entry = it->second;
-              (*rows)[i].user_id = "u";
+              (*rows)[i].state = it->second;
             }
           }
         });
@@ -74,21 +76,36 @@ class SessionIndexerTest : public ::testing::Test {
     return p;
   }
 
-  // What ingest does for a batch that changed `ids`: the marker in the same
-  // write as the change (here only the reader's map changes).
-  void Ingest(const std::vector<std::string>& ids, int64_t last_ns) {
-    std::vector<std::string> prefixes;
-    for (const std::string& id : ids) {
-      prefixes.push_back(Prefix(id));
-      SessionIndexEntry& e = sessions_[prefixes.back()];
-      e.first_ns = e.first_ns == 0 ? last_ns : e.first_ns;
-      e.last_ns = last_ns;
-      ++e.trace_count;
-    }
+  // The index delta of one new trace `trace_id` at `start` by user `user`.
+  static SessionIndexState NewTrace(const std::string& trace_id, int64_t start,
+                                    const std::string& user = "u") {
+    SessionIndexState d;
+    d.trace_count = 1;
+    d.cost_nano_usd = 10;
+    d.total_tokens = 3;
+    d.has_first = true;
+    d.first_ns = start;
+    d.has_max_end = true;
+    d.max_end_ns = start + 5;
+    d.last.Offer(start, trace_id, 1, Payload());
+    d.last_user.Offer(start, trace_id, 1, Payload{user, false});
+    return d;
+  }
+
+  // What ingest does for a batch: the marker in one write (the aggregates
+  // themselves are not needed: the reader's map stands in for them).
+  void Ingest(std::vector<DirtySession> sessions) {
     SessionIndexer::Batch batch(indexer_.get());
     rocksdb::WriteBatch wb;
-    ASSERT_TRUE(wb.Put(handles_[2], DirtyKey(batch.seq()), EncodeDirtySessions(prefixes)).ok());
-    batch.End(db_->Write(rocksdb::WriteOptions(), &wb).ok(), &prefixes);
+    ASSERT_TRUE(wb.Put(handles_[2], DirtyKey(batch.seq()), EncodeDirtyMarker(sessions)).ok());
+    batch.End(db_->Write(rocksdb::WriteOptions(), &wb).ok(), &sessions);
+  }
+  void Ingest(const std::vector<std::string>& ids, int64_t start) {
+    std::vector<DirtySession> sessions;
+    for (const std::string& id : ids) {
+      sessions.emplace_back(Prefix(id), NewTrace(id + "-" + std::to_string(start), start));
+    }
+    Ingest(std::move(sessions));
   }
 
   std::size_t Count(rocksdb::ColumnFamilyHandle* cf, const std::string& prefix = "") {
@@ -99,14 +116,23 @@ class SessionIndexerTest : public ::testing::Test {
     return n;
   }
 
+  SessionIndexState State(const std::string& id) {
+    std::string value;
+    SessionIndexState state;
+    EXPECT_TRUE(db_->Get(rocksdb::ReadOptions(), handles_[1], StateKey(Prefix(id)), &value).ok());
+    EXPECT_TRUE(DecodeIndexState(value, &state));
+    return state;
+  }
+
   TempDir dir_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<SessionIndexer> indexer_;
-  std::map<std::string, SessionIndexEntry> sessions_;  // By prefix.
+  std::map<std::string, SessionIndexState> aggregates_;  // By prefix.
+  int reads_ = 0;                                        // Sessions read by the reader.
 };
 
-TEST_F(SessionIndexerTest, CatchUpWritesEntriesAndDeletesMarkers) {
+TEST_F(SessionIndexerTest, CatchUpComposesDeltasAndDeletesMarkers) {
   Ingest({"a", "b"}, 100);
   Ingest({"b"}, 200);
   EXPECT_EQ(indexer_->pending(), 2u);
@@ -117,26 +143,57 @@ TEST_F(SessionIndexerTest, CatchUpWritesEntriesAndDeletesMarkers) {
   EXPECT_EQ(Count(handles_[1], "X"), 2u);
   EXPECT_EQ(Count(handles_[1], "U"), 2u);
   EXPECT_EQ(Count(handles_[1], "O"), 2u * std::size(kSessionOrders));
+  const SessionIndexEntry b = State("b").Entry();
+  EXPECT_EQ(b.trace_count, 2);
+  EXPECT_EQ(b.first_ns, 100);
+  EXPECT_EQ(b.last_ns, 200);
+  EXPECT_EQ(b.cost_nano_usd, 20);
+  EXPECT_EQ(b.duration_ns, 105);
+  EXPECT_EQ(reads_, 0);  // Exact registers: no aggregate was read.
   // A session that changes again: its old entries go, new ones come.
   Ingest({"a"}, 300);
   ASSERT_TRUE(indexer_->CatchUp().ok());
   EXPECT_EQ(Count(handles_[1], "O"), 2u * std::size(kSessionOrders));
-  // A session that is gone loses every entry.
-  sessions_.erase(Prefix("a"));
-  Ingest({"b"}, 400);
-  std::vector<std::string> gone = {Prefix("a")};
-  {
-    SessionIndexer::Batch batch(indexer_.get());
-    rocksdb::WriteBatch wb;
-    ASSERT_TRUE(wb.Put(handles_[2], DirtyKey(batch.seq()), EncodeDirtySessions(gone)).ok());
-    batch.End(db_->Write(rocksdb::WriteOptions(), &wb).ok(), &gone);
-  }
-  ASSERT_TRUE(indexer_->CatchUp().ok());
-  EXPECT_EQ(Count(handles_[1], "X"), 1u);
-  EXPECT_EQ(Count(handles_[1], "O"), std::size(kSessionOrders));
+  EXPECT_EQ(State("a").Entry().last_ns, 300);
+  EXPECT_EQ(State("a").user_id(), "u");
 }
 
-TEST_F(SessionIndexerTest, BatchLeftWithoutEndDoesNotHoldBackTheWatermark) {
+TEST_F(SessionIndexerTest, NewUserMovesTheUserEntry) {
+  Ingest({DirtySession(Prefix("a"), NewTrace("t1", 100, "alice"))});
+  Ingest({DirtySession(Prefix("a"), NewTrace("t2", 200, "bob"))});
+  // An older trace with another user changes nothing about the user.
+  Ingest({DirtySession(Prefix("a"), NewTrace("t0", 50, "carol"))});
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  EXPECT_EQ(State("a").user_id(), "bob");
+  EXPECT_EQ(Count(handles_[1], UserPrefix("bob")), 1u);
+  EXPECT_EQ(Count(handles_[1], "U"), 1u);
+  EXPECT_EQ(State("a").Entry().first_ns, 50);
+}
+
+TEST_F(SessionIndexerTest, UnsureRegisterReadsTheAggregateButKeepsTheCounters) {
+  Ingest({"a"}, 100);
+  Ingest({"a"}, 200);
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  // The latest trace moves its start earlier: its old key is retracted.
+  SessionIndexState moved;
+  moved.last.Retract(200, "a-200");
+  moved.last.Offer(50, "a-200", 2, Payload());
+  moved.has_first = true;
+  moved.first_ns = 50;
+  SessionIndexState aggregate = NewTrace("a-100", 100);  // What the traces say now.
+  aggregate.trace_count = 99;  // Must not be used: the counters come from the deltas.
+  aggregates_[Prefix("a")] = aggregate;
+  Ingest({DirtySession(Prefix("a"), moved)});
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  EXPECT_EQ(reads_, 1);
+  const SessionIndexState state = State("a");
+  EXPECT_TRUE(state.Exact());
+  EXPECT_EQ(state.Entry().last_ns, 100);
+  EXPECT_EQ(state.Entry().first_ns, 50);
+  EXPECT_EQ(state.Entry().trace_count, 2);
+}
+
+TEST_F(SessionIndexerTest, BatchLeftWithoutEndLeavesNothingPending) {
   // An ingest that leaves between Begin and End (an exception while the
   // batch is built): the guard ends the sequence as not written.
   try {
@@ -146,34 +203,46 @@ TEST_F(SessionIndexerTest, BatchLeftWithoutEndDoesNotHoldBackTheWatermark) {
   }
   Ingest({"a"}, 100);
   ASSERT_TRUE(indexer_->CatchUp().ok());
-  // Had the first sequence stayed in flight, the marker above it would stay.
   EXPECT_EQ(Count(handles_[2]), 0u);
   EXPECT_EQ(Count(handles_[1], "X"), 1u);
 }
 
-TEST_F(SessionIndexerTest, MarkersOfABatchStillInFlightSurviveACatchUp) {
+TEST_F(SessionIndexerTest, BatchAboveOneInFlightIsAppliedOnce) {
   SessionIndexer::Batch open_batch(indexer_.get());  // Begun, not yet written.
   Ingest({"a"}, 100);
   ASSERT_TRUE(indexer_->CatchUp().ok());
-  // "a" is indexed, but its marker sits above the open batch's sequence and
-  // must stay until that batch ends: a crash now must still find it.
+  // Read-your-writes: "a" is indexed although a lower sequence is open, and
+  // its marker went in the same write, so a crash now cannot apply it twice.
   EXPECT_EQ(Count(handles_[1], "X"), 1u);
-  EXPECT_EQ(Count(handles_[2]), 1u);
-  open_batch.End(false, nullptr);
+  EXPECT_EQ(Count(handles_[2]), 0u);
+  std::vector<DirtySession> late = {{Prefix("a"), NewTrace("late", 50)}};
+  rocksdb::WriteBatch wb;
+  ASSERT_TRUE(wb.Put(handles_[2], DirtyKey(open_batch.seq()), EncodeDirtyMarker(late)).ok());
+  open_batch.End(db_->Write(rocksdb::WriteOptions(), &wb).ok(), &late);
   ASSERT_TRUE(indexer_->CatchUp().ok());
   EXPECT_EQ(Count(handles_[2]), 0u);
+  EXPECT_EQ(State("a").Entry().trace_count, 2);
+  EXPECT_EQ(State("a").Entry().first_ns, 50);
 }
 
-TEST_F(SessionIndexerTest, RecoverPicksUpMarkersLeftByACrash) {
+TEST_F(SessionIndexerTest, RecoverAppliesMarkersLeftByACrashExactlyOnce) {
   Ingest({"a", "b"}, 100);
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  Ingest({"a"}, 200);
   Ingest({"c"}, 200);
-  // No catch-up: the markers stay on disk, as after a crash.
+  // No catch-up: the last two markers stay on disk, as after a crash.
   Close();
   Open();
-  EXPECT_EQ(indexer_->pending(), 3u);
+  EXPECT_EQ(indexer_->pending(), 2u);
   ASSERT_TRUE(indexer_->CatchUp().ok());
   EXPECT_EQ(Count(handles_[1], "X"), 3u);
   EXPECT_EQ(Count(handles_[2]), 0u);
+  EXPECT_EQ(State("a").Entry().trace_count, 2);
+  // Nothing applied is applied again by the next open.
+  Close();
+  Open();
+  EXPECT_EQ(indexer_->pending(), 0u);
+  EXPECT_EQ(State("a").Entry().trace_count, 2);
   // Sequences continue above every marker seen.
   Ingest({"d"}, 300);
   ASSERT_TRUE(indexer_->CatchUp().ok());

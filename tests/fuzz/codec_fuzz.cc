@@ -12,11 +12,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "engine/coding.h"
 #include "engine/session_delta.h"
+#include "engine/session_index_state.h"
 #include "engine/trace_codec.h"
 #include "sessionstore/json.h"
 
@@ -33,10 +34,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint64_t seq = 0;
   std::string_view prefix, user;
   if (ss::ParseDirtyKey(in, &seq) && ss::DirtyKey(seq) != in) std::abort();
-  std::vector<std::string_view> listed;
-  if (ss::DecodeDirtySessions(in, &listed)) {
-    std::vector<std::string> copies(listed.begin(), listed.end());
-    if (ss::EncodeDirtySessions(copies) != in) std::abort();
+  std::vector<std::pair<std::string_view, ss::SessionIndexState>> listed;
+  if (ss::DecodeDirtyMarker(in, &listed)) {
+    std::vector<ss::DirtySession> copies;
+    for (const auto& [p, state] : listed) copies.emplace_back(std::string(p), state);
+    if (ss::EncodeDirtyMarker(copies) != in) std::abort();
   }
   if (ss::ParseOrderKey(in, &field, &seq, &prefix) && ss::OrderKey(field, seq, prefix) != in) {
     std::abort();
@@ -47,11 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   ss::SessionIndexEntry entry;
   if (ss::DecodeIndexEntry(in, &entry) && ss::EncodeIndexEntry(entry) != in) std::abort();
-  std::string state_user;
-  if (ss::DecodeIndexState(in, &entry, &state_user) &&
-      ss::EncodeIndexState(entry, state_user) != in) {
-    std::abort();
-  }
+  ss::SessionIndexState state;
+  if (ss::DecodeIndexState(in, &state) && ss::EncodeIndexState(state) != in) std::abort();
   int64_t start = 0;
   std::string_view session;
   if (ss::DecodeLocator(in, &start, &session)) {

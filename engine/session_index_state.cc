@@ -1,0 +1,181 @@
+// Copyright sessionstore authors.
+
+#include "engine/session_index_state.h"
+
+namespace sessionstore {
+
+namespace {
+
+// DO NOT CHANGE: stored on disk.
+constexpr unsigned char kIndexStateFormat = 2;
+constexpr unsigned char kHasFirst = 1, kHasMaxEnd = 2;
+constexpr unsigned char kHasBest = 1, kHasFloor = 2;
+
+void PutSigned(std::string* dst, int64_t v) { PutFixed64BE(dst, static_cast<uint64_t>(v)); }
+
+bool GetSigned(std::string_view* in, int64_t* v) {
+  uint64_t u = 0;
+  if (!GetFixed64BE(in, &u)) return false;
+  *v = static_cast<int64_t>(u);
+  return true;
+}
+
+bool GetByte(std::string_view* in, unsigned char* b) {
+  if (in->empty()) return false;
+  *b = static_cast<unsigned char>((*in)[0]);
+  in->remove_prefix(1);
+  return true;
+}
+
+// register := flags [time(start) lp(trace_id) fixed64(version) lp(value)]
+//             [time(floor_start) lp(floor_trace_id)]
+void PutRegister(std::string* dst, const LatestRegister& r) {
+  dst->push_back(static_cast<char>((r.has_best ? kHasBest : 0) | (r.has_floor ? kHasFloor : 0)));
+  if (r.has_best) {
+    PutTime(dst, r.start_ns);
+    PutLengthPrefixed(dst, r.trace_id);
+    PutFixed64BE(dst, r.version);
+    PutLengthPrefixed(dst, r.value.value);
+  }
+  if (r.has_floor) {
+    PutTime(dst, r.floor_start_ns);
+    PutLengthPrefixed(dst, r.floor_trace_id);
+  }
+}
+
+bool GetRegister(std::string_view* in, LatestRegister* r) {
+  *r = LatestRegister();
+  unsigned char flags = 0;
+  if (!GetByte(in, &flags) || (flags & ~(kHasBest | kHasFloor)) != 0) return false;
+  std::string_view s;
+  if (flags & kHasBest) {
+    r->has_best = true;
+    if (!GetTime(in, &r->start_ns) || !GetLengthPrefixed(in, &s)) return false;
+    r->trace_id.assign(s);
+    if (!GetFixed64BE(in, &r->version) || !GetLengthPrefixed(in, &s)) return false;
+    r->value.value.assign(s);
+  }
+  if (flags & kHasFloor) {
+    r->has_floor = true;
+    if (!GetTime(in, &r->floor_start_ns) || !GetLengthPrefixed(in, &s)) return false;
+    r->floor_trace_id.assign(s);
+  }
+  return true;
+}
+
+// Keys only: the latest trace's output preview is not indexed.
+LatestRegister WithoutValue(LatestRegister r) {
+  r.value = Payload();
+  return r;
+}
+
+}  // namespace
+
+SessionIndexState SessionIndexState::Of(const SessionDelta& d) {
+  SessionIndexState s;
+  s.trace_count = d.trace_count;
+  s.cost_nano_usd = d.cost_nano_usd;
+  s.total_tokens = d.prompt_tokens + d.completion_tokens;
+  s.has_first = d.has_first;
+  s.first_ns = d.has_first ? d.first_start_ns : 0;
+  s.has_max_end = d.has_max_end;
+  s.max_end_ns = d.has_max_end ? d.max_end_ns : 0;
+  s.last = WithoutValue(d.last);
+  s.last_user = d.last_user;
+  s.last_user.value.is_json = false;
+  return s;
+}
+
+void SessionIndexState::Add(const SessionIndexState& later) {
+  trace_count += later.trace_count;
+  cost_nano_usd += later.cost_nano_usd;
+  total_tokens += later.total_tokens;
+  if (later.has_first && (!has_first || later.first_ns < first_ns)) {
+    has_first = true;
+    first_ns = later.first_ns;
+  }
+  if (later.has_max_end && (!has_max_end || later.max_end_ns > max_end_ns)) {
+    has_max_end = true;
+    max_end_ns = later.max_end_ns;
+  }
+  last.Then(later.last);
+  last_user.Then(later.last_user);
+}
+
+SessionIndexEntry SessionIndexState::Entry() const {
+  // As SessionDelta::FillSummary and the summary's latest-trace fields.
+  SessionIndexEntry e;
+  e.first_ns = has_first ? first_ns : 0;
+  e.last_ns = last.has_best ? last.start_ns : 0;
+  e.cost_nano_usd = cost_nano_usd;
+  e.total_tokens = total_tokens;
+  e.trace_count = trace_count;
+  e.duration_ns = (has_first && has_max_end) ? max_end_ns - first_ns : 0;
+  return e;
+}
+
+// index_state := 0x02 fixed64(traces) fixed64(cost) fixed64(tokens) flags
+//                time(first) time(max_end) register(last) register(user)
+void PutIndexState(std::string* dst, const SessionIndexState& s) {
+  dst->push_back(static_cast<char>(kIndexStateFormat));
+  PutSigned(dst, s.trace_count);
+  PutSigned(dst, s.cost_nano_usd);
+  PutSigned(dst, s.total_tokens);
+  dst->push_back(
+      static_cast<char>((s.has_first ? kHasFirst : 0) | (s.has_max_end ? kHasMaxEnd : 0)));
+  PutTime(dst, s.first_ns);
+  PutTime(dst, s.max_end_ns);
+  PutRegister(dst, s.last);
+  PutRegister(dst, s.last_user);
+}
+
+bool GetIndexState(std::string_view* in, SessionIndexState* s) {
+  *s = SessionIndexState();
+  unsigned char format = 0, flags = 0;
+  if (!GetByte(in, &format) || format != kIndexStateFormat) return false;
+  if (!GetSigned(in, &s->trace_count) || !GetSigned(in, &s->cost_nano_usd) ||
+      !GetSigned(in, &s->total_tokens) || !GetByte(in, &flags) ||
+      (flags & ~(kHasFirst | kHasMaxEnd)) != 0 || !GetTime(in, &s->first_ns) ||
+      !GetTime(in, &s->max_end_ns)) {
+    return false;
+  }
+  s->has_first = (flags & kHasFirst) != 0;
+  s->has_max_end = (flags & kHasMaxEnd) != 0;
+  return GetRegister(in, &s->last) && GetRegister(in, &s->last_user);
+}
+
+std::string EncodeIndexState(const SessionIndexState& s) {
+  std::string v;
+  PutIndexState(&v, s);
+  return v;
+}
+
+bool DecodeIndexState(std::string_view in, SessionIndexState* s) {
+  return GetIndexState(&in, s) && in.empty();
+}
+
+std::string EncodeDirtyMarker(const std::vector<DirtySession>& sessions) {
+  std::string out;
+  for (const auto& [prefix, state] : sessions) {
+    out.append(prefix);
+    PutIndexState(&out, state);
+  }
+  return out;
+}
+
+bool DecodeDirtyMarker(std::string_view in,
+                       std::vector<std::pair<std::string_view, SessionIndexState>>* sessions) {
+  sessions->clear();
+  if (in.empty()) return false;
+  while (!in.empty()) {
+    const std::string_view rest = in;
+    uint64_t hash = 0;
+    std::string_view id;
+    if (!GetSessionPrefix(&in, &hash, &id)) return false;
+    sessions->emplace_back(rest.substr(0, rest.size() - in.size()), SessionIndexState());
+    if (!GetIndexState(&in, &sessions->back().second)) return false;
+  }
+  return true;
+}
+
+}  // namespace sessionstore

@@ -1,0 +1,78 @@
+// Copyright sessionstore authors.
+//
+// SessionIndexState: the part of a session's aggregate that the session
+// indexes sort and filter by (trace count, cost, total tokens, first start,
+// latest end, latest trace, latest user id), in a form that composes like
+// the aggregate itself. Ingest writes one per changed session into its dirty
+// marker (the projection of the session's merge operand); the SessionIndexer
+// keeps the composition of everything it indexed in the session's 'X' state
+// and adds each marker's states to it, so a catch-up never reads the merged
+// aggregate unless a latest register became unsure (a trace's start moved
+// earlier; see LatestRegister).
+//
+// Composition (Add) is associative; it is commutative except for the latest
+// registers, which LatestRegister composes in write order. The counters are
+// signed sums, first_ns a minimum, max_end_ns a maximum.
+//
+// Value type without synchronization. Byte layout: docs/format.md
+// ("index_state"). DO NOT CHANGE the encoding: stored on disk.
+
+#ifndef SESSIONSTORE_ENGINE_SESSION_INDEX_STATE_H_
+#define SESSIONSTORE_ENGINE_SESSION_INDEX_STATE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/coding.h"
+#include "engine/session_delta.h"
+
+namespace sessionstore {
+
+struct SessionIndexState {
+  int64_t trace_count = 0;
+  int64_t cost_nano_usd = 0;
+  int64_t total_tokens = 0;
+  bool has_first = false;
+  int64_t first_ns = 0;
+  bool has_max_end = false;
+  int64_t max_end_ns = 0;
+  LatestRegister last;       // Keys only: the value is not kept.
+  LatestRegister last_user;  // Value: the user id (text).
+
+  // The projection of a session's merge operand (or aggregate).
+  static SessionIndexState Of(const SessionDelta& delta);
+
+  // this = this, then `later`.
+  void Add(const SessionIndexState& later);
+  // True when both latest registers are exact, so Entry() and user_id()
+  // are the session's values.
+  bool Exact() const { return last.Exact() && last_user.Exact(); }
+  // The session has at least one trace.
+  bool Exists() const { return trace_count > 0; }
+  // What the indexes hold. REQUIRES: Exact().
+  SessionIndexEntry Entry() const;
+  const std::string& user_id() const { return last_user.value.value; }
+
+  bool operator==(const SessionIndexState&) const = default;
+};
+
+// The 'X' value of a session: its SessionIndexState.
+void PutIndexState(std::string* dst, const SessionIndexState& s);
+bool GetIndexState(std::string_view* in, SessionIndexState* s);
+std::string EncodeIndexState(const SessionIndexState& s);
+bool DecodeIndexState(std::string_view in, SessionIndexState* s);
+
+// A dirty marker's value: the batch's changed sessions, each a session
+// prefix followed by its SessionIndexState delta. Decode fails on an empty
+// or malformed list; the prefixes point into `in`.
+using DirtySession = std::pair<std::string, SessionIndexState>;
+std::string EncodeDirtyMarker(const std::vector<DirtySession>& sessions);
+bool DecodeDirtyMarker(std::string_view in,
+                       std::vector<std::pair<std::string_view, SessionIndexState>>* sessions);
+
+}  // namespace sessionstore
+
+#endif  // SESSIONSTORE_ENGINE_SESSION_INDEX_STATE_H_

@@ -1,0 +1,125 @@
+// Copyright sessionstore authors.
+
+#include "engine/session_index_state.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "tests/engine/test_util.h"
+
+namespace sessionstore {
+namespace {
+
+using testing::kSec;
+using testing::kT0;
+using testing::LlmSpan;
+using testing::MakeTrace;
+
+SessionIndexState Sample() {
+  SessionIndexState s;
+  s.trace_count = 3;
+  s.cost_nano_usd = -7;  // Deltas of updates may be negative.
+  s.total_tokens = 12;
+  s.has_first = true;
+  s.first_ns = -5;
+  s.has_max_end = true;
+  s.max_end_ns = 99;
+  s.last.Offer(40, "t-9", 2, Payload());
+  s.last.Retract(50, "t-3");
+  s.last_user.Offer(30, "t-1", 1, Payload{"alice", false});
+  return s;
+}
+
+TEST(SessionIndexStateTest, RoundTrip) {
+  const SessionIndexState s = Sample();
+  SessionIndexState back;
+  ASSERT_TRUE(DecodeIndexState(EncodeIndexState(s), &back));
+  EXPECT_EQ(back, s);
+  ASSERT_TRUE(DecodeIndexState(EncodeIndexState(SessionIndexState()), &back));
+  EXPECT_EQ(back, SessionIndexState());
+}
+
+TEST(SessionIndexStateTest, MalformedIsRejected) {
+  const std::string bytes = EncodeIndexState(Sample());
+  SessionIndexState back;
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_FALSE(DecodeIndexState(bytes.substr(0, n), &back)) << "truncated to " << n;
+  }
+  EXPECT_FALSE(DecodeIndexState(bytes + "x", &back));
+  std::string bad_format = bytes;
+  bad_format[0] = 1;  // Format 1 was the entry-plus-user state of version 3.
+  EXPECT_FALSE(DecodeIndexState(bad_format, &back));
+  std::string bad_flags = bytes;
+  bad_flags[25] = 4;  // The first/max-end flags byte.
+  EXPECT_FALSE(DecodeIndexState(bad_flags, &back));
+}
+
+TEST(SessionIndexStateTest, DirtyMarkerRoundTrip) {
+  std::string a, b;
+  PutSessionPrefix(&a, 7, "sess");
+  PutSessionPrefix(&b, 9, std::string("a\0b", 3));
+  const std::string marker = EncodeDirtyMarker({{a, Sample()}, {b, SessionIndexState()}});
+  std::vector<std::pair<std::string_view, SessionIndexState>> listed;
+  ASSERT_TRUE(DecodeDirtyMarker(marker, &listed));
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].first, a);
+  EXPECT_EQ(listed[0].second, Sample());
+  EXPECT_EQ(listed[1].first, b);
+  EXPECT_FALSE(DecodeDirtyMarker("", &listed));
+  EXPECT_FALSE(DecodeDirtyMarker(marker + "x", &listed));
+  EXPECT_FALSE(DecodeDirtyMarker(marker.substr(0, marker.size() - 1), &listed));
+  EXPECT_FALSE(DecodeDirtyMarker(a, &listed));  // A prefix without its state.
+}
+
+// The indexer composes projections; the store composes whole deltas. Both
+// must agree on everything the indexes hold, for any grouping.
+TEST(SessionIndexStateTest, ProjectionCommutesWithComposition) {
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    SessionDelta whole;
+    SessionIndexState composed, grouped, group;
+    const int n = 1 + static_cast<int>(rng() % 12);
+    for (int i = 0; i < n; ++i) {
+      Trace t = MakeTrace("t" + std::to_string(rng() % 6), "s",
+                          kT0 + static_cast<int64_t>(rng() % 20) * kSec);
+      t.end_ns = t.start_ns + static_cast<int64_t>(rng() % 5) * kSec;
+      if (rng() % 2) t.user_id = "u" + std::to_string(rng() % 3);
+      t.spans = {LlmSpan("l", t.start_ns, static_cast<int64_t>(rng() % 100),
+                         static_cast<int64_t>(rng() % 100), static_cast<int64_t>(rng() % 1000))};
+      SessionDelta d = SessionDelta::FromTrace(t, 1 + rng() % 3);
+      if (rng() % 4 == 0) {
+        // A retraction, as when a version moves a trace's start earlier.
+        SessionDelta r = SessionDelta::RetractionOf(t);
+        r.Add(d);
+        d = r;
+      }
+      whole.Add(d);
+      const SessionIndexState p = SessionIndexState::Of(d);
+      composed.Add(p);
+      group.Add(p);
+      if (rng() % 3 == 0) {
+        grouped.Add(group);
+        group = SessionIndexState();
+      }
+    }
+    grouped.Add(group);
+    const SessionIndexState want = SessionIndexState::Of(whole);
+    EXPECT_EQ(composed, want) << "round " << round;
+    EXPECT_EQ(grouped, want) << "round " << round;
+    EXPECT_EQ(want.Exact(), whole.last.Exact() && whole.last_user.Exact());
+    if (want.Exact()) {
+      SessionSummary summary;
+      whole.FillSummary(&summary);
+      const SessionIndexEntry e = want.Entry();
+      EXPECT_EQ(e.first_ns, summary.first_trace_at_ns);
+      EXPECT_EQ(e.trace_count, summary.trace_count);
+      EXPECT_EQ(e.total_tokens, summary.total_tokens);
+      EXPECT_EQ(e.cost_nano_usd, summary.cost_nano_usd);
+      EXPECT_EQ(e.duration_ns, summary.duration_ns);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sessionstore
