@@ -80,7 +80,8 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
   sessions.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kSessionHashBytes));
   {
     rocksdb::BlockBasedTableOptions t = TableOptions(cache, true);
-    // t.prepopulate_block_cache = rocksdb::BlockBasedTableOptions::PrepopulateBlockCache::kFlushOnly;
+    // t.prepopulate_block_cache =
+    // rocksdb::BlockBasedTableOptions::PrepopulateBlockCache::kFlushOnly;
     sessions.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   }
   sessions.compression = rocksdb::kNoCompression;
@@ -95,7 +96,10 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
   index.table_properties_collector_factories.push_back(
       rocksdb::NewCompactOnDeletionCollectorFactory(10000, 2500));
   index.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, false)));
-  SetCompression(&index);
+  // Uncompressed: every catch-up reads the states of the sessions it
+  // indexes, and decompressing their blocks was a tenth of its time; the
+  // index is small next to the traces.
+  index.compression = rocksdb::kNoCompression;
 
   // Dirty markers: written by ingest, range-deleted by the session indexer,
   // read only when the store opens. A family of their own keeps the range
