@@ -101,9 +101,9 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
   // index is small next to the traces.
   index.compression = rocksdb::kNoCompression;
 
-  // Dirty markers: written by ingest, range-deleted by the session indexer,
-  // read only when the store opens. A family of their own keeps the range
-  // tombstones away from every read of the indexes.
+  // Dirty markers: written by ingest, deleted (SingleDelete) by the catch-up
+  // that applies them, read only when the store opens. Most pairs cancel in
+  // the memtable; a family of their own keeps the rest away from the index.
   rocksdb::ColumnFamilyOptions dirty;
   dirty.write_buffer_size = 4u << 20;
   dirty.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, false)));

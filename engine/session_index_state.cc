@@ -2,6 +2,8 @@
 
 #include "engine/session_index_state.h"
 
+#include <limits>
+
 namespace sessionstore {
 
 namespace {
@@ -10,6 +12,16 @@ namespace {
 constexpr unsigned char kIndexStateFormat = 2;
 constexpr unsigned char kHasFirst = 1, kHasMaxEnd = 2;
 constexpr unsigned char kHasBest = 1, kHasFloor = 2;
+
+// a + b, saturating instead of overflowing, as SessionDelta's sums do
+// (ingest limits keep real sums far below 2^63).
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) {
+    return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+  }
+  return r;
+}
 
 void PutSigned(std::string* dst, int64_t v) { PutFixed64BE(dst, static_cast<uint64_t>(v)); }
 
@@ -75,21 +87,20 @@ SessionIndexState SessionIndexState::Of(const SessionDelta& d) {
   SessionIndexState s;
   s.trace_count = d.trace_count;
   s.cost_nano_usd = d.cost_nano_usd;
-  s.total_tokens = d.prompt_tokens + d.completion_tokens;
+  s.total_tokens = SaturatingAdd(d.prompt_tokens, d.completion_tokens);
   s.has_first = d.has_first;
   s.first_ns = d.has_first ? d.first_start_ns : 0;
   s.has_max_end = d.has_max_end;
   s.max_end_ns = d.has_max_end ? d.max_end_ns : 0;
   s.last = WithoutValue(d.last);
   s.last_user = d.last_user;
-  s.last_user.value.is_json = false;
   return s;
 }
 
 void SessionIndexState::Add(const SessionIndexState& later) {
-  trace_count += later.trace_count;
-  cost_nano_usd += later.cost_nano_usd;
-  total_tokens += later.total_tokens;
+  trace_count = SaturatingAdd(trace_count, later.trace_count);
+  cost_nano_usd = SaturatingAdd(cost_nano_usd, later.cost_nano_usd);
+  total_tokens = SaturatingAdd(total_tokens, later.total_tokens);
   if (later.has_first && (!has_first || later.first_ns < first_ns)) {
     has_first = true;
     first_ns = later.first_ns;

@@ -53,7 +53,7 @@ Status SessionIndexer::Recover() {
     }
     if (!DecodeDirtyMarker(it->value().ToStringView(), &sessions)) {
       return Status::Corruption("dirty marker " + std::to_string(seq) +
-                                " holds a malformed session list");
+                                " holds a malformed list of session index deltas");
     }
     max_seq = std::max(max_seq, seq);
     std::vector<DirtySession>& batch = found[seq];
@@ -62,8 +62,8 @@ Status SessionIndexer::Recover() {
   }
   if (!it->status().ok()) return FromRocks(it->status(), "read dirty markers");
   std::lock_guard<std::mutex> l(mu_);
-  // Above every marker ever written: RocksDB's sequence advances by at least
-  // one per batch that carried a marker.
+  // Above every marker on disk, so no new marker overwrites one not yet
+  // applied (a reused sequence of an applied, deleted marker is harmless).
   next_seq_ = std::max(max_seq, static_cast<uint64_t>(db_->GetLatestSequenceNumber())) + 1;
   pending_.merge(found);
   return Status::OK();
@@ -77,7 +77,7 @@ void SessionIndexer::Start(uint32_t interval_ms) {
 void SessionIndexer::Run(uint32_t interval_ms) {
   std::unique_lock<std::mutex> l(mu_);
   while (!stop_) {
-    cv_.wait(l, [&] { return stop_ || !pending_.empty(); });
+    cv_.wait(l, [&] { return stop_ || !pending_.empty() || !retry_.empty(); });
     if (stop_) break;
     // Let changes gather for one interval, then index them in one write.
     cv_.wait_for(l, std::chrono::milliseconds(interval_ms), [&] { return stop_; });
@@ -117,10 +117,16 @@ void SessionIndexer::End(uint64_t seq, bool written, std::vector<DirtySession>* 
 std::size_t SessionIndexer::pending() const {
   std::lock_guard<std::mutex> l(mu_);
   std::unordered_set<std::string_view> sessions;
+  for (const auto& [prefix, state] : retry_) sessions.insert(prefix);
   for (const auto& [seq, batch] : pending_) {
     for (const DirtySession& d : batch) sessions.insert(d.first);
   }
   return sessions.size();
+}
+
+bool SessionIndexer::has_pending() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return !pending_.empty() || !retry_.empty();
 }
 
 Status SessionIndexer::CatchUp() {
@@ -134,16 +140,24 @@ Status SessionIndexer::CatchUp() {
 
 Status SessionIndexer::CatchUpLocked() {
   Pending work;
+  std::map<std::string, SessionIndexState> retry;
+  std::vector<uint64_t> retry_seqs;
   {
     std::lock_guard<std::mutex> l(mu_);
     work.swap(pending_);
+    retry.swap(retry_);
+    retry_seqs.swap(retry_seqs_);
   }
-  if (work.empty()) return Status::OK();
-  // Each session's deltas composed in batch order (batches that touch the
-  // same trace hold its lock in turn, so their sequences follow their
-  // writes), sorted by prefix: the batch's keys then arrive in order, and
-  // the result does not depend on hash-set iteration.
+  if (work.empty() && retry.empty()) return Status::OK();
+  // Each session's deltas composed in batch order: what a failed catch-up
+  // left first, then by sequence. Batches that touch the same trace hold
+  // its lock from before Begin() until after End(), so their sequences
+  // follow their writes, the order the latest registers need (for other
+  // batches the order cannot change an exact result: docs/format.md).
+  // Sorted by prefix: the batch's keys then arrive in order, and the result
+  // does not depend on hash-set iteration.
   std::map<std::string_view, SessionIndexState> composed;
+  for (const auto& [prefix, delta] : retry) composed[prefix].Add(delta);
   for (const auto& [seq, batch] : work) {
     for (const auto& [prefix, delta] : batch) composed[prefix].Add(delta);
   }
@@ -183,8 +197,9 @@ Status SessionIndexer::CatchUpLocked() {
   }
   // The applied markers go in the same write: each marker key is written
   // once, so SingleDelete lets the pair vanish at the next flush.
-  for (auto it = work.begin(); s.ok() && it != work.end(); ++it) {
-    s = FromRocks(wb.SingleDelete(dirty_, DirtyKey(it->first)), "delete dirty marker");
+  for (const auto& [seq, batch] : work) retry_seqs.push_back(seq);
+  for (std::size_t i = 0; s.ok() && i < retry_seqs.size(); ++i) {
+    s = FromRocks(wb.SingleDelete(dirty_, DirtyKey(retry_seqs[i])), "delete dirty marker");
   }
   if (s.ok()) {
     // No fsync needed: if this write is lost, so is nothing else, because
@@ -192,8 +207,13 @@ Status SessionIndexer::CatchUpLocked() {
     s = FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "write session indexes");
   }
   if (!s.ok()) {
+    // Retried by the next catch-up, composed: a persistent error holds one
+    // state per session, not one delta per batch.
+    std::map<std::string, SessionIndexState> left;
+    for (auto& [prefix, delta] : deltas) left.emplace(prefix, std::move(delta));
     std::lock_guard<std::mutex> l(mu_);
-    pending_.merge(work);  // Retried by the next catch-up.
+    retry_ = std::move(left);
+    retry_seqs_ = std::move(retry_seqs);
     return s;
   }
   return Status::OK();

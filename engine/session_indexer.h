@@ -114,8 +114,11 @@ class SessionIndexer {
   // batches that failed stay pending and are retried.
   Status CatchUp();
 
-  // Distinct sessions waiting for a catch-up.
+  // Distinct sessions waiting for a catch-up (counts them: for tests and
+  // reports, not for hot paths).
   std::size_t pending() const;
+  // True when any session waits for a catch-up. O(1).
+  bool has_pending() const;
 
  private:
   // The reported batches not yet applied: sequence -> its sessions' deltas.
@@ -147,6 +150,12 @@ class SessionIndexer {
   std::condition_variable cv_;
   uint64_t next_seq_ = 1;
   Pending pending_;
+  // What a failed catch-up leaves for the next one: its deltas composed per
+  // session (bounded by the number of sessions, however long a persistent
+  // error lasts) and the sequences of the markers they came from. Every
+  // batch in it ended before any batch in pending_, so it composes first.
+  std::map<std::string, SessionIndexState> retry_;
+  std::vector<uint64_t> retry_seqs_;
   Status background_error_;
   bool stop_ = false;
   std::thread thread_;

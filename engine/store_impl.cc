@@ -460,16 +460,23 @@ void StoreImpl::ReadIndexRows(const rocksdb::Snapshot* snapshot,
   for (std::size_t i = 0; i < n; ++i) {
     SessionIndexer::Row& row = (*rows)[i];
     const std::string prefix(prefixes[i]);
+    std::string_view rest = prefix, id;
+    uint64_t hash = 0;
+    if (!GetSessionPrefix(&rest, &hash, &id) || !rest.empty()) {
+      row.status = Status::Corruption("dirty marker with a malformed session prefix");
+      continue;
+    }
     if (statuses[i].IsNotFound()) {
-      row.status = Status::NotFound("session " + Printable(prefix));
+      row.status = Status::NotFound("session " + Printable(id));
       continue;
     }
     if (!statuses[i].ok()) {
-      row.status = FromRocks(statuses[i], "read session aggregate");
+      row.status = FromRocks(statuses[i], "read aggregate of session " + Printable(id));
       continue;
     }
     if (!SessionDelta::Decode(values[i].ToStringView(), &agg)) {
-      row.status = Status::Corruption("an aggregate fails verification");
+      row.status =
+          Status::Corruption("aggregate of session " + Printable(id) + " fails verification");
       continue;
     }
     row.state = SessionIndexState::Of(agg);
@@ -478,7 +485,7 @@ void StoreImpl::ReadIndexRows(const rocksdb::Snapshot* snapshot,
     if (!last && !user) continue;
     std::string last_id;
     LatestRegister user_register;
-    summary.session_id = Printable(prefix);
+    summary.session_id.assign(id);
     row.status =
         ReadLatestFields(ro, prefix, last, user, false, &summary, &last_id, &user_register);
     if (!row.status.ok()) continue;
@@ -996,7 +1003,7 @@ Status StoreImpl::Verify(VerifyReport* report) {
   if (!options_.read_only) {
     Status s = indexer_->CatchUp();
     if (!s.ok()) return s;
-  } else if (indexer_->pending() > 0) {
+  } else if (indexer_->has_pending()) {
     report->mismatches.push_back(
         "session indexes: " + std::to_string(indexer_->pending()) +
         " changed sessions are not indexed yet (a writable open catches up)");
@@ -1123,7 +1130,7 @@ bool SameKey(const LatestRegister& a, const LatestRegister& b) {
 void StoreImpl::VerifySessionIndex(const rocksdb::ReadOptions& ro, const std::string& prefix,
                                    const std::string& name, const SessionDelta& recomputed,
                                    VerifyReport* report) {
-  if (indexer_->pending() > 0 && options_.read_only) return;  // Reported once.
+  if (options_.read_only && indexer_->has_pending()) return;  // Reported once.
   const SessionIndexState want_state = SessionIndexState::Of(recomputed);
   const SessionIndexEntry want = want_state.Entry();
   const std::string& user = want_state.user_id();
@@ -1155,7 +1162,7 @@ void StoreImpl::VerifySessionIndex(const rocksdb::ReadOptions& ro, const std::st
 Status StoreImpl::VerifyIndexEntries(const rocksdb::ReadOptions& ro,
                                      const std::unordered_set<std::string>& sessions,
                                      VerifyReport* report) {
-  if (indexer_->pending() > 0 && options_.read_only) return Status::OK();
+  if (options_.read_only && indexer_->has_pending()) return Status::OK();
   std::unique_ptr<rocksdb::Iterator> x(db_->NewIterator(ro, index_));
   // Each 'O' and 'U' entry must be the one its session's state implies;
   // together with VerifySessionIndex this finds extra and stale entries.

@@ -50,6 +50,11 @@ class SessionIndexerTest : public ::testing::Test {
           rows->assign(prefixes.size(), SessionIndexer::Row());
           for (std::size_t i = 0; i < prefixes.size(); ++i) {
             ++reads_;
+            if (failing_reads_ > 0) {
+              --failing_reads_;
+              (*rows)[i].status = Status::IOError("injected read failure");
+              continue;
+            }
             auto it = aggregates_.find(std::string(prefixes[i]));
             if (it == aggregates_.end()) {
               (*rows)[i].status = Status::NotFound("no session");
@@ -130,6 +135,7 @@ class SessionIndexerTest : public ::testing::Test {
   std::unique_ptr<SessionIndexer> indexer_;
   std::map<std::string, SessionIndexState> aggregates_;  // By prefix.
   int reads_ = 0;                                        // Sessions read by the reader.
+  int failing_reads_ = 0;                                // The next reads that fail.
 };
 
 TEST_F(SessionIndexerTest, CatchUpComposesDeltasAndDeletesMarkers) {
@@ -191,6 +197,34 @@ TEST_F(SessionIndexerTest, UnsureRegisterReadsTheAggregateButKeepsTheCounters) {
   EXPECT_EQ(state.Entry().last_ns, 100);
   EXPECT_EQ(state.Entry().first_ns, 50);
   EXPECT_EQ(state.Entry().trace_count, 2);
+}
+
+TEST_F(SessionIndexerTest, FailedCatchUpIsRetriedWithoutLosingOrRepeatingDeltas) {
+  Ingest({"a"}, 100);
+  Ingest({"a"}, 200);
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  // A retraction makes the registers unsure: the catch-up must read the
+  // aggregate, and that read fails once.
+  SessionIndexState moved;
+  moved.last.Retract(200, "a-200");
+  moved.last.Offer(50, "a-200", 2, Payload());
+  Ingest({DirtySession(Prefix("a"), moved)});
+  Ingest({"b"}, 300);
+  aggregates_[Prefix("a")] = NewTrace("a-100", 100);
+  failing_reads_ = 1;
+  Status s = indexer_->CatchUp();
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_EQ(indexer_->pending(), 2u);  // Nothing of the failed catch-up was written.
+  EXPECT_EQ(Count(handles_[2]), 2u);
+  EXPECT_EQ(Count(handles_[1], "X"), 1u);
+  Ingest({"b"}, 400);  // A batch reported after the failure composes after it.
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  EXPECT_EQ(indexer_->pending(), 0u);
+  EXPECT_EQ(Count(handles_[2]), 0u);
+  EXPECT_EQ(State("a").Entry().trace_count, 2);
+  EXPECT_EQ(State("a").Entry().last_ns, 100);
+  EXPECT_EQ(State("b").Entry().trace_count, 2);
+  EXPECT_EQ(State("b").Entry().last_ns, 400);
 }
 
 TEST_F(SessionIndexerTest, BatchLeftWithoutEndLeavesNothingPending) {
