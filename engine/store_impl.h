@@ -93,8 +93,11 @@ class StoreImpl final : public Store {
   Status ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix, bool last,
                           bool user, bool name, SessionSummary* summary, std::string* last_trace_id,
                           LatestRegister* user_register = nullptr);
-  // The SessionIndexer's reader: the index rows of sessions (sorted,
-  // distinct prefixes) as of `snapshot`, with one MultiGet.
+  // The SessionIndexer's reader, for sessions whose composed index state
+  // has unsure latest registers: each session's index state (sorted,
+  // distinct prefixes) as of `snapshot`, from one MultiGet of aggregates,
+  // with exact registers (from the stored traces where the aggregate's are
+  // unsure).
   void ReadIndexRows(const rocksdb::Snapshot* snapshot,
                      const std::vector<std::string_view>& session_prefixes,
                      std::vector<SessionIndexer::Row>* rows);

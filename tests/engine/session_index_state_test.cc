@@ -33,6 +33,16 @@ SessionIndexState Sample() {
   return s;
 }
 
+// The delta of a version of `t` that moved its start earlier by `seconds`:
+// the old, later key is retracted, then `d` (the new version's) offered.
+SessionDelta MovedEarlier(const Trace& t, const SessionDelta& d, int64_t seconds) {
+  Trace old = t;
+  old.start_ns += seconds * kSec;
+  SessionDelta r = SessionDelta::RetractionOf(old);
+  r.Add(d);
+  return r;
+}
+
 TEST(SessionIndexStateTest, RoundTrip) {
   const SessionIndexState s = Sample();
   SessionIndexState back;
@@ -90,15 +100,7 @@ TEST(SessionIndexStateTest, ProjectionCommutesWithComposition) {
       t.spans = {LlmSpan("l", t.start_ns, static_cast<int64_t>(rng() % 100),
                          static_cast<int64_t>(rng() % 100), static_cast<int64_t>(rng() % 1000))};
       SessionDelta d = SessionDelta::FromTrace(t, 1 + rng() % 3);
-      if (rng() % 4 == 0) {
-        // A version that moved the trace's start earlier: the old, later key
-        // is retracted, then the new one offered.
-        Trace old = t;
-        old.start_ns += static_cast<int64_t>(1 + rng() % 5) * kSec;
-        SessionDelta r = SessionDelta::RetractionOf(old);
-        r.Add(d);
-        d = r;
-      }
+      if (rng() % 4 == 0) d = MovedEarlier(t, d, 1 + static_cast<int64_t>(rng() % 5));
       whole.Add(d);
       const SessionIndexState p = SessionIndexState::Of(d);
       composed.Add(p);
@@ -141,13 +143,7 @@ TEST(SessionIndexStateTest, ExactResultsDoNotDependOnOrder) {
           MakeTrace("t" + std::to_string(i), "s", kT0 + static_cast<int64_t>(rng() % 20) * kSec);
       if (rng() % 2) t.user_id = "u" + std::to_string(rng() % 3);
       SessionDelta d = SessionDelta::FromTrace(t, 1);
-      if (rng() % 3 == 0) {
-        Trace old = t;
-        old.start_ns += static_cast<int64_t>(1 + rng() % 10) * kSec;
-        SessionDelta r = SessionDelta::RetractionOf(old);
-        r.Add(d);
-        d = r;
-      }
+      if (rng() % 3 == 0) d = MovedEarlier(t, d, 1 + static_cast<int64_t>(rng() % 10));
       ops.push_back(SessionIndexState::Of(d));
     }
     SessionIndexState in_order;

@@ -121,6 +121,25 @@ class SessionIndexerTest : public ::testing::Test {
     return n;
   }
 
+  // Session "a" gets traces at 100 and 200, indexed; then a batch moves the
+  // latest one's start to 50, which retracts its old key and leaves the
+  // registers unsure. The reader's aggregate then says the latest trace is
+  // the one at 100 (with a trace count that must not be used).
+  void IndexTwoTracesThenMoveTheLatestEarlier() {
+    Ingest({"a"}, 100);
+    Ingest({"a"}, 200);
+    ASSERT_TRUE(indexer_->CatchUp().ok());
+    SessionIndexState moved;
+    moved.last.Retract(200, "a-200");
+    moved.last.Offer(50, "a-200", 2, Payload());
+    moved.has_first = true;
+    moved.first_ns = 50;
+    SessionIndexState aggregate = NewTrace("a-100", 100);
+    aggregate.trace_count = 99;
+    aggregates_[Prefix("a")] = aggregate;
+    Ingest({DirtySession(Prefix("a"), moved)});
+  }
+
   SessionIndexState State(const std::string& id) {
     std::string value;
     SessionIndexState state;
@@ -177,19 +196,7 @@ TEST_F(SessionIndexerTest, NewUserMovesTheUserEntry) {
 }
 
 TEST_F(SessionIndexerTest, UnsureRegisterReadsTheAggregateButKeepsTheCounters) {
-  Ingest({"a"}, 100);
-  Ingest({"a"}, 200);
-  ASSERT_TRUE(indexer_->CatchUp().ok());
-  // The latest trace moves its start earlier: its old key is retracted.
-  SessionIndexState moved;
-  moved.last.Retract(200, "a-200");
-  moved.last.Offer(50, "a-200", 2, Payload());
-  moved.has_first = true;
-  moved.first_ns = 50;
-  SessionIndexState aggregate = NewTrace("a-100", 100);  // What the traces say now.
-  aggregate.trace_count = 99;  // Must not be used: the counters come from the deltas.
-  aggregates_[Prefix("a")] = aggregate;
-  Ingest({DirtySession(Prefix("a"), moved)});
+  IndexTwoTracesThenMoveTheLatestEarlier();
   ASSERT_TRUE(indexer_->CatchUp().ok());
   EXPECT_EQ(reads_, 1);
   const SessionIndexState state = State("a");
@@ -200,17 +207,9 @@ TEST_F(SessionIndexerTest, UnsureRegisterReadsTheAggregateButKeepsTheCounters) {
 }
 
 TEST_F(SessionIndexerTest, FailedCatchUpIsRetriedWithoutLosingOrRepeatingDeltas) {
-  Ingest({"a"}, 100);
-  Ingest({"a"}, 200);
-  ASSERT_TRUE(indexer_->CatchUp().ok());
-  // A retraction makes the registers unsure: the catch-up must read the
-  // aggregate, and that read fails once.
-  SessionIndexState moved;
-  moved.last.Retract(200, "a-200");
-  moved.last.Offer(50, "a-200", 2, Payload());
-  Ingest({DirtySession(Prefix("a"), moved)});
+  // The catch-up must read the aggregate, and that read fails once.
+  IndexTwoTracesThenMoveTheLatestEarlier();
   Ingest({"b"}, 300);
-  aggregates_[Prefix("a")] = NewTrace("a-100", 100);
   failing_reads_ = 1;
   Status s = indexer_->CatchUp();
   EXPECT_TRUE(s.IsIOError()) << s.ToString();
