@@ -104,8 +104,7 @@ TEST(CodingTest, SessionIndexKeysRoundTrip) {
   EXPECT_EQ(seq, 42u);
   EXPECT_FALSE(ParseDirtyKey(DirtyKey(42) + "x", &seq));
   EXPECT_FALSE(ParseDirtyKey(DirtyKey(42).substr(0, 8), &seq));
-  // Markers sort by sequence, so a range deletion below a bound takes
-  // exactly the older batches.
+  // Markers sort by sequence, so recovery meets them in batch order.
   EXPECT_LT(DirtyKey(41), DirtyKey(42));
   EXPECT_LT(DirtyKey(255), DirtyKey(256));
 
