@@ -96,10 +96,10 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
   index.table_properties_collector_factories.push_back(
       rocksdb::NewCompactOnDeletionCollectorFactory(10000, 2500));
   index.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, false)));
-  // Uncompressed: every catch-up reads the states of the sessions it
-  // indexes, and decompressing their blocks was a tenth of its time; the
-  // index is small next to the traces.
-  index.compression = rocksdb::kNoCompression;
+  // Compressed: uncompressed, decompression left a catch-up (a tenth of its
+  // time, about 2% of the CPU) but the store took 7% more disk per trace
+  // (bench/README.md, 10M-trace run).
+  SetCompression(&index);
 
   // Dirty markers: written by ingest, deleted (SingleDelete) by the catch-up
   // that applies them, read only when the store opens. Most pairs cancel in
