@@ -170,10 +170,9 @@ Status SessionIndexer::CatchUpLocked() {
   Status s;
   // In chunks: each is one batched read of states (and of aggregates).
   constexpr std::size_t kChunk = 256;
-  std::vector<std::pair<std::string_view, SessionIndexState>> chunk;
-  for (std::size_t i = 0; i < deltas.size() && s.ok(); i += kChunk) {
-    chunk.assign(deltas.begin() + i, deltas.begin() + std::min(deltas.size(), i + kChunk));
-    s = IndexSessions(snap, chunk, &writes);
+  const std::span<const std::pair<std::string_view, SessionIndexState>> all(deltas);
+  for (std::size_t i = 0; i < all.size() && s.ok(); i += kChunk) {
+    s = IndexSessions(snap, all.subspan(i, std::min(kChunk, all.size() - i)), &writes);
   }
   db_->ReleaseSnapshot(snap);
   // In key order: the memtable's skip list then inserts each key next to the
@@ -221,7 +220,7 @@ Status SessionIndexer::CatchUpLocked() {
 
 Status SessionIndexer::IndexSessions(
     const rocksdb::Snapshot* snapshot,
-    const std::vector<std::pair<std::string_view, SessionIndexState>>& deltas,
+    std::span<const std::pair<std::string_view, SessionIndexState>> deltas,
     std::vector<IndexWrite>* writes) {
   const std::size_t n = deltas.size();
   // What the indexes hold now. Only catch-ups write 'X', and they are

@@ -30,6 +30,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -136,7 +137,7 @@ class SessionIndexer {
   // Appends the writes that apply `deltas` (sorted by session prefix) to
   // the sessions' index states and entries to `writes`.
   Status IndexSessions(const rocksdb::Snapshot* snapshot,
-                       const std::vector<std::pair<std::string_view, SessionIndexState>>& deltas,
+                       std::span<const std::pair<std::string_view, SessionIndexState>> deltas,
                        std::vector<IndexWrite>* writes);
 
   rocksdb::DB* const db_;
