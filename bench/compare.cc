@@ -43,9 +43,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/coding.h"
+#include "engine/format/keys.h"
 #include "engine/rocksdb_options.h"
-#include "engine/trace_codec.h"
+#include "engine/format/trace_codec.h"
 #include "engine/trace_versions.h"
 #include "sessionstore/json.h"
 #include "sessionstore/store.h"

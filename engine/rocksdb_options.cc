@@ -8,8 +8,9 @@
 #include <rocksdb/utilities/table_properties_collectors.h>
 
 #include <algorithm>
+#include <utility>
 
-#include "engine/coding.h"
+#include "engine/format/keys.h"
 
 namespace sessionstore {
 
@@ -78,12 +79,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
   sessions.merge_operator = session_merge_operator;
   sessions.max_successive_merges = options.max_session_operands;
   sessions.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kSessionHashBytes));
-  {
-    rocksdb::BlockBasedTableOptions t = TableOptions(cache, true);
-    // t.prepopulate_block_cache =
-    // rocksdb::BlockBasedTableOptions::PrepopulateBlockCache::kFlushOnly;
-    sessions.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
-  }
+  sessions.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, true)));
   sessions.compression = rocksdb::kNoCompression;
 
   // Session index entries are rewritten (SingleDelete + Put) on every
@@ -108,14 +104,18 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
   dirty.write_buffer_size = 4u << 20;
   dirty.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, false)));
 
-  return {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {kTracesCf, MakeTracesOptions(options, trace_cache)},
-      {kTraceIdsCf, trace_ids},
-      {kSessionsCf, sessions},
-      {kIndexCf, index},
-      {kDirtyCf, dirty},
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs(kColumnFamilyCount);
+  auto set = [&](ColumnFamily family, rocksdb::ColumnFamilyOptions o) {
+    const auto i = static_cast<std::size_t>(family);
+    cfs[i] = rocksdb::ColumnFamilyDescriptor(kColumnFamilyNames[i], std::move(o));
   };
+  set(ColumnFamily::kDefault, rocksdb::ColumnFamilyOptions());
+  set(ColumnFamily::kTraces, MakeTracesOptions(options, trace_cache));
+  set(ColumnFamily::kTraceIds, trace_ids);
+  set(ColumnFamily::kSessions, sessions);
+  set(ColumnFamily::kIndex, index);
+  set(ColumnFamily::kDirty, dirty);
+  return cfs;
 }
 
 }  // namespace sessionstore

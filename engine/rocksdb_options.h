@@ -15,16 +15,10 @@
 #include <memory>
 #include <vector>
 
+#include "engine/column_families.h"
 #include "sessionstore/options.h"
 
 namespace sessionstore {
-
-// Column family names. DO NOT CHANGE: stored on disk.
-inline constexpr char kTracesCf[] = "traces";
-inline constexpr char kTraceIdsCf[] = "trace_ids";
-inline constexpr char kSessionsCf[] = "sessions";
-inline constexpr char kIndexCf[] = "index";
-inline constexpr char kDirtyCf[] = "dirty";
 
 rocksdb::DBOptions MakeDBOptions(const Options& options);
 
@@ -32,8 +26,8 @@ rocksdb::DBOptions MakeDBOptions(const Options& options);
 rocksdb::ColumnFamilyOptions MakeTracesOptions(const Options& options,
                                                const std::shared_ptr<rocksdb::Cache>& cache);
 
-// Descriptors of every column family, in the order default, traces,
-// trace_ids, sessions, index, dirty. Options::block_cache_bytes is split: 3/4 for
+// Descriptors of every column family, in ColumnFamily order
+// (engine/column_families.h). Options::block_cache_bytes is split: 3/4 for
 // the trace records, 1/4 shared by the other families.
 std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
     const Options& options, const std::shared_ptr<rocksdb::MergeOperator>& session_merge_operator);

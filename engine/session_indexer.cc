@@ -11,7 +11,8 @@
 #include <unordered_set>
 #include <utility>
 
-#include "engine/rocks_status.h"
+#include "engine/range_scan.h"
+#include "engine/util/rocks_status.h"
 
 namespace sessionstore {
 
@@ -27,8 +28,8 @@ std::string PrefixName(std::string_view prefix) {
 }  // namespace
 
 SessionIndexer::SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index,
-                               rocksdb::ColumnFamilyHandle* dirty, Reader reader)
-    : db_(db), index_(index), dirty_(dirty), reader_(std::move(reader)) {}
+                               rocksdb::ColumnFamilyHandle* dirty, const IndexRowSource* rows)
+    : db_(db), index_(index), dirty_(dirty), rows_(rows) {}
 
 SessionIndexer::~SessionIndexer() {
   {
@@ -86,7 +87,7 @@ void SessionIndexer::Run(uint32_t interval_ms) {
     Status s;
     {
       std::lock_guard<std::mutex> drain(drain_mu_);
-      s = CatchUpLocked();
+      s = CatchUpNoThrow();
     }
     l.lock();
     if (!s.ok()) {
@@ -129,9 +130,22 @@ bool SessionIndexer::has_pending() const {
   return !pending_.empty() || !retry_.empty();
 }
 
+Status SessionIndexer::CatchUpNoThrow() {
+  // An exception (std::bad_alloc) must not end the indexer's thread, nor
+  // cross the API: the batches it was applying go back to pending (see
+  // CatchUpLocked) and the error is reported.
+  try {
+    return CatchUpLocked();
+  } catch (const std::exception& e) {
+    return Status::IOError(std::string("session index catch-up: ") + e.what());
+  } catch (...) {
+    return Status::IOError("session index catch-up: unknown exception");
+  }
+}
+
 Status SessionIndexer::CatchUp() {
   std::lock_guard<std::mutex> drain(drain_mu_);
-  Status s = CatchUpLocked();
+  Status s = CatchUpNoThrow();
   std::lock_guard<std::mutex> l(mu_);
   if (s.ok() && !background_error_.ok()) s = background_error_;
   background_error_ = Status::OK();
@@ -149,6 +163,22 @@ Status SessionIndexer::CatchUpLocked() {
     retry_seqs.swap(retry_seqs_);
   }
   if (work.empty() && retry.empty()) return Status::OK();
+  try {
+    return Apply(work, retry, retry_seqs);  // A copy: kept for the catch.
+  } catch (...) {
+    // Nothing was written (the write is Apply's last step): the work goes
+    // back for the next catch-up. Catch-ups are serialized, so retry_ is
+    // still empty.
+    std::lock_guard<std::mutex> l(mu_);
+    pending_.merge(work);
+    retry_ = std::move(retry);
+    retry_seqs_ = std::move(retry_seqs);
+    throw;
+  }
+}
+
+Status SessionIndexer::Apply(const Pending& work, const std::map<std::string, SessionIndexState>& retry,
+                             std::vector<uint64_t> retry_seqs) {
   // Each session's deltas composed in batch order: what a failed catch-up
   // left first, then by sequence. Batches that touch the same trace hold
   // its lock from before Begin() until after End(), so their sequences
@@ -228,21 +258,18 @@ Status SessionIndexer::IndexSessions(
   std::vector<std::string> state_keys;
   state_keys.reserve(n);
   for (const auto& d : deltas) state_keys.push_back(StateKey(d.first));
-  std::vector<rocksdb::Slice> keys(state_keys.begin(), state_keys.end());
-  std::vector<rocksdb::PinnableSlice> values(n);
-  std::vector<rocksdb::Status> statuses(n);
-  db_->MultiGet(rocksdb::ReadOptions(), index_, n, keys.data(), values.data(), statuses.data(),
-                /*sorted_input=*/true);
-
+  const BatchGet got(db_, rocksdb::ReadOptions(), index_,
+                     std::vector<rocksdb::Slice>(state_keys.begin(), state_keys.end()),
+                     /*sorted=*/true);
   std::vector<SessionIndexState> olds(n), states(n);
   std::vector<bool> indexed(n);
   std::vector<std::string_view> unsure;  // Sessions whose registers need the aggregate.
   std::vector<std::size_t> unsure_at;
   for (std::size_t i = 0; i < n; ++i) {
-    const rocksdb::Status& rs = statuses[i];
+    const rocksdb::Status& rs = got.statuses[i];
     if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read index state");
     indexed[i] = rs.ok();
-    if (indexed[i] && !DecodeIndexState(values[i].ToStringView(), &olds[i])) {
+    if (indexed[i] && !DecodeIndexState(got.values[i].ToStringView(), &olds[i])) {
       return Status::Corruption("index state of session " + PrefixName(deltas[i].first) +
                                 " is malformed");
     }
@@ -253,72 +280,81 @@ Status SessionIndexer::IndexSessions(
       unsure_at.push_back(i);
     }
   }
-  if (!unsure.empty()) {
-    // The registers are maxima, so reading them from a snapshot that also
-    // holds later batches is harmless: adding those batches again later
-    // changes nothing. The counters stay the exact sum of applied batches.
-    std::vector<Row> rows;
-    reader_(snapshot, unsure, &rows);
-    if (rows.size() != unsure.size()) {
-      return Status::Corruption("session index reader returned wrong rows");
-    }
-    for (std::size_t j = 0; j < unsure.size(); ++j) {
-      if (!rows[j].status.ok()) {
-        return rows[j].status.IsNotFound()
-                   ? Status::Corruption("session " + PrefixName(unsure[j]) +
-                                        " is marked changed but has no aggregate")
-                   : rows[j].status;
-      }
-      SessionIndexState& st = states[unsure_at[j]];
-      st.last = std::move(rows[j].state.last);
-      st.last_user = std::move(rows[j].state.last_user);
-      if (!st.Exact()) return Status::Corruption("session index reader returned unsure registers");
-    }
-  }
-
+  Status s = ResolveUnsure(snapshot, unsure, unsure_at, &states);
+  if (!s.ok()) return s;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::string_view prefix = deltas[i].first;
-    const SessionIndexState& old = olds[i];
-    const SessionIndexState& now = states[i];
-    if (indexed[i] && old == now) continue;
-    const bool was_listed = indexed[i] && old.Exists();
-    const bool listed = now.Exists();
-    const SessionIndexEntry old_entry = old.Entry();
-    const SessionIndexEntry entry = now.Entry();
-    const bool entries_change =
-        was_listed != listed ||
-        (listed && (!(entry == old_entry) || now.user_id() != old.user_id()));
-    writes->push_back({IndexWrite::kPut, std::move(state_keys[i]), EncodeIndexState(now)});
-    if (!entries_change) continue;
-
-    // Each 'O' and 'U' key is written once and removed with SingleDelete,
-    // so a removal and the write it cancels vanish together at the next
-    // flush or compaction that sees both, instead of leaving a tombstone
-    // that every scan of the index must step over. The discipline
-    // SingleDelete needs (no second Put of a key before its removal) holds
-    // because 'X' records every key written: an entry whose key stays but
-    // whose value changes is removed and written again.
-    const std::string value = listed ? EncodeIndexEntry(entry) : std::string();
-    for (char order : kSessionOrders) {
-      if (was_listed) {
-        writes->push_back({IndexWrite::kSingleDelete,
-                           OrderKey(order, OrderMetric(order, old_entry), prefix),
-                           {}});
-      }
-      if (listed) {
-        writes->push_back(
-            {IndexWrite::kPut, OrderKey(order, OrderMetric(order, entry), prefix), value});
-      }
-    }
-    if (was_listed && !old.user_id().empty()) {
-      writes->push_back(
-          {IndexWrite::kSingleDelete, UserKey(old.user_id(), old_entry.last_ns, prefix), {}});
-    }
-    if (listed && !now.user_id().empty()) {
-      writes->push_back({IndexWrite::kPut, UserKey(now.user_id(), entry.last_ns, prefix), value});
-    }
+    if (indexed[i] && olds[i] == states[i]) continue;
+    AppendIndexWrites(deltas[i].first, indexed[i], olds[i], states[i], std::move(state_keys[i]),
+                      writes);
   }
   return Status::OK();
+}
+
+Status SessionIndexer::ResolveUnsure(const rocksdb::Snapshot* snapshot,
+                                     const std::vector<std::string_view>& unsure,
+                                     const std::vector<std::size_t>& unsure_at,
+                                     std::vector<SessionIndexState>* states) const {
+  if (unsure.empty()) return Status::OK();
+  // The registers are maxima, so reading them from a snapshot that also
+  // holds later batches is harmless: adding those batches again later
+  // changes nothing. The counters stay the exact sum of applied batches.
+  std::vector<IndexRow> rows;
+  rows_->ReadIndexRows(snapshot, unsure, &rows);
+  if (rows.size() != unsure.size()) {
+    return Status::Corruption("session index reader returned wrong rows");
+  }
+  for (std::size_t j = 0; j < unsure.size(); ++j) {
+    if (!rows[j].status.ok()) {
+      return rows[j].status.IsNotFound()
+                 ? Status::Corruption("session " + PrefixName(unsure[j]) +
+                                      " is marked changed but has no aggregate")
+                 : rows[j].status;
+    }
+    SessionIndexState& st = (*states)[unsure_at[j]];
+    st.last = std::move(rows[j].state.last);
+    st.last_user = std::move(rows[j].state.last_user);
+    if (!st.Exact()) return Status::Corruption("session index reader returned unsure registers");
+  }
+  return Status::OK();
+}
+
+void SessionIndexer::AppendIndexWrites(std::string_view prefix, bool indexed,
+                                       const SessionIndexState& old, const SessionIndexState& now,
+                                       std::string state_key, std::vector<IndexWrite>* writes) {
+  const bool was_listed = indexed && old.Exists();
+  const bool listed = now.Exists();
+  const SessionIndexEntry old_entry = old.Entry();
+  const SessionIndexEntry entry = now.Entry();
+  const bool entries_change =
+      was_listed != listed || (listed && (!(entry == old_entry) || now.user_id() != old.user_id()));
+  writes->push_back({IndexWrite::kPut, std::move(state_key), EncodeIndexState(now)});
+  if (!entries_change) return;
+
+  // Each 'O' and 'U' key is written once and removed with SingleDelete, so
+  // a removal and the write it cancels vanish together at the next flush or
+  // compaction that sees both, instead of leaving a tombstone that every
+  // scan of the index must step over. The discipline SingleDelete needs (no
+  // second Put of a key before its removal) holds because 'X' records every
+  // key written: an entry whose key stays but whose value changes is
+  // removed and written again.
+  const std::string value = listed ? EncodeIndexEntry(entry) : std::string();
+  for (char order : kSessionOrders) {
+    if (was_listed) {
+      writes->push_back(
+          {IndexWrite::kSingleDelete, OrderKey(order, OrderMetric(order, old_entry), prefix), {}});
+    }
+    if (listed) {
+      writes->push_back(
+          {IndexWrite::kPut, OrderKey(order, OrderMetric(order, entry), prefix), value});
+    }
+  }
+  if (was_listed && !old.user_id().empty()) {
+    writes->push_back(
+        {IndexWrite::kSingleDelete, UserKey(old.user_id(), old_entry.last_ns, prefix), {}});
+  }
+  if (listed && !now.user_id().empty()) {
+    writes->push_back({IndexWrite::kPut, UserKey(now.user_id(), entry.last_ns, prefix), value});
+  }
 }
 
 }  // namespace sessionstore

@@ -27,7 +27,6 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <mutex>
 #include <span>
@@ -36,31 +35,40 @@
 #include <thread>
 #include <vector>
 
-#include "engine/coding.h"
-#include "engine/session_index_state.h"
+#include "engine/format/keys.h"
+#include "engine/aggregate/session_index_state.h"
 #include "sessionstore/status.h"
 
 namespace sessionstore {
 
+// A session's index state read from its aggregate, with exact latest
+// registers. `status` is NotFound when the session has no trace; any other
+// error stops the catch-up.
+struct IndexRow {
+  Status status;
+  SessionIndexState state;
+};
+
+// Where a catch-up reads the rows of sessions whose composed state is not
+// exact. Implemented by SessionReader (engine/session_reader.h); tests
+// supply their own.
+class IndexRowSource {
+ public:
+  virtual ~IndexRowSource() = default;
+  // Reads the rows of the sessions with these prefixes (sorted, distinct) as
+  // of `snapshot` into `rows` (resized to match), in one batched read. Must
+  // be safe to call from the indexer's thread.
+  virtual void ReadIndexRows(const rocksdb::Snapshot* snapshot,
+                             const std::vector<std::string_view>& session_prefixes,
+                             std::vector<IndexRow>* rows) const = 0;
+};
+
 class SessionIndexer {
  public:
-  // A session's index state read from its aggregate, with exact latest
-  // registers. `status` is NotFound when the session has no trace; any
-  // other error stops the catch-up.
-  struct Row {
-    Status status;
-    SessionIndexState state;
-  };
-  // Reads the rows of the sessions with these prefixes (sorted, distinct)
-  // as of `snapshot` into `rows` (resized to match), in one batched read.
-  // Called only for sessions whose composed state is not exact.
-  using Reader = std::function<void(const rocksdb::Snapshot* snapshot,
-                                    const std::vector<std::string_view>& session_prefixes,
-                                    std::vector<Row>* rows)>;
-
-  // `db`, `index` and `dirty` are not owned and must outlive the indexer.
+  // `db`, `index`, `dirty` and `rows` are not owned and must outlive the
+  // indexer.
   SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index,
-                 rocksdb::ColumnFamilyHandle* dirty, Reader reader);
+                 rocksdb::ColumnFamilyHandle* dirty, const IndexRowSource* rows);
   // Stops the background thread. Does not catch up: the owner calls
   // CatchUp() first if it wants the indexes current.
   ~SessionIndexer();
@@ -128,6 +136,14 @@ class SessionIndexer {
   void Run(uint32_t interval_ms);
   // One catch-up; the caller holds drain_mu_.
   Status CatchUpLocked();
+  // CatchUpLocked's work: composes `retry` (what a failed catch-up left,
+  // from the markers `retry_seqs`) and then `work` per session, and writes
+  // the index changes with the applied markers' deletions in one batch. On
+  // a failed write the composed deltas become retry_.
+  Status Apply(const Pending& work, const std::map<std::string, SessionIndexState>& retry,
+               std::vector<uint64_t> retry_seqs);
+  // CatchUpLocked with any exception turned into an error Status.
+  Status CatchUpNoThrow();
   // One write to the `index` family.
   struct IndexWrite {
     enum Op { kPut, kSingleDelete } op;
@@ -139,11 +155,23 @@ class SessionIndexer {
   Status IndexSessions(const rocksdb::Snapshot* snapshot,
                        std::span<const std::pair<std::string_view, SessionIndexState>> deltas,
                        std::vector<IndexWrite>* writes);
+  // Replaces the unsure latest registers of states[unsure_at[j]] with exact
+  // ones read (as of `snapshot`) for the session unsure[j].
+  Status ResolveUnsure(const rocksdb::Snapshot* snapshot,
+                       const std::vector<std::string_view>& unsure,
+                       const std::vector<std::size_t>& unsure_at,
+                       std::vector<SessionIndexState>* states) const;
+  // Appends the writes that move one session's index from `old` (`indexed`:
+  // whether it had a state) to `now`: its state under `state_key`, and its
+  // order and user entries where they change.
+  static void AppendIndexWrites(std::string_view prefix, bool indexed,
+                                const SessionIndexState& old, const SessionIndexState& now,
+                                std::string state_key, std::vector<IndexWrite>* writes);
 
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const index_;
   rocksdb::ColumnFamilyHandle* const dirty_;
-  const Reader reader_;
+  const IndexRowSource* const rows_;
 
   std::mutex drain_mu_;  // Serializes catch-ups.
 

@@ -1,7 +1,18 @@
 // Copyright sessionstore authors.
 //
-// StoreImpl: the RocksDB-backed implementation of Store. Column families and
-// key layout: engine/coding.h and docs/format.md.
+// StoreImpl: the RocksDB-backed implementation of Store, and the owner that
+// wires its units together (docs/architecture.md):
+//
+//   TraceWriter         Ingest: records, locators, aggregate operands, markers
+//   SessionIndexer      keeps the session indexes from the dirty markers
+//   SessionReader       GetSession; exact index rows for the indexer
+//   TraceReader         GetTrace, Timeline
+//   SessionListPlanner  ListSessions
+//   StoreVerifier       Verify
+//
+// StoreImpl itself opens the database (format version, column families),
+// converts exceptions to Status at the API boundary, and serves Flush and
+// GetStats.
 //
 // Thread safety: as Store (every method may be called concurrently).
 
@@ -14,14 +25,16 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_set>
-#include <utility>
 #include <vector>
 
-#include "engine/session_delta.h"
+#include "engine/aggregate/session_merge_operator.h"
 #include "engine/session_indexer.h"
-#include "engine/session_merge_operator.h"
-#include "engine/trace_lock_table.h"
+#include "engine/session_list_planner.h"
+#include "engine/session_reader.h"
+#include "engine/store_context.h"
+#include "engine/store_verifier.h"
+#include "engine/trace_reader.h"
+#include "engine/trace_writer.h"
 #include "sessionstore/store.h"
 
 namespace sessionstore {
@@ -36,11 +49,8 @@ struct InternalOptions {
   rocksdb::Env* TEST_env = nullptr;
   // Closing skips the session indexes' final catch-up, as a crash would.
   bool TEST_skip_index_catch_up_on_close = false;
-  // ListSessions sorted by a metric over a window with a lower bound runs
-  // two plans in lockstep (ListSessions in store_impl.cc). 0: both, the
-  // first to finish answers; 1: only collecting the window's sessions; 2:
-  // only walking the metric's index.
-  int TEST_list_window_plans = 0;
+  // Which halves of ListPlan::kWindowLockstep run (session_list_planner.h).
+  LockstepPlans TEST_list_window_plans = LockstepPlans::kBoth;
 };
 
 class StoreImpl final : public Store {
@@ -69,60 +79,25 @@ class StoreImpl final : public Store {
 
  private:
   StoreImpl(const Options& options, const InternalOptions& internal);
-
-  // Ingest without the error-path cleanup of *result.
-  Status IngestBatch(const std::vector<Trace>& traces, IngestResult* result);
-  uint64_t HashOf(std::string_view session_id) const;
-  std::string SessionPrefix(std::string_view session_id) const;
-  // Reads the session summary as of `snapshot` (may be null). If
-  // `last_trace_id` is given, sets it to the id of the session's latest trace.
-  Status ReadSession(const rocksdb::Snapshot* snapshot, std::string_view session_id,
-                     SessionSummary* summary, std::string* last_trace_id = nullptr);
-  // ReadSession's second half: builds the summary from the aggregate's read
-  // status and value (both from `ro.snapshot`).
-  Status SessionFromValue(const rocksdb::ReadOptions& ro, const std::string& prefix,
-                          std::string_view session_id, const rocksdb::Status& rs,
-                          std::string_view value, SessionSummary* summary,
-                          std::string* last_trace_id);
-  // Fills the requested latest-trace fields from the stored traces: `last`
-  // (last_trace_at, last_output), `user`, `name`; with `user` and a
-  // `user_register`, also the latest user's trace as an exact register
-  // (empty when no trace has a user). The fallback when the
-  // aggregate's latest registers are not exact: a scan of the session's
-  // traces from the newest until each requested field is found.
-  Status ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix, bool last,
-                          bool user, bool name, SessionSummary* summary, std::string* last_trace_id,
-                          LatestRegister* user_register = nullptr);
-  // The SessionIndexer's reader, for sessions whose composed index state
-  // has unsure latest registers: each session's index state (sorted,
-  // distinct prefixes) as of `snapshot`, from one MultiGet of aggregates,
-  // with exact registers (from the stored traces where the aggregate's are
-  // unsure).
-  void ReadIndexRows(const rocksdb::Snapshot* snapshot,
-                     const std::vector<std::string_view>& session_prefixes,
-                     std::vector<SessionIndexer::Row>* rows);
-  // Verify's check of one session's index entries against its recomputed
-  // aggregate, as of ro.snapshot.
-  void VerifySessionIndex(const rocksdb::ReadOptions& ro, const std::string& prefix,
-                          const std::string& name, const SessionDelta& recomputed,
-                          VerifyReport* report);
-  // Verify's scan of the `index` family for entries without a session or
-  // that disagree with the session's indexed state.
-  Status VerifyIndexEntries(const rocksdb::ReadOptions& ro,
-                            const std::unordered_set<std::string>& sessions, VerifyReport* report);
+  // Open's work after the constructor: the database, its format version and
+  // the units.
+  Status OpenDatabase(const std::string& path);
+  // Checks the stored format version; writes it into a new store.
+  Status CheckFormatVersion(const std::string& path);
 
   const Options options_;
   const InternalOptions internal_;
   std::shared_ptr<SessionMergeOperator> merge_operator_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  rocksdb::ColumnFamilyHandle* traces_ = nullptr;
-  rocksdb::ColumnFamilyHandle* trace_ids_ = nullptr;
-  rocksdb::ColumnFamilyHandle* sessions_ = nullptr;
-  rocksdb::ColumnFamilyHandle* index_ = nullptr;
-  rocksdb::ColumnFamilyHandle* dirty_ = nullptr;
-  std::unique_ptr<SessionIndexer> indexer_;  // Destroyed before db_.
-  TraceLockTable trace_locks_;
+  StoreContext ctx_;
+  // The units (destroyed in reverse order, the indexer's thread first).
+  std::unique_ptr<SessionReader> session_reader_;
+  std::unique_ptr<TraceReader> trace_reader_;
+  std::unique_ptr<SessionIndexer> indexer_;
+  std::unique_ptr<TraceWriter> writer_;
+  std::unique_ptr<SessionListPlanner> planner_;
+  std::unique_ptr<StoreVerifier> verifier_;
 };
 
 }  // namespace sessionstore

@@ -18,14 +18,41 @@
 #include <string>
 #include <vector>
 
-#include "engine/coding.h"
-#include "engine/session_index_state.h"
+#include "engine/format/keys.h"
+#include "engine/aggregate/session_index_state.h"
 #include "tests/engine/test_util.h"
 
 namespace sessionstore {
 namespace {
 
 using testing::TempDir;
+
+// Index rows from a map of aggregates, with injectable read failures.
+class FakeRowSource : public IndexRowSource {
+ public:
+  void ReadIndexRows(const rocksdb::Snapshot*, const std::vector<std::string_view>& prefixes,
+                     std::vector<IndexRow>* rows) const override {
+    rows->assign(prefixes.size(), IndexRow());
+    for (std::size_t i = 0; i < prefixes.size(); ++i) {
+      ++reads;
+      if (failing_reads > 0) {
+        --failing_reads;
+        (*rows)[i].status = Status::IOError("injected read failure");
+        continue;
+      }
+      auto it = aggregates.find(std::string(prefixes[i]));
+      if (it == aggregates.end()) {
+        (*rows)[i].status = Status::NotFound("no session");
+      } else {
+        (*rows)[i].state = it->second;
+      }
+    }
+  }
+
+  std::map<std::string, SessionIndexState> aggregates;
+  mutable int reads = 0;
+  mutable int failing_reads = 0;
+};
 
 class SessionIndexerTest : public ::testing::Test {
  protected:
@@ -43,26 +70,7 @@ class SessionIndexerTest : public ::testing::Test {
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(o, dir_.path(), cfs, &handles_, &raw).ok());
     db_.reset(raw);
-    indexer_ = std::make_unique<SessionIndexer>(
-        db_.get(), handles_[1], handles_[2],
-        [this](const rocksdb::Snapshot*, const std::vector<std::string_view>& prefixes,
-               std::vector<SessionIndexer::Row>* rows) {
-          rows->assign(prefixes.size(), SessionIndexer::Row());
-          for (std::size_t i = 0; i < prefixes.size(); ++i) {
-            ++reads_;
-            if (failing_reads_ > 0) {
-              --failing_reads_;
-              (*rows)[i].status = Status::IOError("injected read failure");
-              continue;
-            }
-            auto it = aggregates_.find(std::string(prefixes[i]));
-            if (it == aggregates_.end()) {
-              (*rows)[i].status = Status::NotFound("no session");
-            } else {
-              (*rows)[i].state = it->second;
-            }
-          }
-        });
+    indexer_ = std::make_unique<SessionIndexer>(db_.get(), handles_[1], handles_[2], &rows_);
     if (recover) {
       ASSERT_TRUE(indexer_->Recover().ok());
     }
@@ -136,7 +144,7 @@ class SessionIndexerTest : public ::testing::Test {
     moved.first_ns = 50;
     SessionIndexState aggregate = NewTrace("a-100", 100);
     aggregate.trace_count = 99;
-    aggregates_[Prefix("a")] = aggregate;
+    rows_.aggregates[Prefix("a")] = aggregate;
     Ingest({DirtySession(Prefix("a"), moved)});
   }
 
@@ -152,9 +160,9 @@ class SessionIndexerTest : public ::testing::Test {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<SessionIndexer> indexer_;
-  std::map<std::string, SessionIndexState> aggregates_;  // By prefix.
-  int reads_ = 0;                                        // Sessions read by the reader.
-  int failing_reads_ = 0;                                // The next reads that fail.
+  // Aggregates by prefix; sessions read by the reader; the next reads that
+  // fail.
+  FakeRowSource rows_;
 };
 
 TEST_F(SessionIndexerTest, CatchUpComposesDeltasAndDeletesMarkers) {
@@ -174,7 +182,7 @@ TEST_F(SessionIndexerTest, CatchUpComposesDeltasAndDeletesMarkers) {
   EXPECT_EQ(b.last_ns, 200);
   EXPECT_EQ(b.cost_nano_usd, 20);
   EXPECT_EQ(b.duration_ns, 105);
-  EXPECT_EQ(reads_, 0);  // Exact registers: no aggregate was read.
+  EXPECT_EQ(rows_.reads, 0);  // Exact registers: no aggregate was read.
   // A session that changes again: its old entries go, new ones come.
   Ingest({"a"}, 300);
   ASSERT_TRUE(indexer_->CatchUp().ok());
@@ -198,7 +206,7 @@ TEST_F(SessionIndexerTest, NewUserMovesTheUserEntry) {
 TEST_F(SessionIndexerTest, UnsureRegisterReadsTheAggregateButKeepsTheCounters) {
   IndexTwoTracesThenMoveTheLatestEarlier();
   ASSERT_TRUE(indexer_->CatchUp().ok());
-  EXPECT_EQ(reads_, 1);
+  EXPECT_EQ(rows_.reads, 1);
   const SessionIndexState state = State("a");
   EXPECT_TRUE(state.Exact());
   EXPECT_EQ(state.Entry().last_ns, 100);
@@ -210,7 +218,7 @@ TEST_F(SessionIndexerTest, FailedCatchUpIsRetriedWithoutLosingOrRepeatingDeltas)
   // The catch-up must read the aggregate, and that read fails once.
   IndexTwoTracesThenMoveTheLatestEarlier();
   Ingest({"b"}, 300);
-  failing_reads_ = 1;
+  rows_.failing_reads = 1;
   Status s = indexer_->CatchUp();
   EXPECT_TRUE(s.IsIOError()) << s.ToString();
   EXPECT_EQ(indexer_->pending(), 2u);  // Nothing of the failed catch-up was written.

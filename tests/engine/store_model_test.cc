@@ -252,7 +252,7 @@ TEST_P(StoreModelTest, RandomWorkloadMatchesModel) {
   // Metric orders over windows have two plans; seeds force one or the
   // other or let them race (InternalOptions::TEST_list_window_plans).
   InternalOptions internal;
-  internal.TEST_list_window_plans = static_cast<int>(GetParam() % 3);
+  internal.TEST_list_window_plans = static_cast<LockstepPlans>(GetParam() % 3);
   auto store = OpenOrDie(dir.path(), Options(), internal);
   TraceModel model;
   Workload w(GetParam());

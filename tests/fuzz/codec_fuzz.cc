@@ -15,10 +15,10 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/coding.h"
-#include "engine/session_delta.h"
-#include "engine/session_index_state.h"
-#include "engine/trace_codec.h"
+#include "engine/format/keys.h"
+#include "engine/aggregate/session_delta.h"
+#include "engine/aggregate/session_index_state.h"
+#include "engine/format/trace_codec.h"
 #include "sessionstore/json.h"
 
 namespace ss = sessionstore;

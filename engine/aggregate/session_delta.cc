@@ -1,6 +1,6 @@
 // Copyright sessionstore authors.
 
-#include "engine/session_delta.h"
+#include "engine/aggregate/session_delta.h"
 
 #include <flatbuffers/flatbuffers.h>
 
@@ -8,8 +8,9 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/coding.h"
-#include "engine/trace_codec.h"
+#include "engine/aggregate/aggregate_math.h"
+#include "engine/format/keys.h"
+#include "engine/format/trace_codec.h"
 #include "session_delta_generated.h"
 
 namespace sessionstore {
@@ -20,16 +21,7 @@ bool IsZero(const ModelUsage& m) {
   return m.calls == 0 && m.prompt_tokens == 0 && m.completion_tokens == 0 && m.cost_nano_usd == 0;
 }
 
-// a += sign * b, saturating instead of overflowing. Ingest limits keep real
-// sums far below 2^63; saturation only keeps absurd input free of undefined
-// behaviour.
-void Add(int64_t* a, int64_t b, int64_t sign) {
-  if (sign < 0)
-    b = b == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max() : -b;
-  if (__builtin_add_overflow(*a, b, a)) {
-    *a = b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
-  }
-}
+void Add(int64_t* a, int64_t b, int64_t sign) { SaturatingAccumulate(a, b, sign); }
 
 void AddModel(std::map<std::string, ModelUsage>* models, const std::string& name,
               const ModelUsage& d, int64_t sign) {
@@ -60,16 +52,11 @@ void AddCounters(SessionDelta* a, const SessionDelta& b, int64_t sign) {
   for (const auto& [tag, n] : b.tags) AddTag(&a->tags, tag, sign < 0 ? -n : n);
 }
 
-bool KeyAbove(int64_t start, const std::string& tid, int64_t fstart, const std::string& ftid) {
-  return std::tie(start, tid) > std::tie(fstart, ftid);
-}
-
-void DecodeLatest(const fb::LatestFb* in, LatestRegister* out) {
+// False when the register is missing: every supported format writes all
+// three.
+bool DecodeLatest(const fb::LatestFb* in, LatestRegister* out) {
   *out = LatestRegister();
-  if (in == nullptr) {
-    out->SetUnknown();
-    return;
-  }
+  if (in == nullptr) return false;
   out->has_best = in->has_best();
   if (out->has_best) {
     out->start_ns = in->start_ns();
@@ -82,6 +69,7 @@ void DecodeLatest(const fb::LatestFb* in, LatestRegister* out) {
     out->floor_start_ns = in->floor_start_ns();
     if (in->floor_trace_id()) out->floor_trace_id = in->floor_trace_id()->str();
   }
+  return true;
 }
 
 flatbuffers::Offset<fb::LatestFb> EncodeLatest(flatbuffers::FlatBufferBuilder* b,
@@ -110,62 +98,6 @@ flatbuffers::Offset<fb::LatestFb> EncodeLatest(flatbuffers::FlatBufferBuilder* b
 }
 
 }  // namespace
-
-void LatestRegister::Offer(int64_t start, const std::string& tid, uint64_t ver, Payload v) {
-  LatestRegister later;
-  later.has_best = true;
-  later.start_ns = start;
-  later.trace_id = tid;
-  later.version = ver;
-  later.value = std::move(v);
-  Then(later);
-}
-
-void LatestRegister::Retract(int64_t start, const std::string& tid) {
-  LatestRegister later;
-  later.has_floor = true;
-  later.floor_start_ns = start;
-  later.floor_trace_id = tid;
-  Then(later);
-}
-
-void LatestRegister::Then(const LatestRegister& later) {
-  // Our best survives unless the later retractions may have removed it.
-  if (has_best && later.has_floor &&
-      !KeyAbove(start_ns, trace_id, later.floor_start_ns, later.floor_trace_id)) {
-    has_best = false;
-    start_ns = 0;
-    trace_id.clear();
-    version = 0;
-    value = Payload();
-  }
-  if (later.has_best && (!has_best || std::tie(later.start_ns, later.trace_id, later.version) >
-                                          std::tie(start_ns, trace_id, version))) {
-    has_best = true;
-    start_ns = later.start_ns;
-    trace_id = later.trace_id;
-    version = later.version;
-    value = later.value;
-  }
-  if (later.has_floor && (!has_floor || KeyAbove(later.floor_start_ns, later.floor_trace_id,
-                                                 floor_start_ns, floor_trace_id))) {
-    has_floor = true;
-    floor_start_ns = later.floor_start_ns;
-    floor_trace_id = later.floor_trace_id;
-  }
-}
-
-void LatestRegister::SetUnknown() {
-  // A floor above every valid key (starts are below INT64_MAX).
-  has_floor = true;
-  floor_start_ns = std::numeric_limits<int64_t>::max();
-  floor_trace_id.clear();
-}
-
-bool LatestRegister::Exact() const {
-  if (!has_floor) return true;
-  return has_best && KeyAbove(start_ns, trace_id, floor_start_ns, floor_trace_id);
-}
 
 SessionDelta SessionDelta::RetractionOf(const Trace& old) {
   SessionDelta d;
@@ -232,10 +164,7 @@ void SessionDelta::Add(const SessionDelta& other) {
       first_input = other.first_input;
     }
   }
-  if (other.has_max_end && (!has_max_end || other.max_end_ns > max_end_ns)) {
-    has_max_end = true;
-    max_end_ns = other.max_end_ns;
-  }
+  KeepMax(&has_max_end, &max_end_ns, other.has_max_end, other.max_end_ns);
   last.Then(other.last);
   last_user.Then(other.last_user);
   last_name.Then(other.last_name);
@@ -340,10 +269,8 @@ bool SessionDelta::Decode(std::string_view raw, SessionDelta* out) {
       if (t->traces() != 0) out->tags[t->tag() ? t->tag()->str() : std::string()] = t->traces();
     }
   }
-  DecodeLatest(d->last(), &out->last);
-  DecodeLatest(d->last_user(), &out->last_user);
-  DecodeLatest(d->last_name(), &out->last_name);
-  return true;
+  return DecodeLatest(d->last(), &out->last) && DecodeLatest(d->last_user(), &out->last_user) &&
+         DecodeLatest(d->last_name(), &out->last_name);
 }
 
 void SessionDelta::MoveToSummary(SessionSummary* s) {
@@ -352,7 +279,7 @@ void SessionDelta::MoveToSummary(SessionSummary* s) {
   s->span_count = span_count;
   s->prompt_tokens = prompt_tokens;
   s->completion_tokens = completion_tokens;
-  s->total_tokens = prompt_tokens + completion_tokens;
+  s->total_tokens = SaturatingAdd(prompt_tokens, completion_tokens);
   s->cost_nano_usd = cost_nano_usd;
   s->ttft_sum_ns = ttft_sum_ns;
   s->ttft_count = ttft_count;
@@ -361,11 +288,6 @@ void SessionDelta::MoveToSummary(SessionSummary* s) {
   s->first_input = std::move(first_input);
   s->models = std::move(models);
   s->tags = std::move(tags);
-}
-
-void SessionDelta::FillSummary(SessionSummary* s) const {
-  SessionDelta copy = *this;
-  copy.MoveToSummary(s);
 }
 
 }  // namespace sessionstore

@@ -1,9 +1,10 @@
 // Copyright sessionstore authors.
 //
 // SessionDelta: the merge-operand algebra of session aggregates. A stored
-// aggregate and a delta have the same shape; Add is commutative and
-// associative, so RocksDB may combine operands in any grouping and the result
-// equals the aggregate of the stored traces:
+// aggregate and a delta have the same shape; Add is associative, so RocksDB
+// may combine operands in any grouping (it keeps their write order) and the
+// result equals the aggregate of the stored traces. Add is commutative except
+// for the latest registers, which compose in write order:
 //   - counters (traces, errors, spans, tokens, cost, TTFT, per-model and
 //     per-tag counts) are signed sums: an updated trace contributes
 //     (new - old), a retry contributes nothing;
@@ -13,62 +14,25 @@
 //     needs a retraction);
 //   - max_end keeps the maximum end (a trace's end only grows).
 //   - the latest registers (latest trace, latest with a user id, latest with
-//     a session name) are LatestRegisters: exact unless a retraction left
-//     them unsure, in which case readers use the stored traces and marks.
+//     a session name) are LatestRegisters (engine/aggregate/latest_register.h):
+//     exact unless a retraction left them unsure, in which case readers use
+//     the stored traces.
 //
 // Value type without synchronization.
 
-#ifndef SESSIONSTORE_ENGINE_SESSION_DELTA_H_
-#define SESSIONSTORE_ENGINE_SESSION_DELTA_H_
+#ifndef SESSIONSTORE_ENGINE_AGGREGATE_SESSION_DELTA_H_
+#define SESSIONSTORE_ENGINE_AGGREGATE_SESSION_DELTA_H_
 
 #include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
 
+#include "engine/aggregate/latest_register.h"
 #include "sessionstore/session.h"
 #include "sessionstore/trace.h"
 
 namespace sessionstore {
-
-// A register for "the latest trace (by start, then trace id) with a
-// property" that stays sound when a trace's start moves earlier, which a plain
-// maximum cannot handle (the old maximum would have to be taken back).
-//
-// It holds the best candidate offered (maximum (start, trace id), then
-// version) and a floor, the largest key retracted. Invariant: every trace
-// with the property has a key <= max(floor, best), and best, if any, is a live
-// trace at that key. So best is exact when it is above the floor (or there is
-// no floor); with no best and no floor, no trace has the property; otherwise
-// the register does not know, and readers look at the stored traces.
-//
-// Composition `Then` is associative but not commutative: RocksDB applies
-// merge operands in write order.
-struct LatestRegister {
-  bool has_best = false;
-  int64_t start_ns = 0;
-  std::string trace_id;
-  uint64_t version = 0;
-  Payload value;
-  bool has_floor = false;
-  int64_t floor_start_ns = 0;
-  std::string floor_trace_id;
-
-  // The trace (start, trace_id) at `version` has the property with `value`.
-  void Offer(int64_t start, const std::string& trace_id, uint64_t version, Payload value);
-  // The trace that was at (start, trace_id) is no longer there.
-  void Retract(int64_t start, const std::string& trace_id);
-  // this = this, then `later`.
-  void Then(const LatestRegister& later);
-  // Marks the register as knowing nothing (values written before it existed).
-  void SetUnknown();
-  // True when the register is exact: best is the latest, or (no best) there is
-  // none.
-  bool Exact() const;
-  bool IsIdentity() const { return !has_best && !has_floor; }
-
-  bool operator==(const LatestRegister&) const = default;
-};
 
 struct SessionDelta {
   int64_t trace_count = 0;
@@ -117,10 +81,9 @@ struct SessionDelta {
   // Verifies and decodes; false on bytes that are not a valid delta.
   static bool Decode(std::string_view bytes, SessionDelta* out);
 
-  // Fills the merge-maintained fields of *summary (not the latest-trace ones).
-  void FillSummary(SessionSummary* summary) const;
-  // The same, moving the strings and maps out of this delta (which keeps
-  // valid but unspecified values for them): reads skip the copies.
+  // Fills the merge-maintained fields of *summary (not the latest-trace
+  // ones), moving the strings and maps out of this delta (which keeps valid
+  // but unspecified values for them): reads skip the copies.
   void MoveToSummary(SessionSummary* summary);
 
   bool operator==(const SessionDelta&) const = default;
@@ -128,4 +91,4 @@ struct SessionDelta {
 
 }  // namespace sessionstore
 
-#endif  // SESSIONSTORE_ENGINE_SESSION_DELTA_H_
+#endif  // SESSIONSTORE_ENGINE_AGGREGATE_SESSION_DELTA_H_

@@ -1,13 +1,13 @@
 // Copyright sessionstore authors.
 
-#include "engine/session_merge_operator.h"
+#include "engine/aggregate/session_merge_operator.h"
 
 #include <gtest/gtest.h>
 
 #include <deque>
 #include <random>
 
-#include "engine/session_delta.h"
+#include "engine/aggregate/session_delta.h"
 #include "tests/engine/test_util.h"
 
 namespace sessionstore {

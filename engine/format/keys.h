@@ -1,8 +1,9 @@
 // Copyright sessionstore authors.
 //
-// The one codec for every byte layout sessionstore stores in keys and small
-// values. Put* appends; Get* consumes from the front of a string_view and
-// returns false on short or malformed input without reading past the end.
+// The key grammar and the small values of every column family (built from
+// the primitives of engine/util/coding.h). Put*/Encode* append or return
+// bytes; Get*/Parse*/Decode* return false on short or malformed input without
+// reading past the end. Pure functions: safe from any thread.
 //
 // Key grammar (DO NOT CHANGE: stored on disk; see docs/format.md):
 //
@@ -25,20 +26,22 @@
 //            tokens | 'n' trace count | 'd' duration
 //   index_entry := 0x01 time(first) time(last) fixed64-BE(cost) fixed64-BE(tokens)
 //                  fixed64-BE(traces) fixed64-BE(duration)
-//   index_state, dirty_marker: engine/session_index_state.h
+//   index_state, dirty_marker: engine/aggregate/session_index_state.h
 //
 //   locator := 0x01 time varint32(len(session_id)) session_id
 //
 // Traces without a session id use the empty session id "" and get no
 // aggregate and no index entries.
 
-#ifndef SESSIONSTORE_ENGINE_CODING_H_
-#define SESSIONSTORE_ENGINE_CODING_H_
+#ifndef SESSIONSTORE_ENGINE_FORMAT_KEYS_H_
+#define SESSIONSTORE_ENGINE_FORMAT_KEYS_H_
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "engine/util/coding.h"
 
 namespace sessionstore {
 
@@ -49,7 +52,6 @@ uint64_t SessionHash(std::string_view session_id);
 // Width of the fixed prefix the traces and sessions column families extract
 // for their prefix bloom filters. DO NOT CHANGE: stored on disk.
 inline constexpr std::size_t kSessionHashBytes = 8;
-inline constexpr std::size_t kTimeBytes = 8;
 // DO NOT CHANGE: stored on disk.
 inline constexpr char kDirtyTag = 'D';
 inline constexpr char kStateTag = 'X';
@@ -66,17 +68,6 @@ inline constexpr char kSessionOrders[] = {kOrderLast,   kOrderFirst,  kOrderCost
 inline constexpr unsigned char kIndexEntryFormat = 1;
 inline constexpr unsigned char kLocatorFormat = 1;
 
-// ---- primitives ----
-void PutFixed64BE(std::string* dst, uint64_t v);
-bool GetFixed64BE(std::string_view* in, uint64_t* v);
-void PutVarint32(std::string* dst, uint32_t v);
-bool GetVarint32(std::string_view* in, uint32_t* v);
-void PutLengthPrefixed(std::string* dst, std::string_view s);
-bool GetLengthPrefixed(std::string_view* in, std::string_view* s);
-// Order-preserving encoding of a signed time.
-void PutTime(std::string* dst, int64_t ns);
-bool GetTime(std::string_view* in, int64_t* ns);
-
 // ---- keys ----
 // `hash` is normally SessionHash(session_id); tests pass colliding values.
 void PutSessionPrefix(std::string* dst, uint64_t hash, std::string_view session_id);
@@ -84,6 +75,9 @@ bool GetSessionPrefix(std::string_view* in, uint64_t* hash, std::string_view* se
 
 std::string TraceKey(uint64_t hash, std::string_view session_id, int64_t start_ns,
                      std::string_view trace_id);
+// Exclusive upper bound of every trace key of the session with this prefix
+// (Ingest rejects start == INT64_MAX, whose time encoding is eight 0xff).
+std::string SessionTracesEnd(std::string_view session_prefix);
 struct ParsedTraceKey {
   uint64_t hash = 0;
   std::string_view session_id;
@@ -92,13 +86,14 @@ struct ParsedTraceKey {
 };
 bool ParseTraceKey(std::string_view key, ParsedTraceKey* out);
 
-// ---- session index keys (CF index) ----
+// ---- dirty markers (CF dirty) ----
 // Dirty marker of one ingest batch (sequence `seq`): 'D' fixed64-BE(seq),
-// so markers sort by sequence. Its value (engine/session_index_state.h)
+// so markers sort by sequence. Its value (engine/aggregate/session_index_state.h)
 // lists the batch's changed sessions with their index deltas.
 std::string DirtyKey(uint64_t seq);
 bool ParseDirtyKey(std::string_view key, uint64_t* seq);
-// Key of a session's index state (engine/session_index_state.h).
+// ---- session index keys (CF index) ----
+// Key of a session's index state (engine/aggregate/session_index_state.h).
 std::string StateKey(std::string_view session_prefix);
 
 // What the session indexes hold of one session.
@@ -129,25 +124,10 @@ bool ParseUserKey(std::string_view key, std::string_view* user_id, int64_t* last
 std::string EncodeIndexEntry(const SessionIndexEntry& e);
 bool DecodeIndexEntry(std::string_view in, SessionIndexEntry* e);
 
-// Smallest string greater than every string starting with `prefix`; empty
-// when there is none (prefix all 0xff).
-std::string PrefixSuccessor(std::string_view prefix);
-
 // ---- small values ----
 std::string EncodeLocator(int64_t start_ns, std::string_view session_id);
 bool DecodeLocator(std::string_view in, int64_t* start_ns, std::string_view* session_id);
 
-// FlatBuffers reads scalars in place and needs them aligned; values that
-// RocksDB hands out (memtable, blocks) have no alignment guarantee. Returns
-// `bytes` itself when it starts 8-byte aligned, else a copy in *scratch.
-std::string_view AlignedForFlatBuffers(std::string_view bytes, std::string* scratch);
-
-// ---- cursors (opaque to users) ----
-// A cursor is hex(payload || fixed64-BE(XXH3_64bits(payload))). Decode
-// returns false if it is not hex or the checksum does not match.
-std::string EncodeCursor(std::string_view payload);
-bool DecodeCursor(std::string_view cursor, std::string* payload);
-
 }  // namespace sessionstore
 
-#endif  // SESSIONSTORE_ENGINE_CODING_H_
+#endif  // SESSIONSTORE_ENGINE_FORMAT_KEYS_H_

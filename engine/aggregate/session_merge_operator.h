@@ -10,8 +10,8 @@
 // Thread safety: stateless apart from counters; RocksDB calls it from any
 // thread.
 
-#ifndef SESSIONSTORE_ENGINE_SESSION_MERGE_OPERATOR_H_
-#define SESSIONSTORE_ENGINE_SESSION_MERGE_OPERATOR_H_
+#ifndef SESSIONSTORE_ENGINE_AGGREGATE_SESSION_MERGE_OPERATOR_H_
+#define SESSIONSTORE_ENGINE_AGGREGATE_SESSION_MERGE_OPERATOR_H_
 
 #include <rocksdb/merge_operator.h>
 
@@ -38,4 +38,4 @@ class SessionMergeOperator : public rocksdb::MergeOperator {
 
 }  // namespace sessionstore
 
-#endif  // SESSIONSTORE_ENGINE_SESSION_MERGE_OPERATOR_H_
+#endif  // SESSIONSTORE_ENGINE_AGGREGATE_SESSION_MERGE_OPERATOR_H_

@@ -1,6 +1,6 @@
 // Copyright sessionstore authors.
 
-#include "engine/session_index_state.h"
+#include "engine/aggregate/session_index_state.h"
 
 #include <gtest/gtest.h>
 
@@ -117,7 +117,8 @@ TEST(SessionIndexStateTest, ProjectionCommutesWithComposition) {
     EXPECT_EQ(want.Exact(), whole.last.Exact() && whole.last_user.Exact());
     if (want.Exact()) {
       SessionSummary summary;
-      whole.FillSummary(&summary);
+      SessionDelta copy = whole;
+      copy.MoveToSummary(&summary);
       const SessionIndexEntry e = want.Entry();
       EXPECT_EQ(e.first_ns, summary.first_trace_at_ns);
       EXPECT_EQ(e.trace_count, summary.trace_count);

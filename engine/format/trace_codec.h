@@ -3,8 +3,8 @@
 // FlatBuffers encoding of a stored trace (schema/trace_record.fbs). Decoding
 // verifies the buffer first: bytes read from disk are untrusted.
 
-#ifndef SESSIONSTORE_ENGINE_TRACE_CODEC_H_
-#define SESSIONSTORE_ENGINE_TRACE_CODEC_H_
+#ifndef SESSIONSTORE_ENGINE_FORMAT_TRACE_CODEC_H_
+#define SESSIONSTORE_ENGINE_FORMAT_TRACE_CODEC_H_
 
 #include <flatbuffers/flatbuffers.h>
 
@@ -36,4 +36,4 @@ bool DecodeTraceOutput(std::string_view bytes, Payload* output, int64_t* start_n
 
 }  // namespace sessionstore
 
-#endif  // SESSIONSTORE_ENGINE_TRACE_CODEC_H_
+#endif  // SESSIONSTORE_ENGINE_FORMAT_TRACE_CODEC_H_

@@ -1,12 +1,12 @@
 // Copyright sessionstore authors.
 
-#include "engine/trace_codec.h"
+#include "engine/format/trace_codec.h"
 
 #include <flatbuffers/flatbuffers.h>
 
 #include <vector>
 
-#include "engine/coding.h"
+#include "engine/format/keys.h"
 #include "trace_record_generated.h"
 
 namespace sessionstore {

@@ -3,8 +3,8 @@
 // Conversion of RocksDB statuses to sessionstore's Status at the API
 // boundary, and the printable form of ids used in every error message.
 
-#ifndef SESSIONSTORE_ENGINE_ROCKS_STATUS_H_
-#define SESSIONSTORE_ENGINE_ROCKS_STATUS_H_
+#ifndef SESSIONSTORE_ENGINE_UTIL_ROCKS_STATUS_H_
+#define SESSIONSTORE_ENGINE_UTIL_ROCKS_STATUS_H_
 
 #include <rocksdb/status.h>
 
@@ -24,4 +24,4 @@ std::string Printable(std::string_view s);
 
 }  // namespace sessionstore
 
-#endif  // SESSIONSTORE_ENGINE_ROCKS_STATUS_H_
+#endif  // SESSIONSTORE_ENGINE_UTIL_ROCKS_STATUS_H_

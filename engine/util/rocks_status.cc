@@ -1,6 +1,6 @@
 // Copyright sessionstore authors.
 
-#include "engine/rocks_status.h"
+#include "engine/util/rocks_status.h"
 
 namespace sessionstore {
 

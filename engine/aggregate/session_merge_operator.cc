@@ -1,12 +1,12 @@
 // Copyright sessionstore authors.
 
-#include "engine/session_merge_operator.h"
+#include "engine/aggregate/session_merge_operator.h"
 
 #include <rocksdb/env.h>
 
 #include <exception>
 
-#include "engine/session_delta.h"
+#include "engine/aggregate/session_delta.h"
 
 namespace sessionstore {
 

@@ -17,8 +17,8 @@
 // Value type without synchronization. Byte layout: docs/format.md
 // ("index_state"). DO NOT CHANGE the encoding: stored on disk.
 
-#ifndef SESSIONSTORE_ENGINE_SESSION_INDEX_STATE_H_
-#define SESSIONSTORE_ENGINE_SESSION_INDEX_STATE_H_
+#ifndef SESSIONSTORE_ENGINE_AGGREGATE_SESSION_INDEX_STATE_H_
+#define SESSIONSTORE_ENGINE_AGGREGATE_SESSION_INDEX_STATE_H_
 
 #include <cstdint>
 #include <string>
@@ -26,8 +26,8 @@
 #include <utility>
 #include <vector>
 
-#include "engine/coding.h"
-#include "engine/session_delta.h"
+#include "engine/format/keys.h"
+#include "engine/aggregate/session_delta.h"
 
 namespace sessionstore {
 
@@ -75,4 +75,4 @@ bool DecodeDirtyMarker(std::string_view in,
 
 }  // namespace sessionstore
 
-#endif  // SESSIONSTORE_ENGINE_SESSION_INDEX_STATE_H_
+#endif  // SESSIONSTORE_ENGINE_AGGREGATE_SESSION_INDEX_STATE_H_

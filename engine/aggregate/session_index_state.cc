@@ -1,8 +1,8 @@
 // Copyright sessionstore authors.
 
-#include "engine/session_index_state.h"
+#include "engine/aggregate/session_index_state.h"
 
-#include <limits>
+#include "engine/aggregate/aggregate_math.h"
 
 namespace sessionstore {
 
@@ -12,16 +12,6 @@ namespace {
 constexpr unsigned char kIndexStateFormat = 2;
 constexpr unsigned char kHasFirst = 1, kHasMaxEnd = 2;
 constexpr unsigned char kHasBest = 1, kHasFloor = 2;
-
-// a + b, saturating instead of overflowing, as SessionDelta's sums do
-// (ingest limits keep real sums far below 2^63).
-int64_t SaturatingAdd(int64_t a, int64_t b) {
-  int64_t r = 0;
-  if (__builtin_add_overflow(a, b, &r)) {
-    return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
-  }
-  return r;
-}
 
 void PutSigned(std::string* dst, int64_t v) { PutFixed64BE(dst, static_cast<uint64_t>(v)); }
 
@@ -101,20 +91,14 @@ void SessionIndexState::Add(const SessionIndexState& later) {
   trace_count = SaturatingAdd(trace_count, later.trace_count);
   cost_nano_usd = SaturatingAdd(cost_nano_usd, later.cost_nano_usd);
   total_tokens = SaturatingAdd(total_tokens, later.total_tokens);
-  if (later.has_first && (!has_first || later.first_ns < first_ns)) {
-    has_first = true;
-    first_ns = later.first_ns;
-  }
-  if (later.has_max_end && (!has_max_end || later.max_end_ns > max_end_ns)) {
-    has_max_end = true;
-    max_end_ns = later.max_end_ns;
-  }
+  KeepMin(&has_first, &first_ns, later.has_first, later.first_ns);
+  KeepMax(&has_max_end, &max_end_ns, later.has_max_end, later.max_end_ns);
   last.Then(later.last);
   last_user.Then(later.last_user);
 }
 
 SessionIndexEntry SessionIndexState::Entry() const {
-  // As SessionDelta::FillSummary and the summary's latest-trace fields.
+  // As SessionDelta::MoveToSummary and the summary's latest-trace fields.
   SessionIndexEntry e;
   e.first_ns = has_first ? first_ns : 0;
   e.last_ns = last.has_best ? last.start_ns : 0;

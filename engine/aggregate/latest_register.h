@@ -1,0 +1,58 @@
+// Copyright sessionstore authors.
+//
+// LatestRegister: "the latest trace (by start, then trace id) with a
+// property", kept by the session aggregate (SessionDelta) and the index
+// state (SessionIndexState).
+//
+// Value type without synchronization.
+
+#ifndef SESSIONSTORE_ENGINE_AGGREGATE_LATEST_REGISTER_H_
+#define SESSIONSTORE_ENGINE_AGGREGATE_LATEST_REGISTER_H_
+
+#include <cstdint>
+#include <string>
+
+#include "sessionstore/trace.h"
+
+namespace sessionstore {
+
+// A register for "the latest trace (by start, then trace id) with a
+// property" that stays sound when a trace's start moves earlier, which a plain
+// maximum cannot handle (the old maximum would have to be taken back).
+//
+// It holds the best candidate offered (maximum (start, trace id), then
+// version) and a floor, the largest key retracted. Invariant: every trace
+// with the property has a key <= max(floor, best), and best, if any, is a live
+// trace at that key. So best is exact when it is above the floor (or there is
+// no floor); with no best and no floor, no trace has the property; otherwise
+// the register does not know, and readers look at the stored traces.
+//
+// Composition `Then` is associative but not commutative: RocksDB applies
+// merge operands in write order.
+struct LatestRegister {
+  bool has_best = false;
+  int64_t start_ns = 0;
+  std::string trace_id;
+  uint64_t version = 0;
+  Payload value;
+  bool has_floor = false;
+  int64_t floor_start_ns = 0;
+  std::string floor_trace_id;
+
+  // The trace (start, trace_id) at `version` has the property with `value`.
+  void Offer(int64_t start, const std::string& trace_id, uint64_t version, Payload value);
+  // The trace that was at (start, trace_id) is no longer there.
+  void Retract(int64_t start, const std::string& trace_id);
+  // this = this, then `later`.
+  void Then(const LatestRegister& later);
+  // True when the register is exact: best is the latest, or (no best) there is
+  // none.
+  bool Exact() const;
+  bool IsIdentity() const { return !has_best && !has_floor; }
+
+  bool operator==(const LatestRegister&) const = default;
+};
+
+}  // namespace sessionstore
+
+#endif  // SESSIONSTORE_ENGINE_AGGREGATE_LATEST_REGISTER_H_

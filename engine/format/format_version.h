@@ -1,0 +1,20 @@
+// Copyright sessionstore authors.
+//
+// The on-disk format version, stored in the default column family when a
+// store is created and checked on every open. docs/format.md describes this
+// version; tests/engine/format/format_doc_test.cc keeps the two in step.
+
+#ifndef SESSIONSTORE_ENGINE_FORMAT_FORMAT_VERSION_H_
+#define SESSIONSTORE_ENGINE_FORMAT_FORMAT_VERSION_H_
+
+namespace sessionstore {
+
+// DO NOT CHANGE: stored on disk.
+inline constexpr char kFormatVersionKey[] = "sessionstore.format_version";
+// The version this build writes and reads; a store of any other version is
+// refused with NotSupported. Change only with docs/format.md.
+inline constexpr char kFormatVersion[] = "4";
+
+}  // namespace sessionstore
+
+#endif  // SESSIONSTORE_ENGINE_FORMAT_FORMAT_VERSION_H_

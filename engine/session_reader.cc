@@ -1,0 +1,182 @@
+// Copyright sessionstore authors.
+
+#include "engine/session_reader.h"
+
+#include <memory>
+#include <utility>
+
+#include "engine/aggregate/session_delta.h"
+#include "engine/aggregate/session_index_state.h"
+#include "engine/format/keys.h"
+#include "engine/format/trace_codec.h"
+#include "engine/range_scan.h"
+#include "engine/util/rocks_status.h"
+
+namespace sessionstore {
+
+Status SessionReader::Read(const rocksdb::Snapshot* snapshot, std::string_view session_id,
+                           SessionSummary* summary, std::string* last_trace_id) const {
+  *summary = SessionSummary();
+  if (session_id.empty()) return Status::NotFound("the empty session id names no session");
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  const std::string prefix = ctx_->SessionPrefix(session_id);
+  std::string value;
+  rocksdb::Status rs = ctx_->db->Get(ro, ctx_->cf.sessions, prefix, &value);
+  return FromValue(ro, prefix, session_id, rs, value, summary, last_trace_id);
+}
+
+Status SessionReader::FromValue(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                                std::string_view session_id, const rocksdb::Status& rs,
+                                std::string_view value, SessionSummary* summary,
+                                std::string* last_trace_id) const {
+  *summary = SessionSummary();
+  if (rs.IsNotFound()) return Status::NotFound("session " + Printable(session_id));
+  if (!rs.ok()) return FromRocks(rs, "read session " + Printable(session_id));
+  SessionDelta agg;
+  if (!SessionDelta::Decode(value, &agg)) {
+    return Status::Corruption("aggregate of session " + Printable(session_id) +
+                              " fails verification");
+  }
+  if (agg.trace_count <= 0) return Status::NotFound("session " + Printable(session_id));
+  agg.MoveToSummary(summary);
+  summary->session_id.assign(session_id);
+  // The latest registers answer unless a retraction left them unsure.
+  const bool last_known = agg.last.Exact() && agg.last.has_best;
+  if (last_known) {
+    summary->last_trace_at_ns = agg.last.start_ns;
+    summary->last_output = std::move(agg.last.value);
+    if (last_trace_id != nullptr) *last_trace_id = std::move(agg.last.trace_id);
+  }
+  const bool user_known = agg.last_user.Exact();
+  if (user_known && agg.last_user.has_best) summary->user_id = std::move(agg.last_user.value.value);
+  const bool name_known = agg.last_name.Exact();
+  if (name_known && agg.last_name.has_best) {
+    summary->session_name = std::move(agg.last_name.value.value);
+  }
+  if (last_known && user_known && name_known) return Status::OK();
+  return ReadLatestFields(ro, prefix, !last_known, !user_known, !name_known, summary,
+                          last_trace_id);
+}
+
+Status SessionReader::ReadLatestTrace(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                                      SessionSummary* summary, std::string* last_trace_id) const {
+  RangeScan scan(ctx_->db, ctx_->cf.traces, ro, prefix, SessionTracesEnd(prefix),
+                 /*forward=*/false);
+  scan.Start();
+  if (!scan.Valid()) {
+    if (!scan.status().ok()) return FromRocks(scan.status(), "read latest trace");
+    return Status::Corruption("session " + Printable(summary->session_id) +
+                              " has an aggregate but no trace");
+  }
+  int64_t start = 0;
+  if (!DecodeTraceOutput(scan.value(), &summary->last_output, &start)) {
+    return Status::Corruption("latest trace of session " + Printable(summary->session_id) +
+                              " fails verification");
+  }
+  summary->last_output = MakePreview(summary->last_output);
+  summary->last_trace_at_ns = start;
+  if (last_trace_id != nullptr) {
+    ParsedTraceKey k;
+    if (!ParseTraceKey(scan.key(), &k)) {
+      return Status::Corruption("malformed trace key in session " +
+                                Printable(summary->session_id));
+    }
+    last_trace_id->assign(k.trace_id);
+  }
+  return Status::OK();
+}
+
+Status SessionReader::ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                                       bool last, bool user, bool name, SessionSummary* summary,
+                                       std::string* last_trace_id,
+                                       LatestRegister* user_register) const {
+  if (last) {
+    Status s = ReadLatestTrace(ro, prefix, summary, last_trace_id);
+    if (!s.ok()) return s;
+  }
+  // Latest user id and session name: walk the session's traces from the
+  // newest until each requested field is found (rare: only after a version
+  // moved a trace's start earlier).
+  if (!user && !name) return Status::OK();
+  if (user_register != nullptr) *user_register = LatestRegister();
+  if (user) summary->user_id.clear();
+  if (name) summary->session_name.clear();
+  RangeScan scan(ctx_->db, ctx_->cf.traces, ro, prefix, SessionTracesEnd(prefix),
+                 /*forward=*/false);
+  for (scan.Start(); (user || name) && scan.Valid(); scan.Next()) {
+    Trace t;
+    uint64_t version = 0;
+    if (!DecodeTrace(scan.value(), &t, &version)) {
+      return Status::Corruption("a trace of session " + Printable(summary->session_id) +
+                                " fails verification");
+    }
+    if (user && !t.user_id.empty()) {
+      if (user_register != nullptr) {
+        *user_register = LatestRegister();
+        user_register->Offer(t.start_ns, t.trace_id, version, Payload{t.user_id, false});
+      }
+      summary->user_id = std::move(t.user_id);
+      user = false;
+    }
+    if (name && !t.session_name.empty()) {
+      summary->session_name = std::move(t.session_name);
+      name = false;
+    }
+  }
+  return scan.status().ok() ? Status::OK() : FromRocks(scan.status(), "read latest fields");
+}
+
+void SessionReader::ReadIndexRows(const rocksdb::Snapshot* snapshot,
+                                  const std::vector<std::string_view>& prefixes,
+                                  std::vector<IndexRow>* rows) const {
+  const std::size_t n = prefixes.size();
+  rows->assign(n, IndexRow());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  const BatchGet got(ctx_->db, ro, ctx_->cf.sessions,
+                     std::vector<rocksdb::Slice>(prefixes.begin(), prefixes.end()),
+                     /*sorted=*/true);
+  SessionDelta agg;
+  SessionSummary summary;
+  for (std::size_t i = 0; i < n; ++i) {
+    IndexRow& row = (*rows)[i];
+    const std::string prefix(prefixes[i]);
+    std::string_view rest = prefix, id;
+    uint64_t hash = 0;
+    if (!GetSessionPrefix(&rest, &hash, &id) || !rest.empty()) {
+      row.status = Status::Corruption("dirty marker with a malformed session prefix");
+      continue;
+    }
+    if (got.statuses[i].IsNotFound()) {
+      row.status = Status::NotFound("session " + Printable(id));
+      continue;
+    }
+    if (!got.statuses[i].ok()) {
+      row.status = FromRocks(got.statuses[i], "read aggregate of session " + Printable(id));
+      continue;
+    }
+    if (!SessionDelta::Decode(got.values[i].ToStringView(), &agg)) {
+      row.status =
+          Status::Corruption("aggregate of session " + Printable(id) + " fails verification");
+      continue;
+    }
+    row.state = SessionIndexState::Of(agg);
+    // Unsure registers: the stored traces decide, as for GetSession.
+    const bool last = !agg.last.Exact(), user = !agg.last_user.Exact();
+    if (!last && !user) continue;
+    std::string last_id;
+    LatestRegister user_register;
+    summary.session_id.assign(id);
+    row.status =
+        ReadLatestFields(ro, prefix, last, user, false, &summary, &last_id, &user_register);
+    if (!row.status.ok()) continue;
+    if (last) {
+      row.state.last = LatestRegister();
+      row.state.last.Offer(summary.last_trace_at_ns, last_id, 0, Payload());
+    }
+    if (user) row.state.last_user = std::move(user_register);
+  }
+}
+
+}  // namespace sessionstore

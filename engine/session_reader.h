@@ -1,0 +1,76 @@
+// Copyright sessionstore authors.
+//
+// SessionReader: a session's summary from its merged aggregate, with the
+// latest-trace fields (last activity, last output, user, name) taken from
+// the aggregate's latest registers or, where a retraction left a register
+// unsure, from the session's stored traces. It also serves the session
+// indexer the exact index state of sessions whose composed state is unsure
+// (IndexRowSource).
+//
+// Thread safety: every method may be called concurrently.
+
+#ifndef SESSIONSTORE_ENGINE_SESSION_READER_H_
+#define SESSIONSTORE_ENGINE_SESSION_READER_H_
+
+#include <rocksdb/db.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/aggregate/latest_register.h"
+#include "engine/session_indexer.h"
+#include "engine/store_context.h"
+#include "sessionstore/session.h"
+#include "sessionstore/status.h"
+
+namespace sessionstore {
+
+class SessionReader final : public IndexRowSource {
+ public:
+  // `context` must outlive the reader.
+  explicit SessionReader(const StoreContext* context) : ctx_(context) {}
+
+  // The session's summary as of `snapshot` (null: latest). If
+  // `last_trace_id` is given, sets it to the id of the session's latest
+  // trace. NotFound for an empty id or a session without traces;
+  // Corruption naming the session when a stored value fails verification.
+  Status Read(const rocksdb::Snapshot* snapshot, std::string_view session_id,
+              SessionSummary* summary, std::string* last_trace_id = nullptr) const;
+
+  // Read's second half, for callers that fetched the aggregate themselves
+  // (the list planner's MultiGet): builds the summary from the read's
+  // status `rs` and `value` of the session at `prefix`, both as of
+  // ro.snapshot.
+  Status FromValue(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                   std::string_view session_id, const rocksdb::Status& rs,
+                   std::string_view value, SessionSummary* summary,
+                   std::string* last_trace_id) const;
+
+  // IndexRowSource: each session's index state (sorted, distinct prefixes)
+  // as of `snapshot`, from one MultiGet of aggregates, with exact registers
+  // (from the stored traces where the aggregate's are unsure).
+  void ReadIndexRows(const rocksdb::Snapshot* snapshot,
+                     const std::vector<std::string_view>& session_prefixes,
+                     std::vector<IndexRow>* rows) const override;
+
+ private:
+  // Fills the requested latest-trace fields from the stored traces: `last`
+  // (last_trace_at, last_output), `user`, `name`; with `user` and a
+  // `user_register`, also the latest user's trace as an exact register
+  // (empty when no trace has a user). A scan of the session's traces from
+  // the newest until each requested field is found.
+  Status ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix, bool last,
+                          bool user, bool name, SessionSummary* summary,
+                          std::string* last_trace_id,
+                          LatestRegister* user_register = nullptr) const;
+  // ReadLatestFields' `last`: the newest trace of the session.
+  Status ReadLatestTrace(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                         SessionSummary* summary, std::string* last_trace_id) const;
+
+  const StoreContext* const ctx_;
+};
+
+}  // namespace sessionstore
+
+#endif  // SESSIONSTORE_ENGINE_SESSION_READER_H_

@@ -1,0 +1,52 @@
+// Copyright sessionstore authors.
+//
+// StoreContext: what every unit of an open store works through (the
+// database, its named column families and the session-key hash), owned by
+// StoreImpl and shared read-only with the writer, readers, list planner,
+// indexer and verifier.
+//
+// Thread safety: immutable after Open; every member may be used from any
+// thread (rocksdb::DB is thread-safe).
+
+#ifndef SESSIONSTORE_ENGINE_STORE_CONTEXT_H_
+#define SESSIONSTORE_ENGINE_STORE_CONTEXT_H_
+
+#include <rocksdb/db.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "engine/column_families.h"
+#include "engine/format/keys.h"
+
+namespace sessionstore {
+
+struct StoreContext {
+  rocksdb::DB* db = nullptr;  // Not owned.
+  ColumnFamilies cf;
+  // Replaces SessionHash for the session key prefix (tests that force hash
+  // collisions); null: SessionHash.
+  std::function<uint64_t(std::string_view)> session_hash;
+
+  // The hash of the session's key prefix.
+  uint64_t HashOf(std::string_view session_id) const {
+    return session_hash ? session_hash(session_id) : SessionHash(session_id);
+  }
+  // session_prefix (engine/format/keys.h) of the session.
+  std::string SessionPrefix(std::string_view session_id) const {
+    std::string p;
+    PutSessionPrefix(&p, HashOf(session_id), session_id);
+    return p;
+  }
+  // Key of the trace's record in `traces`.
+  std::string TraceKeyOf(std::string_view session_id, int64_t start_ns,
+                         std::string_view trace_id) const {
+    return TraceKey(HashOf(session_id), session_id, start_ns, trace_id);
+  }
+};
+
+}  // namespace sessionstore
+
+#endif  // SESSIONSTORE_ENGINE_STORE_CONTEXT_H_

@@ -1,0 +1,71 @@
+// Copyright sessionstore authors.
+//
+// StoreVerifier: Store::Verify. Recomputes every session's aggregate from
+// its stored traces and compares it with the merged one, checks each
+// trace's key against its record and its locator, each aggregate and
+// locator for a trace behind it, and every session index entry against the
+// recomputed aggregate, all as of one snapshot.
+//
+// Thread safety: Verify may be called concurrently with every other store
+// method (it reads a snapshot).
+
+#ifndef SESSIONSTORE_ENGINE_STORE_VERIFIER_H_
+#define SESSIONSTORE_ENGINE_STORE_VERIFIER_H_
+
+#include <string>
+#include <unordered_set>
+
+#include "engine/aggregate/session_delta.h"
+#include "engine/session_indexer.h"
+#include "engine/store_context.h"
+#include "sessionstore/store.h"
+
+namespace sessionstore {
+
+class StoreVerifier {
+ public:
+  // `context` and `indexer` must outlive the verifier. Unless `read_only`,
+  // Verify first catches the indexer up; read-only, pending index work is
+  // reported as one mismatch and the index checks are skipped.
+  StoreVerifier(const StoreContext* context, SessionIndexer* indexer, bool read_only)
+      : ctx_(context), indexer_(indexer), read_only_(read_only) {}
+
+  // As Store::Verify.
+  Status Verify(VerifyReport* report) const;
+
+ private:
+  // Every trace record against its key and locator, and every session's
+  // aggregate and index entries against its recomputation; the prefixes of
+  // the sessions seen go to *sessions.
+  Status CheckTraces(const rocksdb::ReadOptions& ro, std::unordered_set<std::string>* sessions,
+                     VerifyReport* report) const;
+  // One session's stored aggregate and index entries against `recomputed`.
+  void CheckSession(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                    const std::string& session_id, const SessionDelta& recomputed,
+                    VerifyReport* report) const;
+  // Aggregates of sessions without traces.
+  Status CheckAggregates(const rocksdb::ReadOptions& ro,
+                         const std::unordered_set<std::string>& sessions,
+                         VerifyReport* report) const;
+  // Locators that point to no trace.
+  Status CheckLocators(const rocksdb::ReadOptions& ro, VerifyReport* report) const;
+  // One session's index state and entries against its recomputed aggregate.
+  void CheckSessionIndex(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                         const std::string& name, const SessionDelta& recomputed,
+                         VerifyReport* report) const;
+  // The `index` family's entries without a session or that disagree with
+  // the session's indexed state.
+  Status CheckIndexEntries(const rocksdb::ReadOptions& ro,
+                           const std::unordered_set<std::string>& sessions,
+                           VerifyReport* report) const;
+  // Read-only with index work pending: the index checks are skipped.
+  bool SkipIndexChecks() const { return read_only_ && indexer_->has_pending(); }
+
+  const StoreContext* const ctx_;
+  SessionIndexer* const indexer_;
+  const bool read_only_;
+};
+
+}  // namespace sessionstore
+
+#endif  // SESSIONSTORE_ENGINE_STORE_VERIFIER_H_

@@ -1,0 +1,215 @@
+// Copyright sessionstore authors.
+
+#include "engine/trace_writer.h"
+
+#include <algorithm>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+
+#include "engine/aggregate/session_index_state.h"
+#include "engine/format/keys.h"
+#include "engine/format/trace_codec.h"
+#include "engine/range_scan.h"
+#include "engine/trace_versions.h"
+#include "engine/util/rocks_status.h"
+
+namespace sessionstore {
+
+namespace {
+
+Status SessionConflict(const Trace& current, const Trace& incoming) {
+  return Status::InvalidArgument("session_id: trace " + Printable(current.trace_id) +
+                                 " is in session " + Printable(current.session_id) + ", not " +
+                                 Printable(incoming.session_id));
+}
+
+void SortRejections(IngestResult* result) {
+  std::sort(result->rejected.begin(), result->rejected.end(),
+            [](const RejectedTrace& a, const RejectedTrace& b) { return a.index < b.index; });
+}
+
+}  // namespace
+
+Status TraceWriter::Ingest(const std::vector<Trace>& batch, IngestResult* result) {
+  *result = IngestResult();
+  std::vector<PendingTrace> pending = GroupValid(batch, result);
+  if (pending.empty()) {
+    SortRejections(result);
+    return Status::OK();
+  }
+  // Hold the trace ids for the read-modify-write.
+  std::vector<std::string_view> ids;
+  ids.reserve(pending.size());
+  for (const PendingTrace& p : pending) ids.push_back(p.trace_id);
+  TraceLockTable::Guard guard(&trace_locks_, ids);
+
+  StoredVersions stored;
+  Status s = ReadStored(pending, &stored);
+  if (!s.ok()) return s;
+  rocksdb::WriteBatch wb;
+  SessionDeltas deltas;
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    ApplyTrace(batch, pending[i], i, stored, &wb, &deltas, result);
+  }
+  SortRejections(result);
+  return Commit(deltas, batch.size(), &wb);
+}
+
+std::vector<TraceWriter::PendingTrace> TraceWriter::GroupValid(const std::vector<Trace>& batch,
+                                                               IngestResult* result) {
+  std::vector<PendingTrace> pending;
+  std::unordered_map<std::string_view, std::size_t> by_id;
+  pending.reserve(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Status s = ValidateTrace(batch[i]);
+    if (!s.ok()) {
+      result->rejected.push_back({i, batch[i].trace_id, s});
+      continue;
+    }
+    auto [it, fresh] = by_id.try_emplace(batch[i].trace_id, pending.size());
+    if (fresh) pending.push_back(PendingTrace{batch[i].trace_id, {}});
+    pending[it->second].indexes.push_back(i);
+  }
+  return pending;
+}
+
+Status TraceWriter::ReadStored(const std::vector<PendingTrace>& pending,
+                               StoredVersions* stored) const {
+  const std::size_t n = pending.size();
+  stored->keys.assign(n, std::string());
+  stored->traces.assign(n, Trace());
+  stored->versions.assign(n, 0);
+  stored->present.assign(n, false);
+  rocksdb::ReadOptions ro;
+  std::vector<rocksdb::Slice> id_keys;
+  id_keys.reserve(n);
+  for (const PendingTrace& p : pending) id_keys.emplace_back(p.trace_id);
+  const BatchGet locators(ctx_->db, ro, ctx_->cf.trace_ids, id_keys);
+
+  std::vector<std::size_t> found;
+  std::vector<rocksdb::Slice> record_keys;
+  for (std::size_t i = 0; i < n; ++i) {
+    const rocksdb::Status& st = locators.statuses[i];
+    if (st.IsNotFound()) continue;
+    const std::string_view id = pending[i].trace_id;
+    if (!st.ok()) return FromRocks(st, "read trace id index");
+    int64_t start = 0;
+    std::string_view session;
+    if (!DecodeLocator(locators.values[i].ToStringView(), &start, &session)) {
+      return Status::Corruption("trace id index entry of " + Printable(id) + " is malformed");
+    }
+    stored->keys[i] = ctx_->TraceKeyOf(session, start, id);
+    found.push_back(i);
+  }
+  for (std::size_t i : found) record_keys.emplace_back(stored->keys[i]);
+  const BatchGet records(ctx_->db, ro, ctx_->cf.traces, record_keys);
+  for (std::size_t j = 0; j < found.size(); ++j) {
+    const std::size_t i = found[j];
+    const std::string_view id = pending[i].trace_id;
+    if (!records.statuses[j].ok()) {
+      return records.statuses[j].IsNotFound()
+                 ? Status::Corruption("trace " + Printable(id) +
+                                      " is indexed but its record is missing")
+                 : FromRocks(records.statuses[j], "read trace " + Printable(id));
+    }
+    if (!DecodeTrace(records.values[j].ToStringView(), &stored->traces[i],
+                     &stored->versions[i])) {
+      return Status::Corruption("stored record of trace " + Printable(id) +
+                                " fails verification");
+    }
+    stored->present[i] = true;
+  }
+  return Status::OK();
+}
+
+void TraceWriter::ApplyTrace(const std::vector<Trace>& batch, const PendingTrace& p,
+                             std::size_t i, const StoredVersions& stored,
+                             rocksdb::WriteBatch* wb, SessionDeltas* deltas,
+                             IngestResult* result) const {
+  const Trace* old = stored.present[i] ? &stored.traces[i] : nullptr;
+  std::optional<Trace> current;
+  if (old != nullptr) current = *old;
+  std::vector<std::size_t> applied;
+  for (std::size_t index : p.indexes) {
+    Trace version = batch[index];
+    NormalizeTrace(&version);
+    if (!current) {
+      current = std::move(version);
+    } else if (!version.session_id.empty() && !current->session_id.empty() &&
+               version.session_id != current->session_id) {
+      result->rejected.push_back({index, batch[index].trace_id, SessionConflict(*current, version)});
+      continue;
+    } else {
+      current = MergeTraceVersions(*current, version);
+    }
+    applied.push_back(index);
+  }
+  if (applied.empty()) return;
+  const Trace& merged = *current;
+  uint64_t version = 1;
+  if (old != nullptr) {
+    if (merged == *old) {
+      ++result->unchanged;
+      return;
+    }
+    version = stored.versions[i] + 1;
+  }
+  const std::string record = EncodeTrace(merged, version);
+  if (record.size() > kMaxTraceBytes) {
+    for (std::size_t index : applied) {
+      result->rejected.push_back(
+          {index, batch[index].trace_id,
+           Status::InvalidArgument("trace: stored size " + std::to_string(record.size()) +
+                                   " bytes would exceed the limit of " +
+                                   std::to_string(kMaxTraceBytes))});
+    }
+    return;
+  }
+  const std::string key = ctx_->TraceKeyOf(merged.session_id, merged.start_ns, merged.trace_id);
+  const bool moved = old == nullptr || key != stored.keys[i];
+  if (old != nullptr && moved) wb->Delete(ctx_->cf.traces, stored.keys[i]);
+  wb->Put(ctx_->cf.traces, key, record);
+  if (moved) {
+    wb->Put(ctx_->cf.trace_ids, merged.trace_id, EncodeLocator(merged.start_ns, merged.session_id));
+  }
+  if (!merged.session_id.empty()) {
+    const bool was_in_session = old != nullptr && !old->session_id.empty();
+    SessionDelta d;
+    if (was_in_session && old->start_ns != merged.start_ns) {
+      // The start moved earlier: the old key leaves the latest registers.
+      d = SessionDelta::RetractionOf(*old);
+    }
+    d.Add(SessionDelta::FromTrace(merged, version));
+    if (was_in_session) d.SubtractCounters(SessionDelta::FromTrace(*old, stored.versions[i]));
+    (*deltas)[merged.session_id].Add(d);
+  }
+  ++(old == nullptr ? result->inserted : result->updated);
+}
+
+Status TraceWriter::Commit(const SessionDeltas& deltas, std::size_t batch_size,
+                           rocksdb::WriteBatch* wb) {
+  // One operand and one dirty-marker entry (for the session indexes) per
+  // changed session, in the same atomic write as the traces.
+  std::vector<DirtySession> changed;
+  changed.reserve(deltas.size());
+  for (const auto& [session, delta] : deltas) {
+    if (delta.IsIdentity()) continue;
+    changed.emplace_back(ctx_->SessionPrefix(session), SessionIndexState::Of(delta));
+    wb->Merge(ctx_->cf.sessions, changed.back().first, delta.Encode());
+  }
+  if (wb->Count() == 0) return Status::OK();
+  std::optional<SessionIndexer::Batch> marked;
+  if (!changed.empty()) {
+    marked.emplace(indexer_);
+    wb->Put(ctx_->cf.dirty, DirtyKey(marked->seq()), EncodeDirtyMarker(changed));
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  const rocksdb::Status ws = ctx_->db->Write(wo, wb);
+  if (marked) marked->End(ws.ok(), &changed);
+  if (!ws.ok()) return FromRocks(ws, "write batch of " + std::to_string(batch_size) + " traces");
+  return Status::OK();
+}
+
+}  // namespace sessionstore

@@ -1,0 +1,87 @@
+// Copyright sessionstore authors.
+//
+// TraceWriter: the write path. One Ingest call becomes one atomic RocksDB
+// write batch: the merged trace records, their locators, one aggregate
+// merge operand per changed session and one dirty marker for the session
+// indexer. Ingest reads the stored versions of the batch's traces (to merge
+// by the upsert rules) but never an aggregate.
+//
+//   Ingest ─ validate, group by trace id ─ lock the ids (TraceLockTable)
+//          ─ read stored versions (locators, then records: two MultiGets)
+//          ─ merge versions (trace_versions.h), session deltas (SessionDelta)
+//          ─ one WriteBatch: records, locators, Merge operands, dirty marker
+//          ─ SessionIndexer::End (the batch becomes pending for a catch-up)
+//
+// Thread safety: Ingest may be called concurrently; batches that share a
+// trace id are serialized by the lock table.
+
+#ifndef SESSIONSTORE_ENGINE_TRACE_WRITER_H_
+#define SESSIONSTORE_ENGINE_TRACE_WRITER_H_
+
+#include <rocksdb/write_batch.h>
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/aggregate/session_delta.h"
+#include "engine/session_indexer.h"
+#include "engine/store_context.h"
+#include "engine/trace_lock_table.h"
+#include "sessionstore/store.h"
+
+namespace sessionstore {
+
+class TraceWriter {
+ public:
+  // `context` and `indexer` must outlive the writer. `sync`: fsync the
+  // write-ahead log before Ingest returns.
+  TraceWriter(const StoreContext* context, SessionIndexer* indexer, bool sync)
+      : ctx_(context), indexer_(indexer), sync_(sync) {}
+
+  // As Store::Ingest, without its clearing of *result on error.
+  Status Ingest(const std::vector<Trace>& batch, IngestResult* result);
+
+ private:
+  // One distinct trace id of a batch and the positions of its versions.
+  struct PendingTrace {
+    std::string_view trace_id;
+    std::vector<std::size_t> indexes;  // Positions in the batch, in order.
+  };
+  // What is stored of each pending trace (parallel to the pending list).
+  struct StoredVersions {
+    std::vector<std::string> keys;  // Record keys; empty when not stored.
+    std::vector<Trace> traces;
+    std::vector<uint64_t> versions;
+    std::vector<bool> present;
+  };
+  // What the batch writes besides the records: session deltas by id.
+  using SessionDeltas = std::map<std::string, SessionDelta>;
+
+  // Validates each trace (rejections into *result) and groups the valid
+  // versions by trace id, in batch order.
+  static std::vector<PendingTrace> GroupValid(const std::vector<Trace>& batch,
+                                              IngestResult* result);
+  // Reads the stored versions of the pending traces: locators, then the
+  // records they point to.
+  Status ReadStored(const std::vector<PendingTrace>& pending, StoredVersions* stored) const;
+  // Applies one trace's versions in batch order on top of the stored one
+  // (`i` indexes `stored`), adding its writes to `wb` and its session delta
+  // to `deltas`.
+  void ApplyTrace(const std::vector<Trace>& batch, const PendingTrace& p, std::size_t i,
+                  const StoredVersions& stored, rocksdb::WriteBatch* wb, SessionDeltas* deltas,
+                  IngestResult* result) const;
+  // Adds one merge operand per changed session and the batch's dirty
+  // marker to `wb`, and writes it.
+  Status Commit(const SessionDeltas& deltas, std::size_t batch_size, rocksdb::WriteBatch* wb);
+
+  const StoreContext* const ctx_;
+  SessionIndexer* const indexer_;
+  const bool sync_;
+  TraceLockTable trace_locks_;
+};
+
+}  // namespace sessionstore
+
+#endif  // SESSIONSTORE_ENGINE_TRACE_WRITER_H_

@@ -1,0 +1,84 @@
+// Copyright sessionstore authors.
+
+#include "engine/util/coding.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <limits>
+#include <random>
+#include <vector>
+
+namespace sessionstore {
+namespace {
+
+TEST(CodingTest, TimeEncodingOrdersLikeSignedIntegers) {
+  std::vector<int64_t> times = {
+      std::numeric_limits<int64_t>::min(), -5'000'000'000, -1, 0, 1, 1'700'000'000'000'000'000,
+      std::numeric_limits<int64_t>::max()};
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 1000; ++i) times.push_back(static_cast<int64_t>(rng()));
+  std::vector<std::pair<std::string, int64_t>> enc;
+  for (int64_t t : times) {
+    std::string s;
+    PutTime(&s, t);
+    ASSERT_EQ(s.size(), kTimeBytes);
+    enc.emplace_back(s, t);
+  }
+  std::sort(enc.begin(), enc.end());
+  for (std::size_t i = 1; i < enc.size(); ++i) EXPECT_LE(enc[i - 1].second, enc[i].second);
+  for (const auto& [s, t] : enc) {
+    std::string_view in = s;
+    int64_t back = 0;
+    ASSERT_TRUE(GetTime(&in, &back));
+    EXPECT_EQ(back, t);
+    EXPECT_TRUE(in.empty());
+  }
+}
+
+TEST(CodingTest, VarintRoundTripAndRejectsBadInput) {
+  for (uint32_t v : {0u, 1u, 127u, 128u, 300u, 16383u, 16384u, 0xFFFFFFFFu}) {
+    std::string s;
+    PutVarint32(&s, v);
+    std::string_view in = s;
+    uint32_t back = 0;
+    ASSERT_TRUE(GetVarint32(&in, &back));
+    EXPECT_EQ(back, v);
+    EXPECT_TRUE(in.empty());
+    // Every strict prefix is short input.
+    for (std::size_t n = 0; n < s.size(); ++n) {
+      std::string_view cut(s.data(), n);
+      EXPECT_FALSE(GetVarint32(&cut, &back));
+    }
+  }
+  std::string overlong = "\x80\x00";  // Non-minimal encoding of 0.
+  std::string_view in(overlong.data(), 2);
+  uint32_t v = 0;
+  EXPECT_FALSE(GetVarint32(&in, &v));
+  std::string too_big = "\xff\xff\xff\xff\x7f";
+  in = too_big;
+  EXPECT_FALSE(GetVarint32(&in, &v));
+}
+
+TEST(CodingTest, PrefixSuccessor) {
+  EXPECT_EQ(PrefixSuccessor("ab"), "ac");
+  EXPECT_EQ(PrefixSuccessor(std::string("a\xff\xff", 3)), "b");
+  EXPECT_EQ(PrefixSuccessor(std::string("\xff", 1)), "");
+}
+
+TEST(CodingTest, CursorRoundTripAndTamperDetection) {
+  const std::string payload("T\x01\x02payload", 10);
+  const std::string c = EncodeCursor(payload);
+  std::string back;
+  ASSERT_TRUE(DecodeCursor(c, &back));
+  EXPECT_EQ(back, payload);
+  std::string tampered = c;
+  tampered[2] = tampered[2] == '0' ? '1' : '0';
+  EXPECT_FALSE(DecodeCursor(tampered, &back));
+  EXPECT_FALSE(DecodeCursor("xyz", &back));
+  EXPECT_FALSE(DecodeCursor("", &back));
+  EXPECT_FALSE(DecodeCursor(c.substr(0, c.size() - 2), &back));
+}
+
+}  // namespace
+}  // namespace sessionstore
