@@ -8,6 +8,7 @@
 #include <chrono>
 #include <iterator>
 #include <memory>
+#include <new>
 #include <unordered_set>
 #include <utility>
 
@@ -136,6 +137,8 @@ Status SessionIndexer::CatchUpNoThrow() {
   // CatchUpLocked) and the error is reported.
   try {
     return CatchUpLocked();
+  } catch (const std::bad_alloc&) {
+    return Status::IOError("session index catch-up: out of memory");
   } catch (const std::exception& e) {
     return Status::IOError(std::string("session index catch-up: ") + e.what());
   } catch (...) {

@@ -27,7 +27,9 @@ struct Options {
 
   // ---- Performance ----
 
-  // Shared block cache for all column families. Default: 256 MiB.
+  // Block cache budget, split into two caches: 3/4 for the trace records,
+  // 1/4 shared by the aggregates, locators and indexes (so large records do
+  // not evict the small hot blocks every read needs). Default: 256 MiB.
   std::size_t block_cache_bytes = 256u << 20;
   // Memtable size of the traces column family; the others get a quarter of
   // it, at least 4 MiB. Default: 64 MiB.

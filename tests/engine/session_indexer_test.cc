@@ -13,6 +13,7 @@
 
 #include <iterator>
 #include <map>
+#include <new>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -33,6 +34,10 @@ class FakeRowSource : public IndexRowSource {
   void ReadIndexRows(const rocksdb::Snapshot*, const std::vector<std::string_view>& prefixes,
                      std::vector<IndexRow>* rows) const override {
     rows->assign(prefixes.size(), IndexRow());
+    if (throwing_reads > 0) {
+      --throwing_reads;
+      throw std::bad_alloc();
+    }
     for (std::size_t i = 0; i < prefixes.size(); ++i) {
       ++reads;
       if (failing_reads > 0) {
@@ -52,6 +57,7 @@ class FakeRowSource : public IndexRowSource {
   std::map<std::string, SessionIndexState> aggregates;
   mutable int reads = 0;
   mutable int failing_reads = 0;
+  mutable int throwing_reads = 0;  // The next calls that throw std::bad_alloc.
 };
 
 class SessionIndexerTest : public ::testing::Test {
@@ -232,6 +238,25 @@ TEST_F(SessionIndexerTest, FailedCatchUpIsRetriedWithoutLosingOrRepeatingDeltas)
   EXPECT_EQ(State("a").Entry().last_ns, 100);
   EXPECT_EQ(State("b").Entry().trace_count, 2);
   EXPECT_EQ(State("b").Entry().last_ns, 400);
+}
+
+TEST_F(SessionIndexerTest, ExceptionInACatchUpIsAnErrorAndLosesNothing) {
+  // std::bad_alloc in the middle of a catch-up (here: in the aggregate read)
+  // must neither escape nor drop the batches it was applying.
+  IndexTwoTracesThenMoveTheLatestEarlier();
+  Ingest({"b"}, 300);
+  rows_.throwing_reads = 1;
+  Status s = indexer_->CatchUp();
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.message().find("out of memory"), std::string::npos) << s.ToString();
+  EXPECT_EQ(indexer_->pending(), 2u);
+  EXPECT_EQ(Count(handles_[2]), 2u);
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  EXPECT_EQ(indexer_->pending(), 0u);
+  EXPECT_EQ(Count(handles_[2]), 0u);
+  EXPECT_EQ(State("a").Entry().trace_count, 2);
+  EXPECT_EQ(State("a").Entry().last_ns, 100);
+  EXPECT_EQ(State("b").Entry().trace_count, 1);
 }
 
 TEST_F(SessionIndexerTest, BatchLeftWithoutEndLeavesNothingPending) {

@@ -1,0 +1,91 @@
+// Copyright sessionstore authors.
+
+#include "engine/rocksdb_options.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+
+#include <string>
+
+#include "engine/aggregate/session_merge_operator.h"
+#include "engine/format/keys.h"
+
+namespace sessionstore {
+namespace {
+
+const rocksdb::BlockBasedTableOptions* TableOf(const rocksdb::ColumnFamilyOptions& o) {
+  return o.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+}
+
+TEST(RocksdbOptionsTest, DescriptorsFollowTheColumnFamilyOrderAndNames) {
+  const auto cfs = MakeColumnFamilies(Options(), std::make_shared<SessionMergeOperator>());
+  ASSERT_EQ(cfs.size(), kColumnFamilyCount);
+  for (std::size_t i = 0; i < kColumnFamilyCount; ++i) {
+    EXPECT_EQ(cfs[i].name, kColumnFamilyNames[i]);
+  }
+  EXPECT_EQ(cfs[static_cast<std::size_t>(ColumnFamily::kDefault)].name,
+            rocksdb::kDefaultColumnFamilyName);
+}
+
+TEST(RocksdbOptionsTest, EachFamilyGetsItsSettings) {
+  Options options;
+  options.write_buffer_bytes = 64u << 20;
+  options.max_session_operands = 5;
+  options.block_cache_bytes = 400u << 20;
+  auto merge = std::make_shared<SessionMergeOperator>();
+  const auto cfs = MakeColumnFamilies(options, merge);
+  const auto& traces = cfs[static_cast<std::size_t>(ColumnFamily::kTraces)].options;
+  const auto& sessions = cfs[static_cast<std::size_t>(ColumnFamily::kSessions)].options;
+  const auto& trace_ids = cfs[static_cast<std::size_t>(ColumnFamily::kTraceIds)].options;
+  const auto& index = cfs[static_cast<std::size_t>(ColumnFamily::kIndex)].options;
+
+  // Prefix bloom filters over the fixed session hash where scans run per
+  // session.
+  ASSERT_NE(traces.prefix_extractor, nullptr);
+  ASSERT_NE(sessions.prefix_extractor, nullptr);
+  const std::string key = TraceKey(7, "s", 1, "t");
+  EXPECT_EQ(traces.prefix_extractor->Transform(key).size(), kSessionHashBytes);
+  EXPECT_EQ(trace_ids.prefix_extractor, nullptr);
+
+  EXPECT_EQ(traces.write_buffer_size, options.write_buffer_bytes);
+  EXPECT_EQ(sessions.write_buffer_size, options.write_buffer_bytes / 4);
+  EXPECT_EQ(sessions.merge_operator, merge);
+  EXPECT_EQ(sessions.max_successive_merges, 5u);
+  EXPECT_EQ(sessions.compression, rocksdb::kNoCompression);
+  EXPECT_EQ(traces.compression, rocksdb::kLZ4Compression);
+  EXPECT_EQ(traces.bottommost_compression, rocksdb::kZSTD);
+
+  // Two caches: 3/4 for trace records, 1/4 for everything else.
+  const auto* traces_table = TableOf(traces);
+  const auto* sessions_table = TableOf(sessions);
+  const auto* index_table = TableOf(index);
+  ASSERT_NE(traces_table, nullptr);
+  ASSERT_NE(sessions_table, nullptr);
+  ASSERT_NE(index_table, nullptr);
+  EXPECT_EQ(traces_table->block_cache->GetCapacity(), options.block_cache_bytes / 4 * 3);
+  EXPECT_EQ(sessions_table->block_cache->GetCapacity(), options.block_cache_bytes / 4);
+  EXPECT_EQ(sessions_table->block_cache, index_table->block_cache);
+  EXPECT_NE(traces_table->block_cache, sessions_table->block_cache);
+  EXPECT_NE(traces_table->filter_policy, nullptr);
+  EXPECT_EQ(index_table->filter_policy, nullptr);  // Scanned, never point-read by key.
+}
+
+TEST(RocksdbOptionsTest, SmallBuffersHaveAFloorAndDbOptionsFollowOptions) {
+  Options options;
+  options.write_buffer_bytes = 1u << 20;
+  options.background_jobs = 0;
+  options.create_if_missing = false;
+  options.error_if_exists = true;
+  const auto cfs = MakeColumnFamilies(options, std::make_shared<SessionMergeOperator>());
+  EXPECT_EQ(cfs[static_cast<std::size_t>(ColumnFamily::kSessions)].options.write_buffer_size,
+            4u << 20);
+  const rocksdb::DBOptions db = MakeDBOptions(options);
+  EXPECT_EQ(db.max_background_jobs, 2);  // Values below 2 count as 2.
+  EXPECT_FALSE(db.create_if_missing);
+  EXPECT_FALSE(db.create_missing_column_families);
+  EXPECT_TRUE(db.error_if_exists);
+}
+
+}  // namespace
+}  // namespace sessionstore
