@@ -8,11 +8,11 @@
 #include <chrono>
 #include <iterator>
 #include <memory>
-#include <new>
 #include <unordered_set>
 #include <utility>
 
 #include "engine/range_scan.h"
+#include "engine/util/no_throw.h"
 #include "engine/util/rocks_status.h"
 
 namespace sessionstore {
@@ -135,15 +135,7 @@ Status SessionIndexer::CatchUpNoThrow() {
   // An exception (std::bad_alloc) must not end the indexer's thread, nor
   // cross the API: the batches it was applying go back to pending (see
   // CatchUpLocked) and the error is reported.
-  try {
-    return CatchUpLocked();
-  } catch (const std::bad_alloc&) {
-    return Status::IOError("session index catch-up: out of memory");
-  } catch (const std::exception& e) {
-    return Status::IOError(std::string("session index catch-up: ") + e.what());
-  } catch (...) {
-    return Status::IOError("session index catch-up: unknown exception");
-  }
+  return NoThrow("session index catch-up", [this] { return CatchUpLocked(); });
 }
 
 Status SessionIndexer::CatchUp() {

@@ -1,8 +1,15 @@
 // Copyright sessionstore authors.
 //
-// Status reports the outcome of an operation. No sessionstore function throws
-// across the API: every fallible call returns a Status (or fills an out
-// parameter and returns one).
+// Status reports the outcome of an operation. Every fallible call returns a
+// Status (or fills an out parameter and returns one). Exceptions:
+//   - Store methods never throw. An exception inside one (in practice only
+//     std::bad_alloc) is returned as IOError naming the operation; a batch
+//     whose Ingest fails that way was not written. The store's background
+//     indexing thread turns exceptions into errors the same way (reported by
+//     the next ListSessions, Verify or Flush) and loses no work.
+//   - The free functions and value types of the other headers (json.h,
+//     trace.h, session.h) allocate through the standard library and may
+//     throw std::bad_alloc as it does; they throw nothing else.
 //
 // Thread safety: a Status is a value type; distinct objects may be used from
 // different threads without synchronization.
