@@ -33,9 +33,8 @@ void RangeScan::Start(std::string_view resume) {
   }
 }
 
-BatchGet::BatchGet(rocksdb::DB* db, const rocksdb::ReadOptions& ro,
-                   rocksdb::ColumnFamilyHandle* cf, const std::vector<rocksdb::Slice>& keys,
-                   bool sorted)
+BatchGet::BatchGet(rocksdb::DB* db, const rocksdb::ReadOptions& ro, rocksdb::ColumnFamilyHandle* cf,
+                   const std::vector<rocksdb::Slice>& keys, bool sorted)
     : values(keys.size()), statuses(keys.size()) {
   if (keys.empty()) return;
   db->MultiGet(ro, cf, keys.size(), keys.data(), values.data(), statuses.data(), sorted);

@@ -172,7 +172,8 @@ Status SessionIndexer::CatchUpLocked() {
   }
 }
 
-Status SessionIndexer::Apply(const Pending& work, const std::map<std::string, SessionIndexState>& retry,
+Status SessionIndexer::Apply(const Pending& work,
+                             const std::map<std::string, SessionIndexState>& retry,
                              std::vector<uint64_t> retry_seqs) {
   // Each session's deltas composed in batch order: what a failed catch-up
   // left first, then by sequence. Batches that touch the same trace hold

@@ -35,8 +35,8 @@
 #include <thread>
 #include <vector>
 
-#include "engine/format/keys.h"
 #include "engine/aggregate/session_index_state.h"
+#include "engine/format/keys.h"
 #include "sessionstore/status.h"
 
 namespace sessionstore {
@@ -164,9 +164,9 @@ class SessionIndexer {
   // Appends the writes that move one session's index from `old` (`indexed`:
   // whether it had a state) to `now`: its state under `state_key`, and its
   // order and user entries where they change.
-  static void AppendIndexWrites(std::string_view prefix, bool indexed,
-                                const SessionIndexState& old, const SessionIndexState& now,
-                                std::string state_key, std::vector<IndexWrite>* writes);
+  static void AppendIndexWrites(std::string_view prefix, bool indexed, const SessionIndexState& old,
+                                const SessionIndexState& now, std::string state_key,
+                                std::vector<IndexWrite>* writes);
 
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const index_;

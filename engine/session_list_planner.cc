@@ -195,8 +195,8 @@ void RunWindowLockstep(Listing* l, LockstepPlans plans) {
                    OrderKey(kOrderLast, OrderMetric(kOrderLast, bound) - 1, ""),
                    /*forward=*/true);
   const std::string metric_lower = OrderPrefix(l->order);
-  RangeScan metric(l->ctx->db, l->ctx->cf.index, l->ro, metric_lower,
-                   PrefixSuccessor(metric_lower), l->forward());
+  RangeScan metric(l->ctx->db, l->ctx->cf.index, l->ro, metric_lower, PrefixSuccessor(metric_lower),
+                   l->forward());
   window.Start();
   metric.Start(l->resume);
   std::vector<Candidate> collected;  // Every session of the window, unsorted.
@@ -231,8 +231,8 @@ void RunWindowLockstep(Listing* l, LockstepPlans plans) {
 
 ListPlan SessionListPlanner::Choose(const ListSessionsOptions& options) {
   if (!options.user_id.empty()) return ListPlan::kUserIndex;
-  const bool metric_order = options.order != SessionOrder::kLastActivity &&
-                            options.order != SessionOrder::kFirstActivity;
+  const bool metric_order =
+      options.order != SessionOrder::kLastActivity && options.order != SessionOrder::kFirstActivity;
   if (metric_order && options.from_ns != kMinTime) return ListPlan::kWindowLockstep;
   return ListPlan::kOrderIndex;
 }

@@ -47,7 +47,10 @@ class SessionListPlanner {
   // (read-your-writes).
   SessionListPlanner(const StoreContext* context, const SessionReader* reader,
                      SessionIndexer* indexer, bool read_only, LockstepPlans lockstep)
-      : ctx_(context), reader_(reader), indexer_(indexer), read_only_(read_only),
+      : ctx_(context),
+        reader_(reader),
+        indexer_(indexer),
+        read_only_(read_only),
         lockstep_(lockstep) {}
 
   // As Store::ListSessions.

@@ -79,8 +79,7 @@ Status SessionReader::ReadLatestTrace(const rocksdb::ReadOptions& ro, const std:
   if (last_trace_id != nullptr) {
     ParsedTraceKey k;
     if (!ParseTraceKey(scan.key(), &k)) {
-      return Status::Corruption("malformed trace key in session " +
-                                Printable(summary->session_id));
+      return Status::Corruption("malformed trace key in session " + Printable(summary->session_id));
     }
     last_trace_id->assign(k.trace_id);
   }

@@ -43,9 +43,8 @@ class SessionReader final : public IndexRowSource {
   // status `rs` and `value` of the session at `prefix`, both as of
   // ro.snapshot.
   Status FromValue(const rocksdb::ReadOptions& ro, const std::string& prefix,
-                   std::string_view session_id, const rocksdb::Status& rs,
-                   std::string_view value, SessionSummary* summary,
-                   std::string* last_trace_id) const;
+                   std::string_view session_id, const rocksdb::Status& rs, std::string_view value,
+                   SessionSummary* summary, std::string* last_trace_id) const;
 
   // IndexRowSource: each session's index state (sorted, distinct prefixes)
   // as of `snapshot`, from one MultiGet of aggregates, with exact registers
@@ -61,8 +60,7 @@ class SessionReader final : public IndexRowSource {
   // (empty when no trace has a user). A scan of the session's traces from
   // the newest until each requested field is found.
   Status ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix, bool last,
-                          bool user, bool name, SessionSummary* summary,
-                          std::string* last_trace_id,
+                          bool user, bool name, SessionSummary* summary, std::string* last_trace_id,
                           LatestRegister* user_register = nullptr) const;
   // ReadLatestFields' `last`: the newest trace of the session.
   Status ReadLatestTrace(const rocksdb::ReadOptions& ro, const std::string& prefix,

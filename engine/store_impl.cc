@@ -57,9 +57,9 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   const std::vector<rocksdb::ColumnFamilyDescriptor> cfs =
       MakeColumnFamilies(options_, merge_operator_);
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status rs =
-      options_.read_only ? rocksdb::DB::OpenForReadOnly(db_opts, path, cfs, &handles_, &raw)
-                         : rocksdb::DB::Open(db_opts, path, cfs, &handles_, &raw);
+  const rocksdb::Status rs = options_.read_only
+                                 ? rocksdb::DB::OpenForReadOnly(db_opts, path, cfs, &handles_, &raw)
+                                 : rocksdb::DB::Open(db_opts, path, cfs, &handles_, &raw);
   if (!rs.ok()) return FromRocks(rs, "open " + path);
   db_.reset(raw);
   ctx_.db = db_.get();
@@ -73,9 +73,9 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   indexer_ = std::make_unique<SessionIndexer>(db_.get(), ctx_.cf.index, ctx_.cf.dirty,
                                               session_reader_.get());
   writer_ = std::make_unique<TraceWriter>(&ctx_, indexer_.get(), options_.sync);
-  planner_ = std::make_unique<SessionListPlanner>(&ctx_, session_reader_.get(), indexer_.get(),
-                                                  options_.read_only,
-                                                  internal_.TEST_list_window_plans);
+  planner_ =
+      std::make_unique<SessionListPlanner>(&ctx_, session_reader_.get(), indexer_.get(),
+                                           options_.read_only, internal_.TEST_list_window_plans);
   verifier_ = std::make_unique<StoreVerifier>(&ctx_, indexer_.get(), options_.read_only);
   s = indexer_->Recover();
   if (!s.ok()) return s;
@@ -123,8 +123,7 @@ Status StoreImpl::GetTrace(std::string_view trace_id, Trace* trace) {
 
 Status StoreImpl::Timeline(std::string_view session_id, const TimelineOptions& options,
                            TimelinePage* page) {
-  return NoThrow("timeline",
-                 [&] { return trace_reader_->Timeline(session_id, options, page); });
+  return NoThrow("timeline", [&] { return trace_reader_->Timeline(session_id, options, page); });
 }
 
 Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* page) {

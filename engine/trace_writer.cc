@@ -113,20 +113,17 @@ Status TraceWriter::ReadStored(const std::vector<PendingTrace>& pending,
                                       " is indexed but its record is missing")
                  : FromRocks(records.statuses[j], "read trace " + Printable(id));
     }
-    if (!DecodeTrace(records.values[j].ToStringView(), &stored->traces[i],
-                     &stored->versions[i])) {
-      return Status::Corruption("stored record of trace " + Printable(id) +
-                                " fails verification");
+    if (!DecodeTrace(records.values[j].ToStringView(), &stored->traces[i], &stored->versions[i])) {
+      return Status::Corruption("stored record of trace " + Printable(id) + " fails verification");
     }
     stored->present[i] = true;
   }
   return Status::OK();
 }
 
-void TraceWriter::ApplyTrace(const std::vector<Trace>& batch, const PendingTrace& p,
-                             std::size_t i, const StoredVersions& stored,
-                             rocksdb::WriteBatch* wb, SessionDeltas* deltas,
-                             IngestResult* result) const {
+void TraceWriter::ApplyTrace(const std::vector<Trace>& batch, const PendingTrace& p, std::size_t i,
+                             const StoredVersions& stored, rocksdb::WriteBatch* wb,
+                             SessionDeltas* deltas, IngestResult* result) const {
   const Trace* old = stored.present[i] ? &stored.traces[i] : nullptr;
   std::optional<Trace> current;
   if (old != nullptr) current = *old;
@@ -138,7 +135,8 @@ void TraceWriter::ApplyTrace(const std::vector<Trace>& batch, const PendingTrace
       current = std::move(version);
     } else if (!version.session_id.empty() && !current->session_id.empty() &&
                version.session_id != current->session_id) {
-      result->rejected.push_back({index, batch[index].trace_id, SessionConflict(*current, version)});
+      result->rejected.push_back(
+          {index, batch[index].trace_id, SessionConflict(*current, version)});
       continue;
     } else {
       current = MergeTraceVersions(*current, version);

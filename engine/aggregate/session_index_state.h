@@ -26,8 +26,8 @@
 #include <utility>
 #include <vector>
 
-#include "engine/format/keys.h"
 #include "engine/aggregate/session_delta.h"
+#include "engine/format/keys.h"
 
 namespace sessionstore {
 

@@ -13,14 +13,14 @@
 
 #include <iterator>
 #include <map>
-#include <new>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "engine/format/keys.h"
 #include "engine/aggregate/session_index_state.h"
+#include "engine/format/keys.h"
 #include "tests/engine/test_util.h"
 
 namespace sessionstore {

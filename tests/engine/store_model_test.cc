@@ -181,8 +181,8 @@ void CheckListingsAgainstModel(Store* store, const TraceModel& model) {
           }
           const std::string what = "order " + std::to_string(static_cast<int>(order)) +
                                    (descending ? " desc" : " asc") + " window [" +
-                                   std::to_string(from) + ", " + std::to_string(to) +
-                                   ") user '" + user + "'";
+                                   std::to_string(from) + ", " + std::to_string(to) + ") user '" +
+                                   user + "'";
           EXPECT_EQ(got, want) << what;
           if (descending) std::reverse(keys.begin(), keys.end());
           EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end())) << what;

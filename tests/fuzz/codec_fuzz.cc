@@ -15,9 +15,9 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/format/keys.h"
 #include "engine/aggregate/session_delta.h"
 #include "engine/aggregate/session_index_state.h"
+#include "engine/format/keys.h"
 #include "engine/format/trace_codec.h"
 #include "sessionstore/json.h"
 

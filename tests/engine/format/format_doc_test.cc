@@ -66,8 +66,8 @@ struct Sample {
   int64_t start_ns = 1'700'000'000'123'456'789;
   uint64_t seq = 1234;
   char order = kOrderCost;
-  SessionIndexEntry entry{1'700'000'000'000'000'000, 1'700'000'100'000'000'000, 987654, 4321,
-                          12, 100'000'000'000};
+  SessionIndexEntry entry{
+      1'700'000'000'000'000'000, 1'700'000'100'000'000'000, 987654, 4321, 12, 100'000'000'000};
   std::map<std::string, uint64_t> fixed() const {
     return {{"seq", seq},
             {"~metric(order)", ~OrderMetric(order, entry)},
@@ -145,9 +145,9 @@ class FormatDocTest : public ::testing::Test {
 };
 
 TEST_F(FormatDocTest, VersionIsTheOneTheCodeWrites) {
-  EXPECT_NE(doc_.find("# sessionstore on-disk format, version " + std::string(kFormatVersion) +
-                      "\n"),
-            std::string::npos)
+  EXPECT_NE(
+      doc_.find("# sessionstore on-disk format, version " + std::string(kFormatVersion) + "\n"),
+      std::string::npos)
       << "the title must name format version " << kFormatVersion;
   EXPECT_NE(doc_.find("`" + std::string(kFormatVersionKey) + "` | `\"" + kFormatVersion + "\"`"),
             std::string::npos)
@@ -166,8 +166,8 @@ TEST_F(FormatDocTest, KeyProductionsMatchTheCodec) {
   const Sample& s = sample_;
   const std::string prefix = s.strings().at("session_prefix");
   EXPECT_EQ(Production("session_prefix"), prefix);
-  EXPECT_EQ(Production("trace_key"), TraceKey(SessionHash(s.session_id), s.session_id,
-                                               s.start_ns, s.trace_id));
+  EXPECT_EQ(Production("trace_key"),
+            TraceKey(SessionHash(s.session_id), s.session_id, s.start_ns, s.trace_id));
   EXPECT_EQ(Production("trace_id_key"), s.trace_id);
   EXPECT_EQ(Production("session_key"), prefix);
   EXPECT_EQ(Production("dirty_key"), DirtyKey(s.seq));

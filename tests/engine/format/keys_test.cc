@@ -141,17 +141,25 @@ TEST(KeysTest, MutatedEncodingsAreRejectedOrCanonical) {
   SessionIndexEntry entry{-1, 2, 3, 4, 5, 6};
   std::string prefix;
   PutSessionPrefix(&prefix, 42, "session-7");
-  const std::vector<std::string> valid = {
-      TraceKey(42, "session-7", -9, "trace-1"), EncodeLocator(5, "session-7"),
-      EncodeIndexEntry(entry), OrderKey(kOrderCost, 77, prefix),
-      UserKey("user-3", 123, prefix), DirtyKey(99)};
+  const std::vector<std::string> valid = {TraceKey(42, "session-7", -9, "trace-1"),
+                                          EncodeLocator(5, "session-7"),
+                                          EncodeIndexEntry(entry),
+                                          OrderKey(kOrderCost, 77, prefix),
+                                          UserKey("user-3", 123, prefix),
+                                          DirtyKey(99)};
   int accepted = 0, rejected = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string s = valid[i % valid.size()];
     switch (rng() % 3) {
-      case 0: s.resize(rng() % (s.size() + 1)); break;
-      case 1: s.push_back(static_cast<char>(rng())); break;
-      default: s[rng() % s.size()] = static_cast<char>(rng()); break;
+      case 0:
+        s.resize(rng() % (s.size() + 1));
+        break;
+      case 1:
+        s.push_back(static_cast<char>(rng()));
+        break;
+      default:
+        s[rng() % s.size()] = static_cast<char>(rng());
+        break;
     }
     auto inside = [&](std::string_view v) {
       return v.empty() || (v.data() >= s.data() && v.data() + v.size() <= s.data() + s.size());
