@@ -1,0 +1,58 @@
+// Copyright sessionstore authors.
+//
+// The command line of bench/compare: the Args struct and ParseArgs.
+//
+// Options (all --name=value): traces, sessions, hot_traces (traces of the
+// extra hot session measured while its merges are in the memtable), queries
+// (samples per latency figure), dir (scratch directory), peers
+// (comma-separated: sessionstore,rocksdb,sqlite,duckdb), seed, duckdb (path
+// of libduckdb.so; scripts/install-duckdb.sh fetches it), writers
+// (comma-separated writer thread counts for sessionstore's ingest; the first
+// is measured in the table, default 1,2,4), index_interval_ms (the store's
+// Options::index_interval_ms; default: the option's default), stream (1:
+// generate the workload in chunks while ingesting instead of holding it in
+// memory, for runs larger than RAM; sessionstore with one writer only, and
+// only the Ingest calls and the final index catch-up are timed),
+// window_hours (the window of the cost-sorted listing, ending at the last
+// trace; default 24; the figure keeps its "24h" name).
+
+#ifndef SESSIONSTORE_BENCH_COMPARE_ARGS_H_
+#define SESSIONSTORE_BENCH_COMPARE_ARGS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sessionstore::bench {
+
+struct Args {
+  std::size_t traces = 1'000'000;
+  std::size_t sessions = 100'000;
+  std::size_t hot_traces = 100'000;
+  std::size_t queries = 2000;
+  uint64_t seed = 42;
+  std::string dir = "/tmp/sessionstore-compare";
+  // Peers to run, selected by name (a peer runs when this contains its
+  // name); main sets the default to every registered peer, in order.
+  std::string peers;
+  std::string duckdb = SESSIONSTORE_SOURCE_DIR "/.deps/duckdb/libduckdb.so";
+  std::vector<int> writers = {1, 2, 4};  // The first is the one in the table.
+  int index_interval_ms = -1;            // -1: Options' default.
+  // Generate the workload in chunks while ingesting instead of holding it
+  // in memory (for runs too large for RAM): sessionstore only, one writer.
+  bool stream = false;
+  int64_t window_hours = 24;  // Window of the cost-sorted listing.
+};
+
+// Parses argv into `a` (whose fields hold the defaults); false on an
+// unknown option, a malformed value or an argument not of the form
+// --name=value.
+bool ParseArgs(int argc, char** argv, Args* a);
+
+// The usage line, listing `peers` as the --peers example.
+std::string Usage(const std::string& peers);
+
+}  // namespace sessionstore::bench
+
+#endif  // SESSIONSTORE_BENCH_COMPARE_ARGS_H_

@@ -1,0 +1,189 @@
+// Copyright sessionstore authors.
+//
+// The sessionstore peer: the public Store API, ingest with each --writers
+// count (the first one measured in the table, with the queries), or
+// streamed with --stream=1.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/compare/peer.h"
+#include "sessionstore/store.h"
+
+namespace sessionstore::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kBatch = 1000;
+
+// Ingests w.versions in batches of kBatch from `threads` writer threads.
+void IngestThreaded(Store* store, const Workload& w, int threads) {
+  std::atomic<std::size_t> next{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      std::vector<Trace> batch;
+      for (std::size_t b; (b = next.fetch_add(kBatch)) < w.versions.size();) {
+        batch.assign(w.versions.begin() + b,
+                     w.versions.begin() + std::min(w.versions.size(), b + kBatch));
+        IngestResult res;
+        Status st = store->Ingest(batch, &res);
+        if (!st.ok()) Die(st.ToString());
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+}
+
+// Generates the workload again and ingests it from this thread; returns the
+// seconds spent in Ingest calls.
+double IngestStreamed(Store* store, const Args& a, const std::string& peer) {
+  const auto wall0 = Clock::now();
+  // Chunks of 100K versions generated outside the timing: the clock runs
+  // only while Ingest does (background flushes and compactions keep
+  // running while the next chunk is generated).
+  WorkloadGenerator gen(GeneratorOptions(a));
+  std::vector<Trace> chunk, batch;
+  double timed = 0;
+  for (bool more = true; more;) {
+    chunk.clear();
+    Trace t;
+    while (chunk.size() < 100'000 && (more = gen.Next(&t))) chunk.push_back(std::move(t));
+    const auto c0 = Clock::now();
+    for (std::size_t b = 0; b < chunk.size(); b += kBatch) {
+      batch.assign(chunk.begin() + b, chunk.begin() + std::min(chunk.size(), b + kBatch));
+      IngestResult res;
+      Status st = store->Ingest(batch, &res);
+      if (!st.ok()) Die(st.ToString());
+    }
+    timed += Seconds(c0, Clock::now());
+  }
+  std::printf("%s: streamed ingest wall %.1f s (generation included), Ingest calls %.1f s\n",
+              peer.c_str(), Seconds(wall0, Clock::now()), timed);
+  return timed;
+}
+
+// Ingests the workload, the clock stopping when the session indexes have
+// caught up; prints the catch-up's share.
+void Ingest(Store* store, const Args& a, const Workload& w, int threads, Result* r) {
+  auto t0 = Clock::now();
+  if (a.stream) {
+    const double timed = IngestStreamed(store, a, r->peer);
+    // The rest of the timing (final catch-up) starts from a clock that
+    // already counts the Ingest calls.
+    t0 = Clock::now() -
+         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timed));
+  } else {
+    IngestThreaded(store, w, threads);
+  }
+  const auto t1 = Clock::now();
+  {
+    // Ingest is done when the session indexes have caught up too: a listing
+    // forces the catch-up, so the figure includes the indexer's work.
+    SessionPage first;
+    ListSessionsOptions one;
+    one.limit = 1;
+    if (!store->ListSessions(one, &first).ok()) Die("ListSessions after ingest");
+  }
+  RecordIngest(Seconds(t0, Clock::now()), w.version_count, w.json_bytes, r);
+  std::printf("%s: ingest %.2f s, of which %.2f s the final index catch-up\n", r->peer.c_str(),
+              r->ingest_s, Seconds(t1, Clock::now()));
+}
+
+void MeasureQueries(Store* store, const Args& a, const Workload& w, Result* r) {
+  SessionSummary summary;
+  TimelinePage page;
+  r->latency["GetSession"] = Measure(a.queries, [&](std::size_t i) {
+    if (!store->GetSession(w.sessions[i % w.sessions.size()], &summary).ok()) Die("GetSession");
+  });
+  r->latency["GetSession biggest"] = Measure(a.queries, [&](std::size_t) {
+    if (!store->GetSession(w.biggest_session, &summary).ok()) Die("GetSession");
+  });
+  for (std::size_t n : {10, 100, 10000}) {
+    TimelineOptions o;
+    o.limit = n;
+    r->latency["Timeline " + std::to_string(n)] = Measure(TimelineSamples(a, n), [&](std::size_t) {
+      if (!store->Timeline(w.biggest_session, o, &page).ok()) Die("Timeline");
+    });
+  }
+  SessionPage sp;
+  ListSessionsOptions lo;
+  r->latency["ListSessions newest"] = Measure(ListSamples(a), [&](std::size_t) {
+    if (!store->ListSessions(lo, &sp).ok()) Die("ListSessions");
+  });
+  r->latency["ListSessions by user"] = Measure(ListSamples(a), [&](std::size_t i) {
+    ListSessionsOptions uo;
+    uo.user_id = w.users[i % w.users.size()];
+    if (!store->ListSessions(uo, &sp).ok()) Die("ListSessions user");
+  });
+  r->latency["ListSessions by cost, 24h"] = Measure(ListSamples(a), [&](std::size_t) {
+    ListSessionsOptions co;
+    co.order = SessionOrder::kCost;
+    co.from_ns = WindowStart(a, w);
+    co.to_ns = w.max_start + 1;
+    if (!store->ListSessions(co, &sp).ok()) Die("ListSessions cost");
+  });
+}
+
+// The hot session: merges still in the memtable when it is read.
+void MeasureHot(Store* store, const Args& a, const Workload& w, Result* r) {
+  for (std::size_t i = 0; i < w.hot.size(); i += 100) {
+    std::vector<Trace> batch(w.hot.begin() + i, w.hot.begin() + std::min(w.hot.size(), i + 100));
+    IngestResult res;
+    if (!store->Ingest(batch, &res).ok()) Die("hot ingest");
+  }
+  if (!w.hot.empty()) {
+    SessionSummary summary;
+    r->latency["GetSession hot (memtable)"] = Measure(a.queries, [&](std::size_t) {
+      if (!store->GetSession(kHotSession, &summary).ok()) Die("GetSession hot");
+    });
+  }
+}
+
+// One run with `threads` writers (none with --stream), the queries
+// measured when `queries`.
+Result RunWithWriters(const Args& a, const Workload& w, int threads, bool queries) {
+  Result r;
+  r.peer = "sessionstore/" + std::to_string(threads) + "w";
+  const std::string dir = a.dir + "/sessionstore-" + std::to_string(threads);
+  fs::remove_all(dir);
+  const PeakRss rss;
+  std::unique_ptr<Store> store;
+  Options options;
+  if (a.index_interval_ms >= 0) options.index_interval_ms = a.index_interval_ms;
+  Status s = Store::Open(options, dir, &store);
+  if (!s.ok()) Die(s.ToString());
+  Ingest(store.get(), a, w, threads, &r);
+  if (queries) {
+    MeasureQueries(store.get(), a, w, &r);
+    MeasureHot(store.get(), a, w, &r);
+  }
+  if (!store->Flush().ok()) Die("flush");
+  store.reset();
+  RecordFootprint(rss, dir, w.version_count + w.hot.size() * queries, &r);
+  return r;
+}
+
+std::optional<Result> Run(const Args& a, const Workload& w) {
+  Result first = RunWithWriters(a, w, a.writers[0], true);
+  std::fflush(stdout);
+  for (std::size_t i = 1; i < a.writers.size(); ++i) {
+    Result r = RunWithWriters(a, w, a.writers[i], false);
+    std::printf("%s: %.0f traces/s, %.1f MB/s\n", r.peer.c_str(), r.traces_per_s, r.mb_per_s);
+  }
+  return first;
+}
+
+}  // namespace
+
+Peer SessionstorePeer() { return {"sessionstore", &Run}; }
+
+}  // namespace sessionstore::bench

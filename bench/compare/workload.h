@@ -1,0 +1,59 @@
+// Copyright sessionstore authors.
+//
+// The one workload every peer of bench/compare ingests and queries:
+// generated trace versions (tools/workload_generator.h), the sessions and
+// users the queries sample, and an extra hot session; plus the query
+// parameters every peer shares.
+
+#ifndef SESSIONSTORE_BENCH_COMPARE_WORKLOAD_H_
+#define SESSIONSTORE_BENCH_COMPARE_WORKLOAD_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bench/compare/args.h"
+#include "sessionstore/trace.h"
+#include "tools/workload_generator.h"
+
+namespace sessionstore::bench {
+
+struct Workload {
+  std::vector<Trace> versions;    // Arrival order, retries and partials included.
+  std::size_t version_count = 0;  // versions.size(), also when streamed.
+  uint64_t json_bytes = 0;
+  std::vector<std::string> sessions;  // Sessions to sample for queries.
+  std::string biggest_session;
+  std::vector<std::string> users;
+  int64_t max_start = 0;
+  std::vector<Trace> hot;  // The extra hot session.
+};
+
+// The session id of Workload::hot.
+inline constexpr char kHotSession[] = "hot-session";
+
+// The generator's options for `a`.
+WorkloadOptions GeneratorOptions(const Args& a);
+
+// With a.stream, only the statistics: the versions are generated again, in
+// chunks, by the ingest that uses them.
+Workload MakeWorkload(const Args& a);
+
+// Start of the window of the cost-sorted listing ("ListSessions by cost,
+// 24h"): a.window_hours before the last trace.
+int64_t WindowStart(const Args& a, const Workload& w);
+
+// Samples of the "Timeline <n>" figure: fewer for the longest timeline.
+std::size_t TimelineSamples(const Args& a, std::size_t n);
+
+// Samples of the sessionstore and SQLite "ListSessions" figures.
+std::size_t ListSamples(const Args& a);
+
+// Samples of the slowest queries: SQLite's cost-sorted listing and every
+// DuckDB query.
+std::size_t FewSamples(const Args& a);
+
+}  // namespace sessionstore::bench
+
+#endif  // SESSIONSTORE_BENCH_COMPARE_WORKLOAD_H_
