@@ -135,6 +135,10 @@ Status StoreImpl::Verify(VerifyReport* report) {
 }
 
 Status StoreImpl::GetStats(StoreStats* stats) {
+  return NoThrow("stats", [&] { return ReadStats(stats); });
+}
+
+Status StoreImpl::ReadStats(StoreStats* stats) const {
   *stats = StoreStats();
   uint64_t v = 0;
   if (db_->GetIntProperty(ctx_.cf.traces, "rocksdb.estimate-num-keys", &v)) {

@@ -82,6 +82,8 @@ class StoreImpl final : public Store {
   // Open's work after the constructor: the database, its format version and
   // the units.
   Status OpenDatabase(const std::string& path);
+  // GetStats' work: RocksDB properties and the merge operator's counter.
+  Status ReadStats(StoreStats* stats) const;
   // Checks the stored format version; writes it into a new store.
   Status CheckFormatVersion(const std::string& path);
 

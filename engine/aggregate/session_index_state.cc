@@ -71,6 +71,36 @@ LatestRegister WithoutValue(LatestRegister r) {
   return r;
 }
 
+// index_state := 0x02 fixed64(traces) fixed64(cost) fixed64(tokens) flags
+//                time(first) time(max_end) register(last) register(user)
+void PutIndexState(std::string* dst, const SessionIndexState& s) {
+  dst->push_back(static_cast<char>(kIndexStateFormat));
+  PutSigned(dst, s.trace_count);
+  PutSigned(dst, s.cost_nano_usd);
+  PutSigned(dst, s.total_tokens);
+  dst->push_back(
+      static_cast<char>((s.has_first ? kHasFirst : 0) | (s.has_max_end ? kHasMaxEnd : 0)));
+  PutTime(dst, s.first_ns);
+  PutTime(dst, s.max_end_ns);
+  PutRegister(dst, s.last);
+  PutRegister(dst, s.last_user);
+}
+
+bool GetIndexState(std::string_view* in, SessionIndexState* s) {
+  *s = SessionIndexState();
+  unsigned char format = 0, flags = 0;
+  if (!GetByte(in, &format) || format != kIndexStateFormat) return false;
+  if (!GetSigned(in, &s->trace_count) || !GetSigned(in, &s->cost_nano_usd) ||
+      !GetSigned(in, &s->total_tokens) || !GetByte(in, &flags) ||
+      (flags & ~(kHasFirst | kHasMaxEnd)) != 0 || !GetTime(in, &s->first_ns) ||
+      !GetTime(in, &s->max_end_ns)) {
+    return false;
+  }
+  s->has_first = (flags & kHasFirst) != 0;
+  s->has_max_end = (flags & kHasMaxEnd) != 0;
+  return GetRegister(in, &s->last) && GetRegister(in, &s->last_user);
+}
+
 }  // namespace
 
 SessionIndexState SessionIndexState::Of(const SessionDelta& d) {
@@ -107,36 +137,6 @@ SessionIndexEntry SessionIndexState::Entry() const {
   e.trace_count = trace_count;
   e.duration_ns = (has_first && has_max_end) ? max_end_ns - first_ns : 0;
   return e;
-}
-
-// index_state := 0x02 fixed64(traces) fixed64(cost) fixed64(tokens) flags
-//                time(first) time(max_end) register(last) register(user)
-void PutIndexState(std::string* dst, const SessionIndexState& s) {
-  dst->push_back(static_cast<char>(kIndexStateFormat));
-  PutSigned(dst, s.trace_count);
-  PutSigned(dst, s.cost_nano_usd);
-  PutSigned(dst, s.total_tokens);
-  dst->push_back(
-      static_cast<char>((s.has_first ? kHasFirst : 0) | (s.has_max_end ? kHasMaxEnd : 0)));
-  PutTime(dst, s.first_ns);
-  PutTime(dst, s.max_end_ns);
-  PutRegister(dst, s.last);
-  PutRegister(dst, s.last_user);
-}
-
-bool GetIndexState(std::string_view* in, SessionIndexState* s) {
-  *s = SessionIndexState();
-  unsigned char format = 0, flags = 0;
-  if (!GetByte(in, &format) || format != kIndexStateFormat) return false;
-  if (!GetSigned(in, &s->trace_count) || !GetSigned(in, &s->cost_nano_usd) ||
-      !GetSigned(in, &s->total_tokens) || !GetByte(in, &flags) ||
-      (flags & ~(kHasFirst | kHasMaxEnd)) != 0 || !GetTime(in, &s->first_ns) ||
-      !GetTime(in, &s->max_end_ns)) {
-    return false;
-  }
-  s->has_first = (flags & kHasFirst) != 0;
-  s->has_max_end = (flags & kHasMaxEnd) != 0;
-  return GetRegister(in, &s->last) && GetRegister(in, &s->last_user);
 }
 
 std::string EncodeIndexState(const SessionIndexState& s) {

@@ -60,8 +60,6 @@ struct SessionIndexState {
 };
 
 // The 'X' value of a session: its SessionIndexState.
-void PutIndexState(std::string* dst, const SessionIndexState& s);
-bool GetIndexState(std::string_view* in, SessionIndexState* s);
 std::string EncodeIndexState(const SessionIndexState& s);
 bool DecodeIndexState(std::string_view in, SessionIndexState* s);
 

@@ -68,19 +68,6 @@ std::string StateKey(std::string_view session_prefix) {
   return key;
 }
 
-bool IsSessionOrder(char order) {
-  switch (order) {
-    case kOrderLast:
-    case kOrderFirst:
-    case kOrderCost:
-    case kOrderTokens:
-    case kOrderTraces:
-    case kOrderDuration:
-      return true;
-    default:
-      return false;
-  }
-}
 
 namespace {
 uint64_t TimeMetric(int64_t ns) { return static_cast<uint64_t>(ns) ^ (uint64_t{1} << 63); }
@@ -103,6 +90,24 @@ uint64_t OrderMetric(char order, const SessionIndexEntry& e) {
       return CountMetric(e.duration_ns);
   }
 }
+
+namespace {
+
+bool IsSessionOrder(char order) {
+  switch (order) {
+    case kOrderLast:
+    case kOrderFirst:
+    case kOrderCost:
+    case kOrderTokens:
+    case kOrderTraces:
+    case kOrderDuration:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
 
 std::string OrderPrefix(char order) { return std::string{kOrderTag, order}; }
 

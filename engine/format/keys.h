@@ -106,8 +106,6 @@ struct SessionIndexEntry {
   int64_t duration_ns = 0;
   bool operator==(const SessionIndexEntry&) const = default;
 };
-// True for the order bytes listed above.
-bool IsSessionOrder(char order);
 // The entry's sort value under `order`, as an unsigned number that sorts
 // like it (times: uint64(ns) XOR 2^63). Keys store its complement, so that
 // the default listings (largest first) iterate forward: RocksDB's Prev is

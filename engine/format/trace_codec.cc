@@ -48,11 +48,6 @@ TraceStatus ReadStatus(uint8_t v) {
 
 }  // namespace
 
-flatbuffers::Offset<fb::PayloadFb> EncodePayload(flatbuffers::FlatBufferBuilder* b,
-                                                 const Payload& p) {
-  if (p.empty()) return 0;
-  return fb::CreatePayloadFb(*b, b->CreateString(p.value), p.is_json);
-}
 
 void DecodePayload(const fb::PayloadFb* p, Payload* out) {
   *out = Payload();

@@ -20,11 +20,8 @@ namespace fb {
 struct PayloadFb;
 }  // namespace fb
 
-// The Payload table shared by the trace and session schemas. Encode returns
-// a null offset (field absent) for an empty payload; Decode of an absent
-// table gives an empty payload.
-flatbuffers::Offset<fb::PayloadFb> EncodePayload(flatbuffers::FlatBufferBuilder* b,
-                                                 const Payload& p);
+// Decodes the Payload table shared by the trace and session schemas; an
+// absent table gives an empty payload.
 void DecodePayload(const fb::PayloadFb* p, Payload* out);
 
 // Encodes `trace` with its stored version counter.
