@@ -46,8 +46,14 @@ TraceStatus ReadStatus(uint8_t v) {
   return v <= 2 ? static_cast<TraceStatus>(v) : TraceStatus::kUnset;
 }
 
-}  // namespace
+// The Payload table of a trace or span: a null offset (field absent) for an
+// empty payload.
+Offset<fb::PayloadFb> EncodePayload(FlatBufferBuilder* b, const Payload& p) {
+  if (p.empty()) return 0;
+  return fb::CreatePayloadFb(*b, b->CreateString(p.value), p.is_json);
+}
 
+}  // namespace
 
 void DecodePayload(const fb::PayloadFb* p, Payload* out) {
   *out = Payload();
