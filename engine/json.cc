@@ -1,15 +1,19 @@
 // Copyright sessionstore authors.
 //
-// The JSON Lines ingest format (parsed with simdjson's DOM API) and the JSON
-// the CLI prints. See README.md, "Ingest format".
+// The JSON Lines ingest format: parsed with simdjson's DOM API, printed with
+// JsonObjectWriter. See README.md, "Ingest format".
 
 #include "sessionstore/json.h"
 
 #include <simdjson.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <limits>
+#include <vector>
+
+#include "sessionstore/json_writer.h"
+#include "sessionstore/time_format.h"
 
 namespace sessionstore {
 
@@ -92,6 +96,7 @@ Status GetTimeField(const std::string& field, const element& e, int64_t* out) {
   return WrongType(field, e, "an RFC 3339 string or integer nanoseconds");
 }
 
+// Accepts "ok", "error" and "unset" (any case); "unset" means not said.
 Status GetStatus(const std::string& field, const element& e, TraceStatus* out) {
   std::string v;
   Status s = GetString(field, e, &v);
@@ -197,6 +202,42 @@ Status ParseSpan(const std::string& p, const element& e, Span* span) {
   return Status::OK();
 }
 
+// Appends the strings of the array `e` to *tags, stopping at the first
+// element that is not a string.
+Status GetTags(const std::string& field, const element& e, std::vector<std::string>* tags) {
+  simdjson::dom::array arr;
+  if (e.get_array().get(arr) != simdjson::SUCCESS) {
+    return WrongType(field, e, "an array of strings");
+  }
+  Status s;
+  std::size_t i = 0;
+  for (element tag : arr) {
+    std::string t;
+    s = GetString("tags[" + std::to_string(i++) + "]", tag, &t);
+    if (!s.ok()) break;
+    tags->push_back(std::move(t));
+  }
+  return s;
+}
+
+// Appends the spans of the array `e` to *spans, stopping at the first bad one
+// (which stays appended, partly parsed).
+Status GetSpans(const std::string& field, const element& e, std::vector<Span>* spans) {
+  simdjson::dom::array arr;
+  if (e.get_array().get(arr) != simdjson::SUCCESS) {
+    return WrongType(field, e, "an array of span objects");
+  }
+  spans->reserve(arr.size());
+  Status s;
+  std::size_t i = 0;
+  for (element span : arr) {
+    spans->emplace_back();
+    s = ParseSpan("spans[" + std::to_string(i++) + "]", span, &spans->back());
+    if (!s.ok()) break;
+  }
+  return s;
+}
+
 }  // namespace
 
 Status ParseTraceJson(std::string_view json, Trace* trace) {
@@ -247,31 +288,9 @@ Status ParseTraceJson(std::string_view json, Trace* trace) {
     } else if (key == "metadata") {
       s = GetJsonMap(f, v, &trace->metadata);
     } else if (key == "tags") {
-      simdjson::dom::array arr;
-      if (v.get_array().get(arr) != simdjson::SUCCESS) {
-        s = WrongType(f, v, "an array of strings");
-      } else {
-        std::size_t i = 0;
-        for (element tag : arr) {
-          std::string t;
-          s = GetString("tags[" + std::to_string(i++) + "]", tag, &t);
-          if (!s.ok()) break;
-          trace->tags.push_back(std::move(t));
-        }
-      }
+      s = GetTags(f, v, &trace->tags);
     } else if (key == "spans") {
-      simdjson::dom::array arr;
-      if (v.get_array().get(arr) != simdjson::SUCCESS) {
-        s = WrongType(f, v, "an array of span objects");
-      } else {
-        trace->spans.reserve(arr.size());
-        std::size_t i = 0;
-        for (element span : arr) {
-          trace->spans.emplace_back();
-          s = ParseSpan("spans[" + std::to_string(i++) + "]", span, &trace->spans.back());
-          if (!s.ok()) break;
-        }
-      }
+      s = GetSpans(f, v, &trace->spans);
     } else if (key == "model") {
       s = GetString(f, v, &trace->model);
     } else if (key == "prompt_tokens") {
@@ -292,153 +311,24 @@ Status ParseTraceJson(std::string_view json, Trace* trace) {
 
 namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
-std::size_t Utf8SequenceLength(std::string_view s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = 0;
-  uint32_t cp = 0;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-    cp = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    cp = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  // Overlong forms, surrogates and values past U+10FFFF are invalid.
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return n;
-}
-
-// Appends `s` as a JSON string. Bytes that are not valid UTF-8 (possible
-// through the C++ API) become U+FFFD so the output is always valid JSON.
-void AppendString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      const std::size_t n = Utf8SequenceLength(s, i);
-      if (n == 0) {
-        out->append("\ufffd");
-      } else {
-        out->append(s.substr(i, n));
-        i += n - 1;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out->append(buf);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
-
-class ObjectWriter {
- public:
-  explicit ObjectWriter(std::string* out) : out_(out) { out_->push_back('{'); }
-  ~ObjectWriter() { out_->push_back('}'); }
-  ObjectWriter(const ObjectWriter&) = delete;
-  ObjectWriter& operator=(const ObjectWriter&) = delete;
-
-  std::string* Key(std::string_view key) {
-    if (!first_) out_->push_back(',');
-    first_ = false;
-    AppendString(out_, key);
-    out_->push_back(':');
-    return out_;
-  }
-  void Str(std::string_view key, std::string_view v) { AppendString(Key(key), v); }
-  void Int(std::string_view key, int64_t v) { Key(key)->append(std::to_string(v)); }
-  void Raw(std::string_view key, std::string_view json) { Key(key)->append(json); }
-  void Bool(std::string_view key, bool v) { Key(key)->append(v ? "true" : "false"); }
-  void Usd(std::string_view key, int64_t nano) {
-    char buf[48];
-    std::snprintf(buf, sizeof(buf), "%.9f", NanoToUsd(nano));
-    // Trim trailing zeros: 0.001200000 -> 0.0012.
-    std::string s(buf);
-    while (s.size() > 1 && s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-    Key(key)->append(s);
-  }
-  void Payload(std::string_view key, const sessionstore::Payload& p) {
-    if (p.is_json) {
-      Raw(key, p.value);
-    } else {
-      Str(key, p.value);
-    }
-  }
-  void Time(std::string_view key, int64_t ns) { Str(key, FormatTime(ns)); }
-
- private:
-  std::string* out_;
-  bool first_ = true;
-};
-
-std::string_view StatusName(TraceStatus s) {
-  switch (s) {
-    case TraceStatus::kOk:
-      return "ok";
-    case TraceStatus::kError:
-      return "error";
-    case TraceStatus::kUnset:
-      break;
-  }
-  return "unset";
-}
-
 void AppendMap(std::string* out, const std::map<std::string, std::string>& m) {
-  ObjectWriter w(out);
+  JsonObjectWriter w(out);
   for (const auto& [k, v] : m) w.Raw(k, v);
 }
 
 }  // namespace
 
 void AppendTraceJson(const Trace& t, std::string* out) {
-  ObjectWriter w(out);
-  w.Str("trace_id", t.trace_id);
-  if (!t.session_id.empty()) w.Str("session_id", t.session_id);
-  if (!t.session_name.empty()) w.Str("session_name", t.session_name);
-  if (!t.user_id.empty()) w.Str("user_id", t.user_id);
-  if (!t.name.empty()) w.Str("name", t.name);
+  JsonObjectWriter w(out);
+  w.String("trace_id", t.trace_id);
+  if (!t.session_id.empty()) w.String("session_id", t.session_id);
+  if (!t.session_name.empty()) w.String("session_name", t.session_name);
+  if (!t.user_id.empty()) w.String("user_id", t.user_id);
+  if (!t.name.empty()) w.String("name", t.name);
   w.Int("start_time", t.start_ns);
   if (t.end_ns) w.Int("end_time", *t.end_ns);
-  if (t.status != TraceStatus::kUnset) w.Str("status", StatusName(t.status));
-  if (!t.error.empty()) w.Str("error", t.error);
+  if (t.status != TraceStatus::kUnset) w.String("status", TraceStatusName(t.status));
+  if (!t.error.empty()) w.String("error", t.error);
   if (!t.input.empty()) w.Payload("input", t.input);
   if (!t.output.empty()) w.Payload("output", t.output);
   if (!t.metadata.empty()) AppendMap(w.Key("metadata"), t.metadata);
@@ -447,11 +337,11 @@ void AppendTraceJson(const Trace& t, std::string* out) {
     o->push_back('[');
     for (std::size_t i = 0; i < t.tags.size(); ++i) {
       if (i > 0) o->push_back(',');
-      AppendString(o, t.tags[i]);
+      AppendJsonString(o, t.tags[i]);
     }
     o->push_back(']');
   }
-  if (!t.model.empty()) w.Str("model", t.model);
+  if (!t.model.empty()) w.String("model", t.model);
   if (t.prompt_tokens != 0) w.Int("prompt_tokens", t.prompt_tokens);
   if (t.completion_tokens != 0) w.Int("completion_tokens", t.completion_tokens);
   if (t.cost_nano_usd != 0) w.Usd("cost_usd", t.cost_nano_usd);
@@ -461,16 +351,16 @@ void AppendTraceJson(const Trace& t, std::string* out) {
     for (std::size_t i = 0; i < t.spans.size(); ++i) {
       if (i > 0) o->push_back(',');
       const Span& s = t.spans[i];
-      ObjectWriter sw(o);
-      sw.Str("span_id", s.span_id);
-      if (!s.parent_span_id.empty()) sw.Str("parent_span_id", s.parent_span_id);
-      if (!s.name.empty()) sw.Str("name", s.name);
-      sw.Str("kind", SpanKindName(s.kind));
+      JsonObjectWriter sw(o);
+      sw.String("span_id", s.span_id);
+      if (!s.parent_span_id.empty()) sw.String("parent_span_id", s.parent_span_id);
+      if (!s.name.empty()) sw.String("name", s.name);
+      sw.String("kind", SpanKindName(s.kind));
       if (s.start_ns) sw.Int("start_time", *s.start_ns);
       if (s.end_ns) sw.Int("end_time", *s.end_ns);
-      if (s.status != TraceStatus::kUnset) sw.Str("status", StatusName(s.status));
-      if (!s.error.empty()) sw.Str("error", s.error);
-      if (!s.model.empty()) sw.Str("model", s.model);
+      if (s.status != TraceStatus::kUnset) sw.String("status", TraceStatusName(s.status));
+      if (!s.error.empty()) sw.String("error", s.error);
+      if (!s.model.empty()) sw.String("model", s.model);
       if (s.prompt_tokens != 0) sw.Int("prompt_tokens", s.prompt_tokens);
       if (s.completion_tokens != 0) sw.Int("completion_tokens", s.completion_tokens);
       if (s.cost_nano_usd != 0) sw.Usd("cost_usd", s.cost_nano_usd);
@@ -485,201 +375,6 @@ void AppendTraceJson(const Trace& t, std::string* out) {
     }
     o->push_back(']');
   }
-}
-
-void AppendSessionJson(const SessionSummary& s, std::string* out) {
-  ObjectWriter w(out);
-  w.Str("session_id", s.session_id);
-  w.Str("session_name", s.session_name);
-  w.Str("user_id", s.user_id);
-  w.Int("trace_count", s.trace_count);
-  w.Int("error_count", s.error_count);
-  w.Int("span_count", s.span_count);
-  w.Int("prompt_tokens", s.prompt_tokens);
-  w.Int("completion_tokens", s.completion_tokens);
-  w.Int("total_tokens", s.total_tokens);
-  w.Usd("cost_usd", s.cost_nano_usd);
-  w.Time("first_trace_at", s.first_trace_at_ns);
-  w.Time("last_trace_at", s.last_trace_at_ns);
-  char buf[48];
-  std::snprintf(buf, sizeof(buf), "%.6f", static_cast<double>(s.duration_ns) / 1e6);
-  w.Raw("duration_ms", buf);
-  {
-    ObjectWriter models(w.Key("models"));
-    for (const auto& [name, m] : s.models) {
-      ObjectWriter mw(models.Key(name));
-      mw.Int("calls", m.calls);
-      mw.Int("prompt_tokens", m.prompt_tokens);
-      mw.Int("completion_tokens", m.completion_tokens);
-      mw.Usd("cost_usd", m.cost_nano_usd);
-    }
-  }
-  {
-    ObjectWriter tags(w.Key("tags"));
-    for (const auto& [tag, n] : s.tags) tags.Int(tag, n);
-  }
-  if (s.ttft_count > 0) {
-    std::snprintf(buf, sizeof(buf), "%.6f", s.ttft_avg_ns() / 1e6);
-    w.Raw("ttft_ms_avg", buf);
-  } else {
-    w.Raw("ttft_ms_avg", "null");
-  }
-  // Previews may be cut JSON, so they are always strings.
-  w.Str("first_input", s.first_input.value);
-  w.Str("last_output", s.last_output.value);
-}
-
-void AppendTimelineEntryJson(const Trace& t, std::string* out) {
-  const TraceUsage u = ComputeTraceUsage(t);
-  ObjectWriter w(out);
-  w.Str("trace_id", t.trace_id);
-  w.Str("name", t.name);
-  w.Time("start_time", t.start_ns);
-  if (t.end_ns) {
-    w.Time("end_time", *t.end_ns);
-  } else {
-    w.Raw("end_time", "null");
-  }
-  w.Str("status", u.has_error ? "error" : StatusName(t.status));
-  w.Int("span_count", static_cast<int64_t>(t.spans.size()));
-  w.Int("prompt_tokens", u.prompt_tokens);
-  w.Int("completion_tokens", u.completion_tokens);
-  w.Int("total_tokens", u.total_tokens);
-  w.Usd("cost_usd", u.cost_nano_usd);
-  if (t.input.empty()) {
-    w.Raw("input", "null");
-  } else {
-    w.Payload("input", t.input);
-  }
-  if (t.output.empty()) {
-    w.Raw("output", "null");
-  } else {
-    w.Payload("output", t.output);
-  }
-}
-
-// ------------------------------------------------------------------ time --
-
-namespace {
-
-// Days since 1970-01-01 of a proleptic Gregorian date (the well-known era/day-of-era
-// civil calendar conversion).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
-}
-
-bool Digits(std::string_view s, std::size_t pos, std::size_t n, int* out) {
-  if (pos + n > s.size()) return false;
-  int v = 0;
-  for (std::size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = v;
-  return true;
-}
-
-}  // namespace
-
-bool ParseTime(std::string_view s, int64_t* ns) {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!Digits(s, 0, 4, &year) || s.size() < 19 || s[4] != '-' || !Digits(s, 5, 2, &month) ||
-      s[7] != '-' || !Digits(s, 8, 2, &day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      !Digits(s, 11, 2, &hour) || s[13] != ':' || !Digits(s, 14, 2, &minute) || s[16] != ':' ||
-      !Digits(s, 17, 2, &second)) {
-    return false;
-  }
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1] ||
-      (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 || second > 60) {
-    return false;
-  }
-  std::size_t pos = 19;
-  int64_t frac = 0;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    int digits = 0;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (digits < 9) {
-        frac = frac * 10 + (s[pos] - '0');
-        ++digits;
-      }
-      ++pos;
-    }
-    if (digits == 0) return false;
-    for (int i = digits; i < 9; ++i) frac *= 10;
-  }
-  int64_t offset_s = 0;
-  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
-    ++pos;
-  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-    int oh = 0, om = 0;
-    if (!Digits(s, pos + 1, 2, &oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !Digits(s, pos + 4, 2, &om) || oh > 23 || om > 59) {
-      return false;
-    }
-    offset_s = (oh * 3600 + om * 60) * (s[pos] == '-' ? -1 : 1);
-    pos += 6;
-  } else {
-    return false;  // RFC 3339 requires an offset.
-  }
-  if (pos != s.size()) return false;
-  const int64_t days =
-      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_s;
-  // int64 nanoseconds cover the years 1677 to 2262.
-  constexpr int64_t kMaxSecs = std::numeric_limits<int64_t>::max() / 1'000'000'000 - 1;
-  if (secs > kMaxSecs || secs < -kMaxSecs) return false;
-  *ns = secs * 1'000'000'000 + frac;
-  return true;
-}
-
-std::string FormatTime(int64_t ns) {
-  int64_t secs = ns / 1'000'000'000;
-  int64_t frac = ns % 1'000'000'000;
-  if (frac < 0) {
-    frac += 1'000'000'000;
-    secs -= 1;
-  }
-  int64_t days = secs / 86400;
-  int64_t rem = secs % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    days -= 1;
-  }
-  int64_t y = 0;
-  unsigned m = 0, d = 0;
-  CivilFromDays(days, &y, &m, &d);
-  char buf[64];
-  if (frac == 0) {
-    std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-                  static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
-                  static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
-  } else {
-    std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%09lldZ",
-                  static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
-                  static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60),
-                  static_cast<long long>(frac));
-  }
-  return buf;
 }
 
 }  // namespace sessionstore

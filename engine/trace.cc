@@ -1,7 +1,6 @@
 // Copyright sessionstore authors.
 //
-// Free functions of the public data model (api/sessionstore/trace.h and
-// session.h).
+// Free functions of the trace data model (api/sessionstore/trace.h).
 
 #include "sessionstore/trace.h"
 
@@ -9,8 +8,6 @@
 #include <array>
 #include <cmath>
 #include <limits>
-
-#include "sessionstore/session.h"
 
 namespace sessionstore {
 
@@ -33,6 +30,18 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 std::string_view SpanKindName(SpanKind kind) {
   const auto i = static_cast<std::size_t>(kind);
   return i < kKindNames.size() ? kKindNames[i] : "other";
+}
+
+std::string_view TraceStatusName(TraceStatus status) {
+  switch (status) {
+    case TraceStatus::kOk:
+      return "ok";
+    case TraceStatus::kError:
+      return "error";
+    case TraceStatus::kUnset:
+      break;
+  }
+  return "unset";
 }
 
 bool ParseSpanKind(std::string_view name, SpanKind* kind) {
@@ -84,14 +93,5 @@ int64_t UsdToNano(double usd) {
 }
 
 double NanoToUsd(int64_t nano) { return static_cast<double>(nano) / 1e9; }
-
-Payload MakePreview(const Payload& payload) {
-  if (payload.value.size() <= kPreviewBytes) return payload;
-  std::size_t cut = kPreviewBytes;
-  // Step back over UTF-8 continuation bytes (10xxxxxx) so the cut never
-  // splits a character.
-  while (cut > 0 && (static_cast<unsigned char>(payload.value[cut]) & 0xC0) == 0x80) --cut;
-  return Payload{payload.value.substr(0, cut), false};
-}
 
 }  // namespace sessionstore

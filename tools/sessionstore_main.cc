@@ -16,6 +16,8 @@
 
 #include "sessionstore/json.h"
 #include "sessionstore/store.h"
+#include "sessionstore/time_format.h"
+#include "tools/output_json.h"
 #include "tools/table_printer.h"
 #include "tools/workload_generator.h"
 

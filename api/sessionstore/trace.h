@@ -71,6 +71,10 @@ inline bool IsGenerationKind(SpanKind kind) {
 // on ingest it never overwrites a stored status.
 enum class TraceStatus : unsigned char { kUnset = 0, kOk = 1, kError = 2 };
 
+// Returns the lower-case name: "ok", "error" or "unset" (also for a value
+// outside the enum).
+std::string_view TraceStatusName(TraceStatus status);
+
 // Times are nanoseconds since the Unix epoch. Money is fixed-point nano-USD
 // (1 USD = 1'000'000'000) so sums are exact and independent of order.
 struct Span {

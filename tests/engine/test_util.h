@@ -16,6 +16,7 @@
 #include "engine/store_impl.h"
 #include "sessionstore/json.h"
 #include "sessionstore/store.h"
+#include "tools/output_json.h"
 
 namespace sessionstore {
 // Readable gtest output for the value types (JSON).

@@ -1,0 +1,89 @@
+// Copyright sessionstore authors.
+//
+// The CLI's `--json` output (tools/output_json.h).
+
+#include "tools/output_json.h"
+
+#include <cstdio>
+
+#include "sessionstore/json_writer.h"
+#include "sessionstore/time_format.h"
+
+namespace sessionstore {
+
+namespace {
+
+// Nanoseconds as a JSON number of milliseconds with six decimals.
+std::string Milliseconds(double ns) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%.6f", ns / 1e6);
+  return buf;
+}
+
+}  // namespace
+
+void AppendSessionJson(const SessionSummary& s, std::string* out) {
+  JsonObjectWriter w(out);
+  w.String("session_id", s.session_id);
+  w.String("session_name", s.session_name);
+  w.String("user_id", s.user_id);
+  w.Int("trace_count", s.trace_count);
+  w.Int("error_count", s.error_count);
+  w.Int("span_count", s.span_count);
+  w.Int("prompt_tokens", s.prompt_tokens);
+  w.Int("completion_tokens", s.completion_tokens);
+  w.Int("total_tokens", s.total_tokens);
+  w.Usd("cost_usd", s.cost_nano_usd);
+  w.String("first_trace_at", FormatTime(s.first_trace_at_ns));
+  w.String("last_trace_at", FormatTime(s.last_trace_at_ns));
+  w.Raw("duration_ms", Milliseconds(static_cast<double>(s.duration_ns)));
+  {
+    JsonObjectWriter models(w.Key("models"));
+    for (const auto& [name, m] : s.models) {
+      JsonObjectWriter mw(models.Key(name));
+      mw.Int("calls", m.calls);
+      mw.Int("prompt_tokens", m.prompt_tokens);
+      mw.Int("completion_tokens", m.completion_tokens);
+      mw.Usd("cost_usd", m.cost_nano_usd);
+    }
+  }
+  {
+    JsonObjectWriter tags(w.Key("tags"));
+    for (const auto& [tag, n] : s.tags) tags.Int(tag, n);
+  }
+  w.Raw("ttft_ms_avg", s.ttft_count > 0 ? Milliseconds(s.ttft_avg_ns()) : "null");
+  // Previews may be cut JSON, so they are always strings.
+  w.String("first_input", s.first_input.value);
+  w.String("last_output", s.last_output.value);
+}
+
+void AppendTimelineEntryJson(const Trace& t, std::string* out) {
+  const TraceUsage u = ComputeTraceUsage(t);
+  JsonObjectWriter w(out);
+  w.String("trace_id", t.trace_id);
+  w.String("name", t.name);
+  w.String("start_time", FormatTime(t.start_ns));
+  if (t.end_ns) {
+    w.String("end_time", FormatTime(*t.end_ns));
+  } else {
+    w.Raw("end_time", "null");
+  }
+  w.String("status", u.has_error ? "error" : TraceStatusName(t.status));
+  w.Int("span_count", static_cast<int64_t>(t.spans.size()));
+  w.Int("prompt_tokens", u.prompt_tokens);
+  w.Int("completion_tokens", u.completion_tokens);
+  w.Int("total_tokens", u.total_tokens);
+  w.Usd("cost_usd", u.cost_nano_usd);
+  if (t.input.empty()) {
+    w.Raw("input", "null");
+  } else {
+    w.Payload("input", t.input);
+  }
+  if (t.output.empty()) {
+    w.Raw("output", "null");
+  } else {
+    w.Payload("output", t.output);
+  }
+}
+
+}  // namespace sessionstore
