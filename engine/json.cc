@@ -109,7 +109,7 @@ Status GetStatus(const std::string& field, const element& e, TraceStatus* out) {
   } else if (v == "unset") {
     *out = TraceStatus::kUnset;
   } else {
-    return Bad(field, "expected \"ok\" or \"error\", got \"" + v.substr(0, 32) + "\"");
+    return Bad(field, "expected \"ok\", \"error\" or \"unset\", got \"" + v.substr(0, 32) + "\"");
   }
   return Status::OK();
 }

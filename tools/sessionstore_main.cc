@@ -55,8 +55,7 @@ bool ParseTimeArg(const std::string& text, int64_t* ns) {
 }
 
 // Parses --from/--to into a [from, to) window; false on a bad time.
-bool ParseWindow(const std::string& from, const std::string& to, int64_t* from_ns,
-                 int64_t* to_ns) {
+bool ParseWindow(const std::string& from, const std::string& to, int64_t* from_ns, int64_t* to_ns) {
   return (from.empty() || ParseTimeArg(from, from_ns)) && (to.empty() || ParseTimeArg(to, to_ns));
 }
 
@@ -89,45 +88,98 @@ struct LineRef {
   std::size_t line;
 };
 
+// Ingests JSON Lines into a store in batches, reporting every bad line as
+// `file:line: reason` while the good ones land.
+class Ingester {
+ public:
+  Ingester(ss::Store* store, const IngestArgs& args)
+      : store_(store), args_(args), progress_(!args.quiet && isatty(STDERR_FILENO)) {
+    batch_.reserve(args.batch);
+  }
+
+  // Ingests every line of `in` (named `file` in messages), writing full
+  // batches. Returns false with *status set when the store fails; bad lines
+  // are only reported.
+  bool IngestStream(const std::string& file, std::istream* in, ss::Status* status) {
+    std::string line;
+    std::size_t number = 0;
+    while (std::getline(*in, line)) {
+      ++number;
+      bytes_ += line.size() + 1;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // Not a record.
+      ++lines_;
+      ss::Trace t;
+      ss::Status ps = ss::ParseTraceJson(line, &t);
+      if (!ps.ok()) {
+        Reject({&file, number}, ps);
+        continue;
+      }
+      batch_.push_back(std::move(t));
+      refs_.push_back({&file, number});
+      if (batch_.size() >= args_.batch && !(*status = Flush()).ok()) return false;
+    }
+    return true;
+  }
+
+  // Writes the pending batch.
+  ss::Status Flush() {
+    if (batch_.empty()) return ss::Status::OK();
+    ss::IngestResult r;
+    ss::Status st = store_->Ingest(batch_, &r);
+    if (!st.ok()) return st;
+    total_.inserted += r.inserted;
+    total_.updated += r.updated;
+    total_.unchanged += r.unchanged;
+    for (const ss::RejectedTrace& rt : r.rejected) Reject(refs_[rt.index], rt.reason);
+    batch_.clear();
+    refs_.clear();
+    if (progress_) {
+      const double secs = Seconds();
+      std::fprintf(stderr, "\r%zu lines, %.0f lines/s, %.1f MB/s ", lines_, lines_ / secs,
+                   bytes_ / secs / 1e6);
+    }
+    return ss::Status::OK();
+  }
+
+  // Prints the totals; returns the exit code.
+  int Finish() const {
+    const double secs = Seconds();
+    if (progress_) std::fprintf(stderr, "\n");
+    std::fprintf(stdout,
+                 "ingested %zu lines in %.2fs: %zu inserted, %zu updated, %zu unchanged, %zu "
+                 "rejected; %.0f lines/s, %.1f MB/s\n",
+                 lines_, secs, total_.inserted, total_.updated, total_.unchanged, rejected_,
+                 secs > 0 ? lines_ / secs : 0.0, secs > 0 ? bytes_ / secs / 1e6 : 0.0);
+    return rejected_ == 0 ? kExitOk : kExitRejected;
+  }
+
+ private:
+  double Seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - begin_).count();
+  }
+  void Reject(const LineRef& ref, const ss::Status& why) {
+    ++rejected_;
+    std::cerr << *ref.file << ":" << ref.line << ": " << why.message() << "\n";
+  }
+  ss::Store* const store_;
+  const IngestArgs& args_;
+  const bool progress_;
+  const std::chrono::steady_clock::time_point begin_ = std::chrono::steady_clock::now();
+  std::size_t lines_ = 0, bytes_ = 0, rejected_ = 0;
+  ss::IngestResult total_;
+  std::vector<ss::Trace> batch_;
+  std::vector<LineRef> refs_;
+};
+
 int RunIngest(const std::string& db, const IngestArgs& args) {
   std::unique_ptr<ss::Store> store;
   ss::Options options;
   options.sync = args.sync;
   ss::Status s = ss::Store::Open(options, db, &store);
   if (!s.ok()) return Fail(s);
-
-  const bool progress = !args.quiet && isatty(STDERR_FILENO);
   std::vector<std::string> files = args.files;
   if (files.empty()) files.push_back("-");
-  const auto begin = std::chrono::steady_clock::now();
-  std::size_t lines = 0, bytes = 0, rejected = 0;
-  ss::IngestResult total;
-  std::vector<ss::Trace> batch;
-  std::vector<LineRef> refs;
-  batch.reserve(args.batch);
-  auto report = [&](const LineRef& ref, const ss::Status& why) {
-    ++rejected;
-    std::cerr << *ref.file << ":" << ref.line << ": " << why.message() << "\n";
-  };
-  auto flush = [&]() -> ss::Status {
-    if (batch.empty()) return ss::Status::OK();
-    ss::IngestResult r;
-    ss::Status st = store->Ingest(batch, &r);
-    if (!st.ok()) return st;
-    total.inserted += r.inserted;
-    total.updated += r.updated;
-    total.unchanged += r.unchanged;
-    for (const ss::RejectedTrace& rt : r.rejected) report(refs[rt.index], rt.reason);
-    batch.clear();
-    refs.clear();
-    if (progress) {
-      const double secs =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-      std::fprintf(stderr, "\r%zu lines, %.0f lines/s, %.1f MB/s ", lines, lines / secs,
-                   bytes / secs / 1e6);
-    }
-    return ss::Status::OK();
-  };
+  Ingester ingester(store.get(), args);
   for (const std::string& file : files) {
     std::ifstream in_file;
     std::istream* in = &std::cin;
@@ -139,43 +191,14 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
       }
       in = &in_file;
     }
-    std::string line;
-    std::size_t number = 0;
-    while (std::getline(*in, line)) {
-      ++number;
-      ++lines;
-      bytes += line.size() + 1;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) {
-        --lines;  // Blank lines are not records.
-        continue;
-      }
-      ss::Trace t;
-      ss::Status ps = ss::ParseTraceJson(line, &t);
-      if (!ps.ok()) {
-        report({&file, number}, ps);
-        continue;
-      }
-      batch.push_back(std::move(t));
-      refs.push_back({&file, number});
-      if (batch.size() >= args.batch) {
-        if (!(s = flush()).ok()) return Fail(s);
-      }
-    }
+    if (!ingester.IngestStream(file, in, &s)) return Fail(s);
     if (in->bad()) {
       std::cerr << "sessionstore: read error on " << file << "\n";
       return kExitError;
     }
-    if (!(s = flush()).ok()) return Fail(s);
+    if (!(s = ingester.Flush()).ok()) return Fail(s);
   }
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-  if (progress) std::fprintf(stderr, "\n");
-  std::fprintf(stdout,
-               "ingested %zu lines in %.2fs: %zu inserted, %zu updated, %zu unchanged, %zu "
-               "rejected; %.0f lines/s, %.1f MB/s\n",
-               lines, secs, total.inserted, total.updated, total.unchanged, rejected,
-               secs > 0 ? lines / secs : 0.0, secs > 0 ? bytes / secs / 1e6 : 0.0);
-  return rejected == 0 ? kExitOk : kExitRejected;
+  return ingester.Finish();
 }
 
 // ----------------------------------------------------------------- reads --
@@ -405,6 +428,35 @@ int RunGenerate(const ss::WorkloadOptions& opts, const std::string& output) {
   return kExitOk;
 }
 
+CLI::App* AddSessionsCommand(CLI::App* app, SessionsArgs* sl) {
+  auto* cmd = app->add_subcommand("sessions", "List sessions (default: newest activity first)");
+  cmd->add_option("--from", sl->from, "Window start (RFC 3339 or ns)");
+  cmd->add_option("--to", sl->to, "Window end, exclusive");
+  cmd->add_option("--user", sl->user, "Only this user's sessions");
+  std::vector<std::string> order_names;
+  for (const auto& o : kOrderNames) order_names.push_back(o.first);
+  cmd->add_option("--order", sl->order, "Sort key, largest first")
+      ->check(CLI::IsMember(order_names))
+      ->capture_default_str();
+  cmd->add_flag("--asc", sl->ascending, "Smallest first");
+  cmd->add_option("--limit", sl->limit, "Sessions per page")->capture_default_str();
+  cmd->add_option("--cursor", sl->cursor, "Cursor from the previous page");
+  cmd->add_flag("--json", sl->json, "Print JSON");
+  return cmd;
+}
+
+CLI::App* AddGenerateCommand(CLI::App* app, ss::WorkloadOptions* gen, std::string* output) {
+  auto* cmd = app->add_subcommand("generate", "Write a seeded synthetic workload (JSON Lines)");
+  cmd->add_option("--traces", gen->traces, "Distinct traces")->capture_default_str();
+  cmd->add_option("--sessions", gen->sessions, "Sessions")->capture_default_str();
+  cmd->add_option("--users", gen->users, "Users")->capture_default_str();
+  cmd->add_option("--seed", gen->seed, "Random seed")->capture_default_str();
+  cmd->add_option("--payload-bytes", gen->mean_payload_bytes, "Mean input/output size")
+      ->capture_default_str();
+  cmd->add_option("-o,--output", *output, "Output file (default stdout)");
+  return cmd;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -443,20 +495,7 @@ int Main(int argc, char** argv) {
   trace_cmd->add_flag("--json", json, "Print JSON (ingest format)");
 
   SessionsArgs sl;
-  auto* sessions_cmd =
-      app.add_subcommand("sessions", "List sessions (default: newest activity first)");
-  sessions_cmd->add_option("--from", sl.from, "Window start (RFC 3339 or ns)");
-  sessions_cmd->add_option("--to", sl.to, "Window end, exclusive");
-  sessions_cmd->add_option("--user", sl.user, "Only this user's sessions");
-  std::vector<std::string> order_names;
-  for (const auto& o : kOrderNames) order_names.push_back(o.first);
-  sessions_cmd->add_option("--order", sl.order, "Sort key, largest first")
-      ->check(CLI::IsMember(order_names))
-      ->capture_default_str();
-  sessions_cmd->add_flag("--asc", sl.ascending, "Smallest first");
-  sessions_cmd->add_option("--limit", sl.limit, "Sessions per page")->capture_default_str();
-  sessions_cmd->add_option("--cursor", sl.cursor, "Cursor from the previous page");
-  sessions_cmd->add_flag("--json", sl.json, "Print JSON");
+  auto* sessions_cmd = AddSessionsCommand(&app, &sl);
 
   auto* stats_cmd = app.add_subcommand("stats", "Store size and counters");
   stats_cmd->add_flag("--json", json, "Print JSON");
@@ -466,14 +505,7 @@ int Main(int argc, char** argv) {
 
   ss::WorkloadOptions gen;
   std::string output;
-  auto* gen_cmd = app.add_subcommand("generate", "Write a seeded synthetic workload (JSON Lines)");
-  gen_cmd->add_option("--traces", gen.traces, "Distinct traces")->capture_default_str();
-  gen_cmd->add_option("--sessions", gen.sessions, "Sessions")->capture_default_str();
-  gen_cmd->add_option("--users", gen.users, "Users")->capture_default_str();
-  gen_cmd->add_option("--seed", gen.seed, "Random seed")->capture_default_str();
-  gen_cmd->add_option("--payload-bytes", gen.mean_payload_bytes, "Mean input/output size")
-      ->capture_default_str();
-  gen_cmd->add_option("-o,--output", output, "Output file (default stdout)");
+  auto* gen_cmd = AddGenerateCommand(&app, &gen, &output);
 
   try {
     app.parse(argc, argv);

@@ -162,9 +162,20 @@ Result RunWithWriters(const Args& a, const Workload& w, int threads, bool querie
   Status s = Store::Open(options, dir, &store);
   if (!s.ok()) Die(s.ToString());
   Ingest(store.get(), a, w, threads, &r);
+  // Merge operands folded into aggregates (StoreStats::merge_operands_read):
+  // what reads of sessions pay for right after ingest.
+  StoreStats stats;
+  if (!store->GetStats(&stats).ok()) Die("stats");
+  const uint64_t folded_by_ingest = stats.merge_operands_read;
   if (queries) {
     MeasureQueries(store.get(), a, w, &r);
     MeasureHot(store.get(), a, w, &r);
+    if (!store->GetStats(&stats).ok()) Die("stats");
+    std::printf(
+        "%s: merge operands folded: %llu during ingest (write path, flushes, "
+        "compactions), %llu during the queries\n",
+        r.peer.c_str(), static_cast<unsigned long long>(folded_by_ingest),
+        static_cast<unsigned long long>(stats.merge_operands_read - folded_by_ingest));
   }
   if (!store->Flush().ok()) Die("flush");
   store.reset();
