@@ -2,6 +2,7 @@
 
 #include "engine/session_indexer.h"
 
+#include <rocksdb/snapshot.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -191,16 +192,18 @@ Status SessionIndexer::Apply(const Pending& work,
       std::make_move_iterator(composed.begin()), std::make_move_iterator(composed.end()));
   // For the sessions whose registers need their aggregate: it holds at
   // least every batch in `work`.
-  const rocksdb::Snapshot* snap = db_->GetSnapshot();
   std::vector<IndexWrite> writes;
   Status s;
-  // In chunks: each is one batched read of states (and of aggregates).
-  constexpr std::size_t kChunk = 256;
-  const std::span<const std::pair<std::string_view, SessionIndexState>> all(deltas);
-  for (std::size_t i = 0; i < all.size() && s.ok(); i += kChunk) {
-    s = IndexSessions(snap, all.subspan(i, std::min(kChunk, all.size() - i)), &writes);
+  {
+    rocksdb::ManagedSnapshot snapshot(db_);  // Released on every path out.
+    // In chunks: each is one batched read of states (and of aggregates).
+    constexpr std::size_t kChunk = 256;
+    const std::span<const std::pair<std::string_view, SessionIndexState>> all(deltas);
+    for (std::size_t i = 0; i < all.size() && s.ok(); i += kChunk) {
+      s = IndexSessions(snapshot.snapshot(), all.subspan(i, std::min(kChunk, all.size() - i)),
+                        &writes);
+    }
   }
-  db_->ReleaseSnapshot(snap);
   // In key order: the memtable's skip list then inserts each key next to the
   // previous one instead of searching from its top (measured: the index
   // write took most of a catch-up). Pointers are sorted, not the writes

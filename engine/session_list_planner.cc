@@ -2,6 +2,8 @@
 
 #include "engine/session_list_planner.h"
 
+#include <rocksdb/snapshot.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -251,8 +253,8 @@ Status SessionListPlanner::List(const ListSessionsOptions& options, SessionPage*
     s = indexer_->CatchUp();  // Read-your-writes.
     if (!s.ok()) return s;
   }
-  const rocksdb::Snapshot* snap = ctx_->db->GetSnapshot();
-  l.ro.snapshot = snap;
+  rocksdb::ManagedSnapshot snapshot(ctx_->db);
+  l.ro.snapshot = snapshot.snapshot();
   switch (Choose(options)) {
     case ListPlan::kOrderIndex:
       RunOrderIndex(&l);
@@ -274,7 +276,6 @@ Status SessionListPlanner::List(const ListSessionsOptions& options, SessionPage*
     for (Candidate& c : l.picked) prefixes.push_back(std::move(c.prefix));
     l.status = ReadRows(l.ro, prefixes, page);
   }
-  ctx_->db->ReleaseSnapshot(snap);
   if (!l.status.ok()) {
     page->sessions.clear();
     page->next_cursor.clear();

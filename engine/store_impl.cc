@@ -2,6 +2,8 @@
 
 #include "engine/store_impl.h"
 
+#include <rocksdb/snapshot.h>
+
 #include <utility>
 
 #include "engine/format/format_version.h"
@@ -110,10 +112,8 @@ Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) 
 
 Status StoreImpl::GetSession(std::string_view session_id, SessionSummary* summary) {
   return NoThrow("get session", [&] {
-    const rocksdb::Snapshot* snap = db_->GetSnapshot();
-    Status s = session_reader_->Read(snap, session_id, summary);
-    db_->ReleaseSnapshot(snap);
-    return s;
+    rocksdb::ManagedSnapshot snapshot(db_.get());
+    return session_reader_->Read(snapshot.snapshot(), session_id, summary);
   });
 }
 

@@ -2,6 +2,8 @@
 
 #include "engine/store_verifier.h"
 
+#include <rocksdb/snapshot.h>
+
 #include <memory>
 #include <utility>
 
@@ -79,7 +81,8 @@ Status StoreVerifier::Verify(VerifyReport* report) const {
         "session indexes: " + std::to_string(indexer_->pending()) +
         " changed sessions are not indexed yet (a writable open catches up)");
   }
-  const rocksdb::Snapshot* snap = ctx_->db->GetSnapshot();
+  rocksdb::ManagedSnapshot snapshot(ctx_->db);
+  const rocksdb::Snapshot* snap = snapshot.snapshot();
   rocksdb::ReadOptions ro;
   ro.snapshot = snap;
   ro.total_order_seek = true;
@@ -89,7 +92,6 @@ Status StoreVerifier::Verify(VerifyReport* report) const {
   if (s.ok()) s = CheckAggregates(ro, sessions, report);
   if (s.ok()) s = CheckLocators(ro, report);
   if (s.ok()) s = CheckIndexEntries(ro, sessions, report);
-  ctx_->db->ReleaseSnapshot(snap);
   return s;
 }
 

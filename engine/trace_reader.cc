@@ -2,6 +2,8 @@
 
 #include "engine/trace_reader.h"
 
+#include <rocksdb/snapshot.h>
+
 #include <utility>
 
 #include "engine/format/keys.h"
@@ -33,7 +35,8 @@ Status TraceReader::LocateTrace(const rocksdb::ReadOptions& ro, std::string_view
 
 Status TraceReader::GetTrace(std::string_view trace_id, Trace* trace) const {
   *trace = Trace();
-  const rocksdb::Snapshot* snap = ctx_->db->GetSnapshot();
+  rocksdb::ManagedSnapshot snapshot(ctx_->db);
+  const rocksdb::Snapshot* snap = snapshot.snapshot();
   rocksdb::ReadOptions ro;
   ro.snapshot = snap;
   std::string key;
@@ -51,7 +54,6 @@ Status TraceReader::GetTrace(std::string_view trace_id, Trace* trace) const {
       result = Status::Corruption("record of trace " + Printable(trace_id) + " fails verification");
     }
   }
-  ctx_->db->ReleaseSnapshot(snap);
   return result;
 }
 
