@@ -2,9 +2,10 @@
 //
 // RangeScan: one bounded iterator over [lower, upper) of a column family,
 // walked in one direction and able to resume just past a key (the last key
-// of a previous page). BatchGet: one MultiGet of many keys. The read-side
-// units (trace reader, session reader, list planner, verifier) use these
-// instead of setting up RocksDB iterators and MultiGet buffers themselves.
+// of a previous page). BatchGet: one MultiGet of many keys. Every unit that
+// scans or batch-reads (writer, indexer, readers, list planner, verifier)
+// uses these instead of setting up RocksDB iterators and MultiGet buffers
+// itself.
 //
 // Thread safety: a RangeScan or BatchGet is used by one thread at a time.
 

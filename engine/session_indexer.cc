@@ -101,20 +101,37 @@ void SessionIndexer::Run(uint32_t interval_ms) {
   }
 }
 
-uint64_t SessionIndexer::Begin() {
+uint64_t SessionIndexer::NextSeq() {
   std::lock_guard<std::mutex> l(mu_);
   return next_seq_++;
 }
 
-void SessionIndexer::End(uint64_t seq, bool written, std::vector<DirtySession>* sessions) {
-  if (!written || sessions->empty()) return;
+void SessionIndexer::AddPending(Pending::node_type node) noexcept {
   bool wake = false;
   {
     std::lock_guard<std::mutex> l(mu_);
     wake = pending_.empty();
-    pending_.emplace(seq, std::move(*sessions));
+    pending_.insert(std::move(node));  // A node insert does not allocate.
   }
   if (wake) cv_.notify_all();
+}
+
+SessionIndexer::Batch::Batch(SessionIndexer* indexer)
+    : indexer_(indexer), seq_(indexer->NextSeq()) {
+  Pending one;
+  one.try_emplace(seq_);
+  node_ = one.extract(seq_);
+}
+
+SessionIndexer::Batch::~Batch() {
+  if (!ended_) End(false, nullptr);
+}
+
+void SessionIndexer::Batch::End(bool written, std::vector<DirtySession>* sessions) noexcept {
+  ended_ = true;
+  if (!written || sessions->empty()) return;
+  node_.mapped() = std::move(*sessions);
+  indexer_->AddPending(std::move(node_));
 }
 
 std::size_t SessionIndexer::pending() const {
@@ -178,7 +195,7 @@ Status SessionIndexer::Apply(const Pending& work,
                              std::vector<uint64_t> retry_seqs) {
   // Each session's deltas composed in batch order: what a failed catch-up
   // left first, then by sequence. Batches that touch the same trace hold
-  // its lock from before Begin() until after End(), so their sequences
+  // its lock from before their Batch is made until after End(), so their sequences
   // follow their writes, the order the latest registers need (for other
   // batches the order cannot change an exact result: docs/format.md).
   // Sorted by prefix: the batch's keys then arrive in order, and the result

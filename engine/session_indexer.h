@@ -7,7 +7,7 @@
 //
 // Ingest writes, in the same atomic batch as the traces, one dirty marker
 // into the `dirty` column family, keyed by a batch sequence number from
-// Begin(), holding each changed session's SessionIndexState delta (the
+// its Batch, holding each changed session's SessionIndexState delta (the
 // projection of its merge operand), and reports the batch with End().
 // CatchUp() then composes, per session, the state the index holds ('X')
 // with the deltas of every batch reported since, rewrites the entries that
@@ -18,7 +18,7 @@
 // Recover() picks them up when the store opens again.
 //
 // Thread safety: every method may be called concurrently. Catch-ups are
-// serialized among themselves; Begin/End are cheap (one mutex).
+// serialized among themselves; a Batch and its End are cheap (one mutex).
 
 #ifndef SESSIONSTORE_ENGINE_SESSION_INDEXER_H_
 #define SESSIONSTORE_ENGINE_SESSION_INDEXER_H_
@@ -85,37 +85,30 @@ class SessionIndexer {
   // for 0. Call at most once.
   void Start(uint32_t interval_ms);
 
-  // Ingest protocol: Begin() returns the sequence number for the batch's
-  // marker (DirtyKey(seq) in the `dirty` family, value
-  // EncodeDirtyMarker(sessions)); End() must follow exactly once with
-  // whether the batch was written and, if it was, the sessions it marked
-  // (moved from).
-  uint64_t Begin();
-  void End(uint64_t seq, bool written, std::vector<DirtySession>* sessions);
-
-  // Begin() on construction; End(seq, false) on destruction unless End()
-  // was called, so every path out of an ingest (an early return, an
-  // exception) ends its sequence.
+  // The ingest protocol, one Batch per ingest that writes a marker: its
+  // seq() names the marker (DirtyKey(seq) in the `dirty` family, value
+  // EncodeDirtyMarker(sessions)); End() reports, once the write returned,
+  // whether it was applied and, if it was, the sessions it marked (moved
+  // from). A Batch destroyed without End() (an early return, an exception)
+  // ends its sequence as not written. Everything End() needs is allocated
+  // when the Batch is made, so End() cannot fail after a successful write.
   class Batch {
    public:
-    explicit Batch(SessionIndexer* indexer) : indexer_(indexer), seq_(indexer->Begin()) {}
-    ~Batch() {
-      if (!ended_) indexer_->End(seq_, false, nullptr);
-    }
+    explicit Batch(SessionIndexer* indexer);
+    ~Batch();
     Batch(const Batch&) = delete;
     Batch& operator=(const Batch&) = delete;
 
     uint64_t seq() const { return seq_; }
     // The batch's write returned: `written` says whether it was applied.
-    void End(bool written, std::vector<DirtySession>* sessions) {
-      ended_ = true;
-      indexer_->End(seq_, written, sessions);
-    }
+    void End(bool written, std::vector<DirtySession>* sessions) noexcept;
 
    private:
     SessionIndexer* const indexer_;
     const uint64_t seq_;
     bool ended_ = false;
+    // The batch's entry of pending_, allocated up front.
+    std::map<uint64_t, std::vector<DirtySession>>::node_type node_;
   };
 
   // Indexes every session marked by a batch whose End() returned before this
@@ -132,6 +125,11 @@ class SessionIndexer {
  private:
   // The reported batches not yet applied: sequence -> its sessions' deltas.
   using Pending = std::map<uint64_t, std::vector<DirtySession>>;
+
+  // The next sequence number.
+  uint64_t NextSeq();
+  // Makes a written batch's node (with its sessions) pending.
+  void AddPending(std::map<uint64_t, std::vector<DirtySession>>::node_type node) noexcept;
 
   void Run(uint32_t interval_ms);
   // One catch-up; the caller holds drain_mu_.

@@ -144,11 +144,13 @@ void RunOrderIndex(Listing* l) {
   }
   RangeScan scan(l->ctx->db, l->ctx->cf.index, l->ro, std::move(lower), std::move(upper),
                  l->forward());
-  for (scan.Start(l->resume); scan.Valid() && l->picked.size() <= l->limit; scan.Next()) {
+  for (scan.Start(l->resume); scan.Valid(); scan.Next()) {
     std::string_view prefix;
     SessionIndexEntry e;
     if (!l->OrderEntry(scan, &prefix, &e)) return;
-    if (l->InWindow(e)) l->picked.push_back({std::string(scan.key()), std::string(prefix)});
+    if (!l->InWindow(e)) continue;
+    l->picked.push_back({std::string(scan.key()), std::string(prefix)});
+    if (l->picked.size() > l->limit) break;  // limit + 1 decide the page.
   }
   l->Check(scan);
 }

@@ -93,7 +93,8 @@ class StoreImpl final : public Store {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   StoreContext ctx_;
-  // The units (destroyed in reverse order, the indexer's thread first).
+  // The units. The destructor resets them explicitly: the indexer (whose
+  // thread reads through session_reader_) before the readers, all before db_.
   std::unique_ptr<SessionReader> session_reader_;
   std::unique_ptr<TraceReader> trace_reader_;
   std::unique_ptr<SessionIndexer> indexer_;

@@ -8,7 +8,7 @@
 //     indexing thread turns exceptions into errors the same way (reported by
 //     the next ListSessions, Verify or Flush) and loses no work.
 //   - The free functions and value types of the other headers (json.h,
-//     trace.h, session.h) allocate through the standard library and may
+//     json_writer.h, time_format.h, trace.h, session.h) allocate through the standard library and may
 //     throw std::bad_alloc as it does; they throw nothing else.
 //
 // Thread safety: a Status is a value type; distinct objects may be used from

@@ -17,6 +17,10 @@ using testing::kT0;
 using testing::LlmSpan;
 using testing::MakeTrace;
 
+// Soundness of the latest register against brute force: random traces whose
+// starts move earlier, their offers and retractions grouped at random (as
+// partial merges do); whenever the register claims to be exact it must name
+// the true latest trace.
 TEST(LatestRegisterTest, ExactWheneverItSaysSo) {
   std::mt19937_64 rng(99);
   int exact_answers = 0;

@@ -2,11 +2,13 @@
 
 #include "engine/aggregate/session_delta.h"
 
+#include <flatbuffers/flatbuffers.h>
 #include <gtest/gtest.h>
 
 #include <map>
 #include <random>
 
+#include "session_delta_generated.h"
 #include "tests/engine/test_util.h"
 
 namespace sessionstore {
@@ -111,9 +113,21 @@ TEST(SessionDeltaTest, FirstRegisterPrefersEarliestThenNewestVersion) {
   (void)kSec;
 }
 
-// Soundness of the latest register against brute force: random traces whose
-// starts move earlier, their offers and retractions grouped at random (as
-// partial merges do); whenever the register claims to be exact it must name
-// the true latest trace.
+// Every supported format writes all three latest registers: a value without
+// one is not a valid aggregate.
+TEST(SessionDeltaTest, ValueWithoutARegisterFailsToDecode) {
+  flatbuffers::FlatBufferBuilder b;
+  fb::SessionDeltaFbBuilder d(b);
+  d.add_trace_count(1);
+  b.Finish(d.Finish());
+  const std::string bytes(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+  SessionDelta out;
+  EXPECT_FALSE(SessionDelta::Decode(bytes, &out));
+  // The same value with its registers decodes.
+  SessionDelta full = SessionDelta::FromTrace(MakeTrace("t", "s", kT0), 1);
+  ASSERT_TRUE(SessionDelta::Decode(full.Encode(), &out));
+  EXPECT_EQ(out, full);
+}
+
 }  // namespace
 }  // namespace sessionstore

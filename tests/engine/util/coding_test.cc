@@ -80,5 +80,29 @@ TEST(CodingTest, CursorRoundTripAndTamperDetection) {
   EXPECT_FALSE(DecodeCursor(c.substr(0, c.size() - 2), &back));
 }
 
+// Cursors come from users: any bytes either fail to decode or are the one
+// encoding of what they decode to.
+TEST(CodingTest, CursorDecoderRejectsOrRoundTripsAnyInput) {
+  std::mt19937_64 rng(5);
+  const std::string valid = EncodeCursor("Lcd\x01payload");
+  int accepted = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    if (i % 2 == 0) {
+      s.resize(rng() % 48);
+      for (char& c : s) c = static_cast<char>(rng());
+    } else {
+      s = valid;
+      s[rng() % s.size()] = "0123456789abcdefABCDEF-"[rng() % 23];
+    }
+    std::string payload;
+    if (DecodeCursor(s, &payload)) {
+      ++accepted;
+      EXPECT_EQ(EncodeCursor(payload), s);
+    }
+  }
+  EXPECT_GT(accepted, 0);  // Mutations that leave the cursor intact.
+}
+
 }  // namespace
 }  // namespace sessionstore
