@@ -98,7 +98,9 @@ Status StoreImpl::CheckFormatVersion(const std::string& path) {
   if (!rs.ok()) return FromRocks(rs, "read format version");
   if (version != kFormatVersion) {
     return Status::NotSupported("store format version " + version + " in " + path +
-                                "; this build reads version " + kFormatVersion);
+                                "; this build reads version " + kFormatVersion +
+                                " only: re-ingest the traces into a new store "
+                                "(docs/format.md, version history)");
   }
   return Status::OK();
 }

@@ -258,14 +258,15 @@ TEST(StoreTest, RefusesAStoreOfAnotherFormatVersion) {
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.path(), cfs, &handles, &raw).ok());
-    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "sessionstore.format_version", "2").ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "sessionstore.format_version", "3").ok());
     for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
     delete raw;
   }
   std::unique_ptr<Store> store;
   const Status s = Store::Open(Options(), dir.path(), &store);
   EXPECT_TRUE(s.IsNotSupported()) << s.ToString();
-  EXPECT_NE(s.ToString().find("format version 2"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find("format version 3"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find("re-ingest"), std::string::npos) << s.ToString();
   EXPECT_EQ(store, nullptr);
 }
 
