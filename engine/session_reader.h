@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/aggregate/latest_register.h"
+#include "engine/aggregate/session_delta.h"
 #include "engine/session_indexer.h"
 #include "engine/store_context.h"
 #include "sessionstore/session.h"
@@ -54,6 +55,10 @@ class SessionReader final : public IndexRowSource {
                      std::vector<IndexRow>* rows) const override;
 
  private:
+  // FromValue's second half, from the decoded (or folded) aggregate.
+  Status FromAggregate(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                       std::string_view session_id, SessionDelta agg, SessionSummary* summary,
+                       std::string* last_trace_id) const;
   // Fills the requested latest-trace fields from the stored traces: `last`
   // (last_trace_at, last_output), `user`, `name`; with `user` and a
   // `user_register`, also the latest user's trace as an exact register

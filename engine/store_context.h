@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/aggregate/session_merge_operator.h"
 #include "engine/column_families.h"
 #include "engine/format/keys.h"
 
@@ -26,6 +27,8 @@ namespace sessionstore {
 struct StoreContext {
   rocksdb::DB* db = nullptr;  // Not owned.
   ColumnFamilies cf;
+  // The `sessions` family's merge operator (its fold counter); not owned.
+  const SessionMergeOperator* merge_operator = nullptr;
   // Replaces SessionHash for the session key prefix (tests that force hash
   // collisions); null: SessionHash.
   std::function<uint64_t(std::string_view)> session_hash;

@@ -67,6 +67,7 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   ctx_.db = db_.get();
   ctx_.cf = ColumnFamilies::FromHandles(handles_);
   ctx_.session_hash = internal_.TEST_session_hash;
+  ctx_.merge_operator = merge_operator_.get();
   Status s = CheckFormatVersion(path);
   if (!s.ok()) return s;
 

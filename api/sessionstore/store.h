@@ -105,8 +105,9 @@ struct StoreStats {
   int64_t sessions = 0;         // Sessions with an aggregate (estimate).
   uint64_t disk_bytes = 0;      // Live SST and blob files.
   uint64_t memtable_bytes = 0;  // All memtables.
-  // Merge operands folded into full aggregates so far by reads, flushes,
-  // compactions and the write path's collapsing of long chains.
+  // Merge operands folded into full aggregates since the store was opened,
+  // by reads, flushes, compactions and the write path's collapsing of long
+  // chains.
   uint64_t merge_operands_read = 0;
 };
 

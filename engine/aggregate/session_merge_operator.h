@@ -29,8 +29,12 @@ class SessionMergeOperator : public rocksdb::MergeOperator {
                          std::string* new_value, rocksdb::Logger* logger) const override;
   bool AllowSingleOperand() const override { return false; }
 
-  // Operands folded by FullMergeV2 so far (all threads).
+  // Operands folded so far (all threads): by FullMergeV2, and by readers
+  // that fold a session's operands themselves and report them here.
   uint64_t operands_merged() const { return operands_merged_.load(std::memory_order_relaxed); }
+  void CountFolded(uint64_t operands) const {
+    operands_merged_.fetch_add(operands, std::memory_order_relaxed);
+  }
 
  private:
   mutable std::atomic<uint64_t> operands_merged_{0};

@@ -107,6 +107,35 @@ TEST(StoreTest, RetryChangesNothing) {
   EXPECT_EQ(operands, 1);  // Retries wrote no merge operand.
 }
 
+// GetSession folds a session's unmerged operands itself (no merge-operator
+// encode and re-decode): the result is the same aggregate, every operand is
+// counted in StoreStats, and more operands than the fold takes fall back to
+// RocksDB's merge.
+TEST(StoreTest, GetSessionFoldsUnmergedOperands) {
+  TempDir dir;
+  Options options;
+  options.max_session_operands = 0;  // Keep every operand in the memtable.
+  auto store = OpenOrDie(dir.path(), options);
+  for (int i = 0; i < 40; ++i) {
+    IngestOrDie(store.get(), {Turn("t" + std::to_string(i), "s", kT0 + i * kSec, "q", "r")});
+    if (i == 2 || i == 39) {
+      auto* impl = static_cast<StoreImpl*>(store.get());
+      int operands = 0;
+      ASSERT_TRUE(impl->TEST_AggregateOperandCount("s", &operands).ok());
+      EXPECT_EQ(operands, i + 1);
+      StoreStats before, after;
+      ASSERT_TRUE(store->GetStats(&before).ok());
+      const SessionSummary s = GetSessionOrDie(store.get(), "s");
+      ASSERT_TRUE(store->GetStats(&after).ok());
+      EXPECT_EQ(s.trace_count, i + 1);
+      EXPECT_EQ(s.first_input.value, "q");
+      EXPECT_EQ(s.last_trace_at_ns, kT0 + i * kSec);
+      EXPECT_EQ(after.merge_operands_read - before.merge_operands_read,
+                static_cast<uint64_t>(i + 1));
+    }
+  }
+}
+
 TEST(StoreTest, PartialUpdatesConvergeToTheFullTrace) {
   TempDir dir;
   auto store = OpenOrDie(dir.path());
@@ -483,8 +512,7 @@ TEST(StoreTest, ListSessionsNewestFirstWithUserFilterAndCursor) {
             (std::vector<std::string>{"s7", "s6", "s5", "s4", "s3", "s2", "s1", "s0"}));
   w.from_ns = kT0 + 105 * kSec;
   w.to_ns = kMaxTime;
-  EXPECT_EQ(list_all(w),
-            (std::vector<std::string>{"s11", "s10", "s9", "s8", "s7", "s6", "s5"}));
+  EXPECT_EQ(list_all(w), (std::vector<std::string>{"s11", "s10", "s9", "s8", "s7", "s6", "s5"}));
   w.from_ns = kMinTime;
   w.to_ns = kT0 + 3 * kSec;
   w.user_id = "even";
