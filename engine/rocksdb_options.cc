@@ -43,6 +43,14 @@ rocksdb::DBOptions MakeDBOptions(const Options& options) {
   db.max_background_jobs = std::max(2, options.background_jobs);
   db.bytes_per_sync = 1 << 20;
   db.keep_log_file_num = 4;
+  // A torn tail is a write that was never acknowledged; any other damage
+  // must not drop acknowledged writes without the user's word.
+  // Asked to recover, replay up to the damage: a consistent prefix of the
+  // history (skipping only the damaged records would keep later batches
+  // whose index states count the skipped ones).
+  db.wal_recovery_mode = options.recover_damaged_wal
+                             ? rocksdb::WALRecoveryMode::kPointInTimeRecovery
+                             : rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   return db;
 }
 

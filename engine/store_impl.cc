@@ -4,6 +4,8 @@
 
 #include <rocksdb/snapshot.h>
 
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 #include "engine/format/format_version.h"
@@ -53,7 +55,43 @@ Status StoreImpl::Open(const Options& options, const std::string& path,
   });
 }
 
+namespace {
+
+// RocksDB would create a new, empty store in a directory whose CURRENT file
+// is gone, next to the old files, and later delete them as obsolete. A
+// directory holding store files must have its CURRENT.
+Status CheckNotOrphaned(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(path, ec) || fs::exists(fs::path(path) / "CURRENT", ec)) {
+    return Status::OK();
+  }
+  for (const fs::directory_entry& e : fs::directory_iterator(path, ec)) {
+    const std::string name = e.path().filename().string();
+    const std::string ext = e.path().extension().string();
+    if (name.rfind("MANIFEST-", 0) == 0 || name.rfind("OPTIONS-", 0) == 0 || ext == ".sst" ||
+        ext == ".log" || ext == ".blob" || name == "IDENTITY") {
+      return Status::Corruption(
+          path + " holds store files (" + name +
+          ") but no CURRENT file, so the store cannot be opened; nothing was written. "
+          "If the newest MANIFEST-NNNNNN is intact, restore CURRENT with "
+          "`echo MANIFEST-NNNNNN > " +
+          path + "/CURRENT`; otherwise restore a backup");
+    }
+  }
+  return Status::OK();
+}
+
+// RocksDB reports a store locked by another process as an IOError.
+bool IsLockHeld(const rocksdb::Status& s) {
+  return s.IsIOError() && s.ToString().find("lock") != std::string::npos;
+}
+
+}  // namespace
+
 Status StoreImpl::OpenDatabase(const std::string& path) {
+  Status guard = CheckNotOrphaned(path);
+  if (!guard.ok()) return guard;
   rocksdb::DBOptions db_opts = MakeDBOptions(options_);
   if (internal_.TEST_env != nullptr) db_opts.env = internal_.TEST_env;
   const std::vector<rocksdb::ColumnFamilyDescriptor> cfs =
@@ -62,6 +100,16 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   const rocksdb::Status rs = options_.read_only
                                  ? rocksdb::DB::OpenForReadOnly(db_opts, path, cfs, &handles_, &raw)
                                  : rocksdb::DB::Open(db_opts, path, cfs, &handles_, &raw);
+  if (IsLockHeld(rs)) {
+    return Status::Busy("open " + path + ": another process has it open for writing (" +
+                        rs.ToString() + ")");
+  }
+  if (rs.IsCorruption() && !options_.recover_damaged_wal) {
+    return Status::Corruption("open " + path + ": " + rs.ToString() +
+                              "; nothing was written. If a write-ahead log (*.log) is damaged, "
+                              "Options::recover_damaged_wal (the CLI's --recover) opens the "
+                              "store as it was before the damage, dropping every later write");
+  }
   if (!rs.ok()) return FromRocks(rs, "open " + path);
   db_.reset(raw);
   ctx_.db = db_.get();

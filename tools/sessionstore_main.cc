@@ -34,10 +34,17 @@ int Fail(const ss::Status& s) {
   return s.IsNotFound() ? kExitRejected : kExitError;
 }
 
+// Global options that change how every command opens the store.
+struct OpenFlags {
+  bool recover = false;  // --recover: Options::recover_damaged_wal.
+};
+OpenFlags g_open_flags;
+
 ss::Status OpenStore(const std::string& dir, bool read_only, std::unique_ptr<ss::Store>* store) {
   ss::Options options;
   options.read_only = read_only;
   options.create_if_missing = !read_only;
+  options.recover_damaged_wal = g_open_flags.recover;
   return ss::Store::Open(options, dir, store);
 }
 
@@ -175,6 +182,7 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
   std::unique_ptr<ss::Store> store;
   ss::Options options;
   options.sync = args.sync;
+  options.recover_damaged_wal = g_open_flags.recover;
   ss::Status s = ss::Store::Open(options, db, &store);
   if (!s.ok()) return Fail(s);
   std::vector<std::string> files = args.files;
@@ -464,6 +472,9 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string db = "./sessionstore-data";
   app.add_option("--db", db, "Store directory")->capture_default_str();
+  app.add_flag("--recover", g_open_flags.recover,
+               "Open a store whose write-ahead log is damaged, dropping every write after "
+               "the damage (only after an open failed with Corruption naming a .log)");
 
   IngestArgs ingest;
   auto* ingest_cmd = app.add_subcommand("ingest", "Ingest JSON Lines traces from files or stdin");

@@ -24,6 +24,18 @@ struct Options {
   // Open without the ability to write (several processes may read). Ingest
   // returns NotSupported. Default: false.
   bool read_only = false;
+  // How the write-ahead log is replayed when the store opens. A torn last
+  // record (a crash in the middle of a write) is always dropped: that write
+  // was never acknowledged. false: a log damaged anywhere else fails the
+  // open with Corruption naming the log, and nothing is written, so
+  // acknowledged traces are never dropped silently. true: replay up to the
+  // first damaged record and drop every write after it (they are lost; the
+  // store is the one it was before them). RocksDB refuses this too
+  // (Corruption: "SST file is ahead of WALs") when a column family had
+  // already flushed writes from after the damage; such a store needs a
+  // backup. Use it only after such a Corruption error, once the damage is
+  // understood. Default: false.
+  bool recover_damaged_wal = false;
 
   // ---- Performance ----
 
