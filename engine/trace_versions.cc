@@ -111,6 +111,9 @@ Status ValidateTrace(const Trace& t) {
   Status s = CheckId("trace_id", t.trace_id, true);
   if (!s.ok()) return s;
   if (!(s = CheckId("session_id", t.session_id, false)).ok()) return s;
+  // The user id becomes an index key; both are shown in every listing.
+  if (!(s = CheckId("user_id", t.user_id, false)).ok()) return s;
+  if (!(s = CheckId("session_name", t.session_name, false)).ok()) return s;
   if (!(s = CheckTime("start_time", t.start_ns)).ok()) return s;
   if (t.end_ns && !(s = CheckTime("end_time", *t.end_ns)).ok()) return s;
   if (t.tags.size() > kMaxTags) {

@@ -24,6 +24,21 @@ Status SessionConflict(const Trace& current, const Trace& incoming) {
                                  Printable(incoming.session_id));
 }
 
+// Each version passed validation, but versions merged into one trace may
+// add up past the limits (spans and tags are unions).
+Status MergedLimits(const Trace& merged) {
+  auto over = [](const char* field, std::size_t n, std::size_t limit) {
+    return Status::InvalidArgument(std::string(field) +
+                                   ": merged with the stored and earlier versions, the trace "
+                                   "would have " +
+                                   std::to_string(n) + " " + field + " (limit " +
+                                   std::to_string(limit) + ")");
+  };
+  if (merged.spans.size() > kMaxSpans) return over("spans", merged.spans.size(), kMaxSpans);
+  if (merged.tags.size() > kMaxTags) return over("tags", merged.tags.size(), kMaxTags);
+  return Status::OK();
+}
+
 void SortRejections(IngestResult* result) {
   std::sort(result->rejected.begin(), result->rejected.end(),
             [](const RejectedTrace& a, const RejectedTrace& b) { return a.index < b.index; });
@@ -131,15 +146,20 @@ void TraceWriter::ApplyTrace(const std::vector<Trace>& batch, const PendingTrace
   for (std::size_t index : p.indexes) {
     Trace version = batch[index];
     NormalizeTrace(&version);
-    if (!current) {
-      current = std::move(version);
-    } else if (!version.session_id.empty() && !current->session_id.empty() &&
-               version.session_id != current->session_id) {
-      result->rejected.push_back(
-          {index, batch[index].trace_id, SessionConflict(*current, version)});
-      continue;
+    Status s;
+    if (current && !version.session_id.empty() && !current->session_id.empty() &&
+        version.session_id != current->session_id) {
+      s = SessionConflict(*current, version);
+    } else if (!current) {
+      current = std::move(version);  // Validated: within the limits.
     } else {
-      current = MergeTraceVersions(*current, version);
+      Trace merged = MergeTraceVersions(*current, version);
+      s = MergedLimits(merged);
+      if (s.ok()) current = std::move(merged);
+    }
+    if (!s.ok()) {
+      result->rejected.push_back({index, batch[index].trace_id, s});
+      continue;
     }
     applied.push_back(index);
   }

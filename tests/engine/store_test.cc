@@ -354,6 +354,37 @@ TEST(StoreTest, TraceMovingToAnotherSessionIsRejected) {
   ExpectVerifyClean(store.get());
 }
 
+// Regression: two valid versions used to merge past the span and tag limits.
+TEST(StoreTest, VersionsThatMergePastTheLimitsAreRejected) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  Trace a = Turn("t", "s", kT0, "x", "y");
+  for (std::size_t i = 0; i < kMaxTags; ++i) a.tags.push_back("a" + std::to_string(i));
+  IngestOrDie(store.get(), {a});
+  Trace b = Turn("t", "s", kT0, "x", "y");
+  b.tags = {"b"};
+  IngestResult r = IngestOrDie(store.get(), {b});
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_NE(r.rejected[0].reason.message().find("tags: merged"), std::string::npos)
+      << r.rejected[0].reason.message();
+  // Spans: two halves in one batch, each within the limit.
+  Trace c = Turn("u", "s", kT0, "x", "y"), d = c;
+  for (std::size_t i = 0; i < kMaxSpans / 2 + 1; ++i) {
+    c.spans.push_back(LlmSpan("c" + std::to_string(i), kT0, 1, 1, 1));
+    d.spans.push_back(LlmSpan("d" + std::to_string(i), kT0, 1, 1, 1));
+  }
+  r = IngestOrDie(store.get(), {c, d});  // The version that goes past is the one rejected.
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(r.rejected[0].index, 1u);
+  EXPECT_NE(r.rejected[0].reason.message().find("spans: merged"), std::string::npos);
+  EXPECT_EQ(r.inserted, 1u);
+  Trace stored;
+  ASSERT_TRUE(store->GetTrace("u", &stored).ok());
+  EXPECT_EQ(stored.spans.size(), c.spans.size());
+  EXPECT_EQ(GetSessionOrDie(store.get(), "s").trace_count, 2);
+  ExpectVerifyClean(store.get());
+}
+
 TEST(StoreTest, TracesWithoutSessionAreStoredButFormNoSession) {
   TempDir dir;
   auto store = OpenOrDie(dir.path());

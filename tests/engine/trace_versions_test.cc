@@ -33,6 +33,13 @@ TEST(TraceVersionsTest, ValidationNamesFieldAndReason) {
   t = MakeTrace("t", "s", std::numeric_limits<int64_t>::max());
   EXPECT_TRUE(ValidateTrace(t).IsInvalidArgument());
   EXPECT_TRUE(ValidateTrace(MakeTrace("t", "", kT0)).ok());
+  // Regression: user ids (an index key) and session names had no limit.
+  t = MakeTrace("t", "s", kT0);
+  t.user_id = std::string(kMaxIdBytes + 1, 'u');
+  EXPECT_NE(ValidateTrace(t).message().find("user_id: longer than"), std::string::npos);
+  t = MakeTrace("t", "s", kT0);
+  t.session_name = std::string(kMaxIdBytes + 1, 'n');
+  EXPECT_NE(ValidateTrace(t).message().find("session_name: longer than"), std::string::npos);
   // Limits that keep sums and aggregates representable.
   t = MakeTrace("t", "s", -1);
   EXPECT_NE(ValidateTrace(t).message().find("start_time: outside"), std::string::npos);
