@@ -17,6 +17,7 @@
 #include "sessionstore/json.h"
 #include "sessionstore/store.h"
 #include "sessionstore/time_format.h"
+#include "tools/line_reader.h"
 #include "tools/output_json.h"
 #include "tools/table_printer.h"
 #include "tools/workload_generator.h"
@@ -95,6 +96,12 @@ struct LineRef {
   std::size_t line;
 };
 
+// A line longer than a stored trace may be is skipped as it is read.
+constexpr std::size_t kMaxLineBytes = ss::kMaxTraceBytes;
+// A batch is written early once its lines hold this many bytes, so memory
+// stays bounded whatever the line sizes.
+constexpr std::size_t kMaxBatchBytes = 64u << 20;
+
 // Ingests JSON Lines into a store in batches, reporting every bad line as
 // `file:line: reason` while the good ones land.
 class Ingester {
@@ -108,11 +115,21 @@ class Ingester {
   // batches. Returns false with *status set when the store fails; bad lines
   // are only reported.
   bool IngestStream(const std::string& file, std::istream* in, ss::Status* status) {
+    ss::LineReader reader(in, kMaxLineBytes);
     std::string line;
-    std::size_t number = 0;
-    while (std::getline(*in, line)) {
+    std::size_t number = 0, length = 0;
+    bool oversize = false;
+    while (reader.Next(&line, &length, &oversize)) {
       ++number;
-      bytes_ += line.size() + 1;
+      bytes_ += length + 1;
+      if (oversize) {
+        ++lines_;
+        Reject({&file, number},
+               ss::Status::InvalidArgument("line of " + std::to_string(length) +
+                                           " bytes is over the limit of " +
+                                           std::to_string(kMaxLineBytes) + "; skipped"));
+        continue;
+      }
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // Not a record.
       ++lines_;
       ss::Trace t;
@@ -123,7 +140,9 @@ class Ingester {
       }
       batch_.push_back(std::move(t));
       refs_.push_back({&file, number});
-      if (batch_.size() >= args_.batch && !(*status = Flush()).ok()) return false;
+      batch_bytes_ += length;
+      const bool full = batch_.size() >= args_.batch || batch_bytes_ >= kMaxBatchBytes;
+      if (full && !(*status = Flush()).ok()) return false;
     }
     return true;
   }
@@ -140,6 +159,7 @@ class Ingester {
     for (const ss::RejectedTrace& rt : r.rejected) Reject(refs_[rt.index], rt.reason);
     batch_.clear();
     refs_.clear();
+    batch_bytes_ = 0;
     if (progress_) {
       const double secs = Seconds();
       std::fprintf(stderr, "\r%zu lines, %.0f lines/s, %.1f MB/s ", lines_, lines_ / secs,
@@ -176,6 +196,7 @@ class Ingester {
   ss::IngestResult total_;
   std::vector<ss::Trace> batch_;
   std::vector<LineRef> refs_;
+  std::size_t batch_bytes_ = 0;  // JSON bytes of the traces in batch_.
 };
 
 int RunIngest(const std::string& db, const IngestArgs& args) {

@@ -80,4 +80,33 @@ grep -q "NotFound" "$work/nf.err" || fail "missing session message"
 echo '{"trace_id":"stdin-1","session_id":"piped","start_time":"2026-01-01T00:00:00Z","output":"x"}' |
   "$bin" --db "$db" ingest --quiet > /dev/null
 "$bin" --db "$db" session piped --json | grep -q '"trace_count":1' || fail "stdin ingest"
+# A byte order mark does not cost the first record (regression), and a line
+# over the 32 MiB trace limit is skipped as it is read, named with its size,
+# while the lines after it land.
+{
+  printf '\xef\xbb\xbf'
+  echo '{"trace_id":"bom-1","session_id":"bom","start_time":"2026-01-01T00:00:00Z"}'
+  head -c $((33 * 1024 * 1024)) /dev/zero | tr '\0' 'x'
+  echo
+  echo '{"trace_id":"bom-2","session_id":"bom","start_time":"2026-01-01T00:00:01Z"}'
+} > "$work/edge.jsonl"
+set +e
+"$bin" --db "$db" ingest --quiet "$work/edge.jsonl" > "$work/edge.out" 2> "$work/edge.err"
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "ingest of an oversized line exited $rc, want 1"
+grep -q "edge.jsonl:2: line of 34603008 bytes is over the limit of 33554432; skipped" \
+  "$work/edge.err" || fail "oversized line not reported: $(head -c 300 "$work/edge.err")"
+"$bin" --db "$db" session bom --json | grep -q '"trace_count":2' || fail "lines around the big one"
+
+# A store whose CURRENT file is gone is refused, not replaced by an empty one.
+cp -r "$db" "$work/orphan"
+rm "$work/orphan/CURRENT"
+set +e
+"$bin" --db "$work/orphan" ingest --quiet "$work/edge.jsonl" > /dev/null 2> "$work/orphan.err"
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "open without CURRENT exited $rc, want 2"
+grep -q "no CURRENT file" "$work/orphan.err" || fail "no hint: $(cat "$work/orphan.err")"
+[ ! -e "$work/orphan/CURRENT" ] || fail "an open created CURRENT over the old files"
 echo "cli_test: 1 passed, 0 failed"
