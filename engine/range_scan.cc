@@ -8,21 +8,33 @@ namespace sessionstore {
 
 RangeScan::RangeScan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                      const rocksdb::ReadOptions& base, std::string lower, std::string upper,
-                     bool forward)
+                     bool forward, rocksdb::WriteBatchWithIndex* overlay)
     : lower_(std::move(lower)),
       upper_(std::move(upper)),
       lower_slice_(lower_),
       upper_slice_(upper_),
-      forward_(forward) {
-  rocksdb::ReadOptions ro = base;
-  ro.iterate_lower_bound = &lower_slice_;
-  ro.iterate_upper_bound = upper_.empty() ? nullptr : &upper_slice_;
-  it_.reset(db->NewIterator(ro, cf));
+      forward_(forward),
+      overlay_(overlay != nullptr) {
+  ro_ = base;
+  ro_.iterate_lower_bound = &lower_slice_;
+  ro_.iterate_upper_bound = upper_.empty() ? nullptr : &upper_slice_;
+  rocksdb::Iterator* it = db->NewIterator(ro_, cf);
+  it_.reset(overlay != nullptr ? overlay->NewIteratorWithBase(cf, it, &ro_) : it);
 }
 
 void RangeScan::Start(std::string_view resume) {
   const rocksdb::Slice at(resume.data(), resume.size());
-  if (resume.empty()) {
+  if (resume.empty() && overlay_) {
+    // Seek to the bounds themselves (see InBounds).
+    if (forward_) {
+      it_->Seek(lower_slice_);
+    } else if (upper_.empty()) {
+      it_->SeekToLast();
+    } else {
+      it_->SeekForPrev(upper_slice_);
+      if (it_->Valid() && it_->key() == upper_slice_) it_->Prev();
+    }
+  } else if (resume.empty()) {
     forward_ ? it_->SeekToFirst() : it_->SeekToLast();
   } else if (forward_) {
     it_->Seek(at);

@@ -156,6 +156,14 @@ Status SessionIndexer::CatchUpNoThrow() {
   return NoThrow("session index catch-up", [this] { return CatchUpLocked(); });
 }
 
+Status SessionIndexer::ApplyPendingInMemory(rocksdb::WriteBatchWithIndex* overlay) {
+  std::lock_guard<std::mutex> drain(drain_mu_);
+  overlay_ = overlay;
+  Status s = CatchUpNoThrow();
+  overlay_ = nullptr;
+  return s;
+}
+
 Status SessionIndexer::CatchUp() {
   std::lock_guard<std::mutex> drain(drain_mu_);
   Status s = CatchUpNoThrow();
@@ -233,6 +241,17 @@ Status SessionIndexer::Apply(const Pending& work,
     const int c = a->key.compare(b->key);
     return c != 0 ? c < 0 : a < b;
   });
+  if (overlay_ != nullptr) {
+    // A read-only store: the writes go to the in-memory overlay; the
+    // markers stay on disk for the next writable open.
+    for (const IndexWrite* w : order) {
+      if (!s.ok()) break;
+      s = FromRocks(w->op == IndexWrite::kPut ? overlay_->Put(index_, w->key, w->value)
+                                              : overlay_->Delete(index_, w->key),
+                    "session index overlay");
+    }
+    return s;
+  }
   rocksdb::WriteBatch wb;
   for (const IndexWrite* w : order) {
     if (!s.ok()) break;

@@ -24,6 +24,7 @@
 #define SESSIONSTORE_ENGINE_SESSION_INDEXER_H_
 
 #include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
 
 #include <condition_variable>
 #include <cstdint>
@@ -116,6 +117,13 @@ class SessionIndexer {
   // batches that failed stay pending and are retried.
   Status CatchUp();
 
+  // For a store opened read-only: applies every pending marker to `overlay`
+  // (its index-family writes, in memory) instead of the database, so reads
+  // through the overlay see every acknowledged batch. The markers stay on
+  // disk. Call once, after Recover() and before any read; the overlay must
+  // have been made with overwrite_key = true.
+  Status ApplyPendingInMemory(rocksdb::WriteBatchWithIndex* overlay);
+
   // Distinct sessions waiting for a catch-up (counts them: for tests and
   // reports, not for hot paths).
   std::size_t pending() const;
@@ -170,6 +178,8 @@ class SessionIndexer {
   rocksdb::ColumnFamilyHandle* const index_;
   rocksdb::ColumnFamilyHandle* const dirty_;
   const IndexRowSource* const rows_;
+  // Set only inside ApplyPendingInMemory (under drain_mu_).
+  rocksdb::WriteBatchWithIndex* overlay_ = nullptr;
 
   std::mutex drain_mu_;  // Serializes catch-ups.
 

@@ -143,7 +143,7 @@ void RunOrderIndex(Listing* l) {
     lower = OrderKey(l->order, OrderMetric(l->order, bound) - 1, "");
   }
   RangeScan scan(l->ctx->db, l->ctx->cf.index, l->ro, std::move(lower), std::move(upper),
-                 l->forward());
+                 l->forward(), l->ctx->index_overlay);
   for (scan.Start(l->resume); scan.Valid(); scan.Next()) {
     std::string_view prefix;
     SessionIndexEntry e;
@@ -163,7 +163,7 @@ void RunUserIndex(Listing* l) {
   if (l->options.from_ns != kMinTime) upper = UserKey(user_id, l->options.from_ns - 1, "");
   const bool by_last = l->order == kOrderLast;
   RangeScan scan(l->ctx->db, l->ctx->cf.index, l->ro, std::move(lower), std::move(upper),
-                 l->forward());
+                 l->forward(), l->ctx->index_overlay);
   std::vector<Candidate> all;  // Other orders: the window's sessions, sorted after.
   for (scan.Start(by_last ? l->resume : ""); scan.Valid(); scan.Next()) {
     std::string_view user, prefix;
@@ -197,10 +197,10 @@ void RunWindowLockstep(Listing* l, LockstepPlans plans) {
   const SessionIndexEntry bound = l->WindowBound();
   RangeScan window(l->ctx->db, l->ctx->cf.index, l->ro, OrderPrefix(kOrderLast),
                    OrderKey(kOrderLast, OrderMetric(kOrderLast, bound) - 1, ""),
-                   /*forward=*/true);
+                   /*forward=*/true, l->ctx->index_overlay);
   const std::string metric_lower = OrderPrefix(l->order);
   RangeScan metric(l->ctx->db, l->ctx->cf.index, l->ro, metric_lower, PrefixSuccessor(metric_lower),
-                   l->forward());
+                   l->forward(), l->ctx->index_overlay);
   window.Start();
   metric.Start(l->resume);
   std::vector<Candidate> collected;  // Every session of the window, unsorted.

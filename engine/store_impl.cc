@@ -130,6 +130,15 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   verifier_ = std::make_unique<StoreVerifier>(&ctx_, indexer_.get(), options_.read_only);
   s = indexer_->Recover();
   if (!s.ok()) return s;
+  if (options_.read_only && indexer_->has_pending()) {
+    // Batches acknowledged before a crash, not yet indexed: a read-only
+    // open cannot write their catch-up, so it keeps it in memory.
+    index_overlay_ = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(),
+                                                                    0, /*overwrite_key=*/true);
+    s = indexer_->ApplyPendingInMemory(index_overlay_.get());
+    if (!s.ok()) return s;
+    ctx_.index_overlay = index_overlay_.get();
+  }
   if (!options_.read_only) indexer_->Start(options_.index_interval_ms);
   return Status::OK();
 }

@@ -20,6 +20,7 @@
 #define SESSIONSTORE_ENGINE_STORE_IMPL_H_
 
 #include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
 
 #include <functional>
 #include <memory>
@@ -93,6 +94,8 @@ class StoreImpl final : public Store {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   StoreContext ctx_;
+  // Read-only stores with unindexed batches: their index writes, in memory.
+  std::unique_ptr<rocksdb::WriteBatchWithIndex> index_overlay_;
   // The units. The destructor resets them explicitly: the indexer (whose
   // thread reads through session_reader_) before the readers, all before db_.
   std::unique_ptr<SessionReader> session_reader_;

@@ -209,7 +209,7 @@ void StoreVerifier::CheckSessionIndex(const rocksdb::ReadOptions& ro, const std:
   const SessionIndexEntry want = want_state.Entry();
   const std::string& user = want_state.user_id();
   std::string value;
-  rocksdb::Status rs = ctx_->db->Get(ro, ctx_->cf.index, StateKey(prefix), &value);
+  rocksdb::Status rs = ctx_->IndexGet(ro, StateKey(prefix), &value);
   SessionIndexState got;
   if (!rs.ok() || !DecodeIndexState(value, &got) || !got.Exact() || !(got.Entry() == want) ||
       got.user_id() != user || !SameKey(got.last, want_state.last) ||
@@ -219,15 +219,14 @@ void StoreVerifier::CheckSessionIndex(const rocksdb::ReadOptions& ro, const std:
   }
   const std::string entry = EncodeIndexEntry(want);
   for (char order : kSessionOrders) {
-    rs = ctx_->db->Get(ro, ctx_->cf.index, OrderKey(order, OrderMetric(order, want), prefix),
-                       &value);
+    rs = ctx_->IndexGet(ro, OrderKey(order, OrderMetric(order, want), prefix), &value);
     if (!rs.ok() || value != entry) {
       report->mismatches.push_back("session " + name + ": '" + std::string(1, order) +
                                    "' order entry missing or stale");
     }
   }
   if (!user.empty()) {
-    rs = ctx_->db->Get(ro, ctx_->cf.index, UserKey(user, want.last_ns, prefix), &value);
+    rs = ctx_->IndexGet(ro, UserKey(user, want.last_ns, prefix), &value);
     if (!rs.ok() || value != entry) {
       report->mismatches.push_back("session " + name + ": user entry missing or stale");
     }
@@ -240,7 +239,7 @@ Status StoreVerifier::CheckIndexEntries(const rocksdb::ReadOptions& ro,
   if (SkipIndexChecks()) return Status::OK();
   // Each 'O' and 'U' entry must be the one its session's state implies;
   // together with CheckSessionIndex this finds extra and stale entries.
-  RangeScan scan(ctx_->db, ctx_->cf.index, ro, "", "", /*forward=*/true);
+  RangeScan scan(ctx_->db, ctx_->cf.index, ro, "", "", /*forward=*/true, ctx_->index_overlay);
   for (scan.Start(); scan.Valid(); scan.Next()) {
     const std::string_view key = scan.key();
     std::string_view prefix, user;
@@ -262,7 +261,7 @@ Status StoreVerifier::CheckIndexEntries(const rocksdb::ReadOptions& ro,
     }
     std::string value;
     SessionIndexState state;
-    rocksdb::Status rs = ctx_->db->Get(ro, ctx_->cf.index, StateKey(prefix), &value);
+    rocksdb::Status rs = ctx_->IndexGet(ro, StateKey(prefix), &value);
     if (!rs.ok() || !DecodeIndexState(value, &state) || !state.Exists()) {
       report->mismatches.push_back("session index: entry of a session without index state");
       continue;
