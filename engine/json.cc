@@ -7,9 +7,11 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <vector>
 
 #include "sessionstore/json_writer.h"
@@ -64,15 +66,22 @@ Status GetInt(const std::string& field, const element& e, int64_t* out) {
     *out = v;
     return Status::OK();
   }
+  // Integers past int64 are clamped to its range: every integer field is
+  // validated against a much smaller limit, whose message names it.
+  if (e.type() == element_type::UINT64) {
+    *out = std::numeric_limits<int64_t>::max();
+    return Status::OK();
+  }
   double d = 0;
   if (e.get_double().get(d) == simdjson::SUCCESS) {
-    if (std::nearbyint(d) == d && std::fabs(d) < 9.0e18) {
+    if (std::nearbyint(d) != d) return Bad(field, "expected an integer");
+    if (std::fabs(d) < 9.0e18) {
       *out = static_cast<int64_t>(d);
-      return Status::OK();
+    } else {
+      *out = d > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
     }
-    return Bad(field, "expected an integer");
+    return Status::OK();
   }
-  if (e.type() == element_type::UINT64) return Bad(field, "integer out of range");
   return WrongType(field, e, "an integer");
 }
 
@@ -85,10 +94,21 @@ Status GetNumber(const std::string& field, const element& e, double* out) {
 Status GetTimeField(const std::string& field, const element& e, int64_t* out) {
   if (e.type() == element_type::STRING) {
     std::string_view v;
-    if (e.get_string().get(v) != simdjson::SUCCESS || !ParseTime(v, out)) {
-      return Bad(field, "not an RFC 3339 time: \"" + std::string(v.substr(0, 64)) + "\"");
+    if (e.get_string().get(v) != simdjson::SUCCESS) return WrongType(field, e, "a string");
+    if (ParseTime(v, out)) return Status::OK();
+    // A valid time whose year is past what nanoseconds since 1970 can hold
+    // gets the range message, as years before 1970 do.
+    std::string in_range(v);
+    int64_t ignored = 0;
+    const bool year_digits = in_range.size() > 4 && in_range[4] == '-' &&
+                             std::all_of(in_range.begin(), in_range.begin() + 4,
+                                         [](char c) { return c >= '0' && c <= '9'; });
+    if (year_digits && in_range.compare(0, 4, "2262") >= 0 &&
+        ParseTime(in_range.replace(0, 4, "2000"), &ignored)) {
+      return Bad(field,
+                 "outside 1970-01-01 to 2262-04-11: \"" + std::string(v.substr(0, 64)) + "\"");
     }
-    return Status::OK();
+    return Bad(field, "not an RFC 3339 time: \"" + std::string(v.substr(0, 64)) + "\"");
   }
   if (e.type() == element_type::INT64 || e.type() == element_type::UINT64) {
     return GetInt(field, e, out);

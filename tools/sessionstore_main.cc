@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -101,6 +102,8 @@ constexpr std::size_t kMaxLineBytes = ss::kMaxTraceBytes;
 // A batch is written early once its lines hold this many bytes, so memory
 // stays bounded whatever the line sizes.
 constexpr std::size_t kMaxBatchBytes = 64u << 20;
+// ... or once this many rejected lines wait for it to be written.
+constexpr std::size_t kMaxHeldErrors = 10000;
 
 // Ingests JSON Lines into a store in batches, reporting every bad line as
 // `file:line: reason` while the good ones land.
@@ -122,29 +125,35 @@ class Ingester {
     while (reader.Next(&line, &length, &oversize)) {
       ++number;
       bytes_ += length + 1;
-      if (oversize) {
-        ++lines_;
-        Reject({&file, number},
-               ss::Status::InvalidArgument("line of " + std::to_string(length) +
-                                           " bytes is over the limit of " +
-                                           std::to_string(kMaxLineBytes) + "; skipped"));
-        continue;
+      if (!oversize && line.find_first_not_of(" \t\r") == std::string::npos) {
+        continue;  // Blank: not a record.
       }
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // Not a record.
       ++lines_;
-      ss::Trace t;
-      ss::Status ps = ss::ParseTraceJson(line, &t);
-      if (!ps.ok()) {
-        Reject({&file, number}, ps);
-        continue;
-      }
-      batch_.push_back(std::move(t));
-      refs_.push_back({&file, number});
-      batch_bytes_ += length;
-      const bool full = batch_.size() >= args_.batch || batch_bytes_ >= kMaxBatchBytes;
+      AddLine({&file, number}, line, length, oversize);
+      const bool full = batch_.size() >= args_.batch || batch_bytes_ >= kMaxBatchBytes ||
+                        errors_.size() >= kMaxHeldErrors;
       if (full && !(*status = Flush()).ok()) return false;
     }
     return true;
+  }
+
+  // Parses one line into the batch, or rejects it.
+  void AddLine(const LineRef& ref, const std::string& line, std::size_t length, bool oversize) {
+    if (oversize) {
+      Reject(ref, ss::Status::InvalidArgument("line of " + std::to_string(length) +
+                                              " bytes is over the limit of " +
+                                              std::to_string(kMaxLineBytes) + "; skipped"));
+      return;
+    }
+    ss::Trace t;
+    ss::Status ps = ss::ParseTraceJson(line, &t);
+    if (!ps.ok()) {
+      Reject(ref, ps);
+      return;
+    }
+    batch_.push_back(std::move(t));
+    refs_.push_back(ref);
+    batch_bytes_ += length;
   }
 
   // Writes the pending batch.
@@ -157,6 +166,7 @@ class Ingester {
     total_.updated += r.updated;
     total_.unchanged += r.unchanged;
     for (const ss::RejectedTrace& rt : r.rejected) Reject(refs_[rt.index], rt.reason);
+    PrintErrors();
     batch_.clear();
     refs_.clear();
     batch_bytes_ = 0;
@@ -184,9 +194,21 @@ class Ingester {
   double Seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - begin_).count();
   }
+  // A rejected line. Reported in line order: while a batch is pending,
+  // parse errors wait for its ingest rejections.
   void Reject(const LineRef& ref, const ss::Status& why) {
     ++rejected_;
-    std::cerr << *ref.file << ":" << ref.line << ": " << why.message() << "\n";
+    errors_.push_back({ref, why.message()});
+    if (batch_.empty()) PrintErrors();
+  }
+  void PrintErrors() {
+    // One file at a time: RunIngest writes the batch at the end of each.
+    std::stable_sort(errors_.begin(), errors_.end(),
+                     [](const auto& a, const auto& b) { return a.first.line < b.first.line; });
+    for (const auto& [ref, message] : errors_) {
+      std::cerr << *ref.file << ":" << ref.line << ": " << message << "\n";
+    }
+    errors_.clear();
   }
   ss::Store* const store_;
   const IngestArgs& args_;
@@ -196,7 +218,8 @@ class Ingester {
   ss::IngestResult total_;
   std::vector<ss::Trace> batch_;
   std::vector<LineRef> refs_;
-  std::size_t batch_bytes_ = 0;  // JSON bytes of the traces in batch_.
+  std::size_t batch_bytes_ = 0;                          // JSON bytes of the traces in batch_.
+  std::vector<std::pair<LineRef, std::string>> errors_;  // Not yet printed.
 };
 
 int RunIngest(const std::string& db, const IngestArgs& args) {
@@ -468,7 +491,9 @@ CLI::App* AddSessionsCommand(CLI::App* app, SessionsArgs* sl) {
       ->check(CLI::IsMember(order_names))
       ->capture_default_str();
   cmd->add_flag("--asc", sl->ascending, "Smallest first");
-  cmd->add_option("--limit", sl->limit, "Sessions per page")->capture_default_str();
+  cmd->add_option("--limit", sl->limit, "Sessions per page (1 to 100000)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
+      ->capture_default_str();
   cmd->add_option("--cursor", sl->cursor, "Cursor from the previous page");
   cmd->add_flag("--json", sl->json, "Print JSON");
   return cmd;
@@ -517,7 +542,9 @@ int Main(int argc, char** argv) {
   timeline_cmd->add_option("id", id, "Session id")->required();
   timeline_cmd->add_option("--from", tl.from, "Window start (RFC 3339 or ns)");
   timeline_cmd->add_option("--to", tl.to, "Window end, exclusive");
-  timeline_cmd->add_option("--limit", tl.limit, "Traces per page")->capture_default_str();
+  timeline_cmd->add_option("--limit", tl.limit, "Traces per page (1 to 1000000)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+      ->capture_default_str();
   timeline_cmd->add_option("--cursor", tl.cursor, "Cursor from the previous page");
   timeline_cmd->add_flag("--desc", tl.descending, "Newest first");
   timeline_cmd->add_flag("--json", tl.json, "Print JSON");

@@ -99,6 +99,17 @@ grep -q "edge.jsonl:2: line of 34603008 bytes is over the limit of 33554432; ski
   "$work/edge.err" || fail "oversized line not reported: $(head -c 300 "$work/edge.err")"
 "$bin" --db "$db" session bom --json | grep -q '"trace_count":2' || fail "lines around the big one"
 
+# Errors come out in line order (regression: a parse error was printed
+# before the ingest rejections of earlier lines).
+{
+  echo '{"trace_id":"o-1","session_id":"o","start_time":2,"end_time":1}'
+  echo 'not json'
+  echo '{"trace_id":"o-2","session_id":"o","start_time":2}'
+} > "$work/order.jsonl"
+"$bin" --db "$db" ingest --quiet "$work/order.jsonl" > /dev/null 2> "$work/order.err" || true
+[ "$(cut -d: -f2 "$work/order.err" | tr '\n' ' ')" = "1 2 " ] ||
+  fail "errors out of line order: $(cat "$work/order.err")"
+
 # A store whose CURRENT file is gone is refused, not replaced by an empty one.
 cp -r "$db" "$work/orphan"
 rm "$work/orphan/CURRENT"

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/trace_versions.h"
+
 namespace sessionstore {
 namespace {
 
@@ -75,6 +77,27 @@ TEST(JsonTest, ErrorsNameTheField) {
     EXPECT_TRUE(s.IsInvalidArgument()) << c.json;
     EXPECT_NE(s.message().find(c.expect), std::string::npos)
         << "input: " << c.json << "\nmessage: " << s.message();
+  }
+}
+
+// Regressions: a year past 2262 was "not an RFC 3339 time" while 1900 got
+// the range message, and 2^63 tokens was "expected an integer".
+TEST(JsonTest, OutOfRangeValuesGetTheRangeMessage) {
+  Trace t;
+  Status s = ParseTraceJson(R"({"trace_id": "t", "start_time": "3000-01-01T00:00:00Z"})", &t);
+  EXPECT_NE(s.message().find("start_time: outside 1970-01-01 to 2262-04-11"), std::string::npos)
+      << s.message();
+  s = ParseTraceJson(R"({"trace_id": "t", "start_time": "abcd-01-01T00:00:00Z"})", &t);
+  EXPECT_NE(s.message().find("start_time: not an RFC 3339 time"), std::string::npos);
+  ASSERT_TRUE(
+      ParseTraceJson(R"({"trace_id": "t", "start_time": "1900-01-01T00:00:00Z"})", &t).ok());
+  EXPECT_NE(ValidateTrace(t).message().find("start_time: outside"), std::string::npos);
+  for (const char* big : {"9223372036854775808", "18446744073709551615", "1e19"}) {
+    const std::string json = std::string(R"({"trace_id": "t", "start_time": 1, "spans": [)") +
+                             R"({"span_id": "a", "kind": "llm", "prompt_tokens": )" + big + "}]}";
+    ASSERT_TRUE(ParseTraceJson(json, &t).ok()) << big;
+    EXPECT_NE(ValidateTrace(t).message().find("spans[0].prompt_tokens: larger"), std::string::npos)
+        << big << ": " << ValidateTrace(t).message();
   }
 }
 
