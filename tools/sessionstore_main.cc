@@ -3,11 +3,9 @@
 // `sessionstore`: the command-line tool, built on the public API only.
 // Run `sessionstore --help` for the commands.
 
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -18,7 +16,7 @@
 #include "sessionstore/json.h"
 #include "sessionstore/store.h"
 #include "sessionstore/time_format.h"
-#include "tools/line_reader.h"
+#include "tools/jsonl_ingester.h"
 #include "tools/output_json.h"
 #include "tools/table_printer.h"
 #include "tools/workload_generator.h"
@@ -92,136 +90,6 @@ struct IngestArgs {
   bool sync = false;
 };
 
-struct LineRef {
-  const std::string* file;
-  std::size_t line;
-};
-
-// A line longer than a stored trace may be is skipped as it is read.
-constexpr std::size_t kMaxLineBytes = ss::kMaxTraceBytes;
-// A batch is written early once its lines hold this many bytes, so memory
-// stays bounded whatever the line sizes.
-constexpr std::size_t kMaxBatchBytes = 64u << 20;
-// ... or once this many rejected lines wait for it to be written.
-constexpr std::size_t kMaxHeldErrors = 10000;
-
-// Ingests JSON Lines into a store in batches, reporting every bad line as
-// `file:line: reason` while the good ones land.
-class Ingester {
- public:
-  Ingester(ss::Store* store, const IngestArgs& args)
-      : store_(store), args_(args), progress_(!args.quiet && isatty(STDERR_FILENO)) {
-    batch_.reserve(args.batch);
-  }
-
-  // Ingests every line of `in` (named `file` in messages), writing full
-  // batches. Returns false with *status set when the store fails; bad lines
-  // are only reported.
-  bool IngestStream(const std::string& file, std::istream* in, ss::Status* status) {
-    ss::LineReader reader(in, kMaxLineBytes);
-    std::string line;
-    std::size_t number = 0, length = 0;
-    bool oversize = false;
-    while (reader.Next(&line, &length, &oversize)) {
-      ++number;
-      bytes_ += length + 1;
-      if (!oversize && line.find_first_not_of(" \t\r") == std::string::npos) {
-        continue;  // Blank: not a record.
-      }
-      ++lines_;
-      AddLine({&file, number}, line, length, oversize);
-      const bool full = batch_.size() >= args_.batch || batch_bytes_ >= kMaxBatchBytes ||
-                        errors_.size() >= kMaxHeldErrors;
-      if (full && !(*status = Flush()).ok()) return false;
-    }
-    return true;
-  }
-
-  // Parses one line into the batch, or rejects it.
-  void AddLine(const LineRef& ref, const std::string& line, std::size_t length, bool oversize) {
-    if (oversize) {
-      Reject(ref, ss::Status::InvalidArgument("line of " + std::to_string(length) +
-                                              " bytes is over the limit of " +
-                                              std::to_string(kMaxLineBytes) + "; skipped"));
-      return;
-    }
-    ss::Trace t;
-    ss::Status ps = ss::ParseTraceJson(line, &t);
-    if (!ps.ok()) {
-      Reject(ref, ps);
-      return;
-    }
-    batch_.push_back(std::move(t));
-    refs_.push_back(ref);
-    batch_bytes_ += length;
-  }
-
-  // Writes the pending batch.
-  ss::Status Flush() {
-    if (batch_.empty()) return ss::Status::OK();
-    ss::IngestResult r;
-    ss::Status st = store_->Ingest(batch_, &r);
-    if (!st.ok()) return st;
-    total_.inserted += r.inserted;
-    total_.updated += r.updated;
-    total_.unchanged += r.unchanged;
-    for (const ss::RejectedTrace& rt : r.rejected) Reject(refs_[rt.index], rt.reason);
-    PrintErrors();
-    batch_.clear();
-    refs_.clear();
-    batch_bytes_ = 0;
-    if (progress_) {
-      const double secs = Seconds();
-      std::fprintf(stderr, "\r%zu lines, %.0f lines/s, %.1f MB/s ", lines_, lines_ / secs,
-                   bytes_ / secs / 1e6);
-    }
-    return ss::Status::OK();
-  }
-
-  // Prints the totals; returns the exit code.
-  int Finish() const {
-    const double secs = Seconds();
-    if (progress_) std::fprintf(stderr, "\n");
-    std::fprintf(stdout,
-                 "ingested %zu lines in %.2fs: %zu inserted, %zu updated, %zu unchanged, %zu "
-                 "rejected; %.0f lines/s, %.1f MB/s\n",
-                 lines_, secs, total_.inserted, total_.updated, total_.unchanged, rejected_,
-                 secs > 0 ? lines_ / secs : 0.0, secs > 0 ? bytes_ / secs / 1e6 : 0.0);
-    return rejected_ == 0 ? kExitOk : kExitRejected;
-  }
-
- private:
-  double Seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - begin_).count();
-  }
-  // A rejected line. Reported in line order: while a batch is pending,
-  // parse errors wait for its ingest rejections.
-  void Reject(const LineRef& ref, const ss::Status& why) {
-    ++rejected_;
-    errors_.push_back({ref, why.message()});
-    if (batch_.empty()) PrintErrors();
-  }
-  void PrintErrors() {
-    // One file at a time: RunIngest writes the batch at the end of each.
-    std::stable_sort(errors_.begin(), errors_.end(),
-                     [](const auto& a, const auto& b) { return a.first.line < b.first.line; });
-    for (const auto& [ref, message] : errors_) {
-      std::cerr << *ref.file << ":" << ref.line << ": " << message << "\n";
-    }
-    errors_.clear();
-  }
-  ss::Store* const store_;
-  const IngestArgs& args_;
-  const bool progress_;
-  const std::chrono::steady_clock::time_point begin_ = std::chrono::steady_clock::now();
-  std::size_t lines_ = 0, bytes_ = 0, rejected_ = 0;
-  ss::IngestResult total_;
-  std::vector<ss::Trace> batch_;
-  std::vector<LineRef> refs_;
-  std::size_t batch_bytes_ = 0;                          // JSON bytes of the traces in batch_.
-  std::vector<std::pair<LineRef, std::string>> errors_;  // Not yet printed.
-};
-
 int RunIngest(const std::string& db, const IngestArgs& args) {
   std::unique_ptr<ss::Store> store;
   ss::Options options;
@@ -231,7 +99,10 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
   if (!s.ok()) return Fail(s);
   std::vector<std::string> files = args.files;
   if (files.empty()) files.push_back("-");
-  Ingester ingester(store.get(), args);
+  ss::JsonlIngestOptions ingest_options;
+  ingest_options.batch = args.batch;
+  ingest_options.progress = !args.quiet;
+  ss::JsonlIngester ingester(store.get(), ingest_options);
   for (const std::string& file : files) {
     std::ifstream in_file;
     std::istream* in = &std::cin;
@@ -250,7 +121,7 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
     }
     if (!(s = ingester.Flush()).ok()) return Fail(s);
   }
-  return ingester.Finish();
+  return ingester.Finish() ? kExitOk : kExitRejected;
 }
 
 // ----------------------------------------------------------------- reads --
