@@ -3,7 +3,6 @@
 // `sessionstore`: the command-line tool, built on the public API only.
 // Run `sessionstore --help` for the commands.
 
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
