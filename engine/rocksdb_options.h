@@ -22,6 +22,10 @@ namespace sessionstore {
 
 rocksdb::DBOptions MakeDBOptions(const Options& options);
 
+// An LRU block cache of `capacity` bytes whose shards each hold at least
+// 16 MiB, so that any table's index block can stay cached.
+std::shared_ptr<rocksdb::Cache> NewBlockCache(std::size_t capacity);
+
 // Options of the `traces` column family (shares `cache`).
 rocksdb::ColumnFamilyOptions MakeTracesOptions(const Options& options,
                                                const std::shared_ptr<rocksdb::Cache>& cache);

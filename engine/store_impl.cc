@@ -228,6 +228,22 @@ Status StoreImpl::Flush() {
   });
 }
 
+Status StoreImpl::Compact() {
+  if (options_.read_only) return Status::NotSupported("store opened read-only");
+  Status s = Flush();
+  if (!s.ok()) return s;
+  return NoThrow("compact", [&] {
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      Status c = FromRocks(db_->CompactRange(co, h, nullptr, nullptr),
+                           "compact column family " + h->GetName());
+      if (!c.ok()) return c;
+    }
+    return Status::OK();
+  });
+}
+
 Status StoreImpl::TEST_AggregateOperandCount(std::string_view session_id, int* count) {
   *count = 0;
   rocksdb::GetMergeOperandsOptions opts;

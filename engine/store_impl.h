@@ -69,6 +69,7 @@ class StoreImpl final : public Store {
   Status GetStats(StoreStats* stats) override;
   Status Verify(VerifyReport* report) override;
   Status Flush() override;
+  Status Compact() override;
 
   // Number of unmerged entries (operands plus a base value) RocksDB holds for
   // the session's aggregate: what a read of it has to fold.

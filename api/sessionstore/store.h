@@ -189,6 +189,12 @@ class Store {
   // Brings the session indexes up to date and flushes memtables to disk
   // (useful before measuring disk usage).
   virtual Status Flush() = 0;
+
+  // Flush, then compacts every column family down to its last level, which
+  // drops overwritten and deleted data and folds merge operands. Takes as
+  // long as rewriting the store; reads and ingest may go on meanwhile.
+  // NotSupported on a read-only store.
+  virtual Status Compact() = 0;
 };
 
 }  // namespace sessionstore

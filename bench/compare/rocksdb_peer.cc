@@ -41,8 +41,7 @@ std::optional<Result> Run(const Args& a, const Workload& w) {
   const PeakRss rss;
   Options options;
   rocksdb::DBOptions dbo = MakeDBOptions(options);
-  rocksdb::Options o(dbo,
-                     MakeTracesOptions(options, rocksdb::NewLRUCache(options.block_cache_bytes)));
+  rocksdb::Options o(dbo, MakeTracesOptions(options, NewBlockCache(options.block_cache_bytes)));
   rocksdb::DB* raw = nullptr;
   if (!rocksdb::DB::Open(o, dir, &raw).ok()) Die("open rocksdb");
   std::unique_ptr<rocksdb::DB> db(raw);

@@ -71,6 +71,20 @@ TEST(RocksdbOptionsTest, EachFamilyGetsItsSettings) {
   EXPECT_EQ(index_table->filter_policy, nullptr);  // Scanned, never point-read by key.
 }
 
+// Regression: 64 shards of a 192 MB cache held 3 MB each, less than one
+// compacted table's index block, which then never stayed cached.
+TEST(RocksdbOptionsTest, CacheShardsHoldAtLeast16MiB) {
+  auto bits = [](std::size_t capacity) {
+    const std::string o = NewBlockCache(capacity)->GetPrintableOptions();
+    const std::size_t at = o.find("num_shard_bits : ");
+    return at == std::string::npos ? -1 : std::stoi(o.substr(at + 17));
+  };
+  EXPECT_EQ(bits(std::size_t{192} << 20), 3);  // 8 shards of 24 MiB.
+  EXPECT_EQ(bits(std::size_t{64} << 20), 2);
+  EXPECT_EQ(bits(std::size_t{8} << 20), 0);
+  EXPECT_EQ(bits(std::size_t{64} << 30), 6);  // At most 64 shards.
+}
+
 TEST(RocksdbOptionsTest, SmallBuffersHaveAFloorAndDbOptionsFollowOptions) {
   Options options;
   options.write_buffer_bytes = 1u << 20;
