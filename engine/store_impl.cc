@@ -11,6 +11,7 @@
 #include "engine/format/format_version.h"
 #include "engine/format/keys.h"
 #include "engine/rocksdb_options.h"
+#include "engine/util/info_logger.h"
 #include "engine/util/no_throw.h"
 #include "engine/util/rocks_status.h"
 
@@ -94,6 +95,15 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   if (!guard.ok()) return guard;
   rocksdb::DBOptions db_opts = MakeDBOptions(options_);
   if (internal_.TEST_env != nullptr) db_opts.env = internal_.TEST_env;
+  if (!options_.read_only && internal_.TEST_env == nullptr) {
+    // Our own info log: RocksDB's aborts the process once a write to it
+    // failed on a full disk (util/info_logger.h).
+    std::error_code ec;
+    if (options_.create_if_missing) std::filesystem::create_directories(path, ec);
+    if (std::filesystem::is_directory(path, ec)) {
+      db_opts.info_log = InfoLogger::Open(path + "/LOG", std::size_t{16} << 20);
+    }
+  }
   const std::vector<rocksdb::ColumnFamilyDescriptor> cfs =
       MakeColumnFamilies(options_, merge_operator_);
   rocksdb::DB* raw = nullptr;
