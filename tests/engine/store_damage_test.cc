@@ -79,6 +79,19 @@ Status OpenWith(const std::string& dir, Options options, std::unique_ptr<Store>*
   return Store::Open(options, dir, store);
 }
 
+// A writable and a read-only open both fail with Corruption saying `why`.
+void ExpectBothOpensRefused(const std::string& dir, const std::string& why) {
+  for (bool read_only : {false, true}) {
+    Options options;
+    options.read_only = read_only;
+    std::unique_ptr<Store> store;
+    const Status s = OpenWith(dir, options, &store);
+    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+    EXPECT_NE(s.message().find(why), std::string::npos) << s.ToString();
+    EXPECT_EQ(store, nullptr);
+  }
+}
+
 // Regression: a writable open used to create a new, empty store next to the
 // old files (and a later open deleted them as obsolete).
 TEST(StoreDamageTest, MissingCurrentIsRefusedAndNothingIsWritten) {
@@ -96,16 +109,8 @@ TEST(StoreDamageTest, MissingCurrentIsRefusedAndNothingIsWritten) {
   }
   fs::remove(current);
   const auto before = Listing(dir.path());
-  for (bool read_only : {false, true}) {
-    Options options;
-    options.read_only = read_only;
-    std::unique_ptr<Store> store;
-    const Status s = OpenWith(dir.path(), options, &store);
-    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
-    EXPECT_NE(s.message().find("no CURRENT"), std::string::npos) << s.ToString();
-    EXPECT_EQ(store, nullptr);
-    EXPECT_EQ(Listing(dir.path()), before);  // Nothing written.
-  }
+  ExpectBothOpensRefused(dir.path(), "no CURRENT");
+  EXPECT_EQ(Listing(dir.path()), before);  // Nothing written.
   {
     std::ofstream out(current);
     out << saved << "\n";
@@ -131,14 +136,7 @@ TEST(StoreDamageTest, DamagedLogIsRefusedUnlessRecoveryIsAskedFor) {
     f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
   }
   const auto before = Listing(dir.path());
-  for (bool read_only : {false, true}) {
-    Options options;
-    options.read_only = read_only;
-    std::unique_ptr<Store> store;
-    const Status s = OpenWith(dir.path(), options, &store);
-    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
-    EXPECT_EQ(store, nullptr);
-  }
+  ExpectBothOpensRefused(dir.path(), "recover_damaged_wal");
   // The refused opens left the logs as they were.
   for (const auto& [name, size] : before) {
     if (name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0) {
