@@ -229,6 +229,23 @@ Status SessionIndexer::Apply(const Pending& work,
                         &writes);
     }
   }
+  for (const auto& [seq, batch] : work) retry_seqs.push_back(seq);
+  if (s.ok()) s = WriteIndex(writes, retry_seqs);
+  if (!s.ok()) {
+    // Retried by the next catch-up, composed: a persistent error holds one
+    // state per session, not one delta per batch.
+    std::map<std::string, SessionIndexState> left;
+    for (auto& [prefix, delta] : deltas) left.emplace(prefix, std::move(delta));
+    std::lock_guard<std::mutex> l(mu_);
+    retry_ = std::move(left);
+    retry_seqs_ = std::move(retry_seqs);
+    return s;
+  }
+  return Status::OK();
+}
+
+Status SessionIndexer::WriteIndex(const std::vector<IndexWrite>& writes,
+                                  const std::vector<uint64_t>& applied) {
   // In key order: the memtable's skip list then inserts each key next to the
   // previous one instead of searching from its top (measured: the index
   // write took most of a catch-up). Pointers are sorted, not the writes
@@ -241,6 +258,7 @@ Status SessionIndexer::Apply(const Pending& work,
     const int c = a->key.compare(b->key);
     return c != 0 ? c < 0 : a < b;
   });
+  Status s;
   if (overlay_ != nullptr) {
     // A read-only store: the writes go to the in-memory overlay; the
     // markers stay on disk for the next writable open.
@@ -261,26 +279,13 @@ Status SessionIndexer::Apply(const Pending& work,
   }
   // The applied markers go in the same write: each marker key is written
   // once, so SingleDelete lets the pair vanish at the next flush.
-  for (const auto& [seq, batch] : work) retry_seqs.push_back(seq);
-  for (std::size_t i = 0; s.ok() && i < retry_seqs.size(); ++i) {
-    s = FromRocks(wb.SingleDelete(dirty_, DirtyKey(retry_seqs[i])), "delete dirty marker");
+  for (std::size_t i = 0; s.ok() && i < applied.size(); ++i) {
+    s = FromRocks(wb.SingleDelete(dirty_, DirtyKey(applied[i])), "delete dirty marker");
   }
-  if (s.ok()) {
-    // No fsync needed: if this write is lost, so is nothing else, because
-    // the markers it deletes come back with it.
-    s = FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "write session indexes");
-  }
-  if (!s.ok()) {
-    // Retried by the next catch-up, composed: a persistent error holds one
-    // state per session, not one delta per batch.
-    std::map<std::string, SessionIndexState> left;
-    for (auto& [prefix, delta] : deltas) left.emplace(prefix, std::move(delta));
-    std::lock_guard<std::mutex> l(mu_);
-    retry_ = std::move(left);
-    retry_seqs_ = std::move(retry_seqs);
-    return s;
-  }
-  return Status::OK();
+  if (!s.ok()) return s;
+  // No fsync needed: if this write is lost, so is nothing else, because the
+  // markers it deletes come back with it.
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "write session indexes");
 }
 
 Status SessionIndexer::IndexSessions(

@@ -161,6 +161,9 @@ class SessionIndexer {
   Status IndexSessions(const rocksdb::Snapshot* snapshot,
                        std::span<const std::pair<std::string_view, SessionIndexState>> deltas,
                        std::vector<IndexWrite>* writes);
+  // Writes `writes` (in key order) with the deletions of the `applied`
+  // markers in one batch; into overlay_ instead when it is set.
+  Status WriteIndex(const std::vector<IndexWrite>& writes, const std::vector<uint64_t>& applied);
   // Replaces the unsure latest registers of states[unsure_at[j]] with exact
   // ones read (as of `snapshot`) for the session unsure[j].
   Status ResolveUnsure(const rocksdb::Snapshot* snapshot,
