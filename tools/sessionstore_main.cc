@@ -398,6 +398,7 @@ CLI::App* AddGenerateCommand(CLI::App* app, ss::WorkloadOptions* gen, std::strin
 int Main(int argc, char** argv) {
   CLI::App app{"sessionstore: an embedded store of LLM-observability sessions"};
   app.require_subcommand(1);
+  app.fallthrough();  // Global options also after the subcommand: `ingest f.jsonl --db d`.
   std::string db = "./sessionstore-data";
   app.add_option("--db", db, "Store directory")->capture_default_str();
   app.add_flag("--recover", g_open_flags.recover,

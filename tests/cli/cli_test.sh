@@ -76,6 +76,10 @@ set -e
 [ $rc -eq 1 ] || fail "missing session exited $rc"
 grep -q "NotFound" "$work/nf.err" || fail "missing session message"
 
+# Global options are accepted after the subcommand too.
+"$bin" session "$session" --db "$db" --json | grep -q "\"session_id\":\"$session\"" ||
+  fail "--db after the subcommand"
+
 # stdin works too.
 echo '{"trace_id":"stdin-1","session_id":"piped","start_time":"2026-01-01T00:00:00Z","output":"x"}' |
   "$bin" --db "$db" ingest --quiet > /dev/null
