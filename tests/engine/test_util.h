@@ -104,6 +104,30 @@ inline IngestResult IngestOrDie(Store* store, const std::vector<Trace>& traces) 
   return r;
 }
 
+inline SessionSummary GetSessionOrDie(Store* store, const std::string& id) {
+  SessionSummary s;
+  Status st = store->GetSession(id, &s);
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return s;
+}
+
+inline void ExpectVerifyClean(Store* store) {
+  VerifyReport report;
+  ASSERT_TRUE(store->Verify(&report).ok());
+  for (const auto& m : report.mismatches) ADD_FAILURE() << m;
+}
+
+// A chat turn: input, output, two seconds, one LLM span.
+inline Trace Turn(const std::string& id, const std::string& session, int64_t start,
+                  const std::string& input, const std::string& output) {
+  Trace t = MakeTrace(id, session, start);
+  t.input = Payload{input, false};
+  t.output = Payload{output, false};
+  t.end_ns = start + 2 * kSec;
+  t.spans = {LlmSpan(id + "-llm", start, 100, 20, 1500)};
+  return t;
+}
+
 }  // namespace sessionstore::testing
 
 #endif  // SESSIONSTORE_TESTS_ENGINE_TEST_UTIL_H_
