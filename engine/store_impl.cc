@@ -84,8 +84,13 @@ Status CheckNotOrphaned(const std::string& path) {
 }
 
 // RocksDB reports a store locked by another process as an IOError.
+// Its messages: "While lock file: DIR/LOCK: ..." (another process) and
+// "lock hold by current process" (this one); "lock" alone would also match
+// "block".
 bool IsLockHeld(const rocksdb::Status& s) {
-  return s.IsIOError() && s.ToString().find("lock") != std::string::npos;
+  if (!s.IsIOError()) return false;
+  const std::string m = s.ToString();
+  return m.find("/LOCK") != std::string::npos || m.find("lock hold") != std::string::npos;
 }
 
 }  // namespace
