@@ -8,33 +8,21 @@ namespace sessionstore {
 
 RangeScan::RangeScan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                      const rocksdb::ReadOptions& base, std::string lower, std::string upper,
-                     bool forward, rocksdb::WriteBatchWithIndex* overlay)
+                     bool forward)
     : lower_(std::move(lower)),
       upper_(std::move(upper)),
       lower_slice_(lower_),
       upper_slice_(upper_),
-      forward_(forward),
-      overlay_(overlay != nullptr) {
+      forward_(forward) {
   ro_ = base;
   ro_.iterate_lower_bound = &lower_slice_;
   ro_.iterate_upper_bound = upper_.empty() ? nullptr : &upper_slice_;
-  rocksdb::Iterator* it = db->NewIterator(ro_, cf);
-  it_.reset(overlay != nullptr ? overlay->NewIteratorWithBase(cf, it, &ro_) : it);
+  it_.reset(db->NewIterator(ro_, cf));
 }
 
 void RangeScan::Start(std::string_view resume) {
   const rocksdb::Slice at(resume.data(), resume.size());
-  if (resume.empty() && overlay_) {
-    // Seek to the bounds themselves (see InBounds).
-    if (forward_) {
-      it_->Seek(lower_slice_);
-    } else if (upper_.empty()) {
-      it_->SeekToLast();
-    } else {
-      it_->SeekForPrev(upper_slice_);
-      if (it_->Valid() && it_->key() == upper_slice_) it_->Prev();
-    }
-  } else if (resume.empty()) {
+  if (resume.empty()) {
     forward_ ? it_->SeekToFirst() : it_->SeekToLast();
   } else if (forward_) {
     it_->Seek(at);

@@ -13,7 +13,6 @@
 #define SESSIONSTORE_ENGINE_RANGE_SCAN_H_
 
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
 
 #include <memory>
 #include <string>
@@ -28,18 +27,15 @@ class RangeScan {
   // settings; its bounds are replaced). An empty `upper` means no upper
   // bound. `forward`: ascending key order, else descending. `db` and `cf`
   // must outlive the scan.
-  // With an `overlay` (not owned), the scan sees its writes over the
-  // database's.
   RangeScan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const rocksdb::ReadOptions& base,
-            std::string lower, std::string upper, bool forward,
-            rocksdb::WriteBatchWithIndex* overlay = nullptr);
+            std::string lower, std::string upper, bool forward);
   RangeScan(const RangeScan&) = delete;
   RangeScan& operator=(const RangeScan&) = delete;
 
   // Positions at the first key in the scan's direction, or, with a
   // non-empty `resume`, at the first key strictly after it.
   void Start(std::string_view resume = {});
-  bool Valid() const { return it_->Valid() && (!overlay_ || InBounds(it_->key())); }
+  bool Valid() const { return it_->Valid(); }
   // REQUIRES: Valid().
   void Next() { forward_ ? it_->Next() : it_->Prev(); }
   // REQUIRES: Valid(). Views valid until the next move.
@@ -49,19 +45,12 @@ class RangeScan {
   rocksdb::Status status() const { return it_->status(); }
 
  private:
-  // An overlay's iterator does not apply the bounds to the overlay's own
-  // entries: the scan checks them.
-  bool InBounds(const rocksdb::Slice& key) const {
-    return key.compare(lower_slice_) >= 0 && (upper_.empty() || key.compare(upper_slice_) < 0);
-  }
-
   const std::string lower_;
   const std::string upper_;
-  rocksdb::ReadOptions ro_;  // Outlives an overlay iterator, which keeps a pointer.
+  rocksdb::ReadOptions ro_;
   rocksdb::Slice lower_slice_;
   rocksdb::Slice upper_slice_;
   const bool forward_;
-  const bool overlay_;
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 

@@ -30,8 +30,9 @@ std::string PrefixName(std::string_view prefix) {
 }  // namespace
 
 SessionIndexer::SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index,
-                               rocksdb::ColumnFamilyHandle* dirty, const IndexRowSource* rows)
-    : db_(db), index_(index), dirty_(dirty), rows_(rows) {}
+                               rocksdb::ColumnFamilyHandle* dirty, const IndexRowSource* rows,
+                               SessionTable* table)
+    : db_(db), index_(index), dirty_(dirty), rows_(rows), table_(table) {}
 
 SessionIndexer::~SessionIndexer() {
   {
@@ -156,12 +157,46 @@ Status SessionIndexer::CatchUpNoThrow() {
   return NoThrow("session index catch-up", [this] { return CatchUpLocked(); });
 }
 
-Status SessionIndexer::ApplyPendingInMemory(rocksdb::WriteBatchWithIndex* overlay) {
+Status SessionIndexer::ApplyPendingInMemory() {
   std::lock_guard<std::mutex> drain(drain_mu_);
-  overlay_ = overlay;
-  Status s = CatchUpNoThrow();
-  overlay_ = nullptr;
+  Status s = LoadTableLocked();
+  if (!s.ok() || !has_pending()) return s;
+  in_memory_ = true;
+  s = CatchUpNoThrow();
+  in_memory_ = false;
+  applied_in_memory_ = s.ok();
   return s;
+}
+
+Status SessionIndexer::LoadTable() {
+  std::lock_guard<std::mutex> drain(drain_mu_);
+  return LoadTableLocked();
+}
+
+Status SessionIndexer::LoadTableLocked() {
+  if (table_->loaded()) return Status::OK();
+  return NoThrow("load session table", [this] {
+    // Catch-ups are held off (drain_mu_), so the states read are the ones
+    // every later catch-up's changes apply to.
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    const std::string lower(1, kStateTag);
+    RangeScan scan(db_, index_, ro, lower, PrefixSuccessor(lower), /*forward=*/true);
+    std::vector<SessionTableChange> rows;
+    for (scan.Start(); scan.Valid(); scan.Next()) {
+      SessionIndexState state;
+      const std::string_view prefix = scan.key().substr(1);
+      if (!DecodeIndexState(scan.value(), &state) || !state.Exact()) {
+        return Status::Corruption("index state of session " + PrefixName(prefix) +
+                                  " is malformed");
+      }
+      if (!state.Exists()) continue;
+      rows.push_back({std::string(prefix), true, state.Entry(), state.user_id()});
+    }
+    if (!scan.status().ok()) return FromRocks(scan.status(), "read session index states");
+    table_->Load(std::move(rows));
+    return Status::OK();
+  });
 }
 
 Status SessionIndexer::CatchUp() {
@@ -218,6 +253,7 @@ Status SessionIndexer::Apply(const Pending& work,
   // For the sessions whose registers need their aggregate: it holds at
   // least every batch in `work`.
   std::vector<IndexWrite> writes;
+  std::vector<SessionTableChange> changes;
   Status s;
   {
     rocksdb::ManagedSnapshot snapshot(db_);  // Released on every path out.
@@ -226,7 +262,7 @@ Status SessionIndexer::Apply(const Pending& work,
     const std::span<const std::pair<std::string_view, SessionIndexState>> all(deltas);
     for (std::size_t i = 0; i < all.size() && s.ok(); i += kChunk) {
       s = IndexSessions(snapshot.snapshot(), all.subspan(i, std::min(kChunk, all.size() - i)),
-                        &writes);
+                        &writes, &changes);
     }
   }
   for (const auto& [seq, batch] : work) retry_seqs.push_back(seq);
@@ -241,41 +277,30 @@ Status SessionIndexer::Apply(const Pending& work,
     retry_seqs_ = std::move(retry_seqs);
     return s;
   }
+  // The states are on disk (or this is the in-memory catch-up of a
+  // read-only open): the table follows them.
+  if (table_->loaded()) table_->Apply(changes);
   return Status::OK();
 }
 
 Status SessionIndexer::WriteIndex(const std::vector<IndexWrite>& writes,
                                   const std::vector<uint64_t>& applied) {
+  // A read-only store: nothing is written; the markers stay on disk for the
+  // next writable open.
+  if (in_memory_) return Status::OK();
   // In key order: the memtable's skip list then inserts each key next to the
-  // previous one instead of searching from its top (measured: the index
-  // write took most of a catch-up). Pointers are sorted, not the writes
-  // (moving their strings took a fifth of a catch-up); equal keys keep
-  // their order (a removal, then the rewrite of the same key).
+  // previous one instead of searching from its top. Pointers are sorted, not
+  // the writes (moving their strings took a fifth of a catch-up).
   std::vector<const IndexWrite*> order;
   order.reserve(writes.size());
   for (const IndexWrite& w : writes) order.push_back(&w);
-  std::sort(order.begin(), order.end(), [](const IndexWrite* a, const IndexWrite* b) {
-    const int c = a->key.compare(b->key);
-    return c != 0 ? c < 0 : a < b;
-  });
-  Status s;
-  if (overlay_ != nullptr) {
-    // A read-only store: the writes go to the in-memory overlay; the
-    // markers stay on disk for the next writable open.
-    for (const IndexWrite* w : order) {
-      if (!s.ok()) break;
-      s = FromRocks(w->op == IndexWrite::kPut ? overlay_->Put(index_, w->key, w->value)
-                                              : overlay_->Delete(index_, w->key),
-                    "session index overlay");
-    }
-    return s;
-  }
+  std::sort(order.begin(), order.end(),
+            [](const IndexWrite* a, const IndexWrite* b) { return a->key < b->key; });
   rocksdb::WriteBatch wb;
+  Status s;
   for (const IndexWrite* w : order) {
     if (!s.ok()) break;
-    s = FromRocks(w->op == IndexWrite::kPut ? wb.Put(index_, w->key, w->value)
-                                            : wb.SingleDelete(index_, w->key),
-                  "batch session index writes");
+    s = FromRocks(wb.Put(index_, w->key, w->value), "batch session index writes");
   }
   // The applied markers go in the same write: each marker key is written
   // once, so SingleDelete lets the pair vanish at the next flush.
@@ -291,7 +316,7 @@ Status SessionIndexer::WriteIndex(const std::vector<IndexWrite>& writes,
 Status SessionIndexer::IndexSessions(
     const rocksdb::Snapshot* snapshot,
     std::span<const std::pair<std::string_view, SessionIndexState>> deltas,
-    std::vector<IndexWrite>* writes) {
+    std::vector<IndexWrite>* writes, std::vector<SessionTableChange>* changes) {
   const std::size_t n = deltas.size();
   // What the indexes hold now. Only catch-ups write 'X', and they are
   // serialized, so the latest value is the one to add to.
@@ -324,8 +349,16 @@ Status SessionIndexer::IndexSessions(
   if (!s.ok()) return s;
   for (std::size_t i = 0; i < n; ++i) {
     if (indexed[i] && olds[i] == states[i]) continue;
-    AppendIndexWrites(deltas[i].first, indexed[i], olds[i], states[i], std::move(state_keys[i]),
-                      writes);
+    writes->push_back({std::move(state_keys[i]), EncodeIndexState(states[i])});
+    const bool listed = states[i].Exists();
+    if (indexed[i] && olds[i].Exists() == listed &&
+        (!listed || (olds[i].Entry() == states[i].Entry() &&
+                     olds[i].user_id() == states[i].user_id()))) {
+      continue;  // What the table holds is unchanged.
+    }
+    changes->push_back({std::string(deltas[i].first), listed,
+                        listed ? states[i].Entry() : SessionIndexEntry(),
+                        listed ? states[i].user_id() : std::string()});
   }
   return Status::OK();
 }
@@ -356,45 +389,6 @@ Status SessionIndexer::ResolveUnsure(const rocksdb::Snapshot* snapshot,
     if (!st.Exact()) return Status::Corruption("session index reader returned unsure registers");
   }
   return Status::OK();
-}
-
-void SessionIndexer::AppendIndexWrites(std::string_view prefix, bool indexed,
-                                       const SessionIndexState& old, const SessionIndexState& now,
-                                       std::string state_key, std::vector<IndexWrite>* writes) {
-  const bool was_listed = indexed && old.Exists();
-  const bool listed = now.Exists();
-  const SessionIndexEntry old_entry = old.Entry();
-  const SessionIndexEntry entry = now.Entry();
-  const bool entries_change =
-      was_listed != listed || (listed && (!(entry == old_entry) || now.user_id() != old.user_id()));
-  writes->push_back({IndexWrite::kPut, std::move(state_key), EncodeIndexState(now)});
-  if (!entries_change) return;
-
-  // Each 'O' and 'U' key is written once and removed with SingleDelete, so
-  // a removal and the write it cancels vanish together at the next flush or
-  // compaction that sees both, instead of leaving a tombstone that every
-  // scan of the index must step over. The discipline SingleDelete needs (no
-  // second Put of a key before its removal) holds because 'X' records every
-  // key written: an entry whose key stays but whose value changes is
-  // removed and written again.
-  const std::string value = listed ? EncodeIndexEntry(entry) : std::string();
-  for (char order : kSessionOrders) {
-    if (was_listed) {
-      writes->push_back(
-          {IndexWrite::kSingleDelete, OrderKey(order, OrderMetric(order, old_entry), prefix), {}});
-    }
-    if (listed) {
-      writes->push_back(
-          {IndexWrite::kPut, OrderKey(order, OrderMetric(order, entry), prefix), value});
-    }
-  }
-  if (was_listed && !old.user_id().empty()) {
-    writes->push_back(
-        {IndexWrite::kSingleDelete, UserKey(old.user_id(), old_entry.last_ns, prefix), {}});
-  }
-  if (listed && !now.user_id().empty()) {
-    writes->push_back({IndexWrite::kPut, UserKey(now.user_id(), entry.last_ns, prefix), value});
-  }
 }
 
 }  // namespace sessionstore

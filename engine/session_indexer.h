@@ -1,18 +1,20 @@
 // Copyright sessionstore authors.
 //
-// SessionIndexer: keeps the session indexes of the `index` column family
-// (state 'X', sorted entries 'O', per-user entries 'U'; docs/format.md) up to
-// date without ingest ever reading an aggregate, and mostly without the
-// indexer reading one either.
+// SessionIndexer: keeps the session indexes up to date without ingest ever
+// reading an aggregate, and mostly without the indexer reading one either:
+// each session's index state 'X' in the `index` column family
+// (docs/format.md), and the SessionTable, the in-memory indexes that
+// listings walk, which is a cache of those states.
 //
 // Ingest writes, in the same atomic batch as the traces, one dirty marker
 // into the `dirty` column family, keyed by a batch sequence number from
 // its Batch, holding each changed session's SessionIndexState delta (the
 // projection of its merge operand), and reports the batch with End().
 // CatchUp() then composes, per session, the state the index holds ('X')
-// with the deltas of every batch reported since, rewrites the entries that
-// changed, and deletes the applied markers, all in one atomic batch: each
-// marker is applied exactly once. Only when a latest register became unsure
+// with the deltas of every batch reported since, writes the states that
+// changed and deletes the applied markers, all in one atomic batch (each
+// marker is applied exactly once), then applies the changes to the
+// SessionTable when it is loaded. Only when a latest register became unsure
 // (a trace's start moved earlier) does it read the session's aggregate. A
 // crash at any point leaves the markers of every unapplied batch on disk;
 // Recover() picks them up when the store opens again.
@@ -24,7 +26,6 @@
 #define SESSIONSTORE_ENGINE_SESSION_INDEXER_H_
 
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
 
 #include <condition_variable>
 #include <cstdint>
@@ -38,6 +39,7 @@
 
 #include "engine/aggregate/session_index_state.h"
 #include "engine/format/keys.h"
+#include "engine/session_table.h"
 #include "sessionstore/status.h"
 
 namespace sessionstore {
@@ -66,10 +68,11 @@ class IndexRowSource {
 
 class SessionIndexer {
  public:
-  // `db`, `index`, `dirty` and `rows` are not owned and must outlive the
-  // indexer.
+  // `db`, `index`, `dirty`, `rows` and `table` are not owned and must
+  // outlive the indexer.
   SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index,
-                 rocksdb::ColumnFamilyHandle* dirty, const IndexRowSource* rows);
+                 rocksdb::ColumnFamilyHandle* dirty, const IndexRowSource* rows,
+                 SessionTable* table);
   // Stops the background thread. Does not catch up: the owner calls
   // CatchUp() first if it wants the indexes current.
   ~SessionIndexer();
@@ -117,12 +120,19 @@ class SessionIndexer {
   // batches that failed stay pending and are retried.
   Status CatchUp();
 
-  // For a store opened read-only: applies every pending marker to `overlay`
-  // (its index-family writes, in memory) instead of the database, so reads
-  // through the overlay see every acknowledged batch. The markers stay on
-  // disk. Call once, after Recover() and before any read; the overlay must
-  // have been made with overwrite_key = true.
-  Status ApplyPendingInMemory(rocksdb::WriteBatchWithIndex* overlay);
+  // Loads the SessionTable from the persisted states unless it is loaded.
+  // Listings call it after CatchUp(); until then catch-ups write the states
+  // only (a process that only ingests never pays for the table).
+  Status LoadTable();
+
+  // For a store opened read-only: loads the table and applies every pending
+  // marker to it, in memory only, so listings see every acknowledged batch.
+  // The markers and states on disk stay as they are. Call once, after
+  // Recover() and before any read.
+  Status ApplyPendingInMemory();
+  // True when ApplyPendingInMemory applied markers: the table is then ahead
+  // of the states on disk.
+  bool applied_in_memory() const { return applied_in_memory_; }
 
   // Distinct sessions waiting for a catch-up (counts them: for tests and
   // reports, not for hot paths).
@@ -150,39 +160,38 @@ class SessionIndexer {
                std::vector<uint64_t> retry_seqs);
   // CatchUpLocked with any exception turned into an error Status.
   Status CatchUpNoThrow();
-  // One write to the `index` family.
+  // One write to the `index` family: a session's state.
   struct IndexWrite {
-    enum Op { kPut, kSingleDelete } op;
     std::string key;
     std::string value;
   };
   // Appends the writes that apply `deltas` (sorted by session prefix) to
-  // the sessions' index states and entries to `writes`.
+  // the sessions' index states to `writes`, and the table's changes to
+  // `changes`.
   Status IndexSessions(const rocksdb::Snapshot* snapshot,
                        std::span<const std::pair<std::string_view, SessionIndexState>> deltas,
-                       std::vector<IndexWrite>* writes);
+                       std::vector<IndexWrite>* writes, std::vector<SessionTableChange>* changes);
   // Writes `writes` (in key order) with the deletions of the `applied`
-  // markers in one batch; into overlay_ instead when it is set.
+  // markers in one batch; nothing when in_memory_ is set.
   Status WriteIndex(const std::vector<IndexWrite>& writes, const std::vector<uint64_t>& applied);
+  // LoadTable's work; the caller holds drain_mu_.
+  Status LoadTableLocked();
   // Replaces the unsure latest registers of states[unsure_at[j]] with exact
   // ones read (as of `snapshot`) for the session unsure[j].
   Status ResolveUnsure(const rocksdb::Snapshot* snapshot,
                        const std::vector<std::string_view>& unsure,
                        const std::vector<std::size_t>& unsure_at,
                        std::vector<SessionIndexState>* states) const;
-  // Appends the writes that move one session's index from `old` (`indexed`:
-  // whether it had a state) to `now`: its state under `state_key`, and its
-  // order and user entries where they change.
-  static void AppendIndexWrites(std::string_view prefix, bool indexed, const SessionIndexState& old,
-                                const SessionIndexState& now, std::string state_key,
-                                std::vector<IndexWrite>* writes);
 
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const index_;
   rocksdb::ColumnFamilyHandle* const dirty_;
   const IndexRowSource* const rows_;
-  // Set only inside ApplyPendingInMemory (under drain_mu_).
-  rocksdb::WriteBatchWithIndex* overlay_ = nullptr;
+  SessionTable* const table_;
+  // Set only inside ApplyPendingInMemory (under drain_mu_): catch-ups
+  // change the table only.
+  bool in_memory_ = false;
+  bool applied_in_memory_ = false;
 
   std::mutex drain_mu_;  // Serializes catch-ups.
 

@@ -12,7 +12,6 @@
 #define SESSIONSTORE_ENGINE_STORE_CONTEXT_H_
 
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
 
 #include <cstdint>
 #include <functional>
@@ -28,10 +27,6 @@ namespace sessionstore {
 struct StoreContext {
   rocksdb::DB* db = nullptr;  // Not owned.
   ColumnFamilies cf;
-  // A read-only store's index writes not yet on disk (the pending markers'
-  // catch-up, done in memory at open), read over the `index` family by
-  // every index read; null otherwise. Not owned; immutable after Open.
-  rocksdb::WriteBatchWithIndex* index_overlay = nullptr;
   // The `sessions` family's merge operator (its fold counter); not owned.
   const SessionMergeOperator* merge_operator = nullptr;
   // Replaces SessionHash for the session key prefix (tests that force hash
@@ -47,12 +42,6 @@ struct StoreContext {
     std::string p;
     PutSessionPrefix(&p, HashOf(session_id), session_id);
     return p;
-  }
-  // A Get from the `index` family, through the overlay if there is one.
-  rocksdb::Status IndexGet(const rocksdb::ReadOptions& ro, const std::string& key,
-                           std::string* value) const {
-    return index_overlay != nullptr ? index_overlay->GetFromBatchAndDB(db, ro, cf.index, key, value)
-                                    : db->Get(ro, cf.index, key, value);
   }
   // Key of the trace's record in `traces`.
   std::string TraceKeyOf(std::string_view session_id, int64_t start_ns,

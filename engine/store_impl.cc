@@ -137,22 +137,20 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   session_reader_ = std::make_unique<SessionReader>(&ctx_);
   trace_reader_ = std::make_unique<TraceReader>(&ctx_);
   indexer_ = std::make_unique<SessionIndexer>(db_.get(), ctx_.cf.index, ctx_.cf.dirty,
-                                              session_reader_.get());
+                                              session_reader_.get(), &table_);
   writer_ = std::make_unique<TraceWriter>(&ctx_, indexer_.get(), options_.sync);
   planner_ =
-      std::make_unique<SessionListPlanner>(&ctx_, session_reader_.get(), indexer_.get(),
-                                           options_.read_only, internal_.TEST_list_window_plans);
-  verifier_ = std::make_unique<StoreVerifier>(&ctx_, indexer_.get(), options_.read_only);
+      std::make_unique<SessionListPlanner>(&ctx_, session_reader_.get(), indexer_.get(), &table_,
+                                           options_.read_only);
+  verifier_ = std::make_unique<StoreVerifier>(&ctx_, indexer_.get(), &table_, options_.read_only);
   s = indexer_->Recover();
   if (!s.ok()) return s;
   if (options_.read_only && indexer_->has_pending()) {
     // Batches acknowledged before a crash, not yet indexed: a read-only
-    // open cannot write their catch-up, so it keeps it in memory.
-    index_overlay_ = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(),
-                                                                    0, /*overwrite_key=*/true);
-    s = indexer_->ApplyPendingInMemory(index_overlay_.get());
+    // open cannot write their catch-up, so it applies it to the in-memory
+    // table only.
+    s = indexer_->ApplyPendingInMemory();
     if (!s.ok()) return s;
-    ctx_.index_overlay = index_overlay_.get();
   }
   if (!options_.read_only) indexer_->Start(options_.index_interval_ms);
   return Status::OK();
@@ -169,6 +167,12 @@ Status StoreImpl::CheckFormatVersion(const std::string& path) {
     return rs.ok() ? Status::OK() : FromRocks(rs, "write format version");
   }
   if (!rs.ok()) return FromRocks(rs, "read format version");
+  if (version == kUpgradableFormatVersion && !options_.read_only) return UpgradeFromVersion4();
+  if (version == kUpgradableFormatVersion) {
+    return Status::NotSupported("store format version 4 in " + path +
+                                ": open it once writable to upgrade it to version " +
+                                kFormatVersion + " (fast: drops the on-disk order entries)");
+  }
   if (version != kFormatVersion) {
     return Status::NotSupported("store format version " + version + " in " + path +
                                 "; this build reads version " + kFormatVersion +
@@ -176,6 +180,22 @@ Status StoreImpl::CheckFormatVersion(const std::string& path) {
                                 "(docs/format.md, version history)");
   }
   return Status::OK();
+}
+
+Status StoreImpl::UpgradeFromVersion4() {
+  // Version 4 kept the orders ('O') and users' lists ('U') on disk; version
+  // 5 derives them in memory from the states ('X'), which are unchanged.
+  // One atomic write: both ranges go with the version bump.
+  rocksdb::WriteBatch wb;
+  rocksdb::Status rs = wb.DeleteRange(ctx_.cf.index, std::string(1, kVersion4OrderTag),
+                                      std::string(1, kVersion4OrderTag + 1));
+  if (rs.ok()) {
+    rs = wb.DeleteRange(ctx_.cf.index, std::string(1, kVersion4UserTag),
+                        std::string(1, kVersion4UserTag + 1));
+  }
+  if (rs.ok()) rs = wb.Put(ctx_.cf.default_family, kFormatVersionKey, kFormatVersion);
+  if (rs.ok()) rs = db_->Write(rocksdb::WriteOptions(), &wb);
+  return rs.ok() ? Status::OK() : FromRocks(rs, "upgrade the store from format version 4");
 }
 
 Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) {

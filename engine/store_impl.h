@@ -4,7 +4,8 @@
 // wires its units together (docs/architecture.md):
 //
 //   TraceWriter         Ingest: records, locators, aggregate operands, markers
-//   SessionIndexer      keeps the session indexes from the dirty markers
+//   SessionIndexer      keeps the session index states from the dirty markers
+//   SessionTable        the session indexes in memory, which listings walk
 //   SessionReader       GetSession; exact index rows for the indexer
 //   TraceReader         GetTrace, Timeline
 //   SessionListPlanner  ListSessions
@@ -20,7 +21,6 @@
 #define SESSIONSTORE_ENGINE_STORE_IMPL_H_
 
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
 
 #include <functional>
 #include <memory>
@@ -32,6 +32,7 @@
 #include "engine/session_indexer.h"
 #include "engine/session_list_planner.h"
 #include "engine/session_reader.h"
+#include "engine/session_table.h"
 #include "engine/store_context.h"
 #include "engine/store_verifier.h"
 #include "engine/trace_reader.h"
@@ -50,8 +51,6 @@ struct InternalOptions {
   rocksdb::Env* TEST_env = nullptr;
   // Closing skips the session indexes' final catch-up, as a crash would.
   bool TEST_skip_index_catch_up_on_close = false;
-  // Which halves of ListPlan::kWindowLockstep run (session_list_planner.h).
-  LockstepPlans TEST_list_window_plans = LockstepPlans::kBoth;
 };
 
 class StoreImpl final : public Store {
@@ -86,8 +85,11 @@ class StoreImpl final : public Store {
   Status OpenDatabase(const std::string& path);
   // GetStats' work: RocksDB properties and the merge operator's counter.
   Status ReadStats(StoreStats* stats) const;
-  // Checks the stored format version; writes it into a new store.
+  // Checks the stored format version; writes it into a new store and
+  // upgrades a version-4 store (writable opens only).
   Status CheckFormatVersion(const std::string& path);
+  // Rewrites a version-4 store as version 5.
+  Status UpgradeFromVersion4();
 
   const Options options_;
   const InternalOptions internal_;
@@ -95,8 +97,8 @@ class StoreImpl final : public Store {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   StoreContext ctx_;
-  // Read-only stores with unindexed batches: their index writes, in memory.
-  std::unique_ptr<rocksdb::WriteBatchWithIndex> index_overlay_;
+  // The in-memory session indexes (loaded on first use).
+  SessionTable table_;
   // The units. The destructor resets them explicitly: the indexer (whose
   // thread reads through session_reader_) before the readers, all before db_.
   std::unique_ptr<SessionReader> session_reader_;

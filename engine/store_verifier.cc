@@ -76,11 +76,9 @@ Status StoreVerifier::Verify(VerifyReport* report) const {
   if (!read_only_) {
     Status s = indexer_->CatchUp();
     if (!s.ok()) return s;
-  } else if (indexer_->has_pending()) {
-    report->mismatches.push_back(
-        "session indexes: " + std::to_string(indexer_->pending()) +
-        " changed sessions are not indexed yet (a writable open catches up)");
   }
+  Status loaded = indexer_->LoadTable();
+  if (!loaded.ok()) return loaded;
   rocksdb::ManagedSnapshot snapshot(ctx_->db);
   const rocksdb::Snapshot* snap = snapshot.snapshot();
   rocksdb::ReadOptions ro;
@@ -204,72 +202,46 @@ Status StoreVerifier::CheckLocators(const rocksdb::ReadOptions& ro, VerifyReport
 void StoreVerifier::CheckSessionIndex(const rocksdb::ReadOptions& ro, const std::string& prefix,
                                       const std::string& name, const SessionDelta& recomputed,
                                       VerifyReport* report) const {
-  if (SkipIndexChecks()) return;  // Reported once.
   const SessionIndexState want_state = SessionIndexState::Of(recomputed);
   const SessionIndexEntry want = want_state.Entry();
   const std::string& user = want_state.user_id();
+  SessionIndexEntry row;
+  std::string row_user;
+  if (!table_->Find(prefix, &row, &row_user) || !(row == want) || row_user != user) {
+    report->mismatches.push_back("session " + name + ": index row missing or stale");
+  }
+  if (SkipStateChecks()) return;
   std::string value;
-  rocksdb::Status rs = ctx_->IndexGet(ro, StateKey(prefix), &value);
+  rocksdb::Status rs = ctx_->db->Get(ro, ctx_->cf.index, StateKey(prefix), &value);
   SessionIndexState got;
   if (!rs.ok() || !DecodeIndexState(value, &got) || !got.Exact() || !(got.Entry() == want) ||
       got.user_id() != user || !SameKey(got.last, want_state.last) ||
       !SameKey(got.last_user, want_state.last_user)) {
     report->mismatches.push_back("session " + name + ": index state missing or stale");
-    return;
-  }
-  const std::string entry = EncodeIndexEntry(want);
-  for (char order : kSessionOrders) {
-    rs = ctx_->IndexGet(ro, OrderKey(order, OrderMetric(order, want), prefix), &value);
-    if (!rs.ok() || value != entry) {
-      report->mismatches.push_back("session " + name + ": '" + std::string(1, order) +
-                                   "' order entry missing or stale");
-    }
-  }
-  if (!user.empty()) {
-    rs = ctx_->IndexGet(ro, UserKey(user, want.last_ns, prefix), &value);
-    if (!rs.ok() || value != entry) {
-      report->mismatches.push_back("session " + name + ": user entry missing or stale");
-    }
   }
 }
 
 Status StoreVerifier::CheckIndexEntries(const rocksdb::ReadOptions& ro,
                                         const std::unordered_set<std::string>& sessions,
                                         VerifyReport* report) const {
-  if (SkipIndexChecks()) return Status::OK();
-  // Each 'O' and 'U' entry must be the one its session's state implies;
-  // together with CheckSessionIndex this finds extra and stale entries.
-  RangeScan scan(ctx_->db, ctx_->cf.index, ro, "", "", /*forward=*/true, ctx_->index_overlay);
+  std::size_t orphan_rows = 0;
+  table_->ForEach([&](std::string_view prefix, const SessionIndexEntry&, const std::string&) {
+    if (sessions.count(std::string(prefix)) == 0) ++orphan_rows;
+  });
+  if (orphan_rows > 0) {
+    report->mismatches.push_back("session index: " + std::to_string(orphan_rows) +
+                                 " rows of sessions without traces");
+  }
+  if (SkipStateChecks()) return Status::OK();
+  // Every key of the family is a state ('X') of a session with traces.
+  RangeScan scan(ctx_->db, ctx_->cf.index, ro, "", "", /*forward=*/true);
   for (scan.Start(); scan.Valid(); scan.Next()) {
     const std::string_view key = scan.key();
-    std::string_view prefix, user;
-    char order = 0;
-    uint64_t metric = 0;
-    int64_t last = 0;
-    if (key[0] == kStateTag) {
-      if (sessions.count(std::string(key.substr(1))) == 0) {
-        report->mismatches.push_back("session index: state of a session without traces");
-      }
-      continue;
+    if (key.empty() || key[0] != kStateTag) {
+      report->mismatches.push_back("index: a key that is not a session state");
+    } else if (sessions.count(std::string(key.substr(1))) == 0) {
+      report->mismatches.push_back("session index: state of a session without traces");
     }
-    const bool is_order = key[0] == kOrderTag && ParseOrderKey(key, &order, &metric, &prefix);
-    const bool is_user =
-        !is_order && key[0] == kUserTag && ParseUserKey(key, &user, &last, &prefix);
-    if (!is_order && !is_user) {
-      report->mismatches.push_back("index: malformed key");
-      continue;
-    }
-    std::string value;
-    SessionIndexState state;
-    rocksdb::Status rs = ctx_->IndexGet(ro, StateKey(prefix), &value);
-    if (!rs.ok() || !DecodeIndexState(value, &state) || !state.Exists()) {
-      report->mismatches.push_back("session index: entry of a session without index state");
-      continue;
-    }
-    const SessionIndexEntry e = state.Entry();
-    const bool matches =
-        is_order ? metric == OrderMetric(order, e) : (user == state.user_id() && last == e.last_ns);
-    if (!matches) report->mismatches.push_back("session index: stale entry");
   }
   return scan.status().ok() ? Status::OK() : FromRocks(scan.status(), "scan index");
 }

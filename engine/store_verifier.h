@@ -17,6 +17,7 @@
 
 #include "engine/aggregate/session_delta.h"
 #include "engine/session_indexer.h"
+#include "engine/session_table.h"
 #include "engine/store_context.h"
 #include "sessionstore/store.h"
 
@@ -24,11 +25,13 @@ namespace sessionstore {
 
 class StoreVerifier {
  public:
-  // `context` and `indexer` must outlive the verifier. Unless `read_only`,
-  // Verify first catches the indexer up; read-only, pending index work is
-  // reported as one mismatch and the index checks are skipped.
-  StoreVerifier(const StoreContext* context, SessionIndexer* indexer, bool read_only)
-      : ctx_(context), indexer_(indexer), read_only_(read_only) {}
+  // `context`, `indexer` and `table` must outlive the verifier. Unless
+  // `read_only`, Verify first catches the indexer up. A read-only open that
+  // applied pending markers in memory has states on disk behind its table:
+  // only the table is checked then.
+  StoreVerifier(const StoreContext* context, SessionIndexer* indexer, const SessionTable* table,
+                bool read_only)
+      : ctx_(context), indexer_(indexer), table_(table), read_only_(read_only) {}
 
   // As Store::Verify.
   Status Verify(VerifyReport* report) const;
@@ -49,20 +52,22 @@ class StoreVerifier {
                          VerifyReport* report) const;
   // Locators that point to no trace.
   Status CheckLocators(const rocksdb::ReadOptions& ro, VerifyReport* report) const;
-  // One session's index state and entries against its recomputed aggregate.
+  // One session's index state and table row against its recomputed
+  // aggregate.
   void CheckSessionIndex(const rocksdb::ReadOptions& ro, const std::string& prefix,
                          const std::string& name, const SessionDelta& recomputed,
                          VerifyReport* report) const;
-  // The `index` family's entries without a session or that disagree with
-  // the session's indexed state.
+  // States and table rows of sessions without traces, and keys of the
+  // `index` family that are not states.
   Status CheckIndexEntries(const rocksdb::ReadOptions& ro,
                            const std::unordered_set<std::string>& sessions,
                            VerifyReport* report) const;
-  // Read-only with index work pending: the index checks are skipped.
-  bool SkipIndexChecks() const { return read_only_ && indexer_->has_pending(); }
+  // The states on disk are behind the table (see the constructor).
+  bool SkipStateChecks() const { return read_only_ && indexer_->applied_in_memory(); }
 
   const StoreContext* const ctx_;
   SessionIndexer* const indexer_;
+  const SessionTable* const table_;
   const bool read_only_;
 };
 

@@ -16,17 +16,17 @@
 //   CF sessions:   session_prefix                -> SessionDeltaFb (merged)
 //   CF dirty (written by ingest, deleted by the SessionIndexer):
 //     'D' fixed64-BE(seq)                          -> dirty_marker
-//   CF index (secondary indexes over sessions, maintained from the dirty
-//   markers by the SessionIndexer; never written by ingest):
-//     'X' session_prefix                          -> index_state (what is indexed)
-//     'O' order fixed64-BE(~metric) session_prefix -> index_entry (largest first)
-//     'U' varint32(len(user)) user fixed64-BE(~metric(last)) session_prefix
-//                                                  -> index_entry (newest first)
+//   CF index (each session's index state, maintained from the dirty
+//   markers by the SessionIndexer; never written by ingest; the sorted
+//   indexes are derived from it in memory: engine/session_table.h):
+//     'X' session_prefix                          -> index_state
+//   index_state, dirty_marker: engine/aggregate/session_index_state.h
+//   (Version 4 also kept 'O' order and 'U' user entries here; the upgrade
+//   to version 5 deletes them.)
+//
+//   Listing orders (in memory and in cursors, not on disk):
 //   order := 'l' last activity | 'f' first activity | 'c' cost | 't' total
 //            tokens | 'n' trace count | 'd' duration
-//   index_entry := 0x01 time(first) time(last) fixed64-BE(cost) fixed64-BE(tokens)
-//                  fixed64-BE(traces) fixed64-BE(duration)
-//   index_state, dirty_marker: engine/aggregate/session_index_state.h
 //
 //   locator := 0x01 time varint32(len(session_id)) session_id
 //
@@ -55,8 +55,9 @@ inline constexpr std::size_t kSessionHashBytes = 8;
 // DO NOT CHANGE: stored on disk.
 inline constexpr char kDirtyTag = 'D';
 inline constexpr char kStateTag = 'X';
-inline constexpr char kOrderTag = 'O';
-inline constexpr char kUserTag = 'U';
+// Version 4's order and user entries (removed by the upgrade to version 5).
+inline constexpr char kVersion4OrderTag = 'O';
+inline constexpr char kVersion4UserTag = 'U';
 inline constexpr char kOrderLast = 'l';
 inline constexpr char kOrderFirst = 'f';
 inline constexpr char kOrderCost = 'c';
@@ -65,7 +66,6 @@ inline constexpr char kOrderTraces = 'n';
 inline constexpr char kOrderDuration = 'd';
 inline constexpr char kSessionOrders[] = {kOrderLast,   kOrderFirst,  kOrderCost,
                                           kOrderTokens, kOrderTraces, kOrderDuration};
-inline constexpr unsigned char kIndexEntryFormat = 1;
 inline constexpr unsigned char kLocatorFormat = 1;
 
 // ---- keys ----
@@ -96,7 +96,7 @@ bool ParseDirtyKey(std::string_view key, uint64_t* seq);
 // Key of a session's index state (engine/aggregate/session_index_state.h).
 std::string StateKey(std::string_view session_prefix);
 
-// What the session indexes hold of one session.
+// What the session indexes sort and filter one session by.
 struct SessionIndexEntry {
   int64_t first_ns = 0;
   int64_t last_ns = 0;
@@ -107,20 +107,10 @@ struct SessionIndexEntry {
   bool operator==(const SessionIndexEntry&) const = default;
 };
 // The entry's sort value under `order`, as an unsigned number that sorts
-// like it (times: uint64(ns) XOR 2^63). Keys store its complement, so that
-// the default listings (largest first) iterate forward: RocksDB's Prev is
-// several times slower than Next, most of all in the memtable.
+// like it (times: uint64(ns) XOR 2^63; counts and costs as is, negative as
+// 0). Listing positions hold its complement, so that the default listings
+// (largest first) are ascending positions. DO NOT CHANGE: cursors carry it.
 uint64_t OrderMetric(char order, const SessionIndexEntry& e);
-std::string OrderPrefix(char order);
-std::string OrderKey(char order, uint64_t metric, std::string_view session_prefix);
-bool ParseOrderKey(std::string_view key, char* order, uint64_t* metric,
-                   std::string_view* session_prefix);
-std::string UserPrefix(std::string_view user_id);
-std::string UserKey(std::string_view user_id, int64_t last_ns, std::string_view session_prefix);
-bool ParseUserKey(std::string_view key, std::string_view* user_id, int64_t* last_ns,
-                  std::string_view* session_prefix);
-std::string EncodeIndexEntry(const SessionIndexEntry& e);
-bool DecodeIndexEntry(std::string_view in, SessionIndexEntry* e);
 
 // ---- small values ----
 std::string EncodeLocator(int64_t start_ns, std::string_view session_id);

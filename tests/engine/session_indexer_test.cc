@@ -76,7 +76,9 @@ class SessionIndexerTest : public ::testing::Test {
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(o, dir_.path(), cfs, &handles_, &raw).ok());
     db_.reset(raw);
-    indexer_ = std::make_unique<SessionIndexer>(db_.get(), handles_[1], handles_[2], &rows_);
+    table_ = std::make_unique<SessionTable>();
+    indexer_ = std::make_unique<SessionIndexer>(db_.get(), handles_[1], handles_[2], &rows_,
+                                                table_.get());
     if (recover) {
       ASSERT_TRUE(indexer_->Recover().ok());
     }
@@ -165,6 +167,7 @@ class SessionIndexerTest : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<SessionTable> table_;
   std::unique_ptr<SessionIndexer> indexer_;
   // Aggregates by prefix; sessions read by the reader; the next reads that
   // fail.
@@ -179,9 +182,11 @@ TEST_F(SessionIndexerTest, CatchUpComposesDeltasAndDeletesMarkers) {
   ASSERT_TRUE(indexer_->CatchUp().ok());
   EXPECT_EQ(indexer_->pending(), 0u);
   EXPECT_EQ(Count(handles_[2]), 0u);
+  EXPECT_EQ(Count(handles_[1]), 2u);  // Only the states are on disk.
   EXPECT_EQ(Count(handles_[1], "X"), 2u);
-  EXPECT_EQ(Count(handles_[1], "U"), 2u);
-  EXPECT_EQ(Count(handles_[1], "O"), 2u * std::size(kSessionOrders));
+  EXPECT_FALSE(table_->loaded());  // Loaded by the first listing, not by catch-ups.
+  ASSERT_TRUE(indexer_->LoadTable().ok());
+  EXPECT_EQ(table_->size(), 2u);
   const SessionIndexEntry b = State("b").Entry();
   EXPECT_EQ(b.trace_count, 2);
   EXPECT_EQ(b.first_ns, 100);
@@ -189,12 +194,18 @@ TEST_F(SessionIndexerTest, CatchUpComposesDeltasAndDeletesMarkers) {
   EXPECT_EQ(b.cost_nano_usd, 20);
   EXPECT_EQ(b.duration_ns, 105);
   EXPECT_EQ(rows_.reads, 0);  // Exact registers: no aggregate was read.
-  // A session that changes again: its old entries go, new ones come.
+  // A session that changes again: the loaded table follows the state.
   Ingest({"a"}, 300);
   ASSERT_TRUE(indexer_->CatchUp().ok());
-  EXPECT_EQ(Count(handles_[1], "O"), 2u * std::size(kSessionOrders));
+  EXPECT_EQ(Count(handles_[1]), 2u);
   EXPECT_EQ(State("a").Entry().last_ns, 300);
   EXPECT_EQ(State("a").user_id(), "u");
+  SessionIndexEntry row;
+  std::string user;
+  ASSERT_TRUE(table_->Find(Prefix("a"), &row, &user));
+  EXPECT_EQ(row, State("a").Entry());
+  EXPECT_EQ(user, "u");
+  EXPECT_EQ(table_->size(), 2u);
 }
 
 TEST_F(SessionIndexerTest, NewUserMovesTheUserEntry) {
@@ -204,9 +215,15 @@ TEST_F(SessionIndexerTest, NewUserMovesTheUserEntry) {
   Ingest({DirtySession(Prefix("a"), NewTrace("t0", 50, "carol"))});
   ASSERT_TRUE(indexer_->CatchUp().ok());
   EXPECT_EQ(State("a").user_id(), "bob");
-  EXPECT_EQ(Count(handles_[1], UserPrefix("bob")), 1u);
-  EXPECT_EQ(Count(handles_[1], "U"), 1u);
   EXPECT_EQ(State("a").Entry().first_ns, 50);
+  ASSERT_TRUE(indexer_->LoadTable().ok());
+  TableQuery q;
+  q.to_ns = INT64_MAX;
+  q.want = 10;
+  q.user_id = "bob";
+  EXPECT_EQ(table_->Select(q).size(), 1u);
+  q.user_id = "alice";
+  EXPECT_EQ(table_->Select(q).size(), 0u);
 }
 
 TEST_F(SessionIndexerTest, UnsureRegisterReadsTheAggregateButKeepsTheCounters) {

@@ -249,11 +249,7 @@ class StoreModelTest : public ::testing::TestWithParam<uint64_t> {};
 
 TEST_P(StoreModelTest, RandomWorkloadMatchesModel) {
   TempDir dir;
-  // Metric orders over windows have two plans; seeds force one or the
-  // other or let them race (InternalOptions::TEST_list_window_plans).
-  InternalOptions internal;
-  internal.TEST_list_window_plans = static_cast<LockstepPlans>(GetParam() % 3);
-  auto store = OpenOrDie(dir.path(), Options(), internal);
+  auto store = OpenOrDie(dir.path(), Options(), InternalOptions());
   TraceModel model;
   Workload w(GetParam());
   std::vector<Trace> sent;  // Every accepted version, for retries.
@@ -297,7 +293,7 @@ TEST_P(StoreModelTest, RandomWorkloadMatchesModel) {
     }
     if (round % 50 == 49) {
       store.reset();
-      store = OpenOrDie(dir.path(), Options(), internal);
+      store = OpenOrDie(dir.path(), Options(), InternalOptions());
     }
     if (round % 25 == 24) CheckAgainstModel(store.get(), model);
   }

