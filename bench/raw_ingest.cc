@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
   std::size_t lines = 0, bytes = 0;
   while (lines < max_lines && std::getline(in, line)) {
     simdjson::dom::element doc;
-    if (parser.parse(line).get(doc) != simdjson::SUCCESS) Die("bad JSON at line " + std::to_string(lines + 1));
+    if (parser.parse(line).get(doc) != simdjson::SUCCESS)
+      Die("bad JSON at line " + std::to_string(lines + 1));
     std::string_view session, trace;
     int64_t start = 0;
     if (doc["session_id"].get(session) != simdjson::SUCCESS) session = {};
@@ -85,8 +86,10 @@ int main(int argc, char** argv) {
   if (wb.Count() > 0 && !(rs = db->Write(rocksdb::WriteOptions(), &wb)).ok()) Die(rs.ToString());
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double cpu = CpuSeconds() - cpu0;
-  std::printf("raw_ingest: %zu lines, %.1f MB in %.2f s: %.0f lines/s, %.1f MB/s; CPU %.2f s, %.1f us per line\n",
-              lines, static_cast<double>(bytes) / 1e6, s, static_cast<double>(lines) / s,
-              static_cast<double>(bytes) / 1e6 / s, cpu, cpu / static_cast<double>(lines) * 1e6);
+  std::printf(
+      "raw_ingest: %zu lines, %.1f MB in %.2f s: %.0f lines/s, %.1f MB/s; CPU %.2f s, %.1f us per "
+      "line\n",
+      lines, static_cast<double>(bytes) / 1e6, s, static_cast<double>(lines) / s,
+      static_cast<double>(bytes) / 1e6 / s, cpu, cpu / static_cast<double>(lines) * 1e6);
   return 0;
 }

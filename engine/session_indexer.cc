@@ -187,8 +187,7 @@ Status SessionIndexer::LoadTableLocked() {
       SessionIndexState state;
       const std::string_view prefix = scan.key().substr(1);
       if (!DecodeIndexState(scan.value(), &state) || !state.Exact()) {
-        return Status::Corruption("index state of session " + PrefixName(prefix) +
-                                  " is malformed");
+        return Status::Corruption("index state of session " + PrefixName(prefix) + " is malformed");
       }
       if (!state.Exists()) continue;
       rows.push_back({std::string(prefix), true, state.Entry(), state.user_id()});
@@ -352,8 +351,8 @@ Status SessionIndexer::IndexSessions(
     writes->push_back({std::move(state_keys[i]), EncodeIndexState(states[i])});
     const bool listed = states[i].Exists();
     if (indexed[i] && olds[i].Exists() == listed &&
-        (!listed || (olds[i].Entry() == states[i].Entry() &&
-                     olds[i].user_id() == states[i].user_id()))) {
+        (!listed ||
+         (olds[i].Entry() == states[i].Entry() && olds[i].user_id() == states[i].user_id()))) {
       continue;  // What the table holds is unchanged.
     }
     changes->push_back({std::string(deltas[i].first), listed,

@@ -39,7 +39,7 @@ namespace sessionstore {
 
 // One session's indexed values after a catch-up.
 struct SessionTableChange {
-  std::string prefix;  // session_prefix (engine/format/keys.h)
+  std::string prefix;   // session_prefix (engine/format/keys.h)
   bool listed = false;  // The session has a trace.
   SessionIndexEntry entry;
   std::string user_id;
@@ -58,10 +58,10 @@ struct TableQuery {
   bool descending = true;
   int64_t from_ns = 0;  // Window: first < to_ns and last >= from_ns.
   int64_t to_ns = 0;
-  bool has_from = false;       // from_ns is a bound (not the minimum time).
-  std::string_view user_id;    // Empty: every user.
+  bool has_from = false;                 // from_ns is a bound (not the minimum time).
+  std::string_view user_id;              // Empty: every user.
   const ListPosition* resume = nullptr;  // Rows strictly after it; null: from the start.
-  std::size_t want = 0;        // At most this many rows.
+  std::size_t want = 0;                  // At most this many rows.
 };
 
 class SessionTable {

@@ -139,9 +139,8 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   indexer_ = std::make_unique<SessionIndexer>(db_.get(), ctx_.cf.index, ctx_.cf.dirty,
                                               session_reader_.get(), &table_);
   writer_ = std::make_unique<TraceWriter>(&ctx_, indexer_.get(), options_.sync);
-  planner_ =
-      std::make_unique<SessionListPlanner>(&ctx_, session_reader_.get(), indexer_.get(), &table_,
-                                           options_.read_only);
+  planner_ = std::make_unique<SessionListPlanner>(&ctx_, session_reader_.get(), indexer_.get(),
+                                                  &table_, options_.read_only);
   verifier_ = std::make_unique<StoreVerifier>(&ctx_, indexer_.get(), &table_, options_.read_only);
   s = indexer_->Recover();
   if (!s.ok()) return s;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -68,7 +69,7 @@ Status TraceWriter::Ingest(const std::vector<Trace>& batch, IngestResult* result
     ApplyTrace(batch, pending[i], i, stored, &wb, &deltas, result);
   }
   SortRejections(result);
-  return Commit(deltas, batch.size(), &wb);
+  return Commit(&deltas, batch.size(), &wb);
 }
 
 std::vector<TraceWriter::PendingTrace> TraceWriter::GroupValid(const std::vector<Trace>& batch,
@@ -205,13 +206,53 @@ void TraceWriter::ApplyTrace(const std::vector<Trace>& batch, const PendingTrace
   ++(old == nullptr ? result->inserted : result->updated);
 }
 
-Status TraceWriter::Commit(const SessionDeltas& deltas, std::size_t batch_size,
-                           rocksdb::WriteBatch* wb) {
+void TraceWriter::DropLosingFirstOffers(SessionDeltas* deltas) const {
+  std::lock_guard<std::mutex> l(firsts_mu_);
+  if (known_firsts_.empty()) return;
+  for (auto& [session, d] : *deltas) {
+    if (!d.has_first) continue;
+    auto it = known_firsts_.find(session);
+    if (it == known_firsts_.end()) continue;
+    const FirstKey& k = it->second;
+    // Strictly later: the register keeps its (earlier) trace whatever the
+    // version of this one. Equal keys (the same trace) must be offered.
+    if (std::tie(k.start_ns, k.trace_id) < std::tie(d.first_start_ns, d.first_trace_id)) {
+      d.has_first = false;
+      d.first_start_ns = 0;
+      d.first_trace_id.clear();
+      d.first_version = 0;
+      d.first_input = Payload();
+    }
+  }
+}
+
+void TraceWriter::RememberFirstOffers(const SessionDeltas& deltas) noexcept {
+  std::lock_guard<std::mutex> l(firsts_mu_);
+  try {
+    if (known_firsts_.size() + deltas.size() > kMaxKnownFirsts) known_firsts_.clear();
+    for (const auto& [session, d] : deltas) {
+      if (!d.has_first) continue;
+      auto [it, inserted] =
+          known_firsts_.try_emplace(session, FirstKey{d.first_start_ns, d.first_trace_id});
+      FirstKey& k = it->second;
+      if (!inserted &&
+          std::tie(d.first_start_ns, d.first_trace_id) < std::tie(k.start_ns, k.trace_id)) {
+        k = FirstKey{d.first_start_ns, d.first_trace_id};
+      }
+    }
+  } catch (...) {
+    // The batch is written: forgetting costs only previews in later operands.
+    known_firsts_.clear();
+  }
+}
+
+Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, rocksdb::WriteBatch* wb) {
+  DropLosingFirstOffers(deltas);
   // One operand and one dirty-marker entry (for the session indexes) per
   // changed session, in the same atomic write as the traces.
   std::vector<DirtySession> changed;
-  changed.reserve(deltas.size());
-  for (const auto& [session, delta] : deltas) {
+  changed.reserve(deltas->size());
+  for (const auto& [session, delta] : *deltas) {
     if (delta.IsIdentity()) continue;
     changed.emplace_back(ctx_->SessionPrefix(session), SessionIndexState::Of(delta));
     wb->Merge(ctx_->cf.sessions, changed.back().first, delta.Encode());
@@ -227,6 +268,7 @@ Status TraceWriter::Commit(const SessionDeltas& deltas, std::size_t batch_size,
   const rocksdb::Status ws = ctx_->db->Write(wo, wb);
   if (marked) marked->End(ws.ok(), &changed);
   if (!ws.ok()) return FromRocks(ws, "write batch of " + std::to_string(batch_size) + " traces");
+  RememberFirstOffers(*deltas);
   return Status::OK();
 }
 

@@ -21,8 +21,10 @@
 #include <rocksdb/write_batch.h>
 
 #include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/aggregate/session_delta.h"
@@ -74,12 +76,31 @@ class TraceWriter {
                   IngestResult* result) const;
   // Adds one merge operand per changed session and the batch's dirty
   // marker to `wb`, and writes it.
-  Status Commit(const SessionDeltas& deltas, std::size_t batch_size, rocksdb::WriteBatch* wb);
+  Status Commit(SessionDeltas* deltas, std::size_t batch_size, rocksdb::WriteBatch* wb);
+
+  // The earliest (start, trace id) a session's first-trace register is
+  // known to hold: offered by a batch this writer wrote. A later operand
+  // whose first offer is strictly later cannot change that register, so it
+  // leaves the offer (and its input preview, up to 1 KB) out: most operands
+  // of an appending session carry no input. Cleared when it holds
+  // kMaxKnownFirsts sessions.
+  struct FirstKey {
+    int64_t start_ns;
+    std::string trace_id;
+  };
+  static constexpr std::size_t kMaxKnownFirsts = 1u << 20;
+  // Drops the first offers of `deltas` that cannot win (see FirstKey).
+  void DropLosingFirstOffers(SessionDeltas* deltas) const;
+  // Records the first offers of a written batch's `deltas`. Never fails
+  // (the batch is already written): on an allocation failure it forgets.
+  void RememberFirstOffers(const SessionDeltas& deltas) noexcept;
 
   const StoreContext* const ctx_;
   SessionIndexer* const indexer_;
   const bool sync_;
   TraceLockTable trace_locks_;
+  mutable std::mutex firsts_mu_;
+  std::unordered_map<std::string, FirstKey> known_firsts_;  // By session id.
 };
 
 }  // namespace sessionstore

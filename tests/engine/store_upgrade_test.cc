@@ -35,9 +35,9 @@ void EditRaw(const std::string& path, Edit edit) {
   rocksdb::DBOptions o = MakeDBOptions(Options());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(o, path,
-                                MakeColumnFamilies(Options(), std::make_shared<SessionMergeOperator>()),
-                                &handles, &raw)
+  ASSERT_TRUE(rocksdb::DB::Open(
+                  o, path, MakeColumnFamilies(Options(), std::make_shared<SessionMergeOperator>()),
+                  &handles, &raw)
                   .ok());
   std::unique_ptr<rocksdb::DB> db(raw);
   edit(db.get(), ColumnFamilies::FromHandles(handles));
@@ -49,7 +49,8 @@ std::size_t IndexKeysNotStates(const std::string& path, std::string* version) {
   EditRaw(path, [&](rocksdb::DB* db, const ColumnFamilies& cf) {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.index));
     for (it->SeekToFirst(); it->Valid(); it->Next()) n += it->key()[0] != kStateTag;
-    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), cf.default_family, kFormatVersionKey, version).ok());
+    ASSERT_TRUE(
+        db->Get(rocksdb::ReadOptions(), cf.default_family, kFormatVersionKey, version).ok());
   });
   return n;
 }
