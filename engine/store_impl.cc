@@ -279,14 +279,24 @@ Status StoreImpl::Compact() {
 }
 
 Status StoreImpl::TEST_AggregateOperandCount(std::string_view session_id, int* count) {
-  *count = 0;
+  std::vector<std::string> operands;
+  Status s = TEST_AggregateOperands(session_id, &operands);
+  *count = static_cast<int>(operands.size());
+  return s;
+}
+
+Status StoreImpl::TEST_AggregateOperands(std::string_view session_id,
+                                         std::vector<std::string>* operands) {
+  operands->clear();
   rocksdb::GetMergeOperandsOptions opts;
   opts.expected_max_number_of_operands = 1 << 16;
   std::vector<rocksdb::PinnableSlice> values(opts.expected_max_number_of_operands);
+  int count = 0;
   rocksdb::Status rs =
       db_->GetMergeOperands(rocksdb::ReadOptions(), ctx_.cf.sessions,
-                            ctx_.SessionPrefix(session_id), values.data(), &opts, count);
+                            ctx_.SessionPrefix(session_id), values.data(), &opts, &count);
   if (rs.IsNotFound()) return Status::OK();
+  for (int i = 0; rs.ok() && i < count; ++i) operands->push_back(values[i].ToString());
   return FromRocks(rs, "get merge operands");
 }
 

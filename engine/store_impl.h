@@ -73,6 +73,8 @@ class StoreImpl final : public Store {
   // Number of unmerged entries (operands plus a base value) RocksDB holds for
   // the session's aggregate: what a read of it has to fold.
   Status TEST_AggregateOperandCount(std::string_view session_id, int* count);
+  // Those entries' bytes, oldest first.
+  Status TEST_AggregateOperands(std::string_view session_id, std::vector<std::string>* operands);
   // Sessions changed since the last catch-up of the session indexes.
   std::size_t TEST_PendingIndexSessions() const { return indexer_->pending(); }
   // Overwrites the stored record of a trace with `bytes` (corruption tests).

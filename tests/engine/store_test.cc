@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "engine/aggregate/session_delta.h"
 #include "engine/store_impl.h"
 #include "tests/engine/test_util.h"
 
@@ -114,6 +115,30 @@ TEST(StoreTest, GetSessionFoldsUnmergedOperands) {
                 static_cast<uint64_t>(i + 1));
     }
   }
+}
+
+TEST(StoreTest, OperandsOfLaterTracesCarryNoFirstInput) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  auto* impl = static_cast<StoreImpl*>(store.get());
+  Trace first = MakeTrace("t1", "s", kT0 + 10 * kSec);
+  first.input = Payload{"first question", false};
+  Trace later = MakeTrace("t2", "s", kT0 + 20 * kSec);
+  later.input = Payload{"second question", false};
+  Trace earlier = MakeTrace("t0", "s", kT0);  // Arrives last, starts first.
+  earlier.input = Payload{"opening question", false};
+  for (const Trace& t : {first, later, earlier}) IngestOrDie(store.get(), {t});
+  std::vector<std::string> operands;
+  ASSERT_TRUE(impl->TEST_AggregateOperands("s", &operands).ok());
+  ASSERT_EQ(operands.size(), 3u);
+  std::vector<SessionDelta> d(3);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(SessionDelta::Decode(operands[i], &d[i]));
+  EXPECT_TRUE(d[0].has_first);
+  EXPECT_FALSE(d[1].has_first);  // Later than t1: cannot be the first trace.
+  EXPECT_TRUE(d[1].first_input.value.empty());
+  EXPECT_TRUE(d[2].has_first);  // Earlier than t1: offered.
+  EXPECT_EQ(GetSessionOrDie(store.get(), "s").first_input.value, "opening question");
+  ExpectVerifyClean(store.get());
 }
 
 TEST(StoreTest, PartialUpdatesConvergeToTheFullTrace) {

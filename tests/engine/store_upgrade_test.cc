@@ -89,16 +89,5 @@ TEST(StoreUpgradeTest, Version4IsUpgradedByAWritableOpenOnly) {
   EXPECT_EQ(version, kFormatVersion);
 }
 
-TEST(StoreUpgradeTest, OtherVersionsAreRefused) {
-  TempDir dir;
-  { auto store = OpenOrDie(dir.path()); }
-  EditRaw(dir.path(), [](rocksdb::DB* db, const ColumnFamilies& cf) {
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf.default_family, kFormatVersionKey, "3").ok());
-  });
-  std::unique_ptr<Store> store;
-  Status s = Store::Open(Options(), dir.path(), &store);
-  EXPECT_TRUE(s.IsNotSupported()) << s.ToString();
-}
-
 }  // namespace
 }  // namespace sessionstore
