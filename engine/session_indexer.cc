@@ -168,6 +168,14 @@ Status SessionIndexer::ApplyPendingInMemory() {
   return s;
 }
 
+Status SessionIndexer::WriteStates(rocksdb::WriteBatch* wb,
+                                   const std::vector<SessionTableChange>& changes) {
+  std::lock_guard<std::mutex> drain(drain_mu_);
+  Status s = FromRocks(db_->Write(rocksdb::WriteOptions(), wb), "write session deletions");
+  if (s.ok() && table_->loaded()) table_->ApplyOrUnload(changes);
+  return s;
+}
+
 Status SessionIndexer::LoadTable() {
   std::lock_guard<std::mutex> drain(drain_mu_);
   return LoadTableLocked();
@@ -278,7 +286,7 @@ Status SessionIndexer::Apply(const Pending& work,
   }
   // The states are on disk (or this is the in-memory catch-up of a
   // read-only open): the table follows them.
-  if (table_->loaded()) table_->Apply(changes);
+  if (table_->loaded()) table_->ApplyOrUnload(changes);
   return Status::OK();
 }
 

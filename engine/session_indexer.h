@@ -26,6 +26,7 @@
 #define SESSIONSTORE_ENGINE_SESSION_INDEXER_H_
 
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 
 #include <condition_variable>
 #include <cstdint>
@@ -119,6 +120,12 @@ class SessionIndexer {
   // call. Returns the first error of this or a failed background catch-up;
   // batches that failed stay pending and are retried.
   Status CatchUp();
+
+  // Writes `wb` (which replaces some sessions' index states in the `index`
+  // family) and then applies `changes` to the table when it is loaded, with
+  // catch-ups held off. REQUIRES: no batch is pending for those sessions
+  // (the caller blocked ingest and caught up first).
+  Status WriteStates(rocksdb::WriteBatch* wb, const std::vector<SessionTableChange>& changes);
 
   // Loads the SessionTable from the persisted states unless it is loaded.
   // Listings call it after CatchUp(); until then catch-ups write the states

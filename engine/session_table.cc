@@ -73,6 +73,21 @@ void SessionTable::Apply(const std::vector<SessionTableChange>& changes) {
   for (const SessionTableChange& c : changes) ApplyLocked(c);
 }
 
+void SessionTable::ApplyOrUnload(const std::vector<SessionTableChange>& changes) noexcept {
+  try {
+    Apply(changes);
+  } catch (...) {
+    std::unique_lock<std::shared_mutex> l(mu_);
+    loaded_ = false;
+    rows_.clear();
+    slot_of_.clear();
+    by_last_.clear();
+    users_.clear();  // Load restores users_[0] and by_user_[0].
+    user_slot_.clear();
+    by_user_.clear();
+  }
+}
+
 void SessionTable::ApplyLocked(const SessionTableChange& c) {
   auto found = slot_of_.find(c.prefix);
   Row* row = nullptr;

@@ -77,6 +77,10 @@ class SessionTable {
   void Load(std::vector<SessionTableChange> rows);
   // Applies a catch-up's changes, in order.
   void Apply(const std::vector<SessionTableChange>& changes);
+  // Apply for a caller whose write already succeeded and so must not fail:
+  // on an exception (std::bad_alloc) the table is emptied and marked not
+  // loaded instead, so the next listing loads it again from the states.
+  void ApplyOrUnload(const std::vector<SessionTableChange>& changes) noexcept;
 
   // The listing's positions, in listing order.
   std::vector<ListPosition> Select(const TableQuery& q) const;

@@ -31,6 +31,7 @@ StoreImpl::~StoreImpl() {
     // Best effort: markers of anything not indexed stay for the next open.
     (void)indexer_->CatchUp();
   }
+  deleter_.reset();
   verifier_.reset();
   planner_.reset();
   writer_.reset();
@@ -142,6 +143,7 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   planner_ = std::make_unique<SessionListPlanner>(&ctx_, session_reader_.get(), indexer_.get(),
                                                   &table_, options_.read_only);
   verifier_ = std::make_unique<StoreVerifier>(&ctx_, indexer_.get(), &table_, options_.read_only);
+  deleter_ = std::make_unique<StoreDeleter>(&ctx_, writer_.get(), indexer_.get(), &table_);
   s = indexer_->Recover();
   if (!s.ok()) return s;
   if (options_.read_only && indexer_->has_pending()) {
@@ -276,6 +278,24 @@ Status StoreImpl::Compact() {
     }
     return Status::OK();
   });
+}
+
+Status StoreImpl::DeleteSession(std::string_view session_id, DeleteResult* result) {
+  *result = DeleteResult();
+  if (options_.read_only) return Status::NotSupported("store opened read-only");
+  return NoThrow("delete session", [&] { return deleter_->DeleteSession(session_id, result); });
+}
+
+Status StoreImpl::DeleteUser(std::string_view user_id, DeleteResult* result) {
+  *result = DeleteResult();
+  if (options_.read_only) return Status::NotSupported("store opened read-only");
+  return NoThrow("delete user", [&] { return deleter_->DeleteUser(user_id, result); });
+}
+
+Status StoreImpl::DeleteTracesBefore(int64_t time_ns, DeleteResult* result) {
+  *result = DeleteResult();
+  if (options_.read_only) return Status::NotSupported("store opened read-only");
+  return NoThrow("delete traces", [&] { return deleter_->DeleteTracesBefore(time_ns, result); });
 }
 
 Status StoreImpl::TEST_AggregateOperandCount(std::string_view session_id, int* count) {

@@ -10,6 +10,7 @@
 //   TraceReader         GetTrace, Timeline
 //   SessionListPlanner  ListSessions
 //   StoreVerifier       Verify
+//   StoreDeleter        DeleteSession, DeleteUser, DeleteTracesBefore
 //
 // StoreImpl itself opens the database (format version, column families),
 // converts exceptions to Status at the API boundary, and serves Flush and
@@ -34,6 +35,7 @@
 #include "engine/session_reader.h"
 #include "engine/session_table.h"
 #include "engine/store_context.h"
+#include "engine/store_deleter.h"
 #include "engine/store_verifier.h"
 #include "engine/trace_reader.h"
 #include "engine/trace_writer.h"
@@ -69,6 +71,9 @@ class StoreImpl final : public Store {
   Status Verify(VerifyReport* report) override;
   Status Flush() override;
   Status Compact() override;
+  Status DeleteSession(std::string_view session_id, DeleteResult* result) override;
+  Status DeleteUser(std::string_view user_id, DeleteResult* result) override;
+  Status DeleteTracesBefore(int64_t time_ns, DeleteResult* result) override;
 
   // Number of unmerged entries (operands plus a base value) RocksDB holds for
   // the session's aggregate: what a read of it has to fold.
@@ -109,6 +114,7 @@ class StoreImpl final : public Store {
   std::unique_ptr<TraceWriter> writer_;
   std::unique_ptr<SessionListPlanner> planner_;
   std::unique_ptr<StoreVerifier> verifier_;
+  std::unique_ptr<StoreDeleter> deleter_;
 };
 
 }  // namespace sessionstore

@@ -49,6 +49,7 @@ void SortRejections(IngestResult* result) {
 
 Status TraceWriter::Ingest(const std::vector<Trace>& batch, IngestResult* result) {
   *result = IngestResult();
+  std::shared_lock<std::shared_mutex> gate(gate_);
   std::vector<PendingTrace> pending = GroupValid(batch, result);
   if (pending.empty()) {
     SortRejections(result);

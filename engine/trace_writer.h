@@ -22,6 +22,7 @@
 
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -44,6 +45,17 @@ class TraceWriter {
 
   // As Store::Ingest, without its clearing of *result on error.
   Status Ingest(const std::vector<Trace>& batch, IngestResult* result);
+
+  // Holds every Ingest off until the returned lock is released (deletes:
+  // engine/store_deleter.h). Waits for the batches in flight.
+  std::unique_lock<std::shared_mutex> BlockIngest() {
+    return std::unique_lock<std::shared_mutex>(gate_);
+  }
+  // Forgets what the writer knows of stored sessions (after a delete).
+  void ForgetSessions() noexcept {
+    std::lock_guard<std::mutex> l(firsts_mu_);
+    known_firsts_.clear();
+  }
 
  private:
   // One distinct trace id of a batch and the positions of its versions.
@@ -99,6 +111,7 @@ class TraceWriter {
   SessionIndexer* const indexer_;
   const bool sync_;
   TraceLockTable trace_locks_;
+  std::shared_mutex gate_;  // Shared by each Ingest; BlockIngest holds it alone.
   mutable std::mutex firsts_mu_;
   std::unordered_map<std::string, FirstKey> known_firsts_;  // By session id.
 };

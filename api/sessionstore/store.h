@@ -111,6 +111,14 @@ struct StoreStats {
   uint64_t merge_operands_read = 0;
 };
 
+// What a delete removed. Each session is deleted (or trimmed) in one atomic
+// write, so a failed delete leaves every session whole or done.
+struct DeleteResult {
+  int64_t sessions_deleted = 0;  // Sessions that no longer have a trace.
+  int64_t sessions_trimmed = 0;  // Sessions that lost traces and kept others.
+  int64_t traces_deleted = 0;
+};
+
 // Result of Verify: aggregates recomputed from the stored traces.
 struct VerifyReport {
   int64_t sessions_checked = 0;
@@ -165,17 +173,19 @@ class Store {
                           TimelinePage* page) = 0;
 
   // One page of sessions (see ListSessionsOptions), served by the session
-  // indexes. It first applies every ingest that returned before the call
+  // indexes, which are kept in memory (about 250 bytes per session, built
+  // on the process's first listing by one scan of the stored index states).
+  // It first applies every ingest that returned before the call
   // (read-your-writes), so its cost includes indexing the sessions changed
   // since the background indexer last ran (Options::index_interval_ms).
-  // Cost per page: the rows' aggregate reads plus the index entries skipped
-  // by the filters: a narrow window far in the past, or a window with a
-  // sort other than last activity, may scan many entries. With a user
-  // filter and a sort other than last activity, it reads all the user's
-  // index entries (sorted in memory). InvalidArgument for a malformed or
-  // mismatched cursor. Pages are not a snapshot: a session whose sort key
-  // changes between pages may be skipped or seen twice. A read-only store
-  // lists what the writer had indexed when it last closed or caught up.
+  // Cost per page: the rows' aggregate reads (one MultiGet), plus, for
+  // sorts other than last activity, a pass over the sessions of the window
+  // (from the last-activity order when `from_ns` is set, over the user's
+  // sessions with a user filter, else over every session). InvalidArgument
+  // for a malformed or mismatched cursor. Pages are not a snapshot: a
+  // session whose sort key changes between pages may be skipped or seen
+  // twice. A read-only store lists every batch acknowledged before it was
+  // opened.
   virtual Status ListSessions(const ListSessionsOptions& options, SessionPage* page) = 0;
 
   // Sizes and counters; cheap.
@@ -189,6 +199,32 @@ class Store {
   // Brings the session indexes up to date and flushes memtables to disk
   // (useful before measuring disk usage).
   virtual Status Flush() = 0;
+
+  // Deletes the session: its traces (one range deletion), their trace-id
+  // entries, its aggregate and index state. Idempotent: an unknown session
+  // deletes nothing. A trace ingested afterwards starts the session afresh.
+  // Blocks ingest while it runs (about a second per 100K traces of the
+  // session: each trace id entry is deleted key by key). InvalidArgument
+  // for an empty id; IOError or Corruption when a read or the write fails
+  // (nothing of the session is deleted then). Space comes back with
+  // compaction (Compact()).
+  virtual Status DeleteSession(std::string_view session_id, DeleteResult* result) = 0;
+
+  // An erasure request: deletes every session that has at least one trace
+  // with this user id, whole (the traces of other users in those sessions
+  // too: a conversation involving the user goes), and every trace without
+  // a session that has this user id. Reads every stored trace: about as
+  // long as Verify. Errors as DeleteSession; sessions deleted before an
+  // error stay deleted (each is atomic).
+  virtual Status DeleteUser(std::string_view user_id, DeleteResult* result) = 0;
+
+  // Deletes every trace that started before `time_ns`. A session that keeps
+  // some traces gets its aggregate and index state recomputed from them
+  // (counts, tokens, cost, first and last trace, models, tags, previews),
+  // exactly as Verify would; one that keeps none is deleted. Cost: the
+  // sessions with a trace before `time_ns`, each read from that trace on.
+  // Blocks ingest while it runs. Errors as DeleteUser.
+  virtual Status DeleteTracesBefore(int64_t time_ns, DeleteResult* result) = 0;
 
   // Flush, then compacts every column family down to its last level, which
   // drops overwritten and deleted data and folds merge operands. Takes as

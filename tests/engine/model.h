@@ -12,11 +12,13 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "sessionstore/session.h"
+#include "sessionstore/store.h"
 #include "sessionstore/trace.h"
 
 namespace sessionstore::testing {
@@ -119,6 +121,26 @@ class TraceModel {
 
   const std::map<std::string, Trace>& traces() const { return traces_; }
 
+  // Deletes as Store::DeleteSession, DeleteUser and DeleteTracesBefore do;
+  // returns what they must report.
+  DeleteResult EraseSession(const std::string& session) {
+    return EraseIf([&](const Trace& t) { return t.session_id == session; });
+  }
+  DeleteResult EraseUser(const std::string& user) {
+    std::set<std::string> sessions;
+    for (const auto& kv : traces_) {
+      if (kv.second.user_id == user && !kv.second.session_id.empty()) {
+        sessions.insert(kv.second.session_id);
+      }
+    }
+    return EraseIf([&](const Trace& t) {
+      return t.session_id.empty() ? t.user_id == user : sessions.count(t.session_id) != 0;
+    });
+  }
+  DeleteResult EraseBefore(int64_t time_ns) {
+    return EraseIf([&](const Trace& t) { return t.start_ns < time_ns; });
+  }
+
   // Traces of a session ordered by (start, trace id).
   std::vector<const Trace*> SessionTraces(const std::string& session) const {
     std::vector<const Trace*> out;
@@ -129,6 +151,30 @@ class TraceModel {
       return std::tie(a->start_ns, a->trace_id) < std::tie(b->start_ns, b->trace_id);
     });
     return out;
+  }
+
+  template <typename Pred>
+  DeleteResult EraseIf(Pred doomed) {
+    DeleteResult r;
+    std::map<std::string, std::pair<int, int>> by_session;  // (deleted, kept)
+    for (auto it = traces_.begin(); it != traces_.end();) {
+      const bool gone = doomed(it->second);
+      if (!it->second.session_id.empty()) {
+        auto& c = by_session[it->second.session_id];
+        ++(gone ? c.first : c.second);
+      }
+      if (gone) {
+        ++r.traces_deleted;
+        it = traces_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (const auto& [session, c] : by_session) {
+      if (c.first == 0) continue;
+      ++(c.second == 0 ? r.sessions_deleted : r.sessions_trimmed);
+    }
+    return r;
   }
 
   std::vector<std::string> Sessions() const {

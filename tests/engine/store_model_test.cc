@@ -245,6 +245,30 @@ void CheckAgainstModel(Store* store, const TraceModel& model) {
   for (const auto& m : report.mismatches) ADD_FAILURE() << m;
 }
 
+// One delete of a random kind on both the store and the model; the
+// reported counts must match the model's.
+void DeleteSomething(Store* store, TraceModel* model, Workload* w, int64_t* deleted) {
+  DeleteResult got, want;
+  const auto kind = w->rng()() % 3;
+  if (kind == 0) {
+    const std::string session = "s" + std::to_string(w->rng()() % 15);
+    ASSERT_TRUE(store->DeleteSession(session, &got).ok());
+    want = model->EraseSession(session);
+  } else if (kind == 1) {
+    const std::string user = "u" + std::to_string(w->rng()() % 4);
+    ASSERT_TRUE(store->DeleteUser(user, &got).ok());
+    want = model->EraseUser(user);
+  } else {
+    const int64_t before = kT0 + static_cast<int64_t>(w->rng()() % 200'000) * kSec;
+    ASSERT_TRUE(store->DeleteTracesBefore(before, &got).ok());
+    want = model->EraseBefore(before);
+  }
+  EXPECT_EQ(got.traces_deleted, want.traces_deleted) << "delete kind " << kind;
+  EXPECT_EQ(got.sessions_deleted, want.sessions_deleted) << "delete kind " << kind;
+  EXPECT_EQ(got.sessions_trimmed, want.sessions_trimmed) << "delete kind " << kind;
+  *deleted += got.traces_deleted;
+}
+
 class StoreModelTest : public ::testing::TestWithParam<uint64_t> {};
 
 TEST_P(StoreModelTest, RandomWorkloadMatchesModel) {
@@ -253,6 +277,7 @@ TEST_P(StoreModelTest, RandomWorkloadMatchesModel) {
   TraceModel model;
   Workload w(GetParam());
   std::vector<Trace> sent;  // Every accepted version, for retries.
+  int64_t deleted = 0;
   for (int round = 0; round < 150; ++round) {
     std::vector<Trace> batch;
     const int n = 1 + static_cast<int>(w.rng()() % 12);
@@ -263,7 +288,9 @@ TEST_P(StoreModelTest, RandomWorkloadMatchesModel) {
       } else if (dice < 7) {
         batch.push_back(sent[w.rng()() % sent.size()]);  // Retry.
       } else if (dice < 9) {
-        batch.push_back(w.UpdateOf(model.traces().at(sent[w.rng()() % sent.size()].trace_id)));
+        const Trace& base = sent[w.rng()() % sent.size()];
+        const auto stored = model.traces().find(base.trace_id);  // Gone if deleted.
+        batch.push_back(w.UpdateOf(stored != model.traces().end() ? stored->second : base));
       } else {
         Trace conflict = w.UpdateOf(sent[w.rng()() % sent.size()]);
         conflict.session_id = "other-session";
@@ -291,6 +318,7 @@ TEST_P(StoreModelTest, RandomWorkloadMatchesModel) {
         sent.push_back(batch[i]);
       }
     }
+    if (round % 10 == 9) DeleteSomething(store.get(), &model, &w, &deleted);
     if (round % 50 == 49) {
       store.reset();
       store = OpenOrDie(dir.path(), Options(), InternalOptions());
@@ -298,6 +326,7 @@ TEST_P(StoreModelTest, RandomWorkloadMatchesModel) {
     if (round % 25 == 24) CheckAgainstModel(store.get(), model);
   }
   CheckAgainstModel(store.get(), model);
+  EXPECT_GT(deleted, 0);  // The deletes were exercised, not only no-ops.
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, StoreModelTest, ::testing::Values(1, 2, 3, 4, 5));
