@@ -322,6 +322,41 @@ int RunStats(const std::string& db, bool json) {
   return kExitOk;
 }
 
+struct DeleteArgs {
+  std::string session, user, before;
+};
+
+int RunDelete(const std::string& db, const DeleteArgs& a) {
+  const int given = !a.session.empty() + !a.user.empty() + !a.before.empty();
+  int64_t before_ns = 0;
+  if (given != 1) {
+    std::cerr << "sessionstore: delete needs exactly one of --session, --user, --before\n";
+    return kExitError;
+  }
+  if (!a.before.empty() && !ParseTimeArg(a.before, &before_ns)) {
+    std::cerr << "sessionstore: --before: not an RFC 3339 time or integer nanoseconds: " << a.before
+              << "\n";
+    return kExitError;
+  }
+  std::unique_ptr<ss::Store> store;
+  ss::Status s = OpenStore(db, false, &store);
+  if (!s.ok()) return Fail(s);
+  ss::DeleteResult r;
+  if (!a.session.empty()) {
+    s = store->DeleteSession(a.session, &r);
+  } else if (!a.user.empty()) {
+    s = store->DeleteUser(a.user, &r);
+  } else {
+    s = store->DeleteTracesBefore(before_ns, &r);
+  }
+  // What was removed, also when an error stopped the delete part way
+  // (every session is deleted or trimmed atomically).
+  std::printf("deleted %lld sessions and %lld traces; %lld sessions trimmed\n",
+              static_cast<long long>(r.sessions_deleted), static_cast<long long>(r.traces_deleted),
+              static_cast<long long>(r.sessions_trimmed));
+  return s.ok() ? kExitOk : Fail(s);
+}
+
 int RunVerify(const std::string& db) {
   std::unique_ptr<ss::Store> store;
   ss::Status s = OpenStore(db, true, &store);
@@ -447,6 +482,16 @@ int Main(int argc, char** argv) {
   auto* verify_cmd =
       app.add_subcommand("verify", "Recompute every aggregate from the traces; list mismatches");
 
+  DeleteArgs del;
+  auto* delete_cmd = app.add_subcommand(
+      "delete", "Delete a session, a user's sessions and traces, or every trace before a time");
+  delete_cmd->add_option("--session", del.session, "Delete this session and all its traces");
+  delete_cmd->add_option("--user", del.user,
+                         "Delete every session with a trace of this user (whole), and the "
+                         "user's traces without a session");
+  delete_cmd->add_option("--before", del.before,
+                         "Delete every trace that started before this time (RFC 3339 or ns)");
+
   ss::WorkloadOptions gen;
   std::string output;
   auto* gen_cmd = AddGenerateCommand(&app, &gen, &output);
@@ -466,6 +511,7 @@ int Main(int argc, char** argv) {
   if (*stats_cmd) return RunStats(db, json);
   if (*compact_cmd) return RunCompact(db);
   if (*verify_cmd) return RunVerify(db);
+  if (*delete_cmd) return RunDelete(db, del);
   if (*gen_cmd) return RunGenerate(gen, output);
   return kExitError;
 }

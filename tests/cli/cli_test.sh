@@ -124,4 +124,27 @@ set -e
 [ $rc -eq 2 ] || fail "open without CURRENT exited $rc, want 2"
 grep -q "no CURRENT file" "$work/orphan.err" || fail "no hint: $(cat "$work/orphan.err")"
 [ ! -e "$work/orphan/CURRENT" ] || fail "an open created CURRENT over the old files"
+# delete: one of --session/--user/--before; prints what it removed.
+{
+  echo '{"trace_id":"d-1","session_id":"del-a","user_id":"eve","start_time":1000}'
+  echo '{"trace_id":"d-2","session_id":"del-a","start_time":2000}'
+  echo '{"trace_id":"d-3","session_id":"del-b","start_time":3000}'
+} > "$work/del.jsonl"
+"$bin" --db "$work/del" ingest --quiet "$work/del.jsonl" > /dev/null
+"$bin" --db "$work/del" delete --before 1500 > "$work/del.out" || fail "delete --before"
+grep -q "deleted 0 sessions and 1 traces; 1 sessions trimmed" "$work/del.out" ||
+  fail "delete --before printed: $(cat "$work/del.out")"
+"$bin" --db "$work/del" delete --session del-a > "$work/del.out" || fail "delete --session"
+grep -q "deleted 1 sessions and 1 traces" "$work/del.out" || fail "$(cat "$work/del.out")"
+set +e
+"$bin" --db "$work/del" session del-a > /dev/null 2>&1
+rc=$?
+"$bin" --db "$work/del" delete --session x --user y > /dev/null 2> "$work/del.err"
+rc2=$?
+set -e
+[ $rc -eq 1 ] || fail "deleted session still found (exit $rc)"
+[ $rc2 -eq 2 ] || fail "delete with two selectors exited $rc2, want 2"
+grep -q "exactly one of" "$work/del.err" || fail "no usage hint: $(cat "$work/del.err")"
+"$bin" --db "$work/del" verify > /dev/null || fail "verify after deletes"
+
 echo "cli_test: 1 passed, 0 failed"
