@@ -4,6 +4,7 @@
 
 #include <rocksdb/snapshot.h>
 
+#include <chrono>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -31,6 +32,7 @@ StoreImpl::~StoreImpl() {
     // Best effort: markers of anything not indexed stay for the next open.
     (void)indexer_->CatchUp();
   }
+  retention_.reset();  // Joins its thread, which deletes through deleter_.
   deleter_.reset();
   verifier_.reset();
   planner_.reset();
@@ -154,7 +156,26 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
     if (!s.ok()) return s;
   }
   if (!options_.read_only) indexer_->Start(options_.index_interval_ms);
+  if (!options_.read_only && options_.retention_ns > 0) StartRetention();
   return Status::OK();
+}
+
+void StoreImpl::StartRetention() {
+  std::function<int64_t()> now = internal_.TEST_clock;
+  if (!now) {
+    now = [] {
+      return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+  const uint32_t interval = internal_.TEST_retention_interval_ms != 0
+                                ? internal_.TEST_retention_interval_ms
+                                : RetentionWorker::DefaultIntervalMs(options_.retention_ns);
+  retention_ = std::make_unique<RetentionWorker>(
+      options_.retention_ns, interval, std::move(now), [this](int64_t before, DeleteResult* r) {
+        return NoThrow("retention", [&] { return deleter_->DeleteTracesBefore(before, r); });
+      });
 }
 
 Status StoreImpl::CheckFormatVersion(const std::string& path) {

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "engine/aggregate/session_merge_operator.h"
+#include "engine/retention_worker.h"
 #include "engine/session_indexer.h"
 #include "engine/session_list_planner.h"
 #include "engine/session_reader.h"
@@ -53,6 +54,10 @@ struct InternalOptions {
   rocksdb::Env* TEST_env = nullptr;
   // Closing skips the session indexes' final catch-up, as a crash would.
   bool TEST_skip_index_catch_up_on_close = false;
+  // The clock of retention (ns since the epoch); null: the system clock.
+  std::function<int64_t()> TEST_clock;
+  // Retention's wake-up interval; 0: RetentionWorker::DefaultIntervalMs.
+  uint32_t TEST_retention_interval_ms = 0;
 };
 
 class StoreImpl final : public Store {
@@ -80,6 +85,8 @@ class StoreImpl final : public Store {
   Status TEST_AggregateOperandCount(std::string_view session_id, int* count);
   // Those entries' bytes, oldest first.
   Status TEST_AggregateOperands(std::string_view session_id, std::vector<std::string>* operands);
+  // The retention worker, or null without Options::retention_ns.
+  RetentionWorker* TEST_retention() { return retention_.get(); }
   // Sessions changed since the last catch-up of the session indexes.
   std::size_t TEST_PendingIndexSessions() const { return indexer_->pending(); }
   // Overwrites the stored record of a trace with `bytes` (corruption tests).
@@ -95,6 +102,8 @@ class StoreImpl final : public Store {
   // Checks the stored format version; writes it into a new store and
   // upgrades a version-4 store (writable opens only).
   Status CheckFormatVersion(const std::string& path);
+  // Starts the retention worker (Options::retention_ns).
+  void StartRetention();
   // Rewrites a version-4 store as version 5.
   Status UpgradeFromVersion4();
 
@@ -115,6 +124,7 @@ class StoreImpl final : public Store {
   std::unique_ptr<SessionListPlanner> planner_;
   std::unique_ptr<StoreVerifier> verifier_;
   std::unique_ptr<StoreDeleter> deleter_;
+  std::unique_ptr<RetentionWorker> retention_;  // With Options::retention_ns.
 };
 
 }  // namespace sessionstore

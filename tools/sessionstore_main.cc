@@ -35,7 +35,8 @@ int Fail(const ss::Status& s) {
 
 // Global options that change how every command opens the store.
 struct OpenFlags {
-  bool recover = false;  // --recover: Options::recover_damaged_wal.
+  bool recover = false;      // --recover: Options::recover_damaged_wal.
+  int64_t retention_ns = 0;  // --retention: Options::retention_ns (writable opens).
 };
 OpenFlags g_open_flags;
 
@@ -44,7 +45,38 @@ ss::Status OpenStore(const std::string& dir, bool read_only, std::unique_ptr<ss:
   options.read_only = read_only;
   options.create_if_missing = false;  // Only ingest creates a store.
   options.recover_damaged_wal = g_open_flags.recover;
+  if (!read_only) options.retention_ns = g_open_flags.retention_ns;
   return ss::Store::Open(options, dir, store);
+}
+
+// Parses a duration: an integer with a unit (ms, s, m, h, d), or integer
+// nanoseconds. False on anything else, zero or negative.
+bool ParseDuration(const std::string& text, int64_t* ns) {
+  static const std::pair<const char*, int64_t> kUnits[] = {{"ms", 1'000'000},
+                                                           {"s", 1'000'000'000},
+                                                           {"m", 60'000'000'000},
+                                                           {"h", 3'600'000'000'000},
+                                                           {"d", 86'400'000'000'000}};
+  std::size_t used = 0;
+  long long n = 0;
+  try {
+    n = std::stoll(text, &used);
+  } catch (...) {
+    return false;
+  }
+  if (n <= 0 || text[0] == '+' || text[0] == ' ') return false;
+  const std::string unit = text.substr(used);
+  if (unit.empty()) {
+    *ns = n;
+    return true;
+  }
+  for (const auto& [name, scale] : kUnits) {
+    if (unit != name) continue;
+    if (n > INT64_MAX / scale) return false;
+    *ns = n * scale;
+    return true;
+  }
+  return false;
 }
 
 // Accepts RFC 3339 or integer nanoseconds.
@@ -93,6 +125,7 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
   std::unique_ptr<ss::Store> store;
   ss::Options options;
   options.sync = args.sync;
+  options.retention_ns = g_open_flags.retention_ns;
   options.recover_damaged_wal = g_open_flags.recover;
   ss::Status s = ss::Store::Open(options, db, &store);
   if (!s.ok()) return Fail(s);
@@ -436,6 +469,10 @@ int Main(int argc, char** argv) {
   app.fallthrough();  // Global options also after the subcommand: `ingest f.jsonl --db d`.
   std::string db = "./sessionstore-data";
   app.add_option("--db", db, "Store directory")->capture_default_str();
+  std::string retention;
+  app.add_option("--retention", retention,
+                 "Keep traces this long (30d, 12h, 90m, 45s, or ns); older ones are deleted in "
+                 "the background by every command that writes (default: forever)");
   app.add_flag("--recover", g_open_flags.recover,
                "Open a store whose write-ahead log is damaged, dropping every write after "
                "the damage (only after an open failed with Corruption naming a .log)");
@@ -503,6 +540,12 @@ int Main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitError;
   }
 
+  if (!retention.empty() && !ParseDuration(retention, &g_open_flags.retention_ns)) {
+    std::cerr << "sessionstore: --retention: not a positive duration (30d, 12h, 90m, 45s, 500ms "
+                 "or ns): "
+              << retention << "\n";
+    return kExitError;
+  }
   if (*ingest_cmd) return RunIngest(db, ingest);
   if (*session_cmd) return RunSession(db, id, json);
   if (*timeline_cmd) return RunTimeline(db, id, tl);

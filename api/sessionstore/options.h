@@ -36,6 +36,15 @@ struct Options {
   // backup. Use it only after such a Corruption error, once the damage is
   // understood. Default: false.
   bool recover_damaged_wal = false;
+  // Keep traces for this long (ns); 0: forever. When set, a background
+  // thread deletes every trace that started more than `retention_ns` ago,
+  // exactly as Store::DeleteTracesBefore does (aggregates and indexes are
+  // recomputed from the traces that remain), right after open and then
+  // every retention / 100 (at least 1 s, at most 10 min): an expired trace
+  // is gone at most that long after it expired. Each pass blocks ingest
+  // while it runs (about the cost of reading the trimmed sessions from
+  // their expiry on). Ignored by read-only stores. Default: 0.
+  int64_t retention_ns = 0;
 
   // ---- Performance ----
 

@@ -147,4 +147,16 @@ set -e
 grep -q "exactly one of" "$work/del.err" || fail "no usage hint: $(cat "$work/del.err")"
 "$bin" --db "$work/del" verify > /dev/null || fail "verify after deletes"
 
+# --retention on a command that writes: traces of 1970 expire at once.
+"$bin" --db "$work/del" --retention 30d compact > /dev/null || fail "compact --retention"
+set +e
+"$bin" --db "$work/del" session del-b > /dev/null 2>&1
+rc=$?
+"$bin" --db "$work/del" --retention 3x compact > /dev/null 2> "$work/ret.err"
+rc2=$?
+set -e
+[ $rc -eq 1 ] || fail "expired session still found (exit $rc)"
+[ $rc2 -eq 2 ] || fail "--retention 3x exited $rc2, want 2"
+grep -q "not a positive duration" "$work/ret.err" || fail "no hint: $(cat "$work/ret.err")"
+
 echo "cli_test: 1 passed, 0 failed"

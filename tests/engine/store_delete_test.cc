@@ -7,10 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "engine/store_impl.h"
 #include "tests/engine/test_util.h"
 
 namespace sessionstore {
@@ -145,6 +147,36 @@ TEST(StoreDeleteTest, DeletesUnderConcurrentIngestStayExact) {
   }
   stop = true;
   writer.join();
+  ExpectVerifyClean(store.get());
+}
+
+TEST(StoreDeleteTest, RetentionExpiresTracesInTheBackgroundByTheInjectedClock) {
+  TempDir dir;
+  std::atomic<int64_t> now{kT0};
+  InternalOptions internal;
+  internal.TEST_clock = [&] { return now.load(); };
+  internal.TEST_retention_interval_ms = 5;
+  Options o;
+  o.retention_ns = 100 * kSec;
+  auto store = OpenOrDie(dir.path(), o, internal);
+  auto* impl = static_cast<StoreImpl*>(store.get());
+  ASSERT_NE(impl->TEST_retention(), nullptr);
+  IngestOrDie(store.get(),
+              {Turn("t1", "s", kT0, "q1", "r1"), Turn("t2", "s", kT0 + 50 * kSec, "q2", "r2"),
+               Turn("o1", "old", kT0 + 10 * kSec, "q", "r")});
+  ASSERT_TRUE(impl->TEST_retention()->RunOnce().ok());
+  EXPECT_EQ(GetSessionOrDie(store.get(), "s").trace_count, 2);  // Nothing expired yet.
+  now = kT0 + 120 * kSec;  // t1 and o1 are now older than 100 s.
+  for (int i = 0; i < 2000 && impl->TEST_retention()->traces_deleted() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(impl->TEST_retention()->traces_deleted(), 2u);  // By the background thread.
+  const SessionSummary s = GetSessionOrDie(store.get(), "s");
+  EXPECT_EQ(s.trace_count, 1);
+  EXPECT_EQ(s.first_input.value, "q2");
+  SessionSummary gone;
+  EXPECT_TRUE(store->GetSession("old", &gone).IsNotFound());
+  EXPECT_EQ(Listed(store.get()), (std::vector<std::string>{"s"}));
   ExpectVerifyClean(store.get());
 }
 
