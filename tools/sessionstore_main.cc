@@ -16,6 +16,7 @@
 #include "sessionstore/store.h"
 #include "sessionstore/time_format.h"
 #include "tools/jsonl_ingester.h"
+#include "tools/otlp/otlp_ingest.h"
 #include "tools/output_json.h"
 #include "tools/table_printer.h"
 #include "tools/workload_generator.h"
@@ -84,10 +85,69 @@ void PrintJsonPage(const char* key, const std::vector<T>& items, AppendFn append
 
 struct IngestArgs {
   std::vector<std::string> files;
+  std::string format = "jsonl";  // jsonl, otlp-json or otlp-proto.
   std::size_t batch = 1000;
   bool quiet = false;
   bool sync = false;
 };
+
+// A whole file (or stdin for "-") into *body; false with a message if it
+// cannot be read or is larger than `limit`.
+bool ReadWholeFile(const std::string& file, std::size_t limit, std::string* body) {
+  std::ifstream in_file;
+  std::istream* in = &std::cin;
+  if (file != "-") {
+    in_file.open(file, std::ios::binary);
+    if (!in_file) {
+      std::cerr << "sessionstore: cannot open " << file << "\n";
+      return false;
+    }
+    in = &in_file;
+  }
+  body->clear();
+  char buf[1 << 16];
+  while (in->read(buf, sizeof(buf)) || in->gcount() > 0) {
+    body->append(buf, static_cast<std::size_t>(in->gcount()));
+    if (body->size() > limit) {
+      std::cerr << "sessionstore: " << file << ": larger than " << limit << " bytes\n";
+      return false;
+    }
+  }
+  if (in->bad()) std::cerr << "sessionstore: read error on " << file << "\n";
+  return !in->bad();
+}
+
+// `ingest --format otlp-json|otlp-proto`: each file is one export request.
+int RunOtlpIngest(ss::Store* store, const IngestArgs& args, const std::vector<std::string>& files) {
+  constexpr std::size_t kMaxBodyBytes = std::size_t{1} << 30;
+  const ss::OtlpEncoding encoding =
+      args.format == "otlp-json" ? ss::OtlpEncoding::kJson : ss::OtlpEncoding::kProtobuf;
+  std::size_t spans = 0, rejected = 0, traces = 0, bad_files = 0;
+  std::string body;
+  for (const std::string& file : files) {
+    if (!ReadWholeFile(file, kMaxBodyBytes, &body)) return kExitError;
+    ss::OtlpIngestReport report;
+    ss::Status s = ss::IngestOtlpBody(store, encoding, body, &report);
+    if (s.IsInvalidArgument()) {
+      std::cerr << file << ": " << s.message() << "\n";
+      ++bad_files;
+      continue;
+    }
+    if (!s.ok()) return Fail(s);
+    spans += report.spans;
+    rejected += report.rejected_spans;
+    traces += report.traces;
+    if (report.rejected_spans > 0) {
+      std::cerr << file << ": " << report.rejected_spans << " of " << report.spans
+                << " spans rejected: " << report.Message() << "\n";
+    }
+  }
+  std::printf(
+      "ingested %zu files: %zu spans in %zu trace versions, %zu spans rejected, %zu "
+      "files malformed\n",
+      files.size(), spans, traces, rejected, bad_files);
+  return rejected == 0 && bad_files == 0 ? kExitOk : kExitRejected;
+}
 
 int RunIngest(const std::string& db, const IngestArgs& args) {
   std::unique_ptr<ss::Store> store;
@@ -98,6 +158,7 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
   if (!s.ok()) return Fail(s);
   std::vector<std::string> files = args.files;
   if (files.empty()) files.push_back("-");
+  if (args.format != "jsonl") return RunOtlpIngest(store.get(), args, files);
   ss::JsonlIngestOptions ingest_options;
   ingest_options.batch = args.batch;
   ingest_options.progress = !args.quiet;
@@ -406,8 +467,15 @@ int Main(int argc, char** argv) {
                "the damage (only after an open failed with Corruption naming a .log)");
 
   IngestArgs ingest;
-  auto* ingest_cmd = app.add_subcommand("ingest", "Ingest JSON Lines traces from files or stdin");
+  auto* ingest_cmd = app.add_subcommand(
+      "ingest", "Ingest JSON Lines traces (or OTLP export requests) from files or stdin");
   ingest_cmd->add_option("files", ingest.files, "Input files ('-' or none: stdin)");
+  ingest_cmd
+      ->add_option("--format", ingest.format,
+                   "jsonl: JSON Lines; otlp-json, otlp-proto: each file one OTLP "
+                   "ExportTraceServiceRequest body")
+      ->check(CLI::IsMember({"jsonl", "otlp-json", "otlp-proto"}))
+      ->capture_default_str();
   ingest_cmd->add_option("--batch", ingest.batch, "Traces per write batch")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
