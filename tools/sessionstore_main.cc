@@ -18,6 +18,8 @@
 #include "tools/jsonl_ingester.h"
 #include "tools/otlp/otlp_ingest.h"
 #include "tools/output_json.h"
+#include "tools/query_args.h"
+#include "tools/server/serve_command.h"
 #include "tools/table_printer.h"
 #include "tools/workload_generator.h"
 
@@ -48,37 +50,10 @@ ss::Status OpenStore(const std::string& dir, bool read_only, std::unique_ptr<ss:
   return ss::Store::Open(options, dir, store);
 }
 
-// Accepts RFC 3339 or integer nanoseconds.
-bool ParseTimeArg(const std::string& text, int64_t* ns) {
-  if (text.empty()) return false;
-  if (ss::ParseTime(text, ns)) return true;
-  try {
-    std::size_t used = 0;
-    *ns = std::stoll(text, &used);
-    return used == text.size();
-  } catch (...) {
-    return false;
-  }
-}
-
 // Parses --from/--to into a [from, to) window; false on a bad time.
 bool ParseWindow(const std::string& from, const std::string& to, int64_t* from_ns, int64_t* to_ns) {
-  return (from.empty() || ParseTimeArg(from, from_ns)) && (to.empty() || ParseTimeArg(to, to_ns));
-}
-
-// Prints {"<key>":[item,...],"next_cursor":"..."} on one line.
-template <typename T, typename AppendFn>
-void PrintJsonPage(const char* key, const std::vector<T>& items, AppendFn append,
-                   const std::string& next_cursor) {
-  std::string out = "{\"";
-  out += key;
-  out += "\":[";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ",";
-    append(items[i], &out);
-  }
-  out += "],\"next_cursor\":\"" + next_cursor + "\"}";
-  std::cout << out << "\n";
+  return (from.empty() || ss::ParseTimeArg(from, from_ns)) &&
+         (to.empty() || ss::ParseTimeArg(to, to_ns));
 }
 
 // ---------------------------------------------------------------- ingest --
@@ -255,7 +230,9 @@ int RunTimeline(const std::string& db, const std::string& id, const TimelineArgs
   ss::TimelinePage page;
   if (!(s = store->Timeline(id, opts, &page)).ok()) return Fail(s);
   if (a.json) {
-    PrintJsonPage("traces", page.traces, ss::AppendTimelineEntryJson, page.next_cursor);
+    std::string out;
+    ss::AppendTimelinePageJson(page.traces, page.next_cursor, &out);
+    std::cout << out << "\n";
     return kExitOk;
   }
   ss::TablePrinter t(
@@ -310,21 +287,13 @@ struct SessionsArgs {
   bool json = false;
 };
 
-// The --order names, in SessionOrder's order.
-const std::vector<std::pair<std::string, ss::SessionOrder>> kOrderNames = {
-    {"last", ss::SessionOrder::kLastActivity}, {"first", ss::SessionOrder::kFirstActivity},
-    {"cost", ss::SessionOrder::kCost},         {"tokens", ss::SessionOrder::kTotalTokens},
-    {"traces", ss::SessionOrder::kTraceCount}, {"duration", ss::SessionOrder::kDuration}};
-
 int RunSessions(const std::string& db, const SessionsArgs& a) {
   ss::ListSessionsOptions opts;
   if (!ParseWindow(a.from, a.to, &opts.from_ns, &opts.to_ns)) {
     return Fail(ss::Status::InvalidArgument("--from/--to: expected RFC 3339 or nanoseconds"));
   }
   opts.user_id = a.user;
-  for (const auto& [name, order] : kOrderNames) {
-    if (name == a.order) opts.order = order;
-  }
+  ss::ParseSessionOrder(a.order, &opts.order);  // Checked by CLI11.
   opts.descending = !a.ascending;
   opts.limit = a.limit;
   opts.cursor = a.cursor;
@@ -334,7 +303,9 @@ int RunSessions(const std::string& db, const SessionsArgs& a) {
   ss::SessionPage page;
   if (!(s = store->ListSessions(opts, &page)).ok()) return Fail(s);
   if (a.json) {
-    PrintJsonPage("sessions", page.sessions, ss::AppendSessionJson, page.next_cursor);
+    std::string out;
+    ss::AppendSessionPageJson(page.sessions, page.next_cursor, &out);
+    std::cout << out << "\n";
     return kExitOk;
   }
   ss::TablePrinter t({"last activity", "session", "user", "traces", "errors", "tokens", "cost",
@@ -429,7 +400,7 @@ CLI::App* AddSessionsCommand(CLI::App* app, SessionsArgs* sl) {
   cmd->add_option("--to", sl->to, "Window end, exclusive");
   cmd->add_option("--user", sl->user, "Only this user's sessions");
   std::vector<std::string> order_names;
-  for (const auto& o : kOrderNames) order_names.push_back(o.first);
+  for (const auto& o : ss::SessionOrderNames()) order_names.push_back(o.first);
   cmd->add_option("--order", sl->order, "Sort key, largest first")
       ->check(CLI::IsMember(order_names))
       ->capture_default_str();
@@ -439,6 +410,33 @@ CLI::App* AddSessionsCommand(CLI::App* app, SessionsArgs* sl) {
       ->capture_default_str();
   cmd->add_option("--cursor", sl->cursor, "Cursor from the previous page");
   cmd->add_flag("--json", sl->json, "Print JSON");
+  return cmd;
+}
+
+CLI::App* AddServeCommand(CLI::App* app, ss::ServeArgs* a) {
+  auto* cmd = app->add_subcommand(
+      "serve", "Serve OTLP/HTTP trace ingestion (POST /v1/traces) and the JSON query API");
+  cmd->add_option("--listen", a->listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--token-file", a->token_file,
+                  "File holding the bearer token every request must carry (required when not "
+                  "on loopback)");
+  cmd->add_flag("--insecure", a->insecure, "Allow a non-loopback address without a token");
+  cmd->add_flag("--sync", a->sync, "Fsync every ingest batch");
+  cmd->add_option("--threads", a->server.threads, "Worker threads")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  cmd->add_option("--max-body-bytes", a->server.max_body_bytes, "Largest request body as sent")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
+      ->capture_default_str();
+  cmd->add_option("--max-decompressed-bytes", a->server.max_decompressed_bytes,
+                  "Largest request body after gzip decompression")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 31))
+      ->capture_default_str();
+  cmd->add_option("--max-pending-traces", a->server.group_commit.max_pending_traces,
+                  "Traces waiting to be written above which POSTs get 503")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}))
+      ->capture_default_str();
   return cmd;
 }
 
@@ -519,6 +517,9 @@ int Main(int argc, char** argv) {
   std::string output;
   auto* gen_cmd = AddGenerateCommand(&app, &gen, &output);
 
+  ss::ServeArgs serve;
+  auto* serve_cmd = AddServeCommand(&app, &serve);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -535,6 +536,10 @@ int Main(int argc, char** argv) {
   if (*compact_cmd) return RunCompact(db);
   if (*verify_cmd) return RunVerify(db);
   if (*gen_cmd) return RunGenerate(gen, output);
+  if (*serve_cmd) {
+    serve.recover = g_open_flags.recover;
+    return ss::RunServe(db, serve);
+  }
   return kExitError;
 }
 
