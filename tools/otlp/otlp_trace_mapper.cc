@@ -375,7 +375,9 @@ void BuildTrace(const OtlpRequest& request, std::vector<MappedSpan>* spans, Trac
 
 void MapOtlpRequest(const OtlpRequest& request, OtlpMapResult* result) {
   *result = OtlpMapResult();
-  simdjson::dom::parser parser;
+  // Parses the small JSON texts in attributes (metadata, tags, JSON inputs);
+  // one per thread keeps its buffers between requests.
+  thread_local simdjson::dom::parser parser;
   std::vector<std::vector<MappedSpan>> groups;
   std::unordered_map<std::string, std::size_t> group_of;  // Trace id bytes -> index.
   std::vector<std::string> ids;
