@@ -13,6 +13,20 @@ namespace sessionstore {
 
 namespace {
 
+template <typename T, typename AppendFn>
+void AppendPage(const char* key, const std::vector<T>& items, AppendFn append,
+                const std::string& next_cursor, std::string* out) {
+  JsonObjectWriter w(out);
+  std::string* list = w.Key(key);
+  list->push_back('[');
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) list->push_back(',');
+    append(items[i], list);
+  }
+  list->push_back(']');
+  w.String("next_cursor", next_cursor);
+}
+
 // Nanoseconds as a JSON number of milliseconds with six decimals.
 std::string Milliseconds(double ns) {
   char buf[48];
@@ -84,6 +98,16 @@ void AppendTimelineEntryJson(const Trace& t, std::string* out) {
   } else {
     w.Payload("output", t.output);
   }
+}
+
+void AppendSessionPageJson(const std::vector<SessionSummary>& sessions,
+                           const std::string& next_cursor, std::string* out) {
+  AppendPage("sessions", sessions, AppendSessionJson, next_cursor, out);
+}
+
+void AppendTimelinePageJson(const std::vector<Trace>& traces, const std::string& next_cursor,
+                            std::string* out) {
+  AppendPage("traces", traces, AppendTimelineEntryJson, next_cursor, out);
 }
 
 }  // namespace sessionstore

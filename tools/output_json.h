@@ -8,6 +8,7 @@
 #define SESSIONSTORE_TOOLS_OUTPUT_JSON_H_
 
 #include <string>
+#include <vector>
 
 #include "sessionstore/session.h"
 #include "sessionstore/trace.h"
@@ -23,6 +24,16 @@ void AppendSessionJson(const SessionSummary& session, std::string* out);
 // times (end null if unknown), status ("error" if any span failed), span
 // count, usage, cost, input and output (null when absent).
 void AppendTimelineEntryJson(const Trace& trace, std::string* out);
+
+// Appends a page as {"sessions":[...],"next_cursor":"..."} (`sessions
+// --json`, GET /v1/sessions).
+void AppendSessionPageJson(const std::vector<SessionSummary>& sessions,
+                           const std::string& next_cursor, std::string* out);
+
+// Appends a page as {"traces":[...],"next_cursor":"..."} (`timeline --json`,
+// GET /v1/sessions/{id}/traces), each trace as AppendTimelineEntryJson.
+void AppendTimelinePageJson(const std::vector<Trace>& traces, const std::string& next_cursor,
+                            std::string* out);
 
 }  // namespace sessionstore
 

@@ -16,7 +16,10 @@
 #include "sessionstore/store.h"
 #include "sessionstore/time_format.h"
 #include "tools/jsonl_ingester.h"
+#include "tools/otlp/otlp_ingest.h"
 #include "tools/output_json.h"
+#include "tools/query_args.h"
+#include "tools/server/serve_command.h"
 #include "tools/table_printer.h"
 #include "tools/workload_generator.h"
 
@@ -79,47 +82,79 @@ bool ParseDuration(const std::string& text, int64_t* ns) {
   return false;
 }
 
-// Accepts RFC 3339 or integer nanoseconds.
-bool ParseTimeArg(const std::string& text, int64_t* ns) {
-  if (text.empty()) return false;
-  if (ss::ParseTime(text, ns)) return true;
-  try {
-    std::size_t used = 0;
-    *ns = std::stoll(text, &used);
-    return used == text.size();
-  } catch (...) {
-    return false;
-  }
-}
-
 // Parses --from/--to into a [from, to) window; false on a bad time.
 bool ParseWindow(const std::string& from, const std::string& to, int64_t* from_ns, int64_t* to_ns) {
-  return (from.empty() || ParseTimeArg(from, from_ns)) && (to.empty() || ParseTimeArg(to, to_ns));
-}
-
-// Prints {"<key>":[item,...],"next_cursor":"..."} on one line.
-template <typename T, typename AppendFn>
-void PrintJsonPage(const char* key, const std::vector<T>& items, AppendFn append,
-                   const std::string& next_cursor) {
-  std::string out = "{\"";
-  out += key;
-  out += "\":[";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ",";
-    append(items[i], &out);
-  }
-  out += "],\"next_cursor\":\"" + next_cursor + "\"}";
-  std::cout << out << "\n";
+  return (from.empty() || ss::ParseTimeArg(from, from_ns)) &&
+         (to.empty() || ss::ParseTimeArg(to, to_ns));
 }
 
 // ---------------------------------------------------------------- ingest --
 
 struct IngestArgs {
   std::vector<std::string> files;
+  std::string format = "jsonl";  // jsonl, otlp-json or otlp-proto.
   std::size_t batch = 1000;
   bool quiet = false;
   bool sync = false;
 };
+
+// A whole file (or stdin for "-") into *body; false with a message if it
+// cannot be read or is larger than `limit`.
+bool ReadWholeFile(const std::string& file, std::size_t limit, std::string* body) {
+  std::ifstream in_file;
+  std::istream* in = &std::cin;
+  if (file != "-") {
+    in_file.open(file, std::ios::binary);
+    if (!in_file) {
+      std::cerr << "sessionstore: cannot open " << file << "\n";
+      return false;
+    }
+    in = &in_file;
+  }
+  body->clear();
+  char buf[1 << 16];
+  while (in->read(buf, sizeof(buf)) || in->gcount() > 0) {
+    body->append(buf, static_cast<std::size_t>(in->gcount()));
+    if (body->size() > limit) {
+      std::cerr << "sessionstore: " << file << ": larger than " << limit << " bytes\n";
+      return false;
+    }
+  }
+  if (in->bad()) std::cerr << "sessionstore: read error on " << file << "\n";
+  return !in->bad();
+}
+
+// `ingest --format otlp-json|otlp-proto`: each file is one export request.
+int RunOtlpIngest(ss::Store* store, const IngestArgs& args, const std::vector<std::string>& files) {
+  constexpr std::size_t kMaxBodyBytes = std::size_t{1} << 30;
+  const ss::OtlpEncoding encoding =
+      args.format == "otlp-json" ? ss::OtlpEncoding::kJson : ss::OtlpEncoding::kProtobuf;
+  std::size_t spans = 0, rejected = 0, traces = 0, bad_files = 0;
+  std::string body;
+  for (const std::string& file : files) {
+    if (!ReadWholeFile(file, kMaxBodyBytes, &body)) return kExitError;
+    ss::OtlpIngestReport report;
+    ss::Status s = ss::IngestOtlpBody(store, encoding, body, &report);
+    if (s.IsInvalidArgument()) {
+      std::cerr << file << ": " << s.message() << "\n";
+      ++bad_files;
+      continue;
+    }
+    if (!s.ok()) return Fail(s);
+    spans += report.spans;
+    rejected += report.rejected_spans;
+    traces += report.traces;
+    if (report.rejected_spans > 0) {
+      std::cerr << file << ": " << report.rejected_spans << " of " << report.spans
+                << " spans rejected: " << report.Message() << "\n";
+    }
+  }
+  std::printf(
+      "ingested %zu files: %zu spans in %zu trace versions, %zu spans rejected, %zu "
+      "files malformed\n",
+      files.size(), spans, traces, rejected, bad_files);
+  return rejected == 0 && bad_files == 0 ? kExitOk : kExitRejected;
+}
 
 int RunIngest(const std::string& db, const IngestArgs& args) {
   std::unique_ptr<ss::Store> store;
@@ -131,6 +166,7 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
   if (!s.ok()) return Fail(s);
   std::vector<std::string> files = args.files;
   if (files.empty()) files.push_back("-");
+  if (args.format != "jsonl") return RunOtlpIngest(store.get(), args, files);
   ss::JsonlIngestOptions ingest_options;
   ingest_options.batch = args.batch;
   ingest_options.progress = !args.quiet;
@@ -227,7 +263,9 @@ int RunTimeline(const std::string& db, const std::string& id, const TimelineArgs
   ss::TimelinePage page;
   if (!(s = store->Timeline(id, opts, &page)).ok()) return Fail(s);
   if (a.json) {
-    PrintJsonPage("traces", page.traces, ss::AppendTimelineEntryJson, page.next_cursor);
+    std::string out;
+    ss::AppendTimelinePageJson(page.traces, page.next_cursor, &out);
+    std::cout << out << "\n";
     return kExitOk;
   }
   ss::TablePrinter t(
@@ -282,21 +320,13 @@ struct SessionsArgs {
   bool json = false;
 };
 
-// The --order names, in SessionOrder's order.
-const std::vector<std::pair<std::string, ss::SessionOrder>> kOrderNames = {
-    {"last", ss::SessionOrder::kLastActivity}, {"first", ss::SessionOrder::kFirstActivity},
-    {"cost", ss::SessionOrder::kCost},         {"tokens", ss::SessionOrder::kTotalTokens},
-    {"traces", ss::SessionOrder::kTraceCount}, {"duration", ss::SessionOrder::kDuration}};
-
 int RunSessions(const std::string& db, const SessionsArgs& a) {
   ss::ListSessionsOptions opts;
   if (!ParseWindow(a.from, a.to, &opts.from_ns, &opts.to_ns)) {
     return Fail(ss::Status::InvalidArgument("--from/--to: expected RFC 3339 or nanoseconds"));
   }
   opts.user_id = a.user;
-  for (const auto& [name, order] : kOrderNames) {
-    if (name == a.order) opts.order = order;
-  }
+  ss::ParseSessionOrder(a.order, &opts.order);  // Checked by CLI11.
   opts.descending = !a.ascending;
   opts.limit = a.limit;
   opts.cursor = a.cursor;
@@ -306,7 +336,9 @@ int RunSessions(const std::string& db, const SessionsArgs& a) {
   ss::SessionPage page;
   if (!(s = store->ListSessions(opts, &page)).ok()) return Fail(s);
   if (a.json) {
-    PrintJsonPage("sessions", page.sessions, ss::AppendSessionJson, page.next_cursor);
+    std::string out;
+    ss::AppendSessionPageJson(page.sessions, page.next_cursor, &out);
+    std::cout << out << "\n";
     return kExitOk;
   }
   ss::TablePrinter t({"last activity", "session", "user", "traces", "errors", "tokens", "cost",
@@ -366,7 +398,7 @@ int RunDelete(const std::string& db, const DeleteArgs& a) {
     std::cerr << "sessionstore: delete needs exactly one of --session, --user, --before\n";
     return kExitError;
   }
-  if (!a.before.empty() && !ParseTimeArg(a.before, &before_ns)) {
+  if (!a.before.empty() && !ss::ParseTimeArg(a.before, &before_ns)) {
     std::cerr << "sessionstore: --before: not an RFC 3339 time or integer nanoseconds: " << a.before
               << "\n";
     return kExitError;
@@ -436,7 +468,7 @@ CLI::App* AddSessionsCommand(CLI::App* app, SessionsArgs* sl) {
   cmd->add_option("--to", sl->to, "Window end, exclusive");
   cmd->add_option("--user", sl->user, "Only this user's sessions");
   std::vector<std::string> order_names;
-  for (const auto& o : kOrderNames) order_names.push_back(o.first);
+  for (const auto& o : ss::SessionOrderNames()) order_names.push_back(o.first);
   cmd->add_option("--order", sl->order, "Sort key, largest first")
       ->check(CLI::IsMember(order_names))
       ->capture_default_str();
@@ -446,6 +478,33 @@ CLI::App* AddSessionsCommand(CLI::App* app, SessionsArgs* sl) {
       ->capture_default_str();
   cmd->add_option("--cursor", sl->cursor, "Cursor from the previous page");
   cmd->add_flag("--json", sl->json, "Print JSON");
+  return cmd;
+}
+
+CLI::App* AddServeCommand(CLI::App* app, ss::ServeArgs* a) {
+  auto* cmd = app->add_subcommand(
+      "serve", "Serve OTLP/HTTP trace ingestion (POST /v1/traces) and the JSON query API");
+  cmd->add_option("--listen", a->listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--token-file", a->token_file,
+                  "File holding the bearer token every request must carry (required when not "
+                  "on loopback)");
+  cmd->add_flag("--insecure", a->insecure, "Allow a non-loopback address without a token");
+  cmd->add_flag("--sync", a->sync, "Fsync every ingest batch");
+  cmd->add_option("--threads", a->server.threads, "Worker threads")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  cmd->add_option("--max-body-bytes", a->server.max_body_bytes, "Largest request body as sent")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
+      ->capture_default_str();
+  cmd->add_option("--max-decompressed-bytes", a->server.max_decompressed_bytes,
+                  "Largest request body after gzip decompression")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 31))
+      ->capture_default_str();
+  cmd->add_option("--max-pending-traces", a->server.group_commit.max_pending_traces,
+                  "Traces waiting to be written above which POSTs get 503")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}))
+      ->capture_default_str();
   return cmd;
 }
 
@@ -478,8 +537,15 @@ int Main(int argc, char** argv) {
                "the damage (only after an open failed with Corruption naming a .log)");
 
   IngestArgs ingest;
-  auto* ingest_cmd = app.add_subcommand("ingest", "Ingest JSON Lines traces from files or stdin");
+  auto* ingest_cmd = app.add_subcommand(
+      "ingest", "Ingest JSON Lines traces (or OTLP export requests) from files or stdin");
   ingest_cmd->add_option("files", ingest.files, "Input files ('-' or none: stdin)");
+  ingest_cmd
+      ->add_option("--format", ingest.format,
+                   "jsonl: JSON Lines; otlp-json, otlp-proto: each file one OTLP "
+                   "ExportTraceServiceRequest body")
+      ->check(CLI::IsMember({"jsonl", "otlp-json", "otlp-proto"}))
+      ->capture_default_str();
   ingest_cmd->add_option("--batch", ingest.batch, "Traces per write batch")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
@@ -533,6 +599,9 @@ int Main(int argc, char** argv) {
   std::string output;
   auto* gen_cmd = AddGenerateCommand(&app, &gen, &output);
 
+  ss::ServeArgs serve;
+  auto* serve_cmd = AddServeCommand(&app, &serve);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -556,6 +625,11 @@ int Main(int argc, char** argv) {
   if (*verify_cmd) return RunVerify(db);
   if (*delete_cmd) return RunDelete(db, del);
   if (*gen_cmd) return RunGenerate(gen, output);
+  if (*serve_cmd) {
+    serve.recover = g_open_flags.recover;
+    serve.retention_ns = g_open_flags.retention_ns;
+    return ss::RunServe(db, serve);
+  }
   return kExitError;
 }
 

@@ -1,0 +1,228 @@
+// Copyright sessionstore authors.
+
+#include "tools/server/otlp_http_server.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+
+#include "sessionstore/json_writer.h"
+#include "tools/otlp/otlp_ingest.h"
+#include "tools/otlp/otlp_json_decoder.h"
+#include "tools/otlp/otlp_proto_decoder.h"
+
+namespace sessionstore {
+
+namespace {
+
+constexpr char kJsonType[] = "application/json";
+constexpr char kProtoType[] = "application/x-protobuf";
+
+// google.rpc.Status codes used in OTLP error bodies.
+constexpr int kRpcInvalidArgument = 3;
+constexpr int kRpcResourceExhausted = 8;
+constexpr int kRpcInternal = 13;
+constexpr int kRpcUnavailable = 14;
+constexpr int kRpcUnauthenticated = 16;
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// The media type of a Content-Type header, lower case, without parameters.
+std::string MediaType(const std::string& content_type) {
+  std::string t = Lower(content_type.substr(0, content_type.find(';')));
+  const std::size_t b = t.find_first_not_of(" \t");
+  const std::size_t e = t.find_last_not_of(" \t");
+  return b == std::string::npos ? "" : t.substr(b, e - b + 1);
+}
+
+// An OTLP error body: google.rpc.Status {code, message} in the request's
+// encoding.
+void SetError(httplib::Response& res, int http_status, int rpc_code, const std::string& message,
+              OtlpEncoding encoding) {
+  res.status = http_status;
+  if (encoding == OtlpEncoding::kProtobuf) {
+    std::string body;
+    body.push_back(static_cast<char>(1 << 3));  // code: varint
+    body.push_back(static_cast<char>(rpc_code));
+    const std::string msg = message.substr(0, 16000);
+    body.push_back(static_cast<char>((2 << 3) | 2));  // message: length-delimited
+    std::size_t n = msg.size();
+    while (n >= 0x80) {
+      body.push_back(static_cast<char>((n & 0x7f) | 0x80));
+      n >>= 7;
+    }
+    body.push_back(static_cast<char>(n));
+    body += msg;
+    res.set_content(body, kProtoType);
+    return;
+  }
+  std::string body;
+  {
+    JsonObjectWriter w(&body);
+    w.Int("code", rpc_code);
+    w.String("message", message);
+  }
+  res.set_content(body, kJsonType);
+}
+
+}  // namespace
+
+OtlpHttpServer::OtlpHttpServer(Store* store, const ServerOptions& options)
+    : options_(options),
+      queue_(store, options.group_commit),
+      query_(store),
+      http_(std::make_unique<httplib::Server>()) {
+  Configure();
+}
+
+OtlpHttpServer::~OtlpHttpServer() {
+  Stop();
+  queue_.Close();
+}
+
+void OtlpHttpServer::Configure() {
+  httplib::Server& s = *http_;
+  const int threads = std::max(1, options_.threads);
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  s.set_payload_max_length(options_.max_body_bytes);
+  s.set_read_timeout(options_.io_timeout_s, 0);
+  s.set_write_timeout(options_.io_timeout_s, 0);
+  s.set_keep_alive_timeout(options_.keep_alive_timeout_s);
+  s.set_keep_alive_max_count(100);
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    ++requests_;
+    if (Authorized(req)) return httplib::Server::HandlerResponse::Unhandled;
+    res.set_header("WWW-Authenticate", "Bearer");
+    SetError(res, 401, kRpcUnauthenticated, "missing or wrong bearer token", OtlpEncoding::kJson);
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  s.Post("/v1/traces",
+         [this](const httplib::Request& req, httplib::Response& res,
+                const httplib::ContentReader& reader) { HandleTraces(req, res, reader); });
+  s.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
+    const HttpReply reply = query_.Get(req.target);
+    res.status = reply.status;
+    res.set_content(reply.body, kJsonType);
+  });
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    SetError(res, 500, kRpcInternal, "internal error", OtlpEncoding::kJson);
+  });
+  s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    const char* why = res.status == 413   ? "request body over the size limit"
+                      : res.status == 404 ? "no such endpoint"
+                      : res.status == 415 ? "unsupported content encoding"
+                                          : "bad request";
+    SetError(res, res.status, kRpcInvalidArgument, why, OtlpEncoding::kJson);
+  });
+}
+
+bool OtlpHttpServer::Authorized(const httplib::Request& req) const {
+  if (options_.token.empty() || req.path == "/healthz") return true;
+  const std::string header = req.get_header_value("Authorization");
+  const std::string want = "Bearer " + options_.token;
+  // Constant time in the token's length, so timing tells nothing of a prefix.
+  unsigned char diff = header.size() == want.size() ? 0 : 1;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    diff |= static_cast<unsigned char>(want[i] ^ (i < header.size() ? header[i] : 0));
+  }
+  return diff == 0;
+}
+
+void OtlpHttpServer::HandleTraces(const httplib::Request& req, httplib::Response& res,
+                                  const httplib::ContentReader& reader) {
+  const std::string type = MediaType(req.get_header_value("Content-Type"));
+  OtlpEncoding encoding;
+  if (type == kJsonType) {
+    encoding = OtlpEncoding::kJson;
+  } else if (type == kProtoType || type == "application/protobuf") {
+    encoding = OtlpEncoding::kProtobuf;
+  } else {
+    res.set_header("Connection", "close");  // The body is left unread.
+    SetError(
+        res, 415, kRpcInvalidArgument,
+        "content type must be application/json or application/x-protobuf, not \"" + type + "\"",
+        OtlpEncoding::kJson);
+    return;
+  }
+  // The body, decompressed by httplib (gzip, deflate), capped as it arrives.
+  std::string body;
+  bool too_large = false, too_slow = false;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(options_.body_deadline_s);
+  const bool read = reader([&](const char* data, std::size_t n) {
+    if (body.size() + n > options_.max_decompressed_bytes) return !(too_large = true);
+    if (std::chrono::steady_clock::now() > deadline) return !(too_slow = true);
+    body.append(data, n);
+    return true;
+  });
+  if (too_large || (!read && res.status == 413)) {
+    res.set_header("Connection", "close");
+    SetError(
+        res, 413, kRpcResourceExhausted,
+        "request body over the limit of " +
+            std::to_string(too_large ? options_.max_decompressed_bytes : options_.max_body_bytes) +
+            (too_large ? " bytes decompressed" : " bytes"),
+        encoding);
+    return;
+  }
+  if (!read) {
+    res.set_header("Connection", "close");
+    SetError(res, 400, kRpcInvalidArgument,
+             too_slow ? "request body not received in time" : "could not read the request body",
+             encoding);
+    return;
+  }
+  OtlpMapResult mapped;
+  Status s = DecodeOtlpBody(encoding, body, &mapped);
+  if (!s.ok()) return SetError(res, 400, kRpcInvalidArgument, s.message(), encoding);
+  std::vector<RejectedTrace> rejected;
+  s = queue_.Submit(mapped.traces, &rejected);
+  if (s.IsBusy()) {
+    res.set_header("Retry-After", "1");
+    return SetError(res, 503, kRpcUnavailable, s.message(), encoding);
+  }
+  if (!s.ok()) return SetError(res, 500, kRpcInternal, s.ToString(), encoding);
+  OtlpIngestReport report;
+  ReportOtlpIngest(mapped, rejected, &report);
+  spans_accepted_ += report.spans - report.rejected_spans;
+  spans_rejected_ += report.rejected_spans;
+  const auto rejected_spans = static_cast<int64_t>(report.rejected_spans);
+  if (encoding == OtlpEncoding::kJson) {
+    res.set_content(EncodeOtlpJsonResponse(rejected_spans, report.Message()), kJsonType);
+  } else {
+    res.set_content(EncodeOtlpProtoResponse(rejected_spans, report.Message()), kProtoType);
+  }
+}
+
+Status OtlpHttpServer::Bind(const std::string& host, int port, int* bound_port) {
+  if (port == 0) {
+    *bound_port = http_->bind_to_any_port(host);
+    if (*bound_port > 0) return Status::OK();
+  } else if (http_->bind_to_port(host, port)) {
+    *bound_port = port;
+    return Status::OK();
+  }
+  return Status::IOError("cannot listen on " + host + ":" + std::to_string(port));
+}
+
+Status OtlpHttpServer::Run() {
+  if (!stop_requested_.load()) http_->listen_after_bind();
+  // Every handler has returned: what they acknowledged is written; close
+  // the queue so nothing else is accepted.
+  queue_.Close();
+  return Status::OK();
+}
+
+void OtlpHttpServer::Stop() {
+  stop_requested_.store(true);
+  http_->stop();
+}
+
+}  // namespace sessionstore
