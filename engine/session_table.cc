@@ -42,6 +42,13 @@ std::size_t SessionTable::size() const {
   return by_last_.size();
 }
 
+int64_t SessionTable::trace_total() const {
+  std::shared_lock<std::shared_mutex> l(mu_);
+  int64_t n = 0;
+  for (const Row& r : rows_) n += r.listed ? r.entry.trace_count : 0;
+  return n;
+}
+
 SessionTable::LastKey SessionTable::KeyOf(const Row& r) {
   return {~OrderMetric(kOrderLast, r.entry), r.prefix, r.slot};
 }

@@ -88,6 +88,8 @@ class SessionTable {
   bool Find(std::string_view prefix, SessionIndexEntry* entry, std::string* user_id) const;
   // Listed sessions.
   std::size_t size() const;
+  // The sum of the listed sessions' trace counts.
+  int64_t trace_total() const;
   // Calls f(prefix, entry, user_id) for every listed session (Verify).
   template <typename F>
   void ForEach(F f) const {

@@ -11,7 +11,9 @@
 
 #include "engine/format/format_version.h"
 #include "engine/format/keys.h"
+#include "engine/range_scan.h"
 #include "engine/rocksdb_options.h"
+#include "engine/store_backup.h"
 #include "engine/util/info_logger.h"
 #include "engine/util/no_throw.h"
 #include "engine/util/rocks_status.h"
@@ -20,6 +22,10 @@ namespace sessionstore {
 
 Status Store::Open(const Options& options, const std::string& path, std::unique_ptr<Store>* store) {
   return StoreImpl::Open(options, path, InternalOptions(), store);
+}
+
+Status Store::RestoreBackup(const std::string& backup_dir, const std::string& db_dir) {
+  return NoThrow("restore", [&] { return RestoreLatestBackup(backup_dir, db_dir); });
 }
 
 StoreImpl::StoreImpl(const Options& options, const InternalOptions& internal)
@@ -112,6 +118,7 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
       db_opts.info_log = InfoLogger::Open(path + "/LOG", std::size_t{16} << 20);
     }
   }
+  db_opts.listeners.push_back(io_stats_);
   const std::vector<rocksdb::ColumnFamilyDescriptor> cfs =
       MakeColumnFamilies(options_, merge_operator_);
   rocksdb::DB* raw = nullptr;
@@ -265,11 +272,55 @@ Status StoreImpl::ReadStats(StoreStats* stats) const {
     stats->sessions = static_cast<int64_t>(v);
   }
   for (auto* h : handles_) {
-    if (db_->GetIntProperty(h, "rocksdb.live-sst-files-size", &v)) stats->disk_bytes += v;
-    if (db_->GetIntProperty(h, "rocksdb.total-blob-file-size", &v)) stats->disk_bytes += v;
-    if (db_->GetIntProperty(h, "rocksdb.cur-size-all-mem-tables", &v)) stats->memtable_bytes += v;
+    FamilyStats f;
+    f.name = h->GetName();
+    if (db_->GetIntProperty(h, "rocksdb.live-sst-files-size", &v)) f.disk_bytes += v;
+    if (db_->GetIntProperty(h, "rocksdb.total-blob-file-size", &v)) f.disk_bytes += v;
+    if (db_->GetIntProperty(h, "rocksdb.cur-size-all-mem-tables", &v)) f.memtable_bytes = v;
+    if (db_->GetIntProperty(h, "rocksdb.estimate-pending-compaction-bytes", &v)) {
+      f.pending_compaction_bytes = v;
+    }
+    if (db_->GetIntProperty(h, "rocksdb.estimate-num-keys", &v)) {
+      f.keys_estimate = static_cast<int64_t>(v);
+    }
+    stats->disk_bytes += f.disk_bytes;
+    stats->memtable_bytes += f.memtable_bytes;
+    stats->pending_compaction_bytes += f.pending_compaction_bytes;
+    stats->families.push_back(std::move(f));
+  }
+  // Both caches: the traces' and the one the other families share.
+  if (db_->GetIntProperty(ctx_.cf.traces, "rocksdb.block-cache-usage", &v)) {
+    stats->block_cache_bytes += v;
+  }
+  if (db_->GetIntProperty(ctx_.cf.sessions, "rocksdb.block-cache-usage", &v)) {
+    stats->block_cache_bytes += v;
   }
   stats->merge_operands_read = merge_operator_->operands_merged();
+  if (writer_) stats->ingested_bytes = writer_->ingested_bytes();
+  stats->table_bytes_written = io_stats_->flushed_bytes() + io_stats_->compacted_bytes();
+  if (stats->ingested_bytes > 0) {
+    stats->write_amplification = 1.0 + static_cast<double>(stats->table_bytes_written) /
+                                           static_cast<double>(stats->ingested_bytes);
+  }
+  if (retention_) {
+    stats->retention_passes = retention_->passes();
+    stats->retention_traces_deleted = retention_->traces_deleted();
+  }
+  return table_.loaded() ? CountExactly(stats) : Status::OK();
+}
+
+Status StoreImpl::CountExactly(StoreStats* stats) const {
+  // Traces without a session have no aggregate: count their keys.
+  const std::string lone = ctx_.SessionPrefix("");
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  RangeScan scan(db_.get(), ctx_.cf.traces, ro, lone, SessionTracesEnd(lone), /*forward=*/true);
+  int64_t lone_traces = 0;
+  for (scan.Start(); scan.Valid(); scan.Next()) ++lone_traces;
+  if (!scan.status().ok()) return FromRocks(scan.status(), "count traces without a session");
+  stats->sessions = static_cast<int64_t>(table_.size());
+  stats->traces = table_.trace_total() + lone_traces;
+  stats->counts_exact = true;
   return Status::OK();
 }
 
@@ -317,6 +368,11 @@ Status StoreImpl::DeleteTracesBefore(int64_t time_ns, DeleteResult* result) {
   *result = DeleteResult();
   if (options_.read_only) return Status::NotSupported("store opened read-only");
   return NoThrow("delete traces", [&] { return deleter_->DeleteTracesBefore(time_ns, result); });
+}
+
+Status StoreImpl::Backup(const std::string& backup_dir, BackupResult* result) {
+  *result = BackupResult();
+  return NoThrow("backup", [&] { return CreateBackup(db_.get(), backup_dir, result); });
 }
 
 Status StoreImpl::TEST_AggregateOperandCount(std::string_view session_id, int* count) {

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "engine/aggregate/session_merge_operator.h"
+#include "engine/io_stats_listener.h"
 #include "engine/retention_worker.h"
 #include "engine/session_indexer.h"
 #include "engine/session_list_planner.h"
@@ -79,6 +80,7 @@ class StoreImpl final : public Store {
   Status DeleteSession(std::string_view session_id, DeleteResult* result) override;
   Status DeleteUser(std::string_view user_id, DeleteResult* result) override;
   Status DeleteTracesBefore(int64_t time_ns, DeleteResult* result) override;
+  Status Backup(const std::string& backup_dir, BackupResult* result) override;
 
   // Number of unmerged entries (operands plus a base value) RocksDB holds for
   // the session's aggregate: what a read of it has to fold.
@@ -97,8 +99,10 @@ class StoreImpl final : public Store {
   // Open's work after the constructor: the database, its format version and
   // the units.
   Status OpenDatabase(const std::string& path);
-  // GetStats' work: RocksDB properties and the merge operator's counter.
+  // GetStats' work: RocksDB properties, the units' counters.
   Status ReadStats(StoreStats* stats) const;
+  // ReadStats' exact counts from the session table (when loaded).
+  Status CountExactly(StoreStats* stats) const;
   // Checks the stored format version; writes it into a new store and
   // upgrades a version-4 store (writable opens only).
   Status CheckFormatVersion(const std::string& path);
@@ -113,6 +117,8 @@ class StoreImpl final : public Store {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   StoreContext ctx_;
+  // Bytes flushed and compacted since open (GetStats).
+  std::shared_ptr<IoStatsListener> io_stats_ = std::make_shared<IoStatsListener>();
   // The in-memory session indexes (loaded on first use).
   SessionTable table_;
   // The units. The destructor resets them explicitly: the indexer (whose

@@ -269,6 +269,7 @@ Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, rocksd
   const rocksdb::Status ws = ctx_->db->Write(wo, wb);
   if (marked) marked->End(ws.ok(), &changed);
   if (!ws.ok()) return FromRocks(ws, "write batch of " + std::to_string(batch_size) + " traces");
+  ingested_bytes_.fetch_add(wb->GetDataSize(), std::memory_order_relaxed);
   RememberFirstOffers(*deltas);
   return Status::OK();
 }

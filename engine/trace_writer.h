@@ -20,6 +20,7 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -51,6 +52,8 @@ class TraceWriter {
   std::unique_lock<std::shared_mutex> BlockIngest() {
     return std::unique_lock<std::shared_mutex>(gate_);
   }
+  // Bytes of the batches written since the writer was made.
+  uint64_t ingested_bytes() const { return ingested_bytes_.load(std::memory_order_relaxed); }
   // Forgets what the writer knows of stored sessions (after a delete).
   void ForgetSessions() noexcept {
     std::lock_guard<std::mutex> l(firsts_mu_);
@@ -111,6 +114,7 @@ class TraceWriter {
   SessionIndexer* const indexer_;
   const bool sync_;
   TraceLockTable trace_locks_;
+  std::atomic<uint64_t> ingested_bytes_{0};
   std::shared_mutex gate_;  // Shared by each Ingest; BlockIngest holds it alone.
   mutable std::mutex firsts_mu_;
   std::unordered_map<std::string, FirstKey> known_firsts_;  // By session id.

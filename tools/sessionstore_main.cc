@@ -15,6 +15,8 @@
 #include "sessionstore/json.h"
 #include "sessionstore/store.h"
 #include "sessionstore/time_format.h"
+#include "tools/admin_commands.h"
+#include "tools/cli_common.h"
 #include "tools/jsonl_ingester.h"
 #include "tools/otlp/otlp_ingest.h"
 #include "tools/output_json.h"
@@ -27,60 +29,12 @@ namespace ss = sessionstore;
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitRejected = 1;  // Some input was rejected, or verify found problems.
-constexpr int kExitError = 2;     // The command could not run.
-
-int Fail(const ss::Status& s) {
-  std::cerr << "sessionstore: " << s.ToString() << "\n";
-  return s.IsNotFound() ? kExitRejected : kExitError;
-}
-
-// Global options that change how every command opens the store.
-struct OpenFlags {
-  bool recover = false;      // --recover: Options::recover_damaged_wal.
-  int64_t retention_ns = 0;  // --retention: Options::retention_ns (writable opens).
-};
-OpenFlags g_open_flags;
-
-ss::Status OpenStore(const std::string& dir, bool read_only, std::unique_ptr<ss::Store>* store) {
-  ss::Options options;
-  options.read_only = read_only;
-  options.create_if_missing = false;  // Only ingest creates a store.
-  options.recover_damaged_wal = g_open_flags.recover;
-  if (!read_only) options.retention_ns = g_open_flags.retention_ns;
-  return ss::Store::Open(options, dir, store);
-}
-
-// Parses a duration: an integer with a unit (ms, s, m, h, d), or integer
-// nanoseconds. False on anything else, zero or negative.
-bool ParseDuration(const std::string& text, int64_t* ns) {
-  static const std::pair<const char*, int64_t> kUnits[] = {{"ms", 1'000'000},
-                                                           {"s", 1'000'000'000},
-                                                           {"m", 60'000'000'000},
-                                                           {"h", 3'600'000'000'000},
-                                                           {"d", 86'400'000'000'000}};
-  std::size_t used = 0;
-  long long n = 0;
-  try {
-    n = std::stoll(text, &used);
-  } catch (...) {
-    return false;
-  }
-  if (n <= 0 || text[0] == '+' || text[0] == ' ') return false;
-  const std::string unit = text.substr(used);
-  if (unit.empty()) {
-    *ns = n;
-    return true;
-  }
-  for (const auto& [name, scale] : kUnits) {
-    if (unit != name) continue;
-    if (n > INT64_MAX / scale) return false;
-    *ns = n * scale;
-    return true;
-  }
-  return false;
-}
+using ss::cli::Fail;
+using ss::cli::g_open_flags;
+using ss::cli::kExitError;
+using ss::cli::kExitOk;
+using ss::cli::kExitRejected;
+using ss::cli::OpenStore;
 
 // Parses --from/--to into a [from, to) window; false on a bad time.
 bool ParseWindow(const std::string& from, const std::string& to, int64_t* from_ns, int64_t* to_ns) {
@@ -354,86 +308,6 @@ int RunSessions(const std::string& db, const SessionsArgs& a) {
   return kExitOk;
 }
 
-int RunCompact(const std::string& db) {
-  std::unique_ptr<ss::Store> store;
-  ss::Status s = OpenStore(db, false, &store);
-  if (!s.ok()) return Fail(s);
-  ss::StoreStats before, after;
-  if (!(s = store->Flush()).ok() || !(s = store->GetStats(&before)).ok()) return Fail(s);
-  if (!(s = store->Compact()).ok() || !(s = store->GetStats(&after)).ok()) return Fail(s);
-  std::printf("compacted: %.1f MB on disk before, %.1f MB after\n", before.disk_bytes / 1e6,
-              after.disk_bytes / 1e6);
-  return kExitOk;
-}
-
-int RunStats(const std::string& db, bool json) {
-  std::unique_ptr<ss::Store> store;
-  ss::Status s = OpenStore(db, true, &store);
-  if (!s.ok()) return Fail(s);
-  ss::StoreStats st;
-  if (!(s = store->GetStats(&st)).ok()) return Fail(s);
-  if (json) {
-    std::printf("{\"traces\":%lld,\"sessions\":%lld,\"disk_bytes\":%llu,\"memtable_bytes\":%llu}\n",
-                static_cast<long long>(st.traces), static_cast<long long>(st.sessions),
-                static_cast<unsigned long long>(st.disk_bytes),
-                static_cast<unsigned long long>(st.memtable_bytes));
-  } else {
-    std::printf(
-        "traces (estimate)    %lld\nsessions (estimate)  %lld\ndisk                %.1f MB\n"
-        "memtables            %.1f MB\n",
-        static_cast<long long>(st.traces), static_cast<long long>(st.sessions), st.disk_bytes / 1e6,
-        st.memtable_bytes / 1e6);
-  }
-  return kExitOk;
-}
-
-struct DeleteArgs {
-  std::string session, user, before;
-};
-
-int RunDelete(const std::string& db, const DeleteArgs& a) {
-  const int given = !a.session.empty() + !a.user.empty() + !a.before.empty();
-  int64_t before_ns = 0;
-  if (given != 1) {
-    std::cerr << "sessionstore: delete needs exactly one of --session, --user, --before\n";
-    return kExitError;
-  }
-  if (!a.before.empty() && !ss::ParseTimeArg(a.before, &before_ns)) {
-    std::cerr << "sessionstore: --before: not an RFC 3339 time or integer nanoseconds: " << a.before
-              << "\n";
-    return kExitError;
-  }
-  std::unique_ptr<ss::Store> store;
-  ss::Status s = OpenStore(db, false, &store);
-  if (!s.ok()) return Fail(s);
-  ss::DeleteResult r;
-  if (!a.session.empty()) {
-    s = store->DeleteSession(a.session, &r);
-  } else if (!a.user.empty()) {
-    s = store->DeleteUser(a.user, &r);
-  } else {
-    s = store->DeleteTracesBefore(before_ns, &r);
-  }
-  // What was removed, also when an error stopped the delete part way
-  // (every session is deleted or trimmed atomically).
-  std::printf("deleted %lld sessions and %lld traces; %lld sessions trimmed\n",
-              static_cast<long long>(r.sessions_deleted), static_cast<long long>(r.traces_deleted),
-              static_cast<long long>(r.sessions_trimmed));
-  return s.ok() ? kExitOk : Fail(s);
-}
-
-int RunVerify(const std::string& db) {
-  std::unique_ptr<ss::Store> store;
-  ss::Status s = OpenStore(db, true, &store);
-  if (!s.ok()) return Fail(s);
-  ss::VerifyReport report;
-  if (!(s = store->Verify(&report)).ok()) return Fail(s);
-  for (const std::string& m : report.mismatches) std::cout << m << "\n";
-  std::cout << "verified " << report.sessions_checked << " sessions, " << report.traces_checked
-            << " traces: " << report.mismatches.size() << " problems\n";
-  return report.mismatches.empty() ? kExitOk : kExitRejected;
-}
-
 int RunGenerate(const ss::WorkloadOptions& opts, const std::string& output) {
   std::ofstream file;
   std::ostream* out = &std::cout;
@@ -577,23 +451,8 @@ int Main(int argc, char** argv) {
   SessionsArgs sl;
   auto* sessions_cmd = AddSessionsCommand(&app, &sl);
 
-  auto* compact_cmd =
-      app.add_subcommand("compact", "Compact every column family; print disk bytes before/after");
-  auto* stats_cmd = app.add_subcommand("stats", "Store size and counters");
-  stats_cmd->add_flag("--json", json, "Print JSON");
-
-  auto* verify_cmd =
-      app.add_subcommand("verify", "Recompute every aggregate from the traces; list mismatches");
-
-  DeleteArgs del;
-  auto* delete_cmd = app.add_subcommand(
-      "delete", "Delete a session, a user's sessions and traces, or every trace before a time");
-  delete_cmd->add_option("--session", del.session, "Delete this session and all its traces");
-  delete_cmd->add_option("--user", del.user,
-                         "Delete every session with a trace of this user (whole), and the "
-                         "user's traces without a session");
-  delete_cmd->add_option("--before", del.before,
-                         "Delete every trace that started before this time (RFC 3339 or ns)");
+  ss::cli::AdminCommands admin;
+  ss::cli::AddAdminCommands(&app, &admin);
 
   ss::WorkloadOptions gen;
   std::string output;
@@ -609,7 +468,7 @@ int Main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitError;
   }
 
-  if (!retention.empty() && !ParseDuration(retention, &g_open_flags.retention_ns)) {
+  if (!retention.empty() && !ss::cli::ParseDuration(retention, &g_open_flags.retention_ns)) {
     std::cerr << "sessionstore: --retention: not a positive duration (30d, 12h, 90m, 45s, 500ms "
                  "or ns): "
               << retention << "\n";
@@ -620,10 +479,7 @@ int Main(int argc, char** argv) {
   if (*timeline_cmd) return RunTimeline(db, id, tl);
   if (*trace_cmd) return RunTrace(db, id, json);
   if (*sessions_cmd) return RunSessions(db, sl);
-  if (*stats_cmd) return RunStats(db, json);
-  if (*compact_cmd) return RunCompact(db);
-  if (*verify_cmd) return RunVerify(db);
-  if (*delete_cmd) return RunDelete(db, del);
+  if (admin.Chosen()) return ss::cli::RunAdminCommand(db, admin);
   if (*gen_cmd) return RunGenerate(gen, output);
   if (*serve_cmd) {
     serve.recover = g_open_flags.recover;

@@ -100,15 +100,43 @@ struct SessionPage {
   std::string next_cursor;  // Empty when there are no more sessions.
 };
 
+// One column family's figures (names: docs/format.md).
+struct FamilyStats {
+  std::string name;
+  uint64_t disk_bytes = 0;                // Live table and blob files.
+  uint64_t memtable_bytes = 0;            // Its memtables.
+  uint64_t pending_compaction_bytes = 0;  // RocksDB's estimate of compaction debt.
+  int64_t keys_estimate = 0;              // RocksDB's estimate of its keys.
+};
+
 struct StoreStats {
-  int64_t traces = 0;           // Stored traces (estimate from RocksDB properties).
-  int64_t sessions = 0;         // Sessions with an aggregate (estimate).
-  uint64_t disk_bytes = 0;      // Live SST and blob files.
-  uint64_t memtable_bytes = 0;  // All memtables.
+  // Stored traces and sessions. Exact (counts_exact) once the in-memory
+  // session indexes are loaded (after any ListSessions or Verify of this
+  // process): the sum of the sessions' trace counts plus the traces without
+  // a session. Otherwise RocksDB's estimates of the keys, which count
+  // overwritten and deleted keys not yet compacted away.
+  int64_t traces = 0;
+  int64_t sessions = 0;
+  bool counts_exact = false;
+  uint64_t disk_bytes = 0;                // Live SST and blob files, every family.
+  uint64_t memtable_bytes = 0;            // All memtables.
+  uint64_t block_cache_bytes = 0;         // In use, both block caches.
+  uint64_t pending_compaction_bytes = 0;  // Every family.
+  // Since the store was opened: bytes of the ingest batches written (the
+  // write-ahead log's payload), bytes RocksDB wrote into table files
+  // (flushes and compactions), and their ratio plus one (every byte is
+  // written once to the log): 0 when nothing was ingested.
+  uint64_t ingested_bytes = 0;
+  uint64_t table_bytes_written = 0;
+  double write_amplification = 0;
+  std::vector<FamilyStats> families;
   // Merge operands folded into full aggregates since the store was opened,
   // by reads, flushes, compactions and the write path's collapsing of long
   // chains.
   uint64_t merge_operands_read = 0;
+  // Retention (Options::retention_ns) since open: passes run, traces removed.
+  uint64_t retention_passes = 0;
+  uint64_t retention_traces_deleted = 0;
 };
 
 // What a delete removed. Each session is deleted (or trimmed) in one atomic
@@ -117,6 +145,14 @@ struct DeleteResult {
   int64_t sessions_deleted = 0;  // Sessions that no longer have a trace.
   int64_t sessions_trimmed = 0;  // Sessions that lost traces and kept others.
   int64_t traces_deleted = 0;
+};
+
+// What Store::Backup added.
+struct BackupResult {
+  uint32_t backup_id = 0;     // Increases with each backup in the directory.
+  uint64_t bytes = 0;         // Files of this backup, shared ones included.
+  uint32_t files = 0;
+  uint64_t bytes_copied = 0;  // New bytes in the directory (shared files are not copied again).
 };
 
 // Result of Verify: aggregates recomputed from the stored traces.
@@ -188,7 +224,9 @@ class Store {
   // opened.
   virtual Status ListSessions(const ListSessionsOptions& options, SessionPage* page) = 0;
 
-  // Sizes and counters; cheap.
+  // Sizes and counters (see StoreStats). Cheap: no scan, except that exact
+  // counts walk the in-memory session rows (about 1 ms per 100K sessions)
+  // and count the traces without a session by a key scan.
   virtual Status GetStats(StoreStats* stats) = 0;
 
   // Recomputes every session aggregate from the stored traces and checks the
@@ -225,6 +263,22 @@ class Store {
   // sessions with a trace before `time_ns`, each read from that trace on.
   // Blocks ingest while it runs. Errors as DeleteUser.
   virtual Status DeleteTracesBefore(int64_t time_ns, DeleteResult* result) = 0;
+
+  // Adds a backup of the store to directory `backup_dir` (created if
+  // missing), with RocksDB's BackupEngine, while ingest goes on. The backup
+  // is the store as of one moment during the call: every batch acknowledged
+  // before the call is in it and each batch is whole. Backups in one
+  // directory share table files: the next one copies only new files.
+  // Restore with RestoreBackup (or `sessionstore restore`). Works on
+  // read-only stores too. IOError when a file cannot be read or written.
+  virtual Status Backup(const std::string& backup_dir, BackupResult* result) = 0;
+
+  // Restores the latest backup in `backup_dir` into `db_dir`, which must be
+  // missing or empty (InvalidArgument otherwise; NotFound without a
+  // backup). The restored store answers every query as its source did at
+  // the backup's moment (its session indexes catch up when it is first
+  // opened writable, and in memory when opened read-only).
+  static Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir);
 
   // Flush, then compacts every column family down to its last level, which
   // drops overwritten and deleted data and folds merge operands. Takes as

@@ -159,4 +159,23 @@ set -e
 [ $rc2 -eq 2 ] || fail "--retention 3x exited $rc2, want 2"
 grep -q "not a positive duration" "$work/ret.err" || fail "no hint: $(cat "$work/ret.err")"
 
+# stats: exact counts on request; backup and restore.
+"$bin" --db "$db" stats --exact --json > "$work/stats.json" || fail "stats --exact"
+grep -q '"counts_exact":true' "$work/stats.json" || fail "stats: $(cat "$work/stats.json")"
+"$bin" --db "$db" stats > "$work/stats.txt" || fail "stats"
+grep -q "traces (estimate)" "$work/stats.txt" || fail "stats: $(cat "$work/stats.txt")"
+"$bin" --db "$db" backup "$work/backups" > "$work/backup.out" || fail "backup"
+grep -q "^backup 1:" "$work/backup.out" || fail "backup printed: $(cat "$work/backup.out")"
+"$bin" restore "$work/backups" "$work/restored" > /dev/null || fail "restore"
+"$bin" --db "$db" sessions --json > "$work/src.json"
+"$bin" --db "$work/restored" sessions --json > "$work/restored.json"
+cmp -s "$work/src.json" "$work/restored.json" || fail "restored store lists other sessions"
+"$bin" --db "$work/restored" verify > /dev/null || fail "verify of the restored store"
+set +e
+"$bin" restore "$work/backups" "$work/restored" > /dev/null 2> "$work/restore.err"
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "restore over a store exited $rc, want 2"
+grep -q "not empty" "$work/restore.err" || fail "no reason: $(cat "$work/restore.err")"
+
 echo "cli_test: 1 passed, 0 failed"

@@ -62,6 +62,7 @@ class BlockingStore : public Store {
   Status DeleteTracesBefore(int64_t t, DeleteResult* r) override {
     return real_->DeleteTracesBefore(t, r);
   }
+  Status Backup(const std::string& dir, BackupResult* r) override { return real_->Backup(dir, r); }
 
  private:
   Store* const real_;
