@@ -15,8 +15,8 @@
 // window's sessions (from the ordered set when the window has a lower
 // bound, else every row) and select the first `want` by partial sort.
 //
-// Memory: about 250 bytes per session (measured figure in bench/README.md,
-// "Format 5"), not bounded by an option.
+// Memory: about 350 bytes per session (342 measured at 99K sessions,
+// bench/README.md "Format 5"), not bounded by an option.
 //
 // Thread safety: every method may be called concurrently (a shared mutex:
 // Select and Find share it, Load and Apply hold it alone).

@@ -149,8 +149,8 @@ struct DeleteResult {
 
 // What Store::Backup added.
 struct BackupResult {
-  uint32_t backup_id = 0;     // Increases with each backup in the directory.
-  uint64_t bytes = 0;         // Files of this backup, shared ones included.
+  uint32_t backup_id = 0;  // Increases with each backup in the directory.
+  uint64_t bytes = 0;      // Files of this backup, shared ones included.
   uint32_t files = 0;
   uint64_t bytes_copied = 0;  // New bytes in the directory (shared files are not copied again).
 };
@@ -209,7 +209,7 @@ class Store {
                           TimelinePage* page) = 0;
 
   // One page of sessions (see ListSessionsOptions), served by the session
-  // indexes, which are kept in memory (about 250 bytes per session, built
+  // indexes, which are kept in memory (about 350 bytes per session, built
   // on the process's first listing by one scan of the stored index states).
   // It first applies every ingest that returned before the call
   // (read-your-writes), so its cost includes indexing the sessions changed
