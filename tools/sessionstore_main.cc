@@ -394,6 +394,38 @@ CLI::App* AddGenerateCommand(CLI::App* app, ss::WorkloadOptions* gen, std::strin
   return cmd;
 }
 
+CLI::App* AddIngestCommand(CLI::App* app, IngestArgs* a) {
+  auto* ingest_cmd = app->add_subcommand(
+      "ingest", "Ingest JSON Lines traces (or OTLP export requests) from files or stdin");
+  ingest_cmd->add_option("files", a->files, "Input files ('-' or none: stdin)");
+  ingest_cmd
+      ->add_option("--format", a->format,
+                   "jsonl: JSON Lines; otlp-json, otlp-proto: each file one OTLP "
+                   "ExportTraceServiceRequest body")
+      ->check(CLI::IsMember({"jsonl", "otlp-json", "otlp-proto"}))
+      ->capture_default_str();
+  ingest_cmd->add_option("--batch", a->batch, "Traces per write batch")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  ingest_cmd->add_flag("--quiet", a->quiet, "No progress line");
+  ingest_cmd->add_flag("--sync", a->sync, "Fsync every batch");
+  return ingest_cmd;
+}
+
+CLI::App* AddTimelineCommand(CLI::App* app, TimelineArgs* a, std::string* id) {
+  auto* timeline_cmd = app->add_subcommand("timeline", "List a session's traces in time order");
+  timeline_cmd->add_option("id", *id, "Session id")->required();
+  timeline_cmd->add_option("--from", a->from, "Window start (RFC 3339 or ns)");
+  timeline_cmd->add_option("--to", a->to, "Window end, exclusive");
+  timeline_cmd->add_option("--limit", a->limit, "Traces per page (1 to 1000000)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+      ->capture_default_str();
+  timeline_cmd->add_option("--cursor", a->cursor, "Cursor from the previous page");
+  timeline_cmd->add_flag("--desc", a->descending, "Newest first");
+  timeline_cmd->add_flag("--json", a->json, "Print JSON");
+  return timeline_cmd;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -411,20 +443,7 @@ int Main(int argc, char** argv) {
                "the damage (only after an open failed with Corruption naming a .log)");
 
   IngestArgs ingest;
-  auto* ingest_cmd = app.add_subcommand(
-      "ingest", "Ingest JSON Lines traces (or OTLP export requests) from files or stdin");
-  ingest_cmd->add_option("files", ingest.files, "Input files ('-' or none: stdin)");
-  ingest_cmd
-      ->add_option("--format", ingest.format,
-                   "jsonl: JSON Lines; otlp-json, otlp-proto: each file one OTLP "
-                   "ExportTraceServiceRequest body")
-      ->check(CLI::IsMember({"jsonl", "otlp-json", "otlp-proto"}))
-      ->capture_default_str();
-  ingest_cmd->add_option("--batch", ingest.batch, "Traces per write batch")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1000000));
-  ingest_cmd->add_flag("--quiet", ingest.quiet, "No progress line");
-  ingest_cmd->add_flag("--sync", ingest.sync, "Fsync every batch");
+  auto* ingest_cmd = AddIngestCommand(&app, &ingest);
 
   std::string id;
   bool json = false;
@@ -433,16 +452,7 @@ int Main(int argc, char** argv) {
   session_cmd->add_flag("--json", json, "Print JSON");
 
   TimelineArgs tl;
-  auto* timeline_cmd = app.add_subcommand("timeline", "List a session's traces in time order");
-  timeline_cmd->add_option("id", id, "Session id")->required();
-  timeline_cmd->add_option("--from", tl.from, "Window start (RFC 3339 or ns)");
-  timeline_cmd->add_option("--to", tl.to, "Window end, exclusive");
-  timeline_cmd->add_option("--limit", tl.limit, "Traces per page (1 to 1000000)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
-      ->capture_default_str();
-  timeline_cmd->add_option("--cursor", tl.cursor, "Cursor from the previous page");
-  timeline_cmd->add_flag("--desc", tl.descending, "Newest first");
-  timeline_cmd->add_flag("--json", tl.json, "Print JSON");
+  auto* timeline_cmd = AddTimelineCommand(&app, &tl, &id);
 
   auto* trace_cmd = app.add_subcommand("trace", "Show one trace with its spans");
   trace_cmd->add_option("id", id, "Trace id")->required();
