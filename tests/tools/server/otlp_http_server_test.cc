@@ -271,5 +271,30 @@ TEST_F(ServerTest, SaturationGives503AndStopFinishesInFlightRequests) {
   EXPECT_EQ(s.trace_count, 4);
 }
 
+// Regression: cpp-httplib writes a response as two sends (headers, body).
+// Without TCP_NODELAY on the server's sockets the body waited for the
+// client's delayed ACK (40 ms on Linux) on every request of a keep-alive
+// connection after the first few: an OTLP/JSON exporter got 25 answers/s per
+// connection whatever the load (bench/README.md, "OTLP/HTTP under load").
+TEST_F(ServerTest, KeepAliveAnswersAreNotHeldByNagle) {
+  StartServer();
+  httplib::Client c = Client();
+  c.set_keep_alive(true);
+  c.set_tcp_nodelay(true);  // As the SDKs' HTTP clients do.
+  constexpr int kRequests = 40;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kRequests; ++i) {
+    auto r = i % 2 == 0 ? c.Post("/v1/traces", "{}", kJson) : c.Get("/healthz");
+    ASSERT_TRUE(r) << i;
+    ASSERT_EQ(r->status, 200) << r->body;
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  // Held, 40 answers take about 40 x 40 ms; sent at once, a few ms (a
+  // sanitizer build or a loaded machine stays far below the bound).
+  EXPECT_LT(ms, kRequests * 40 / 2) << "answers held back by Nagle's algorithm";
+}
+
 }  // namespace
 }  // namespace sessionstore
