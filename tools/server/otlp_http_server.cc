@@ -3,9 +3,12 @@
 #include "tools/server/otlp_http_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <exception>
 
 #include "sessionstore/json_writer.h"
@@ -95,6 +98,15 @@ void OtlpHttpServer::Configure() {
   s.set_write_timeout(options_.io_timeout_s, 0);
   s.set_keep_alive_timeout(options_.keep_alive_timeout_s);
   s.set_keep_alive_max_count(100);
+  // cpp-httplib sends a response's headers and body separately; with Nagle's
+  // algorithm the body would wait for the client's delayed ACK (40 ms).
+  s.set_tcp_nodelay(true);
+  // Remembers the listening socket: Bind raises its backlog (see there). The
+  // last socket this sees before a successful bind is the bound one.
+  s.set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_socket_ = sock;
+  });
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     ++requests_;
     if (Authorized(req)) return httplib::Server::HandlerResponse::Unhandled;
@@ -202,14 +214,22 @@ void OtlpHttpServer::HandleTraces(const httplib::Request& req, httplib::Response
 }
 
 Status OtlpHttpServer::Bind(const std::string& host, int port, int* bound_port) {
+  const std::string where = host + ":" + std::to_string(port);
   if (port == 0) {
     *bound_port = http_->bind_to_any_port(host);
-    if (*bound_port > 0) return Status::OK();
-  } else if (http_->bind_to_port(host, port)) {
-    *bound_port = port;
-    return Status::OK();
+  } else {
+    *bound_port = http_->bind_to_port(host, port) ? port : -1;
   }
-  return Status::IOError("cannot listen on " + host + ":" + std::to_string(port));
+  if (*bound_port <= 0) return Status::IOError("cannot listen on " + where);
+  // cpp-httplib listens with a backlog of 5: keep-alive connections that hit
+  // their request limit together and reconnect overflow it, and each dropped
+  // SYN costs the client a 1 s retransmission. A second listen() on a
+  // listening socket only changes the backlog (capped by net.core.somaxconn).
+  if (listen_socket_ < 0 || ::listen(listen_socket_, SOMAXCONN) != 0) {
+    return Status::IOError("cannot raise the listen backlog on " + where + ": " +
+                           std::strerror(errno));
+  }
+  return Status::OK();
 }
 
 Status OtlpHttpServer::Run() {

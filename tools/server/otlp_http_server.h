@@ -106,6 +106,8 @@ class OtlpHttpServer {
   GroupCommitQueue queue_;
   QueryApi query_;
   std::unique_ptr<httplib::Server> http_;
+  // The bound listening socket, owned by http_; -1 until Bind.
+  int listen_socket_ = -1;
   std::atomic<bool> stop_requested_{false};
   std::atomic<uint64_t> requests_{0};
   std::atomic<uint64_t> spans_accepted_{0};
