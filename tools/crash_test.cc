@@ -106,7 +106,8 @@ int Check(const Args& a) {
   options.read_only = true;
   options.create_if_missing = false;
   std::unique_ptr<ss::Store> store;
-  ss::Status s = ss::Store::Open(options, a.db, &store);
+  ss::WalRecoveryReport dropped;
+  ss::Status s = ss::Store::Open(options, a.db, &store, &dropped);
   if (!s.ok()) {
     std::cerr << "crashtest check: " << s.ToString() << "\n";
     return 1;
@@ -142,8 +143,10 @@ int Check(const Args& a) {
   }
   std::printf(
       "%zu acknowledged versions: %zu traces, %zu sessions; %zu lost, %zu unlisted, %zu "
-      "verify problems\n",
-      acked, traces.size(), sessions.size(), lost, unlisted, report.mismatches.size());
+      "verify problems; log records dropped at open: %llu (%llu bytes)\n",
+      acked, traces.size(), sessions.size(), lost, unlisted, report.mismatches.size(),
+      static_cast<unsigned long long>(dropped.records_dropped),
+      static_cast<unsigned long long>(dropped.bytes_dropped));
   return lost == 0 && unlisted == 0 && report.mismatches.empty() ? 0 : 1;
 }
 

@@ -39,12 +39,29 @@ struct OpenFlags {
 };
 OpenFlags g_open_flags;
 
+// Opens the store; warns on stderr when replaying its write-ahead log
+// dropped writes.
+ss::Status OpenWithWarning(const ss::Options& options, const std::string& dir,
+                           std::unique_ptr<ss::Store>* store) {
+  ss::WalRecoveryReport dropped;
+  ss::Status s = ss::Store::Open(options, dir, store, &dropped);
+  if (s.ok() && dropped.bytes_dropped > 0) {
+    std::cerr << "sessionstore: warning: opening " << dir << " dropped " << dropped.records_dropped
+              << " write-ahead log record" << (dropped.records_dropped == 1 ? "" : "s") << " ("
+              << dropped.bytes_dropped
+              << " bytes) that could not be replayed: a write torn by a crash (never "
+                 "acknowledged) or, with --recover, every write after the damage\n";
+    for (const std::string& line : dropped.details) std::cerr << "  " << line << "\n";
+  }
+  return s;
+}
+
 ss::Status OpenStore(const std::string& dir, bool read_only, std::unique_ptr<ss::Store>* store) {
   ss::Options options;
   options.read_only = read_only;
   options.create_if_missing = false;  // Only ingest creates a store.
   options.recover_damaged_wal = g_open_flags.recover;
-  return ss::Store::Open(options, dir, store);
+  return OpenWithWarning(options, dir, store);
 }
 
 // Accepts RFC 3339 or integer nanoseconds.
@@ -94,7 +111,7 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
   ss::Options options;
   options.sync = args.sync;
   options.recover_damaged_wal = g_open_flags.recover;
-  ss::Status s = ss::Store::Open(options, db, &store);
+  ss::Status s = OpenWithWarning(options, db, &store);
   if (!s.ok()) return Fail(s);
   std::vector<std::string> files = args.files;
   if (files.empty()) files.push_back("-");
@@ -308,16 +325,21 @@ int RunStats(const std::string& db, bool json) {
   ss::StoreStats st;
   if (!(s = store->GetStats(&st)).ok()) return Fail(s);
   if (json) {
-    std::printf("{\"traces\":%lld,\"sessions\":%lld,\"disk_bytes\":%llu,\"memtable_bytes\":%llu}\n",
-                static_cast<long long>(st.traces), static_cast<long long>(st.sessions),
-                static_cast<unsigned long long>(st.disk_bytes),
-                static_cast<unsigned long long>(st.memtable_bytes));
+    std::printf(
+        "{\"traces\":%lld,\"sessions\":%lld,\"disk_bytes\":%llu,\"memtable_bytes\":%llu,"
+        "\"wal_records_dropped\":%llu,\"wal_bytes_dropped\":%llu}\n",
+        static_cast<long long>(st.traces), static_cast<long long>(st.sessions),
+        static_cast<unsigned long long>(st.disk_bytes),
+        static_cast<unsigned long long>(st.memtable_bytes),
+        static_cast<unsigned long long>(st.wal_records_dropped),
+        static_cast<unsigned long long>(st.wal_bytes_dropped));
   } else {
     std::printf(
         "traces (estimate)    %lld\nsessions (estimate)  %lld\ndisk                %.1f MB\n"
-        "memtables            %.1f MB\n",
+        "memtables            %.1f MB\nlog dropped at open  %llu records, %llu bytes\n",
         static_cast<long long>(st.traces), static_cast<long long>(st.sessions), st.disk_bytes / 1e6,
-        st.memtable_bytes / 1e6);
+        st.memtable_bytes / 1e6, static_cast<unsigned long long>(st.wal_records_dropped),
+        static_cast<unsigned long long>(st.wal_bytes_dropped));
   }
   return kExitOk;
 }
