@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <filesystem>
 #include <string>
@@ -34,13 +35,9 @@ bool LockedByAnotherProcess(const std::string& dir) {
 // "NNNNNN.log" -> NNNNNN.
 bool ParseLogNumber(const std::string& name, uint64_t* number) {
   if (name.size() <= 4 || name.compare(name.size() - 4, 4, ".log") != 0) return false;
-  const std::string digits = name.substr(0, name.size() - 4);
-  if (digits.empty() || digits.size() > 19 ||
-      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return false;
-  }
-  *number = std::stoull(digits);
-  return true;
+  const char* end = name.data() + name.size() - 4;
+  const auto [stop, err] = std::from_chars(name.data(), end, *number);
+  return err == std::errc() && stop == end;
 }
 
 // Where RocksDB's log writer ends a record of `bytes` payload that starts at
