@@ -68,8 +68,10 @@ struct Totals {
 };
 
 // Checks the store at `dir` after a power loss that came once `acked`
-// versions had been acknowledged.
-void CheckAfterPowerLoss(const std::string& dir, std::size_t acked, Totals* totals) {
+// versions had been acknowledged, adding what is missing to *totals (and
+// failing the test for it when `require_intact`).
+void CheckAfterPowerLoss(const std::string& dir, std::size_t acked, bool require_intact,
+                         Totals* totals) {
   Options options;
   options.sync = true;
   options.block_cache_bytes = 8u << 20;
@@ -91,7 +93,9 @@ void CheckAfterPowerLoss(const std::string& dir, std::size_t acked, Totals* tota
     // Present fields of the last acknowledged version win (the workload's
     // later versions only add an output).
     if (!g.ok() || (!version.output.empty() && !(stored.output == version.output))) {
-      if (++totals->lost <= 5) ADD_FAILURE() << "lost " << id << ": " << g.ToString();
+      if (++totals->lost <= 5 && require_intact) {
+        ADD_FAILURE() << "lost " << id << ": " << g.ToString();
+      }
     }
   }
   std::set<std::string> listed;
@@ -104,7 +108,9 @@ void CheckAfterPowerLoss(const std::string& dir, std::size_t acked, Totals* tota
     lo.cursor = page.next_cursor;
   } while (!lo.cursor.empty());
   for (const std::string& id : sessions) {
-    if (listed.count(id) == 0 && ++totals->unlisted <= 5) ADD_FAILURE() << "unlisted " << id;
+    if (listed.count(id) == 0 && ++totals->unlisted <= 5 && require_intact) {
+      ADD_FAILURE() << "unlisted " << id;
+    }
   }
   VerifyReport report;
   ASSERT_TRUE(store->Verify(&report).ok());
@@ -175,7 +181,7 @@ TEST(StorePowerLossTest, SyncedIngestSurvivesPowerLoss) {
     acked = WriteUntilPowerLoss(dir, image, acked, delay, &totals);
     fs::remove_all(dir);
     dir = image;
-    CheckAfterPowerLoss(dir, acked, &totals);
+    CheckAfterPowerLoss(dir, acked, /*require_intact=*/true, &totals);
     ++totals.rounds;
   }
   totals.acknowledged = acked;
@@ -187,6 +193,31 @@ TEST(StorePowerLossTest, SyncedIngestSurvivesPowerLoss) {
       static_cast<unsigned long long>(totals.bytes_dropped));
   EXPECT_GT(totals.acknowledged, 0u);
   EXPECT_EQ(totals.lost + totals.unlisted + totals.verify_problems, 0u);
+}
+
+// The harness can fail: without Options::sync, acknowledged batches sit in
+// unsynced log bytes (in a log whose directory entry was never synced)
+// and a power loss takes them. Guards the test above against a file system
+// wrapper that stopped dropping anything.
+TEST(StorePowerLossTest, UnsyncedIngestLosesAcknowledgedWrites) {
+  TempDir root;
+  const std::string dir = root.path() + "/db", image = root.path() + "/image";
+  OpenOrDie(dir).reset();
+  auto plfs = std::make_shared<PowerLossFileSystem>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(plfs);
+  InternalOptions internal;
+  internal.TEST_env = env.get();
+  auto store = OpenOrDie(dir, Options(), internal);  // sync = false.
+  const std::vector<Trace> versions = FirstVersions(20 * kBatch);
+  for (std::size_t i = 0; i < versions.size(); i += kBatch) {
+    testing::IngestOrDie(store.get(),
+                         std::vector<Trace>(versions.begin() + i, versions.begin() + i + kBatch));
+  }
+  ASSERT_TRUE(plfs->TakeDurableImage(dir, image, [] {}));
+  store.reset();
+  Totals totals;
+  CheckAfterPowerLoss(image, versions.size(), /*require_intact=*/false, &totals);
+  EXPECT_GT(totals.lost, 0u);
 }
 
 // The file system's model, checked directly: unsynced bytes and entries of
