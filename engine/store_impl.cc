@@ -155,7 +155,8 @@ Status StoreImpl::OpenRocksDB(const std::string& path) {
   }
   const std::vector<rocksdb::ColumnFamilyDescriptor> cfs =
       MakeColumnFamilies(options_, merge_operator_);
-  wal_audit_ = std::make_unique<WalRecoveryAudit>(path, options_.read_only);
+  wal_audit_ = std::make_unique<WalRecoveryAudit>(path, options_.read_only,
+                                                  /*refuse_holes=*/!options_.recover_damaged_wal);
   db_opts.wal_filter = wal_audit_.get();
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status rs = options_.read_only
@@ -166,7 +167,8 @@ Status StoreImpl::OpenRocksDB(const std::string& path) {
                         rs.ToString() + ")");
   }
   if (rs.IsCorruption() && !options_.recover_damaged_wal) {
-    return Status::Corruption("open " + path + ": " + rs.ToString() +
+    const std::string why = wal_audit_->refusal().empty() ? rs.ToString() : wal_audit_->refusal();
+    return Status::Corruption("open " + path + ": " + why +
                               "; nothing was written. If a write-ahead log (*.log) is damaged, "
                               "Options::recover_damaged_wal (the CLI's --recover) opens the "
                               "store as it was before the damage, dropping every later write");

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -59,7 +59,8 @@ uint64_t EndOfRecord(uint64_t offset, uint64_t bytes) {
 
 }  // namespace
 
-WalRecoveryAudit::WalRecoveryAudit(const std::string& dir, bool read_only) {
+WalRecoveryAudit::WalRecoveryAudit(const std::string& dir, bool read_only, bool refuse_holes)
+    : refuse_holes_(refuse_holes) {
   if (read_only && LockedByAnotherProcess(dir)) return;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
@@ -105,20 +106,48 @@ rocksdb::WalFilter::WalProcessingOption WalRecoveryAudit::LogRecordFound(
     const rocksdb::WriteBatch& batch, rocksdb::WriteBatch* /*new_batch*/, bool* batch_changed) {
   *batch_changed = false;
   auto it = logs_.find(log_number);
-  if (it != logs_.end()) {
-    ++it->second.replayed;
-    it->second.replayed_end = EndOfRecord(it->second.replayed_end, batch.GetDataSize());
+  if (it == logs_.end()) return WalProcessingOption::kContinueProcessing;
+  if (it->second.replayed == 0 && refuse_holes_) {
+    try {
+      if (!EarlierLogsComplete(log_number)) return WalProcessingOption::kCorruptedRecord;
+    } catch (...) {  // Nothing may escape into RocksDB; the check is best effort.
+    }
   }
+  ++it->second.replayed;
+  it->second.replayed_end = EndOfRecord(it->second.replayed_end, batch.GetDataSize());
   return WalProcessingOption::kContinueProcessing;
+}
+
+bool WalRecoveryAudit::EarlierLogsComplete(uint64_t number) {
+  for (auto& [earlier, log] : logs_) {
+    if (earlier >= number) break;
+    if (earlier < min_replayed_log_ || log.done) continue;
+    log.dropped = DroppedOf(log);
+    log.done = true;
+    if (log.dropped.bytes > 0) {
+      refusal_ = log.name + " lost " + std::to_string(log.dropped.bytes) + " bytes after offset " +
+                 std::to_string(log.dropped.offset) +
+                 " (a torn or damaged record) while a later log holds later writes, which "
+                 "replayed over the gap would leave the store inconsistent";
+      return false;
+    }
+  }
+  return true;
 }
 
 WalRecoveryReport WalRecoveryAudit::Finish() {
   WalRecoveryReport report;
   for (auto& [number, log] : logs_) {
-    // A log that grew after it was measured (a writer that was closing)
-    // can end past the measured size; what was measured was replayed.
-    if (recovery_ran_ && number >= min_replayed_log_ && log.replayed_end < log.size) {
-      ScanDropped(log, &report);
+    if (recovery_ran_ && number >= min_replayed_log_) {
+      const Dropped d = log.done ? log.dropped : DroppedOf(log);
+      if (d.bytes > 0) {
+        report.records_dropped += d.records;
+        report.bytes_dropped += d.bytes;
+        report.details.push_back(log.name + ": " + std::to_string(d.records) +
+                                 (d.records == 1 ? " record (" : " records (") +
+                                 std::to_string(d.bytes) + " bytes) dropped after offset " +
+                                 std::to_string(d.offset));
+      }
     }
     ::close(log.fd);
     log.fd = -1;
@@ -126,7 +155,10 @@ WalRecoveryReport WalRecoveryAudit::Finish() {
   return report;
 }
 
-void WalRecoveryAudit::ScanDropped(const Log& log, WalRecoveryReport* report) {
+WalRecoveryAudit::Dropped WalRecoveryAudit::DroppedOf(const Log& log) {
+  // A log that grew after it was measured (a writer that was closing) can
+  // end past the measured size; what was measured was replayed.
+  if (log.replayed_end >= log.size) return Dropped();
   ++logs_scanned_;
   WalLogScanner scanner;
   std::string block(WalLogScanner::kBlockSize, '\0');
@@ -154,12 +186,8 @@ void WalRecoveryAudit::ScanDropped(const Log& log, WalRecoveryReport* report) {
   for (uint64_t start : scanner.damage_starts()) {
     if (start >= stop) ++records;
   }
-  if (stop >= log.size) return;
-  report->records_dropped += records;
-  report->bytes_dropped += log.size - stop;
-  report->details.push_back(
-      log.name + ": " + std::to_string(records) + (records == 1 ? " record (" : " records (") +
-      std::to_string(log.size - stop) + " bytes) dropped after offset " + std::to_string(stop));
+  if (stop >= log.size) return Dropped();
+  return Dropped{records, log.size - stop, stop};
 }
 
 }  // namespace sessionstore

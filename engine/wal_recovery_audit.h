@@ -10,6 +10,13 @@
 // any other is scanned (WalLogScanner) for the intact records and damaged
 // stretches after what was replayed.
 //
+// It also closes a hole RocksDB leaves: kTolerateCorruptedTailRecords
+// accepts a torn tail in any log, also one followed by later logs, and
+// replays those later writes over the gap. With `refuse_holes`, the first
+// record of a later log finds the earlier logs replayed to their ends or
+// makes the open fail (WalFilter's kCorruptedRecord: RocksDB then fails
+// with Corruption before it writes anything); refusal() says why.
+//
 // Usage: construct before DB::Open, pass as DBOptions::wal_filter, call
 // Finish after a successful open, and keep the audit alive as long as the
 // DB (RocksDB keeps the pointer). Not thread-safe; DB::Open calls the
@@ -34,7 +41,9 @@ class WalRecoveryAudit final : public rocksdb::WalFilter {
   // Opens every *.log in `dir` and notes its size. A read-only open while
   // another process holds the store's LOCK audits nothing (see
   // WalRecoveryReport). Never fails: a log it cannot open is not audited.
-  WalRecoveryAudit(const std::string& dir, bool read_only);
+  // `refuse_holes`: fail the open on a log that lost data before later
+  // logs' writes (see above).
+  WalRecoveryAudit(const std::string& dir, bool read_only, bool refuse_holes);
   ~WalRecoveryAudit() override;
   WalRecoveryAudit(const WalRecoveryAudit&) = delete;
   WalRecoveryAudit& operator=(const WalRecoveryAudit&) = delete;
@@ -50,24 +59,39 @@ class WalRecoveryAudit final : public rocksdb::WalFilter {
 
   // After DB::Open succeeded: what it dropped. Closes the held logs.
   WalRecoveryReport Finish();
+  // Why the filter failed the open (empty if it did not).
+  const std::string& refusal() const { return refusal_; }
 
   // Logs Finish had to read (those whose replay stopped before their end).
   int TEST_logs_scanned() const { return logs_scanned_; }
 
  private:
+  struct Dropped {
+    uint64_t records = 0, bytes = 0;
+    uint64_t offset = 0;  // Where replay stopped.
+  };
   struct Log {
     std::string name;           // File name, e.g. "000012.log".
     int fd = -1;                // Held open across DB::Open.
     uint64_t size = 0;          // Before DB::Open.
     uint64_t replayed = 0;      // Records replayed.
     uint64_t replayed_end = 0;  // Where they end, by the writer's layout.
+    bool done = false;          // `dropped` is final: a later log was reached.
+    Dropped dropped;
   };
-  // Reads the log and adds what follows its replayed records to *report.
-  void ScanDropped(const Log& log, WalRecoveryReport* report);
+  // What recovery dropped of `log` once it is done with it: nothing when
+  // its replayed records end where the file does, else what a scan of the
+  // file finds after them.
+  Dropped DroppedOf(const Log& log);
+  // Called at the first record of log `number`: the earlier logs are done.
+  // False when one of them lost data (sets refusal_).
+  bool EarlierLogsComplete(uint64_t number);
 
   std::map<uint64_t, Log> logs_;  // By log number.
   // Logs below this number back no unflushed data: recovery skips them.
   uint64_t min_replayed_log_ = 0;
+  const bool refuse_holes_;
+  std::string refusal_;
   bool recovery_ran_ = false;
   int logs_scanned_ = 0;
 };

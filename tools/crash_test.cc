@@ -74,6 +74,10 @@ int Write(const Args& a) {
   ss::Trace t;
   for (std::size_t i = 0; i < acked && gen.Next(&t); ++i) {
   }
+  // Open and the workload's resume point reached: the driver times its
+  // kill from here (regenerating what was sent takes seconds on a large run).
+  std::printf("ready\n");
+  std::fflush(stdout);
   std::vector<ss::Trace> batch;
   for (;;) {
     batch.clear();
