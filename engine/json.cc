@@ -113,6 +113,11 @@ Status GetTimeField(const std::string& field, const element& e, int64_t* out) {
   if (e.type() == element_type::INT64 || e.type() == element_type::UINT64) {
     return GetInt(field, e, out);
   }
+  if (e.type() == element_type::DOUBLE) {
+    return Bad(field,
+               "expected an RFC 3339 string or integer nanoseconds, got a number with a fraction "
+               "or exponent");
+  }
   return WrongType(field, e, "an RFC 3339 string or integer nanoseconds");
 }
 
@@ -156,7 +161,8 @@ Status GetCost(const std::string& field, const element& e, int64_t* out) {
   Status s = GetNumber(field, e, &d);
   if (!s.ok()) return s;
   if (d < 0) return Bad(field, "negative");
-  if (d > 1e9) return Bad(field, "too large");
+  // Past 1e9, nano-USD would overflow; ValidateTrace's limit is far below.
+  if (d > 1e9) return Bad(field, "larger than 1099.5 USD");
   *out = UsdToNano(d);
   return Status::OK();
 }
@@ -262,11 +268,20 @@ Status GetSpans(const std::string& field, const element& e, std::vector<Span>* s
 
 Status ParseTraceJson(std::string_view json, Trace* trace) {
   *trace = Trace();
+  if (json.substr(0, 3) == "\xEF\xBB\xBF") {
+    return Status::InvalidArgument(
+        "not valid JSON: starts with a UTF-8 byte order mark (ingest ignores one only at the "
+        "start of a file)");
+  }
   thread_local simdjson::dom::parser parser;
   element doc;
   const auto err = parser.parse(json.data(), json.size()).get(doc);
   if (err != simdjson::SUCCESS) {
-    return Status::InvalidArgument(std::string("not valid JSON: ") + simdjson::error_message(err));
+    std::string why = std::string("not valid JSON: ") + simdjson::error_message(err);
+    if (err == simdjson::NUMBER_ERROR) {
+      why += " (malformed, or out of range: integers up to 2^64-1, others up to about 1.8e308)";
+    }
+    return Status::InvalidArgument(why);
   }
   object obj;
   if (doc.get_object().get(obj) != simdjson::SUCCESS) {

@@ -21,7 +21,12 @@
 namespace sessionstore {
 
 Status Store::Open(const Options& options, const std::string& path, std::unique_ptr<Store>* store) {
-  return StoreImpl::Open(options, path, InternalOptions(), store);
+  return StoreImpl::Open(options, path, InternalOptions(), store, nullptr);
+}
+
+Status Store::Open(const Options& options, const std::string& path, std::unique_ptr<Store>* store,
+                   WalRecoveryReport* recovery) {
+  return StoreImpl::Open(options, path, InternalOptions(), store, recovery);
 }
 
 Status Store::RestoreBackup(const std::string& backup_dir, const std::string& db_dir) {
@@ -54,12 +59,20 @@ StoreImpl::~StoreImpl() {
 
 Status StoreImpl::Open(const Options& options, const std::string& path,
                        const InternalOptions& internal, std::unique_ptr<Store>* store) {
+  return Open(options, path, internal, store, nullptr);
+}
+
+Status StoreImpl::Open(const Options& options, const std::string& path,
+                       const InternalOptions& internal, std::unique_ptr<Store>* store,
+                       WalRecoveryReport* recovery) {
   store->reset();
+  if (recovery != nullptr) *recovery = WalRecoveryReport();
   if (path.empty()) return Status::InvalidArgument("store path is empty");
   return NoThrow("open", [&]() -> Status {
     std::unique_ptr<StoreImpl> impl(new StoreImpl(options, internal));
     Status s = impl->OpenDatabase(path);
     if (!s.ok()) return s;
+    if (recovery != nullptr) *recovery = impl->wal_recovery_;
     *store = std::move(impl);
     return Status::OK();
   });
@@ -105,45 +118,14 @@ bool IsLockHeld(const rocksdb::Status& s) {
 }  // namespace
 
 Status StoreImpl::OpenDatabase(const std::string& path) {
-  Status guard = CheckNotOrphaned(path);
-  if (!guard.ok()) return guard;
-  rocksdb::DBOptions db_opts = MakeDBOptions(options_);
-  if (internal_.TEST_env != nullptr) db_opts.env = internal_.TEST_env;
-  if (!options_.read_only && internal_.TEST_env == nullptr) {
-    // Our own info log: RocksDB's aborts the process once a write to it
-    // failed on a full disk (util/info_logger.h).
-    std::error_code ec;
-    if (options_.create_if_missing) std::filesystem::create_directories(path, ec);
-    if (std::filesystem::is_directory(path, ec)) {
-      db_opts.info_log = InfoLogger::Open(path + "/LOG", std::size_t{16} << 20);
-    }
-  }
-  db_opts.listeners.push_back(io_stats_);
-  const std::vector<rocksdb::ColumnFamilyDescriptor> cfs =
-      MakeColumnFamilies(options_, merge_operator_);
-  rocksdb::DB* raw = nullptr;
-  const rocksdb::Status rs = options_.read_only
-                                 ? rocksdb::DB::OpenForReadOnly(db_opts, path, cfs, &handles_, &raw)
-                                 : rocksdb::DB::Open(db_opts, path, cfs, &handles_, &raw);
-  if (IsLockHeld(rs)) {
-    return Status::Busy("open " + path + ": another process has it open for writing (" +
-                        rs.ToString() + ")");
-  }
-  if (rs.IsCorruption() && !options_.recover_damaged_wal) {
-    return Status::Corruption("open " + path + ": " + rs.ToString() +
-                              "; nothing was written. If a write-ahead log (*.log) is damaged, "
-                              "Options::recover_damaged_wal (the CLI's --recover) opens the "
-                              "store as it was before the damage, dropping every later write");
-  }
-  if (!rs.ok()) return FromRocks(rs, "open " + path);
-  db_.reset(raw);
+  Status s = CheckNotOrphaned(path);
+  if (!s.ok()) return s;
+  if (!(s = OpenRocksDB(path)).ok()) return s;
   ctx_.db = db_.get();
   ctx_.cf = ColumnFamilies::FromHandles(handles_);
   ctx_.session_hash = internal_.TEST_session_hash;
   ctx_.merge_operator = merge_operator_.get();
-  Status s = CheckFormatVersion(path);
-  if (!s.ok()) return s;
-
+  if (!(s = CheckFormatVersion(path)).ok()) return s;
   session_reader_ = std::make_unique<SessionReader>(&ctx_);
   trace_reader_ = std::make_unique<TraceReader>(&ctx_);
   indexer_ = std::make_unique<SessionIndexer>(db_.get(), ctx_.cf.index, ctx_.cf.dirty,
@@ -183,6 +165,52 @@ void StoreImpl::StartRetention() {
       options_.retention_ns, interval, std::move(now), [this](int64_t before, DeleteResult* r) {
         return NoThrow("retention", [&] { return deleter_->DeleteTracesBefore(before, r); });
       });
+}
+
+Status StoreImpl::OpenRocksDB(const std::string& path) {
+  rocksdb::DBOptions db_opts = MakeDBOptions(options_);
+  if (internal_.TEST_env != nullptr) db_opts.env = internal_.TEST_env;
+  if (!options_.read_only && internal_.TEST_env == nullptr) {
+    // Our own info log: RocksDB's aborts the process once a write to it
+    // failed on a full disk (util/info_logger.h).
+    std::error_code ec;
+    if (options_.create_if_missing) std::filesystem::create_directories(path, ec);
+    if (std::filesystem::is_directory(path, ec)) {
+      db_opts.info_log = InfoLogger::Open(path + "/LOG", std::size_t{16} << 20);
+    }
+  }
+  db_opts.listeners.push_back(io_stats_);
+  const std::vector<rocksdb::ColumnFamilyDescriptor> cfs =
+      MakeColumnFamilies(options_, merge_operator_);
+  wal_audit_ = std::make_unique<WalRecoveryAudit>(path, options_.read_only,
+                                                  /*refuse_holes=*/!options_.recover_damaged_wal);
+  db_opts.wal_filter = wal_audit_.get();
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status rs = options_.read_only
+                                 ? rocksdb::DB::OpenForReadOnly(db_opts, path, cfs, &handles_, &raw)
+                                 : rocksdb::DB::Open(db_opts, path, cfs, &handles_, &raw);
+  if (IsLockHeld(rs)) {
+    return Status::Busy("open " + path + ": another process has it open for writing (" +
+                        rs.ToString() + ")");
+  }
+  if (rs.IsCorruption() && !options_.recover_damaged_wal) {
+    const std::string why = wal_audit_->refusal().empty() ? rs.ToString() : wal_audit_->refusal();
+    return Status::Corruption("open " + path + ": " + why +
+                              "; nothing was written. If a write-ahead log (*.log) is damaged, "
+                              "Options::recover_damaged_wal (the CLI's --recover) opens the "
+                              "store as it was before the damage, dropping every later write");
+  }
+  if (!rs.ok()) return FromRocks(rs, "open " + path);
+  db_.reset(raw);
+  wal_recovery_ = wal_audit_->Finish();
+  if (wal_recovery_.bytes_dropped > 0) {
+    const std::shared_ptr<rocksdb::Logger> log = db_->GetDBOptions().info_log;
+    for (const std::string& line : wal_recovery_.details) {
+      rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, log, "sessionstore: recovery: %s",
+                   line.c_str());
+    }
+  }
+  return Status::OK();
 }
 
 Status StoreImpl::CheckFormatVersion(const std::string& path) {
@@ -306,6 +334,8 @@ Status StoreImpl::ReadStats(StoreStats* stats) const {
     stats->retention_passes = retention_->passes();
     stats->retention_traces_deleted = retention_->traces_deleted();
   }
+  stats->wal_records_dropped = wal_recovery_.records_dropped;
+  stats->wal_bytes_dropped = wal_recovery_.bytes_dropped;
   return table_.loaded() ? CountExactly(stats) : Status::OK();
 }
 

@@ -41,6 +41,7 @@
 #include "engine/store_verifier.h"
 #include "engine/trace_reader.h"
 #include "engine/trace_writer.h"
+#include "engine/wal_recovery_audit.h"
 #include "sessionstore/store.h"
 
 namespace sessionstore {
@@ -65,6 +66,10 @@ class StoreImpl final : public Store {
  public:
   static Status Open(const Options& options, const std::string& path,
                      const InternalOptions& internal, std::unique_ptr<Store>* store);
+  // As above, filling *recovery (may be null) as Store::Open does.
+  static Status Open(const Options& options, const std::string& path,
+                     const InternalOptions& internal, std::unique_ptr<Store>* store,
+                     WalRecoveryReport* recovery);
   ~StoreImpl() override;
 
   Status Ingest(const std::vector<Trace>& traces, IngestResult* result) override;
@@ -93,6 +98,8 @@ class StoreImpl final : public Store {
   std::size_t TEST_PendingIndexSessions() const { return indexer_->pending(); }
   // Overwrites the stored record of a trace with `bytes` (corruption tests).
   Status TEST_OverwriteTraceRecord(std::string_view trace_id, std::string_view bytes);
+  // Write-ahead logs the open read to count what recovery dropped.
+  int TEST_wal_logs_scanned() const { return wal_audit_->TEST_logs_scanned(); }
 
  private:
   StoreImpl(const Options& options, const InternalOptions& internal);
@@ -110,10 +117,15 @@ class StoreImpl final : public Store {
   void StartRetention();
   // Rewrites a version-4 store as version 5.
   Status UpgradeFromVersion4();
+  // DB::Open with the WAL audit; sets db_, handles_ and wal_recovery_.
+  Status OpenRocksDB(const std::string& path);
 
   const Options options_;
   const InternalOptions internal_;
   std::shared_ptr<SessionMergeOperator> merge_operator_;
+  // Declared before db_, which keeps a pointer to it (DBOptions::wal_filter).
+  std::unique_ptr<WalRecoveryAudit> wal_audit_;
+  WalRecoveryReport wal_recovery_;  // What the open dropped from the log.
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   StoreContext ctx_;

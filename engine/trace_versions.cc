@@ -117,17 +117,18 @@ Status ValidateTrace(const Trace& t) {
   if (!(s = CheckTime("start_time", t.start_ns)).ok()) return s;
   if (t.end_ns && !(s = CheckTime("end_time", *t.end_ns)).ok()) return s;
   if (t.tags.size() > kMaxTags) {
-    return Invalid("tags", "more than " + std::to_string(kMaxTags) + " tags");
+    return Invalid("tags", "more than " + std::to_string(kMaxTags) + " tags (" +
+                               std::to_string(t.tags.size()) + ")");
   }
   for (std::size_t i = 0; i < t.tags.size(); ++i) {
-    if (t.tags[i].size() > kMaxIdBytes) {
-      return Invalid("tags[" + std::to_string(i) + "]",
-                     "longer than " + std::to_string(kMaxIdBytes) + " bytes");
+    if (t.tags[i].size() > kMaxIdBytes) {  // The field name is built only for an error.
+      return CheckId("tags[" + std::to_string(i) + "]", t.tags[i], false);
     }
   }
   if (!(s = CheckId("model", t.model, false)).ok()) return s;
   if (t.spans.size() > kMaxSpans) {
-    return Invalid("spans", "more than " + std::to_string(kMaxSpans) + " spans");
+    return Invalid("spans", "more than " + std::to_string(kMaxSpans) + " spans (" +
+                                std::to_string(t.spans.size()) + ")");
   }
   if (t.end_ns && *t.end_ns < t.start_ns) return Invalid("end_time", "before start_time");
   if (!(s = CheckUsage("", t.prompt_tokens, t.completion_tokens, t.cost_nano_usd)).ok()) return s;

@@ -45,6 +45,8 @@ std::string StatsJson(const StoreStats& st) {
     u("ingested_bytes", st.ingested_bytes);
     u("table_bytes_written", st.table_bytes_written);
     o.Raw("write_amplification", std::to_string(st.write_amplification));
+    u("wal_records_dropped", st.wal_records_dropped);
+    u("wal_bytes_dropped", st.wal_bytes_dropped);
     std::string families = "[";
     for (const FamilyStats& f : st.families) {
       if (families.size() > 1) families += ",";
@@ -84,6 +86,9 @@ int RunStats(const std::string& db, bool json, bool exact) {
   std::printf("disk %.1f MB, memtables %.1f MB, block cache %.1f MB, pending compaction %.1f MB\n",
               st.disk_bytes / 1e6, st.memtable_bytes / 1e6, st.block_cache_bytes / 1e6,
               st.pending_compaction_bytes / 1e6);
+  std::printf("log dropped at open  %llu records, %llu bytes\n",
+              static_cast<unsigned long long>(st.wal_records_dropped),
+              static_cast<unsigned long long>(st.wal_bytes_dropped));
   for (const FamilyStats& f : st.families) {
     std::printf("  %-10s disk %9.1f MB  memtable %7.1f MB  keys (estimate) %lld\n", f.name.c_str(),
                 f.disk_bytes / 1e6, f.memtable_bytes / 1e6,

@@ -16,13 +16,28 @@ int Fail(const Status& s) {
 
 OpenFlags g_open_flags;
 
+Status OpenWithWarning(const Options& options, const std::string& dir,
+                       std::unique_ptr<Store>* store) {
+  WalRecoveryReport dropped;
+  Status s = Store::Open(options, dir, store, &dropped);
+  if (s.ok() && dropped.bytes_dropped > 0) {
+    std::cerr << "sessionstore: warning: opening " << dir << " dropped " << dropped.records_dropped
+              << " write-ahead log record" << (dropped.records_dropped == 1 ? "" : "s") << " ("
+              << dropped.bytes_dropped
+              << " bytes) that could not be replayed: a write torn by a crash (never "
+                 "acknowledged) or, with --recover, every write after the damage\n";
+    for (const std::string& line : dropped.details) std::cerr << "  " << line << "\n";
+  }
+  return s;
+}
+
 Status OpenStore(const std::string& dir, bool read_only, std::unique_ptr<Store>* store) {
   Options options;
   options.read_only = read_only;
   options.create_if_missing = false;  // Only ingest creates a store.
   options.recover_damaged_wal = g_open_flags.recover;
   if (!read_only) options.retention_ns = g_open_flags.retention_ns;
-  return Store::Open(options, dir, store);
+  return OpenWithWarning(options, dir, store);
 }
 
 bool ParseDuration(const std::string& text, int64_t* ns) {

@@ -32,6 +32,11 @@ struct OpenFlags {
 };
 extern OpenFlags g_open_flags;
 
+// Store::Open that warns on stderr when replaying the store's write-ahead
+// log dropped writes (a torn tail, or --recover past damage).
+Status OpenWithWarning(const Options& options, const std::string& dir,
+                       std::unique_ptr<Store>* store);
+
 // Opens an existing store (never creates one) with the global flags.
 Status OpenStore(const std::string& dir, bool read_only, std::unique_ptr<Store>* store);
 

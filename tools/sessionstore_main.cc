@@ -35,6 +35,7 @@ using ss::cli::kExitError;
 using ss::cli::kExitOk;
 using ss::cli::kExitRejected;
 using ss::cli::OpenStore;
+using ss::cli::OpenWithWarning;
 
 // Parses --from/--to into a [from, to) window; false on a bad time.
 bool ParseWindow(const std::string& from, const std::string& to, int64_t* from_ns, int64_t* to_ns) {
@@ -116,7 +117,7 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
   options.sync = args.sync;
   options.retention_ns = g_open_flags.retention_ns;
   options.recover_damaged_wal = g_open_flags.recover;
-  ss::Status s = ss::Store::Open(options, db, &store);
+  ss::Status s = OpenWithWarning(options, db, &store);
   if (!s.ok()) return Fail(s);
   std::vector<std::string> files = args.files;
   if (files.empty()) files.push_back("-");

@@ -100,6 +100,25 @@ struct SessionPage {
   std::string next_cursor;  // Empty when there are no more sessions.
 };
 
+// What an open's replay of the write-ahead log dropped: the torn last
+// record of a crash in the middle of a write (never acknowledged), or, with
+// Options::recover_damaged_wal, everything after the damage. A read-only
+// open while another process has the store open for writing reports
+// nothing: the end of that writer's log is work in progress, not damage.
+struct WalRecoveryReport {
+  // Log records (write batches: one per Ingest call, plus the session
+  // indexer's own updates) that were not replayed: the intact ones after
+  // the point where replay stopped, plus one per damaged stretch there
+  // (a torn or corrupt record; a stretch may have held more than one).
+  uint64_t records_dropped = 0;
+  // Bytes of the logs after the last record replayed (zero padding
+  // included).
+  uint64_t bytes_dropped = 0;
+  // One line per log that lost data, e.g. "000012.log: 3 records (4096
+  // bytes) dropped after offset 81920".
+  std::vector<std::string> details;
+};
+
 // One column family's figures (names: docs/format.md).
 struct FamilyStats {
   std::string name;
@@ -137,6 +156,10 @@ struct StoreStats {
   // Retention (Options::retention_ns) since open: passes run, traces removed.
   uint64_t retention_passes = 0;
   uint64_t retention_traces_deleted = 0;
+  // What the open of this Store dropped from the write-ahead log
+  // (WalRecoveryReport); 0 after a clean shutdown.
+  uint64_t wal_records_dropped = 0;
+  uint64_t wal_bytes_dropped = 0;
 };
 
 // What a delete removed. Each session is deleted (or trimmed) in one atomic
@@ -173,6 +196,12 @@ class Store {
   // process holds it), NotSupported (written in another format version; docs/format.md).
   static Status Open(const Options& options, const std::string& path,
                      std::unique_ptr<Store>* store);
+  // As above, and fills *recovery (which may be null) with what replaying
+  // the write-ahead log dropped; on error it is left empty. Nonzero
+  // figures mean writes in the log were lost: tell the user. GetStats
+  // reports the same figures for the store's lifetime.
+  static Status Open(const Options& options, const std::string& path, std::unique_ptr<Store>* store,
+                     WalRecoveryReport* recovery);
 
   Store() = default;
   Store(const Store&) = delete;

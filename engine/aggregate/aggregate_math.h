@@ -26,6 +26,16 @@ inline int64_t SaturatingAdd(int64_t a, int64_t b) {
   return r;
 }
 
+// a - b, saturating. Durations (max end - first start) of valid traces
+// never come near the limits; values decoded from a damaged store may.
+inline int64_t SaturatingSub(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_sub_overflow(a, b, &r)) {
+    return b < 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+  }
+  return r;
+}
+
 // -b, saturating (the negation of INT64_MIN is INT64_MAX).
 inline int64_t SaturatingNegate(int64_t b) {
   return b == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max() : -b;

@@ -284,7 +284,7 @@ void SessionDelta::MoveToSummary(SessionSummary* s) {
   s->ttft_sum_ns = ttft_sum_ns;
   s->ttft_count = ttft_count;
   s->first_trace_at_ns = has_first ? first_start_ns : 0;
-  s->duration_ns = (has_first && has_max_end) ? max_end_ns - first_start_ns : 0;
+  s->duration_ns = (has_first && has_max_end) ? SaturatingSub(max_end_ns, first_start_ns) : 0;
   s->first_input = std::move(first_input);
   s->models = std::move(models);
   s->tags = std::move(tags);

@@ -135,7 +135,7 @@ SessionIndexEntry SessionIndexState::Entry() const {
   e.cost_nano_usd = cost_nano_usd;
   e.total_tokens = total_tokens;
   e.trace_count = trace_count;
-  e.duration_ns = (has_first && has_max_end) ? max_end_ns - first_ns : 0;
+  e.duration_ns = (has_first && has_max_end) ? SaturatingSub(max_end_ns, first_ns) : 0;
   return e;
 }
 

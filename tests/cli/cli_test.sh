@@ -178,4 +178,18 @@ set -e
 [ $rc -eq 2 ] || fail "restore over a store exited $rc, want 2"
 grep -q "not empty" "$work/restore.err" || fail "no reason: $(cat "$work/restore.err")"
 
+# A torn last log record (a crash mid-write) is dropped and reported: a
+# warning on stderr at open, and in `stats`.
+cp -r "$db" "$work/torn"
+log=$(ls "$work/torn"/*.log | sort | tail -n 1)
+truncate -s -7 "$log"
+"$bin" --db "$work/torn" stats --json > "$work/torn.json" 2> "$work/torn.err"
+grep -q '"wal_records_dropped":1,"wal_bytes_dropped":[1-9]' "$work/torn.json" ||
+  fail "stats after a torn log: $(cat "$work/torn.json")"
+grep -q "warning: opening .* dropped 1 write-ahead log record " "$work/torn.err" ||
+  fail "no warning for a torn log: $(cat "$work/torn.err")"
+grep -q "$(basename "$log"): 1 record " "$work/torn.err" || fail "no detail: $(cat "$work/torn.err")"
+"$bin" --db "$db" stats 2> "$work/clean.err" | grep -q "log dropped at open  0 records, 0 bytes" ||
+  fail "stats of a clean store"
+[ ! -s "$work/clean.err" ] || fail "a clean open warned: $(cat "$work/clean.err")"
 echo "cli_test: 1 passed, 0 failed"

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -65,6 +66,30 @@ TEST(SessionIndexStateTest, MalformedIsRejected) {
   std::string bad_flags = bytes;
   bad_flags[25] = 4;  // The first/max-end flags byte.
   EXPECT_FALSE(DecodeIndexState(bad_flags, &back));
+}
+
+// Regression (found by index_state_fuzz): a state decoded from damaged
+// bytes, with its latest end before its first start by more than int64
+// holds, overflowed computing the duration (undefined behaviour). Both
+// projections saturate now.
+TEST(SessionIndexStateTest, DurationOfDamagedValuesSaturates) {
+  SessionIndexState s;
+  s.has_first = true;
+  s.first_ns = 1767394069343104512;
+  s.has_max_end = true;
+  s.max_end_ns = -9223372036854750511;
+  EXPECT_EQ(s.Entry().duration_ns, std::numeric_limits<int64_t>::min());
+  s.first_ns = std::numeric_limits<int64_t>::min();
+  s.max_end_ns = 1;
+  EXPECT_EQ(s.Entry().duration_ns, std::numeric_limits<int64_t>::max());
+  SessionDelta d;
+  d.has_first = true;
+  d.first_start_ns = std::numeric_limits<int64_t>::min();
+  d.has_max_end = true;
+  d.max_end_ns = std::numeric_limits<int64_t>::max();
+  SessionSummary summary;
+  d.MoveToSummary(&summary);
+  EXPECT_EQ(summary.duration_ns, std::numeric_limits<int64_t>::max());
 }
 
 TEST(SessionIndexStateTest, DirtyMarkerRoundTrip) {

@@ -1,0 +1,30 @@
+// Copyright sessionstore authors.
+//
+// libFuzzer target: the session aggregate and merge operand
+// (engine/aggregate/session_delta.h), which RocksDB hands to the merge
+// operator from disk. Decode must reject bad bytes without crashing; what
+// decodes must re-encode to bytes that decode to the same value, and
+// adding it to itself and reading it into a summary must not overflow
+// (saturating arithmetic, checked by UBSan).
+
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "engine/aggregate/session_delta.h"
+
+namespace ss = sessionstore;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view in(reinterpret_cast<const char*>(data), size);
+  ss::SessionDelta delta;
+  if (!ss::SessionDelta::Decode(in, &delta)) return 0;
+  const std::string encoded = delta.Encode();
+  ss::SessionDelta again;
+  if (!ss::SessionDelta::Decode(encoded, &again) || again.Encode() != encoded) std::abort();
+  again.Add(delta);
+  (void)again.Encode();
+  ss::SessionSummary summary;  // What a read builds from it.
+  again.MoveToSummary(&summary);
+  return 0;
+}
