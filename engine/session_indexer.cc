@@ -263,7 +263,7 @@ Status SessionIndexer::Apply(const Pending& work,
   std::vector<SessionTableChange> changes;
   Status s;
   {
-    rocksdb::ManagedSnapshot snapshot(db_);  // Released on every path out.
+    ReadSnapshot snapshot(db_, static_view_);  // Released on every path out.
     // In chunks: each is one batched read of states (and of aggregates).
     constexpr std::size_t kChunk = 256;
     const std::span<const std::pair<std::string_view, SessionIndexState>> all(deltas);

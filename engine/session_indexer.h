@@ -41,6 +41,7 @@
 #include "engine/aggregate/session_index_state.h"
 #include "engine/format/keys.h"
 #include "engine/session_table.h"
+#include "engine/store_context.h"
 #include "sessionstore/status.h"
 
 namespace sessionstore {
@@ -137,6 +138,10 @@ class SessionIndexer {
   // The markers and states on disk stay as they are. Call once, after
   // Recover() and before any read.
   Status ApplyPendingInMemory();
+  // The database cannot change while open and has no snapshots (a
+  // secondary instance): catch-ups read without one. Call before any.
+  void UseStaticView() { static_view_ = true; }
+
   // True when ApplyPendingInMemory applied markers: the table is then ahead
   // of the states on disk.
   bool applied_in_memory() const { return applied_in_memory_; }
@@ -198,6 +203,7 @@ class SessionIndexer {
   // Set only inside ApplyPendingInMemory (under drain_mu_): catch-ups
   // change the table only.
   bool in_memory_ = false;
+  bool static_view_ = false;  // See UseStaticView.
   bool applied_in_memory_ = false;
 
   std::mutex drain_mu_;  // Serializes catch-ups.

@@ -110,7 +110,7 @@ Status SessionListPlanner::List(const ListSessionsOptions& options, SessionPage*
     page->next_cursor = EncodeCursor(payload);
     positions.resize(limit);
   }
-  rocksdb::ManagedSnapshot snapshot(ctx_->db);
+  ReadSnapshot snapshot(*ctx_);
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot.snapshot();
   s = ReadRows(ro, positions, page);

@@ -12,9 +12,11 @@
 #define SESSIONSTORE_ENGINE_STORE_CONTEXT_H_
 
 #include <rocksdb/db.h>
+#include <rocksdb/snapshot.h>
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,10 @@ namespace sessionstore {
 
 struct StoreContext {
   rocksdb::DB* db = nullptr;  // Not owned.
+  // The database cannot change while it is open (a secondary instance,
+  // Options::follow_writer, caught up once at open), and it has no
+  // snapshots: reads take none (ReadSnapshot).
+  bool static_view = false;
   ColumnFamilies cf;
   // The `sessions` family's merge operator (its fold counter); not owned.
   const SessionMergeOperator* merge_operator = nullptr;
@@ -48,6 +54,21 @@ struct StoreContext {
                          std::string_view trace_id) const {
     return TraceKey(HashOf(session_id), session_id, start_ns, trace_id);
   }
+};
+
+// A snapshot for one consistent read, released with this object; none (a
+// null snapshot: the latest state) where the database cannot change under
+// the reader (StoreContext::static_view).
+class ReadSnapshot {
+ public:
+  ReadSnapshot(rocksdb::DB* db, bool static_view) {
+    if (!static_view) managed_.emplace(db);
+  }
+  explicit ReadSnapshot(const StoreContext& ctx) : ReadSnapshot(ctx.db, ctx.static_view) {}
+  const rocksdb::Snapshot* snapshot() const { return managed_ ? managed_->snapshot() : nullptr; }
+
+ private:
+  mutable std::optional<rocksdb::ManagedSnapshot> managed_;  // snapshot() is not const.
 };
 
 }  // namespace sessionstore

@@ -3,6 +3,7 @@
 #include "engine/store_impl.h"
 
 #include <rocksdb/snapshot.h>
+#include <stdlib.h>
 
 #include <chrono>
 #include <filesystem>
@@ -33,6 +34,22 @@ Status Store::RestoreBackup(const std::string& backup_dir, const std::string& db
   return NoThrow("restore", [&] { return RestoreLatestBackup(backup_dir, db_dir); });
 }
 
+rocksdb::Status StoreImpl::OpenSecondary(const std::string& path, rocksdb::DBOptions db_opts,
+                                         const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs,
+                                         rocksdb::DB** raw) {
+  // The secondary's own directory (its info log); removed at close.
+  std::string dir = (std::filesystem::temp_directory_path() / "sessionstore-secondary-XXXXXX");
+  if (mkdtemp(dir.data()) == nullptr) {
+    return rocksdb::Status::IOError("create a directory for the secondary instance", dir);
+  }
+  secondary_dir_ = dir;
+  db_opts.max_open_files = -1;  // Required of a secondary instance.
+  rocksdb::Status rs = rocksdb::DB::OpenAsSecondary(db_opts, path, dir, cfs, &handles_, raw);
+  // Replays the writer's logs as of now: everything it acknowledged.
+  if (rs.ok()) rs = (*raw)->TryCatchUpWithPrimary();
+  return rs;
+}
+
 StoreImpl::StoreImpl(const Options& options, const InternalOptions& internal)
     : options_(options),
       internal_(internal),
@@ -54,6 +71,10 @@ StoreImpl::~StoreImpl() {
   if (db_) {
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     db_->Close().PermitUncheckedError();
+  }
+  if (!secondary_dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(secondary_dir_, ec);
   }
 }
 
@@ -125,11 +146,13 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   ctx_.cf = ColumnFamilies::FromHandles(handles_);
   ctx_.session_hash = internal_.TEST_session_hash;
   ctx_.merge_operator = merge_operator_.get();
+  ctx_.static_view = options_.read_only && options_.follow_writer;
   if (!(s = CheckFormatVersion(path)).ok()) return s;
   session_reader_ = std::make_unique<SessionReader>(&ctx_);
   trace_reader_ = std::make_unique<TraceReader>(&ctx_);
   indexer_ = std::make_unique<SessionIndexer>(db_.get(), ctx_.cf.index, ctx_.cf.dirty,
                                               session_reader_.get(), &table_);
+  if (ctx_.static_view) indexer_->UseStaticView();
   writer_ = std::make_unique<TraceWriter>(&ctx_, indexer_.get(), options_.sync);
   planner_ = std::make_unique<SessionListPlanner>(&ctx_, session_reader_.get(), indexer_.get(),
                                                   &table_, options_.read_only);
@@ -184,11 +207,15 @@ Status StoreImpl::OpenRocksDB(const std::string& path) {
       MakeColumnFamilies(options_, merge_operator_);
   wal_audit_ = std::make_unique<WalRecoveryAudit>(path, options_.read_only,
                                                   /*refuse_holes=*/!options_.recover_damaged_wal);
-  db_opts.wal_filter = wal_audit_.get();
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status rs = options_.read_only
-                                 ? rocksdb::DB::OpenForReadOnly(db_opts, path, cfs, &handles_, &raw)
-                                 : rocksdb::DB::Open(db_opts, path, cfs, &handles_, &raw);
+  rocksdb::Status rs;
+  if (options_.read_only && options_.follow_writer) {
+    rs = OpenSecondary(path, db_opts, cfs, &raw);
+  } else {
+    db_opts.wal_filter = wal_audit_.get();
+    rs = options_.read_only ? rocksdb::DB::OpenForReadOnly(db_opts, path, cfs, &handles_, &raw)
+                            : rocksdb::DB::Open(db_opts, path, cfs, &handles_, &raw);
+  }
   if (IsLockHeld(rs)) {
     return Status::Busy("open " + path + ": another process has it open for writing (" +
                         rs.ToString() + ")");
@@ -264,7 +291,7 @@ Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) 
 
 Status StoreImpl::GetSession(std::string_view session_id, SessionSummary* summary) {
   return NoThrow("get session", [&] {
-    rocksdb::ManagedSnapshot snapshot(db_.get());
+    ReadSnapshot snapshot(ctx_);
     return session_reader_->Read(snapshot.snapshot(), session_id, summary);
   });
 }

@@ -119,6 +119,11 @@ class StoreImpl final : public Store {
   Status UpgradeFromVersion4();
   // DB::Open with the WAL audit; sets db_, handles_ and wal_recovery_.
   Status OpenRocksDB(const std::string& path);
+  // OpenRocksDB's Options::follow_writer case: a secondary instance with a
+  // temporary directory of its own, caught up once.
+  rocksdb::Status OpenSecondary(const std::string& path, rocksdb::DBOptions db_opts,
+                                const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs,
+                                rocksdb::DB** raw);
 
   const Options options_;
   const InternalOptions internal_;
@@ -126,6 +131,7 @@ class StoreImpl final : public Store {
   // Declared before db_, which keeps a pointer to it (DBOptions::wal_filter).
   std::unique_ptr<WalRecoveryAudit> wal_audit_;
   WalRecoveryReport wal_recovery_;  // What the open dropped from the log.
+  std::string secondary_dir_;       // Options::follow_writer: removed at close.
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   StoreContext ctx_;

@@ -79,7 +79,7 @@ Status StoreVerifier::Verify(VerifyReport* report) const {
   }
   Status loaded = indexer_->LoadTable();
   if (!loaded.ok()) return loaded;
-  rocksdb::ManagedSnapshot snapshot(ctx_->db);
+  ReadSnapshot snapshot(*ctx_);
   const rocksdb::Snapshot* snap = snapshot.snapshot();
   rocksdb::ReadOptions ro;
   ro.snapshot = snap;

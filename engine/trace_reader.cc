@@ -35,7 +35,7 @@ Status TraceReader::LocateTrace(const rocksdb::ReadOptions& ro, std::string_view
 
 Status TraceReader::GetTrace(std::string_view trace_id, Trace* trace) const {
   *trace = Trace();
-  rocksdb::ManagedSnapshot snapshot(ctx_->db);
+  ReadSnapshot snapshot(*ctx_);
   const rocksdb::Snapshot* snap = snapshot.snapshot();
   rocksdb::ReadOptions ro;
   ro.snapshot = snap;

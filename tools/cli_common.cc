@@ -37,6 +37,7 @@ Status OpenStore(const std::string& dir, bool read_only, std::unique_ptr<Store>*
   options.create_if_missing = false;  // Only ingest creates a store.
   options.recover_damaged_wal = g_open_flags.recover;
   if (!read_only) options.retention_ns = g_open_flags.retention_ns;
+  options.follow_writer = read_only && g_open_flags.follow_writer;
   return OpenWithWarning(options, dir, store);
 }
 

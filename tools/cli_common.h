@@ -27,8 +27,9 @@ int Fail(const Status& s);
 
 // Global options that change how every command opens the store.
 struct OpenFlags {
-  bool recover = false;      // --recover: Options::recover_damaged_wal.
-  int64_t retention_ns = 0;  // --retention: Options::retention_ns (writable opens).
+  bool recover = false;        // --recover: Options::recover_damaged_wal.
+  int64_t retention_ns = 0;    // --retention: Options::retention_ns (writable opens).
+  bool follow_writer = false;  // --read-only: Options::follow_writer (query commands).
 };
 extern OpenFlags g_open_flags;
 

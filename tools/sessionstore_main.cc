@@ -439,6 +439,9 @@ int Main(int argc, char** argv) {
   app.add_option("--retention", retention,
                  "Keep traces this long (30d, 12h, 90m, 45s, or ns); older ones are deleted in "
                  "the background by every command that writes (default: forever)");
+  app.add_flag("--read-only", g_open_flags.follow_writer,
+               "Query commands: open as a secondary instance, to read a store another process "
+               "(serve, an application) is writing; sees what it acknowledged before the open");
   app.add_flag("--recover", g_open_flags.recover,
                "Open a store whose write-ahead log is damaged, dropping every write after "
                "the damage (only after an open failed with Corruption naming a .log)");
@@ -483,6 +486,11 @@ int Main(int argc, char** argv) {
     std::cerr << "sessionstore: --retention: not a positive duration (30d, 12h, 90m, 45s, 500ms "
                  "or ns): "
               << retention << "\n";
+    return kExitError;
+  }
+  const bool writes = *ingest_cmd || *serve_cmd || *admin.compact || *admin.del;
+  if (g_open_flags.follow_writer && writes) {
+    std::cerr << "sessionstore: --read-only: this command writes to the store\n";
     return kExitError;
   }
   if (*ingest_cmd) return RunIngest(db, ingest);

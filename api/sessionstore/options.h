@@ -24,6 +24,16 @@ struct Options {
   // Open without the ability to write (several processes may read). Ingest
   // returns NotSupported. Default: false.
   bool read_only = false;
+  // With read_only: open as a RocksDB secondary instance, the way to read a
+  // store that another process (a service, `sessionstore serve`) is
+  // writing. It sees the writer's flushed tables and its write-ahead log as
+  // of the open (it catches up once, at open): everything the writer
+  // acknowledged before the open, and nothing after. It never conflicts
+  // with the writer deleting files. It keeps its own small info log in a
+  // temporary directory, removed at close. Default: false (a plain
+  // read-only open, which may fail if a live writer deletes a file it is
+  // reading).
+  bool follow_writer = false;
   // How the write-ahead log is replayed when the store opens. A torn last
   // record (a crash in the middle of a write) is always dropped: that write
   // was never acknowledged. false: a log damaged anywhere else fails the

@@ -192,4 +192,15 @@ grep -q "$(basename "$log"): 1 record " "$work/torn.err" || fail "no detail: $(c
 "$bin" --db "$db" stats 2> "$work/clean.err" | grep -q "log dropped at open  0 records, 0 bytes" ||
   fail "stats of a clean store"
 [ ! -s "$work/clean.err" ] || fail "a clean open warned: $(cat "$work/clean.err")"
+# --read-only (also after the subcommand): a secondary instance.
+"$bin" --db "$db" session --read-only sess-1 > /dev/null 2>&1 ||
+  "$bin" --db "$db" sessions --read-only --limit 1 > /dev/null || fail "--read-only query"
+"$bin" --db "$db" verify --read-only > /dev/null || fail "verify --read-only"
+set +e
+"$bin" --db "$db" --read-only compact > /dev/null 2> "$work/ro.err"
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "compact --read-only exited $rc, want 2"
+grep -q "this command writes" "$work/ro.err" || fail "no reason: $(cat "$work/ro.err")"
+
 echo "cli_test: 1 passed, 0 failed"

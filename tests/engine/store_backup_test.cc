@@ -110,5 +110,33 @@ TEST(StoreBackupTest, BackupUnderIngestRestoresTheStoreOfItsMoment) {
   EXPECT_TRUE(Store::RestoreBackup(backups.path(), restored_dir.path()).IsInvalidArgument());
 }
 
+TEST(StoreBackupTest, SecondaryReaderSeesWhatTheWriterAcknowledgedBeforeItsOpen) {
+  TempDir dir;
+  auto writer = OpenOrDie(dir.path());
+  IngestOrDie(writer.get(), Batch(0));
+  ASSERT_TRUE(writer->Flush().ok());    // In table files...
+  IngestOrDie(writer.get(), Batch(1));  // ...and only in the writer's log.
+  Options o;
+  o.read_only = true;
+  o.follow_writer = true;
+  auto reader = OpenOrDie(dir.path(), o);
+  EXPECT_TRUE(Has(reader.get(), "b0-0"));
+  EXPECT_TRUE(Has(reader.get(), "b1-19"));
+  auto reference_dir = TempDir();
+  auto reference = OpenOrDie(reference_dir.path());
+  IngestOrDie(reference.get(), Batch(0));
+  IngestOrDie(reference.get(), Batch(1));
+  EXPECT_EQ(AllSessions(reader.get(), SessionOrder::kLastActivity),
+            AllSessions(reference.get(), SessionOrder::kLastActivity));
+  ExpectVerifyClean(reader.get());
+  // Written after the reader's open: not seen by it, seen by a new one.
+  IngestOrDie(writer.get(), Batch(2));
+  EXPECT_FALSE(Has(reader.get(), "b2-0"));
+  DeleteResult r;
+  EXPECT_TRUE(reader->DeleteSession("s1", &r).IsNotSupported());
+  auto later = OpenOrDie(dir.path(), o);
+  EXPECT_TRUE(Has(later.get(), "b2-0"));
+}
+
 }  // namespace
 }  // namespace sessionstore
