@@ -9,7 +9,7 @@ PKGS=(
   libxxhash-dev libsimdjson-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev
-  libcpp-httplib-dev zlib1g-dev libssl-dev libbrotli-dev curl
+  libcpp-httplib-dev zlib1g-dev libssl-dev libbrotli-dev curl openssl
   libprotobuf-dev protobuf-compiler
   clang libclang-rt-14-dev
 )

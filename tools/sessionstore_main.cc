@@ -365,6 +365,9 @@ CLI::App* AddServeCommand(CLI::App* app, ss::ServeArgs* a) {
                   "File holding the bearer token every request must carry (required when not "
                   "on loopback)");
   cmd->add_flag("--insecure", a->insecure, "Allow a non-loopback address without a token");
+  cmd->add_option("--tls-cert", a->tls_cert,
+                  "PEM certificate chain file: serve HTTPS (with --tls-key)");
+  cmd->add_option("--tls-key", a->tls_key, "PEM private key file (unencrypted) of --tls-cert");
   cmd->add_flag("--sync", a->sync, "Fsync every ingest batch");
   cmd->add_option("--threads", a->server.threads, "Worker threads")
       ->check(CLI::Range(1, 1024))

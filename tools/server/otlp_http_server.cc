@@ -3,6 +3,8 @@
 #include "tools/server/otlp_http_server.h"
 
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <exception>
+#include <fstream>
 
 #include "sessionstore/json_writer.h"
 #include "tools/otlp/otlp_ingest.h"
@@ -74,14 +77,76 @@ void SetError(httplib::Response& res, int http_status, int rpc_code, const std::
   res.set_content(body, kJsonType);
 }
 
+// The reasons in OpenSSL's error queue of this thread, oldest (most
+// specific) first, e.g. "bad base64 decode; PEM lib"; empties the queue.
+std::string TakeOpenSslErrors() {
+  std::string reasons;
+  while (const unsigned long e = ERR_get_error()) {
+    const char* r = ERR_reason_error_string(e);
+    const std::string reason = r != nullptr ? r : "error " + std::to_string(e);
+    if (reasons.find(reason) != std::string::npos) continue;
+    reasons += (reasons.empty() ? "" : "; ") + reason;
+  }
+  return reasons.empty() ? "unknown reason" : reasons;
+}
+
+// Sets up a server SSL_CTX: TLS 1.2 or later, no compression or
+// renegotiation, the certificate chain and the matching key. False, with
+// *status saying which file and why, on failure.
+bool SetUpTlsContext(SSL_CTX* ctx, const ServerOptions& o, Status* status) {
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  // An encrypted key would make OpenSSL prompt for a passphrase on the
+  // terminal; with no passphrase to give, fail instead.
+  SSL_CTX_set_default_passwd_cb(ctx, [](char*, int, int, void*) { return 0; });
+  if (SSL_CTX_use_certificate_chain_file(ctx, o.tls_cert_file.c_str()) != 1) {
+    *status =
+        Status::InvalidArgument("TLS certificate " + o.tls_cert_file +
+                                ": not a usable PEM certificate (" + TakeOpenSslErrors() + ")");
+    return false;
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx, o.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(ctx) != 1) {
+    *status = Status::InvalidArgument("TLS key " + o.tls_key_file +
+                                      ": not an unencrypted PEM private key matching " +
+                                      o.tls_cert_file + " (" + TakeOpenSslErrors() + ")");
+    return false;
+  }
+  return true;
+}
+
+bool Readable(const std::string& file) { return static_cast<bool>(std::ifstream(file)); }
+
 }  // namespace
 
 OtlpHttpServer::OtlpHttpServer(Store* store, const ServerOptions& options)
     : options_(options),
       queue_(store, options.group_commit),
       query_(store),
-      http_(std::make_unique<httplib::Server>()) {
+      http_(NewHttpServer(options, &tls_status_)) {
   Configure();
+}
+
+std::unique_ptr<httplib::Server> OtlpHttpServer::NewHttpServer(const ServerOptions& o,
+                                                               Status* status) {
+  if (o.tls_cert_file.empty() && o.tls_key_file.empty()) {
+    return std::make_unique<httplib::Server>();
+  }
+  if (o.tls_cert_file.empty() || o.tls_key_file.empty()) {
+    *status = Status::InvalidArgument("TLS needs both a certificate file and a key file");
+  } else if (!Readable(o.tls_cert_file)) {
+    *status = Status::InvalidArgument("cannot read TLS certificate " + o.tls_cert_file);
+  } else if (!Readable(o.tls_key_file)) {
+    *status = Status::InvalidArgument("cannot read TLS key " + o.tls_key_file);
+  }
+  // Never bound: Bind reports *status.
+  if (!status->ok()) return std::make_unique<httplib::Server>();
+  auto server = std::make_unique<httplib::SSLServer>(
+      [&](SSL_CTX& ctx) { return SetUpTlsContext(&ctx, o, status); });
+  if (!server->is_valid() && status->ok()) {
+    *status = Status::InvalidArgument("cannot set up TLS: " + TakeOpenSslErrors());
+  }
+  return server;
 }
 
 OtlpHttpServer::~OtlpHttpServer() {
@@ -214,6 +279,7 @@ void OtlpHttpServer::HandleTraces(const httplib::Request& req, httplib::Response
 }
 
 Status OtlpHttpServer::Bind(const std::string& host, int port, int* bound_port) {
+  if (!tls_status_.ok()) return tls_status_;
   const std::string where = host + ":" + std::to_string(port);
   if (port == 0) {
     *bound_port = http_->bind_to_any_port(host);

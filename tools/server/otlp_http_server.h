@@ -14,6 +14,10 @@
 //   any, with a token configured and a missing or wrong
 //   "Authorization: Bearer <token>"   401 (GET /healthz excepted)
 //
+// With ServerOptions::tls_cert_file and tls_key_file set it serves HTTPS
+// (cpp-httplib's SSLServer, TLS 1.2 or later) with the same routes, limits
+// and behaviour; otherwise plain HTTP.
+//
 // Thread safety: Stop may be called from any thread (a signal watcher);
 // Bind and Run from one thread, in that order.
 
@@ -43,6 +47,11 @@ struct ServerOptions {
   // ---- Behaviour ----
   // Bearer token every request must carry; empty: none. Default: empty.
   std::string token;
+  // PEM certificate chain (leaf first) and its PEM private key (not
+  // passphrase-protected): both set, HTTPS; both empty, plain HTTP.
+  // Default: empty.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 
   // ---- Limits ----
   // Largest request body as sent (compressed or not). Default: 16 MiB.
@@ -69,13 +78,16 @@ struct ServerOptions {
 class OtlpHttpServer {
  public:
   // `store` is not owned, must be open for writing and outlive the server.
+  // Loads the TLS certificate and key if options ask for TLS; a failure to
+  // load them is reported by Bind (and tls_status).
   OtlpHttpServer(Store* store, const ServerOptions& options);
   ~OtlpHttpServer();
   OtlpHttpServer(const OtlpHttpServer&) = delete;
   OtlpHttpServer& operator=(const OtlpHttpServer&) = delete;
 
   // Binds host:port (port 0: any free port) and stores the bound port in
-  // *bound_port. IOError if the address cannot be bound.
+  // *bound_port. IOError if the address cannot be bound; tls_status() if the
+  // TLS certificate or key could not be loaded (nothing is bound then).
   Status Bind(const std::string& host, int port, int* bound_port);
 
   // Serves until Stop: returns once the listener is closed, every in-flight
@@ -88,6 +100,13 @@ class OtlpHttpServer {
   // return at once.
   void Stop();
 
+  // True when the options ask for TLS (HTTPS).
+  bool tls() const { return !options_.tls_cert_file.empty() || !options_.tls_key_file.empty(); }
+  // OK for plain HTTP or a loaded certificate and key; InvalidArgument naming
+  // the file and OpenSSL's reason otherwise (unreadable, not PEM, key does
+  // not match the certificate, only one of the two files given).
+  const Status& tls_status() const { return tls_status_; }
+
   // Counters since construction. Safe from any thread.
   uint64_t requests() const { return requests_.load(); }
   uint64_t spans_accepted() const { return spans_accepted_.load(); }
@@ -97,6 +116,10 @@ class OtlpHttpServer {
   const GroupCommitQueue& TEST_queue() const { return queue_; }
 
  private:
+  // The httplib server: an SSLServer when options ask for TLS (on failure
+  // *status says why), else a Server.
+  static std::unique_ptr<httplib::Server> NewHttpServer(const ServerOptions& options,
+                                                        Status* status);
   void Configure();
   bool Authorized(const httplib::Request& req) const;
   void HandleTraces(const httplib::Request& req, httplib::Response& res,
@@ -105,6 +128,8 @@ class OtlpHttpServer {
   const ServerOptions options_;
   GroupCommitQueue queue_;
   QueryApi query_;
+  Status tls_status_;
+  // A Server or an SSLServer; all routes and settings are set on the base.
   std::unique_ptr<httplib::Server> http_;
   // The bound listening socket, owned by http_; -1 until Bind.
   int listen_socket_ = -1;

@@ -33,6 +33,33 @@ Status ReadToken(const std::string& file, std::string* token) {
   return Status::OK();
 }
 
+// The server's options from the command line: TLS files, the token, and the
+// rule that off loopback needs a token (or --insecure). Warns on stderr when
+// a token would cross the network without TLS.
+Status ResolveServerOptions(const ServeArgs& args, const std::string& host,
+                            ServerOptions* options) {
+  if (args.tls_cert.empty() != args.tls_key.empty()) {
+    return Status::InvalidArgument("--tls-cert and --tls-key must be given together");
+  }
+  *options = args.server;
+  options->tls_cert_file = args.tls_cert;
+  options->tls_key_file = args.tls_key;
+  if (!args.token_file.empty()) {
+    if (Status s = ReadToken(args.token_file, &options->token); !s.ok()) return s;
+  }
+  if (IsLoopbackHost(host)) return Status::OK();
+  if (options->token.empty() && !args.insecure) {
+    return Status::InvalidArgument("listening on " + host +
+                                   " (not loopback) requires --token-file, or --insecure");
+  }
+  if (!options->token.empty() && args.tls_cert.empty()) {
+    std::fprintf(stderr,
+                 "sessionstore: warning: the bearer token crosses the network in clear text; "
+                 "use --tls-cert and --tls-key\n");
+  }
+  return Status::OK();
+}
+
 int Fail(const Status& s) {
   std::cerr << "sessionstore: " << s.ToString() << "\n";
   return 2;
@@ -67,14 +94,8 @@ int RunServe(const std::string& db, const ServeArgs& args) {
   int port = 0;
   Status s = ParseListenAddress(args.listen, &host, &port);
   if (!s.ok()) return Fail(s);
-  ServerOptions options = args.server;
-  if (!args.token_file.empty() && !(s = ReadToken(args.token_file, &options.token)).ok()) {
-    return Fail(s);
-  }
-  if (!IsLoopbackHost(host) && options.token.empty() && !args.insecure) {
-    return Fail(Status::InvalidArgument("listening on " + host +
-                                        " (not loopback) requires --token-file, or --insecure"));
-  }
+  ServerOptions options;
+  if (!(s = ResolveServerOptions(args, host, &options)).ok()) return Fail(s);
   // Block the stop signals in every thread (RocksDB's and the server's
   // inherit the mask); one thread waits for them.
   sigset_t stop_signals;
@@ -105,7 +126,7 @@ int RunServe(const std::string& db, const ServeArgs& args) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   });
-  std::printf("listening on http://%s:%d\n",
+  std::printf("listening on %s://%s:%d\n", server->tls() ? "https" : "http",
               host.find(':') != std::string::npos ? ("[" + host + "]").c_str() : host.c_str(),
               bound);
   std::fflush(stdout);

@@ -18,6 +18,8 @@ struct ServeArgs {
   std::string listen = "127.0.0.1:4318";  // HOST:PORT, [IPv6]:PORT; port 0: any.
   std::string token_file;                 // Bearer token, required off loopback.
   bool insecure = false;                  // Allow off-loopback without a token.
+  std::string tls_cert;                   // PEM certificate chain: HTTPS.
+  std::string tls_key;                    // PEM private key; with tls_cert.
   bool sync = false;                      // Options::sync.
   bool recover = false;                   // Options::recover_damaged_wal.
   int64_t retention_ns = 0;               // Options::retention_ns.
@@ -32,8 +34,9 @@ Status ParseListenAddress(const std::string& listen, std::string* host, int* por
 bool IsLoopbackHost(const std::string& host);
 
 // Runs the command; returns the process exit code (0 after a clean stop, 2
-// when it could not start). Prints "listening on http://HOST:PORT" on stdout
-// once serving.
+// when it could not start: a bad address, token file, TLS certificate or
+// key, or only one of --tls-cert and --tls-key). Prints "listening on
+// http://HOST:PORT" (https with TLS) on stdout once serving.
 int RunServe(const std::string& db, const ServeArgs& args);
 
 }  // namespace sessionstore
