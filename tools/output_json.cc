@@ -167,4 +167,18 @@ void AppendTimelinePageJson(const std::vector<Trace>& traces, const std::string&
       next_cursor, out);
 }
 
+void AppendSearchPageJson(const SearchPage& page, std::string* out) {
+  AppendPage(
+      "traces", page.hits,
+      [](const SearchHit& h, std::string* o) {
+        JsonObjectWriter w(o);
+        w.String("session_id", h.session_id);
+        w.String("trace_id", h.trace_id);
+        w.String("start_time", FormatTime(h.start_ns));
+        w.String("field", h.field);
+        w.String("snippet", h.snippet);
+      },
+      page.next_cursor, out);
+}
+
 }  // namespace sessionstore

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sessionstore/session.h"
+#include "sessionstore/store.h"
 #include "sessionstore/trace.h"
 #include "tools/session_detail.h"
 
@@ -56,6 +57,10 @@ void AppendSessionPageJson(const std::vector<SessionSummary>& sessions,
 // idle_before_ms (null for the session's first trace) and gap (bool).
 void AppendTimelinePageJson(const std::vector<Trace>& traces, const std::string& next_cursor,
                             std::string* out, const std::vector<IdleMark>* marks = nullptr);
+
+// Appends `search --json`: {"traces":[{session_id, trace_id, start_time,
+// field, snippet}, ...],"next_cursor":"..."}.
+void AppendSearchPageJson(const SearchPage& page, std::string* out);
 
 }  // namespace sessionstore
 

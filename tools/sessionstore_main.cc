@@ -21,6 +21,7 @@
 #include "tools/otlp/otlp_ingest.h"
 #include "tools/output_json.h"
 #include "tools/query_args.h"
+#include "tools/search_command.h"
 #include "tools/server/serve_command.h"
 #include "tools/session_detail.h"
 #include "tools/table_printer.h"
@@ -521,6 +522,9 @@ int Main(int argc, char** argv) {
   SessionsArgs sl;
   auto* sessions_cmd = AddSessionsCommand(&app, &sl);
 
+  ss::cli::SearchArgs search;
+  ss::cli::AddSearchCommand(&app, &search);
+
   ss::cli::AdminCommands admin;
   ss::cli::AddAdminCommands(&app, &admin);
 
@@ -549,6 +553,7 @@ int Main(int argc, char** argv) {
   if (*timeline_cmd) return RunTimeline(db, id, tl);
   if (*trace_cmd) return RunTrace(db, id, json);
   if (*sessions_cmd) return RunSessions(db, sl);
+  if (*search.command) return ss::cli::RunSearchCommand(db, search);
   if (admin.Chosen()) return ss::cli::RunAdminCommand(db, admin);
   if (*gen_cmd) return RunGenerate(gen, output);
   if (*serve_cmd) {

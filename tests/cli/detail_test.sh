@@ -56,4 +56,27 @@ esac
 "$bin" --db "$db" timeline chat --json | grep -q idle_before_ms && fail "timeline without --gaps has gap fields"
 "$bin" --db "$db" timeline chat --gaps 0 > /dev/null 2>&1 && fail "--gaps 0 accepted"
 
+# search: newest first across sessions (and traces without one), one
+# session, a user, a window, pages.
+expect "search --json" \
+  '{"traces":[{"session_id":"","trace_id":"t5","start_time":"2026-01-05T13:00:00Z","field":"output","snippet":"about rocksdb"},{"session_id":"other","trace_id":"t4","start_time":"2026-01-05T12:00:00Z","field":"input","snippet":"ROCKSDB compaction"},{"session_id":"chat","trace_id":"t3","start_time":"2026-01-05T11:00:00Z","field":"input","snippet":"back again: rocksdb?"},{"session_id":"chat","trace_id":"t1","start_time":"2026-01-05T10:00:00Z","field":"input","snippet":"Hello RocksDB world"}],"next_cursor":""}' \
+  "$("$bin" --db "$db" search RocksDB --json)"
+ids() { grep -o '"trace_id":"[^"]*"' | cut -d'"' -f4 | xargs; }
+expect "search --session" "t3 t1" "$("$bin" --db "$db" search rocksdb --session chat --json | ids)"
+expect "search --user" "t5 t4" "$("$bin" --db "$db" search rocksdb --user u2 --json | ids)"
+expect "search window" "t4 t3" \
+  "$("$bin" --db "$db" search rocksdb --from 2026-01-05T11:00:00Z --to 2026-01-05T13:00:00Z --json | ids)"
+page1=$("$bin" --db "$db" search rocksdb --limit 3 --json)
+expect "search page 1" "t5 t4 t3" "$(echo "$page1" | ids)"
+cursor=$(echo "$page1" | grep -o '"next_cursor":"[^"]*"' | cut -d'"' -f4)
+expect "search page 2" "t1" "$("$bin" --db "$db" search rocksdb --limit 3 --cursor "$cursor" --json | ids)"
+"$bin" --db "$db" search rocksdb | grep -q '^2026-01-05T12:00:00Z  other    t4     input   ROCKSDB compaction$' ||
+  fail "search table: $("$bin" --db "$db" search rocksdb)"
+expect "search without hits" '{"traces":[],"next_cursor":""}' "$("$bin" --db "$db" search zebra --json)"
+set +e
+"$bin" --db "$db" search rocksdb --cursor nonsense > /dev/null 2>&1
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "search with a bad cursor exited $rc, want 2"
+
 echo "detail_test: ok"
