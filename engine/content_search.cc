@@ -180,8 +180,8 @@ std::size_t FindFoldedAscii(std::string_view haystack, std::string_view needle) 
     // Jump to the next byte equal to the first needle byte, either case.
     const std::size_t left = static_cast<std::size_t>(last - p) + 1;
     const char* lo = static_cast<const char*>(std::memchr(p, first, left));
-    const char* up = letter ? static_cast<const char*>(std::memchr(p, first - ('a' - 'A'), left))
-                            : nullptr;
+    const char* up =
+        letter ? static_cast<const char*>(std::memchr(p, first - ('a' - 'A'), left)) : nullptr;
     p = lo == nullptr ? up : (up == nullptr ? lo : std::min(lo, up));
     if (p == nullptr) return std::string_view::npos;
     std::size_t i = 1;

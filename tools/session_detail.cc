@@ -49,8 +49,7 @@ void SessionDetailBuilder::Add(const Trace& trace) {
   row.cost_nano_usd = u.cost_nano_usd;
   row.latency_ns = TraceLatencyNs(trace);
   row.cumulative_cost_nano_usd =
-      (detail_.usage.empty() ? 0 : detail_.usage.back().cumulative_cost_nano_usd) +
-      u.cost_nano_usd;
+      (detail_.usage.empty() ? 0 : detail_.usage.back().cumulative_cost_nano_usd) + u.cost_nano_usd;
   if (row.latency_ns) latencies_.push_back(*row.latency_ns);
   if (has_previous_) {
     const int64_t idle = std::max<int64_t>(0, trace.start_ns - previous_end_ns_);

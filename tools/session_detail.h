@@ -43,7 +43,7 @@ struct UsageRow {
   int64_t completion_tokens = 0;
   int64_t cost_nano_usd = 0;
   std::optional<int64_t> latency_ns;     // Absent: no end known.
-  int64_t cumulative_cost_nano_usd = 0;      // This row's and every earlier row's cost.
+  int64_t cumulative_cost_nano_usd = 0;  // This row's and every earlier row's cost.
 };
 
 // An idle stretch between two consecutive traces.

@@ -25,7 +25,8 @@ TEST(ContentSearchTest, FindFoldsAsciiLettersOnly) {
   EXPECT_EQ(FindFoldedAscii("abc", "abcd"), std::string_view::npos);
   EXPECT_EQ(FindFoldedAscii("ends with KEY", "key"), 10u);
   EXPECT_EQ(FindFoldedAscii("no match here", "rocks"), std::string_view::npos);
-  EXPECT_EQ(FindFoldedAscii("\xc3\x89t\xc3\xa9", "\xc3\xa9t"), std::string_view::npos);  // Ét vs ét.
+  EXPECT_EQ(FindFoldedAscii("\xc3\x89t\xc3\xa9", "\xc3\xa9t"),
+            std::string_view::npos);  // Ét vs ét.
   EXPECT_EQ(FindFoldedAscii("caf\xc3\xa9", "\xc3\xa9"), 3u);
   EXPECT_EQ(FindFoldedAscii("[ { ]", "{"), 2u);
 }
@@ -38,8 +39,7 @@ TEST(ContentSearchTest, SnippetCutsAtCharacterBoundaries) {
   // A 2-byte character straddling each cut is left out whole: 60 bytes
   // before KEY start at é's second byte, 60 after end at é's first.
   const std::string e = "\xc3\xa9";  // é
-  const std::string text =
-      e + std::string(59, 'a') + "KEY" + std::string(59, 'b') + e + "z";
+  const std::string text = e + std::string(59, 'a') + "KEY" + std::string(59, 'b') + e + "z";
   EXPECT_EQ(MakeSnippet(text, 61, 3),
             "..." + std::string(59, 'a') + "KEY" + std::string(59, 'b') + "...");
   EXPECT_EQ(MakeSnippet("KEY", 0, 3), "KEY");
@@ -146,7 +146,8 @@ TEST_F(ContentSearchStoreTest, MatchesBruteForceOnARandomStore) {
   };
   std::vector<Trace> traces;
   for (int i = 0; i < 400; ++i) {
-    Trace t = testing::Turn("t" + std::to_string(i), rng() % 8 == 0 ? "" : "s" + std::to_string(rng() % 12),
+    Trace t = testing::Turn("t" + std::to_string(i),
+                            rng() % 8 == 0 ? "" : "s" + std::to_string(rng() % 12),
                             kT0 + static_cast<int64_t>(rng() % 40) * kSec, sentence(), sentence());
     t.user_id = "u" + std::to_string(rng() % 3);
     traces.push_back(t);

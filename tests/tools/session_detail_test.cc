@@ -69,10 +69,10 @@ TEST(SessionDetailTest, TracesWithoutEndHaveNoLatencyAndGapsRunFromTheirStart) {
   Trace c = At("c", 300, std::nullopt);
   c.spans = {testing::LlmSpan("c-llm", kT0 + 301 * kSec, 10, 5, 40)};  // Ends at 302 s.
   const SessionDetail d = DetailOf({At("a", 0, std::nullopt, 100), At("b", 100, 10, 20), c});
-  EXPECT_EQ(d.latency.count, 2);             // b: 10 s; c: 300..302 = 2 s.
+  EXPECT_EQ(d.latency.count, 2);  // b: 10 s; c: 300..302 = 2 s.
   EXPECT_EQ(*d.latency.p50_ns, 2 * kSec);
   EXPECT_EQ(*d.latency.p99_ns, 10 * kSec);
-  ASSERT_TRUE(d.longest_gap);                // a->b: 100 s (from a's start); b->c: 190 s.
+  ASSERT_TRUE(d.longest_gap);  // a->b: 100 s (from a's start); b->c: 190 s.
   EXPECT_EQ(d.longest_gap->after_trace_id, "b");
   EXPECT_EQ(d.longest_gap->before_trace_id, "c");
   EXPECT_EQ(d.longest_gap->from_ns, kT0 + 110 * kSec);
@@ -175,7 +175,7 @@ TEST_F(SessionDetailStoreTest, IdleMarksLookBeforeThePageInBothDirections) {
   ASSERT_TRUE(MarkIdleGaps(store_.get(), page.traces, true, 90 * kSec, &marks).ok());
   ASSERT_EQ(marks.size(), 2u);
   EXPECT_EQ(*marks[0].idle_before_ns, 90 * kSec);
-  EXPECT_FALSE(marks[0].gap);  // Not longer than the threshold.
+  EXPECT_FALSE(marks[0].gap);             // Not longer than the threshold.
   EXPECT_FALSE(marks[1].idle_before_ns);  // a is the session's first.
   EXPECT_FALSE(marks[1].gap);
 }
