@@ -66,6 +66,7 @@ StoreImpl::~StoreImpl() {
   planner_.reset();
   writer_.reset();
   indexer_.reset();  // Joins its thread, which reads through session_reader_.
+  content_search_.reset();
   trace_reader_.reset();
   session_reader_.reset();
   if (db_) {
@@ -150,6 +151,7 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   if (!(s = CheckFormatVersion(path)).ok()) return s;
   session_reader_ = std::make_unique<SessionReader>(&ctx_);
   trace_reader_ = std::make_unique<TraceReader>(&ctx_);
+  content_search_ = std::make_unique<ContentSearch>(&ctx_);
   indexer_ = std::make_unique<SessionIndexer>(db_.get(), ctx_.cf.index, ctx_.cf.dirty,
                                               session_reader_.get(), &table_);
   if (ctx_.static_view) indexer_->UseStaticView();
@@ -298,6 +300,10 @@ Status StoreImpl::GetSession(std::string_view session_id, SessionSummary* summar
 
 Status StoreImpl::GetTrace(std::string_view trace_id, Trace* trace) {
   return NoThrow("get trace", [&] { return trace_reader_->GetTrace(trace_id, trace); });
+}
+
+Status StoreImpl::Search(std::string_view text, const SearchOptions& options, SearchPage* page) {
+  return NoThrow("search", [&] { return content_search_->Search(text, options, page); });
 }
 
 Status StoreImpl::Timeline(std::string_view session_id, const TimelineOptions& options,

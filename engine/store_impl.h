@@ -39,6 +39,7 @@
 #include "engine/store_context.h"
 #include "engine/store_deleter.h"
 #include "engine/store_verifier.h"
+#include "engine/content_search.h"
 #include "engine/trace_reader.h"
 #include "engine/trace_writer.h"
 #include "engine/wal_recovery_audit.h"
@@ -78,6 +79,7 @@ class StoreImpl final : public Store {
   Status Timeline(std::string_view session_id, const TimelineOptions& options,
                   TimelinePage* page) override;
   Status ListSessions(const ListSessionsOptions& options, SessionPage* page) override;
+  Status Search(std::string_view text, const SearchOptions& options, SearchPage* page) override;
   Status GetStats(StoreStats* stats) override;
   Status Verify(VerifyReport* report) override;
   Status Flush() override;
@@ -143,6 +145,7 @@ class StoreImpl final : public Store {
   // thread reads through session_reader_) before the readers, all before db_.
   std::unique_ptr<SessionReader> session_reader_;
   std::unique_ptr<TraceReader> trace_reader_;
+  std::unique_ptr<ContentSearch> content_search_;
   std::unique_ptr<SessionIndexer> indexer_;
   std::unique_ptr<TraceWriter> writer_;
   std::unique_ptr<SessionListPlanner> planner_;

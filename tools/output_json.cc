@@ -36,7 +36,7 @@ std::string Milliseconds(double ns) {
 
 }  // namespace
 
-void AppendSessionJson(const SessionSummary& s, std::string* out) {
+void AppendSessionJson(const SessionSummary& s, std::string* out, const SessionDetail* detail) {
   JsonObjectWriter w(out);
   w.String("session_id", s.session_id);
   w.String("session_name", s.session_name);
@@ -69,9 +69,51 @@ void AppendSessionJson(const SessionSummary& s, std::string* out) {
   // Previews may be cut JSON, so they are always strings.
   w.String("first_input", s.first_input.value);
   w.String("last_output", s.last_output.value);
+  if (detail == nullptr) return;
+  const LatencyPercentiles& l = detail->latency;
+  w.Raw("latency_ms_p50", l.p50_ns ? Milliseconds(static_cast<double>(*l.p50_ns)) : "null");
+  w.Raw("latency_ms_p90", l.p90_ns ? Milliseconds(static_cast<double>(*l.p90_ns)) : "null");
+  w.Raw("latency_ms_p99", l.p99_ns ? Milliseconds(static_cast<double>(*l.p99_ns)) : "null");
+  if (!detail->longest_gap) {
+    w.Raw("longest_idle_gap", "null");
+    return;
+  }
+  const IdleGap& g = *detail->longest_gap;
+  JsonObjectWriter gw(w.Key("longest_idle_gap"));
+  gw.String("from", FormatTime(g.from_ns));
+  gw.String("to", FormatTime(g.from_ns + g.idle_ns));
+  gw.Raw("idle_ms", Milliseconds(static_cast<double>(g.idle_ns)));
+  gw.String("after_trace_id", g.after_trace_id);
+  gw.String("before_trace_id", g.before_trace_id);
+}
+
+void AppendUsageJson(std::string_view session_id, const std::vector<UsageRow>& usage,
+                     std::string* out) {
+  JsonObjectWriter w(out);
+  w.String("session_id", session_id);
+  std::string* list = w.Key("usage");
+  list->push_back('[');
+  for (std::size_t i = 0; i < usage.size(); ++i) {
+    if (i > 0) list->push_back(',');
+    const UsageRow& r = usage[i];
+    JsonObjectWriter rw(list);
+    rw.String("trace_id", r.trace_id);
+    rw.String("start_time", FormatTime(r.start_ns));
+    rw.Int("prompt_tokens", r.prompt_tokens);
+    rw.Int("completion_tokens", r.completion_tokens);
+    rw.Usd("cost_usd", r.cost_nano_usd);
+    rw.Raw("latency_ms",
+           r.latency_ns ? Milliseconds(static_cast<double>(*r.latency_ns)) : "null");
+    rw.Usd("cumulative_cost_usd", r.cumulative_cost_nano_usd);
+  }
+  list->push_back(']');
 }
 
 void AppendTimelineEntryJson(const Trace& t, std::string* out) {
+  AppendTimelineEntryWithMark(t, nullptr, out);
+}
+
+void AppendTimelineEntryWithMark(const Trace& t, const IdleMark* mark, std::string* out) {
   const TraceUsage u = ComputeTraceUsage(t);
   JsonObjectWriter w(out);
   w.String("trace_id", t.trace_id);
@@ -98,16 +140,45 @@ void AppendTimelineEntryJson(const Trace& t, std::string* out) {
   } else {
     w.Payload("output", t.output);
   }
+  if (mark == nullptr) return;
+  w.Raw("idle_before_ms", mark->idle_before_ns
+                              ? Milliseconds(static_cast<double>(*mark->idle_before_ns))
+                              : "null");
+  w.Raw("gap", mark->gap ? "true" : "false");
 }
 
 void AppendSessionPageJson(const std::vector<SessionSummary>& sessions,
                            const std::string& next_cursor, std::string* out) {
-  AppendPage("sessions", sessions, AppendSessionJson, next_cursor, out);
+  AppendPage(
+      "sessions", sessions,
+      [](const SessionSummary& s, std::string* o) { AppendSessionJson(s, o); }, next_cursor, out);
 }
 
 void AppendTimelinePageJson(const std::vector<Trace>& traces, const std::string& next_cursor,
-                            std::string* out) {
-  AppendPage("traces", traces, AppendTimelineEntryJson, next_cursor, out);
+                            std::string* out, const std::vector<IdleMark>* marks) {
+  if (marks == nullptr) {
+    AppendPage("traces", traces, AppendTimelineEntryJson, next_cursor, out);
+    return;
+  }
+  std::size_t i = 0;
+  AppendPage(
+      "traces", traces,
+      [&](const Trace& t, std::string* o) { AppendTimelineEntryWithMark(t, &(*marks)[i++], o); },
+      next_cursor, out);
+}
+
+void AppendSearchPageJson(const SearchPage& page, std::string* out) {
+  AppendPage(
+      "traces", page.hits,
+      [](const SearchHit& h, std::string* o) {
+        JsonObjectWriter w(o);
+        w.String("session_id", h.session_id);
+        w.String("trace_id", h.trace_id);
+        w.String("start_time", FormatTime(h.start_ns));
+        w.String("field", h.field);
+        w.String("snippet", h.snippet);
+      },
+      page.next_cursor, out);
 }
 
 }  // namespace sessionstore

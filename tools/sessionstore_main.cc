@@ -21,7 +21,9 @@
 #include "tools/otlp/otlp_ingest.h"
 #include "tools/output_json.h"
 #include "tools/query_args.h"
+#include "tools/search_command.h"
 #include "tools/server/serve_command.h"
+#include "tools/session_detail.h"
 #include "tools/table_printer.h"
 #include "tools/workload_generator.h"
 
@@ -149,7 +151,7 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
 
 // ----------------------------------------------------------------- reads --
 
-void PrintSession(const ss::SessionSummary& s) {
+void PrintSession(const ss::SessionSummary& s, const ss::SessionDetail& d) {
   std::cout << "session      " << s.session_id << "\n"
             << "name         " << s.session_name << "\n"
             << "user         " << s.user_id << "\n"
@@ -161,6 +163,17 @@ void PrintSession(const ss::SessionSummary& s) {
             << "first trace  " << ss::FormatTime(s.first_trace_at_ns) << "\n"
             << "last trace   " << ss::FormatTime(s.last_trace_at_ns) << "\n"
             << "duration     " << ss::FormatDurationNs(s.duration_ns) << "\n";
+  if (d.latency.count > 0) {
+    std::cout << "latency      p50 " << ss::FormatDurationNs(*d.latency.p50_ns) << ", p90 "
+              << ss::FormatDurationNs(*d.latency.p90_ns) << ", p99 "
+              << ss::FormatDurationNs(*d.latency.p99_ns) << " (" << d.latency.count
+              << " traces with an end)\n";
+  }
+  if (d.longest_gap) {
+    std::cout << "longest idle " << ss::FormatDurationNs(d.longest_gap->idle_ns) << " from "
+              << ss::FormatTime(d.longest_gap->from_ns) << " (after trace "
+              << d.longest_gap->after_trace_id << ")\n";
+  }
   if (s.ttft_count > 0) {
     std::cout << "ttft avg     " << ss::FormatDurationNs(static_cast<int64_t>(s.ttft_avg_ns()))
               << "\n";
@@ -181,24 +194,44 @@ void PrintSession(const ss::SessionSummary& s) {
   }
 }
 
-int RunSession(const std::string& db, const std::string& id, bool json) {
+void PrintUsage(const std::vector<ss::UsageRow>& usage) {
+  ss::TablePrinter t({"start", "trace", "prompt", "completion", "cost", "latency", "cumulative"});
+  for (const ss::UsageRow& r : usage) {
+    t.AddRow({ss::FormatTime(r.start_ns), r.trace_id, std::to_string(r.prompt_tokens),
+              std::to_string(r.completion_tokens), ss::FormatUsd(r.cost_nano_usd),
+              r.latency_ns ? ss::FormatDurationNs(*r.latency_ns) : "-",
+              ss::FormatUsd(r.cumulative_cost_nano_usd)});
+  }
+  t.Print(std::cout);
+}
+
+// `session ID [--usage] [--json]`: the aggregate plus the detail computed
+// from the timeline (one read of every trace of the session).
+int RunSession(const std::string& db, const std::string& id, bool json, bool usage) {
   std::unique_ptr<ss::Store> store;
   ss::Status s = OpenStore(db, true, &store);
   if (!s.ok()) return Fail(s);
   ss::SessionSummary summary;
   if (!(s = store->GetSession(id, &summary)).ok()) return Fail(s);
-  if (json) {
-    std::string out;
-    ss::AppendSessionJson(summary, &out);
-    std::cout << out << "\n";
+  ss::SessionDetail detail;
+  if (!(s = ss::ComputeSessionDetail(store.get(), id, &detail)).ok()) return Fail(s);
+  std::string out;
+  if (usage && json) {
+    ss::AppendUsageJson(id, detail.usage, &out);
+  } else if (json) {
+    ss::AppendSessionJson(summary, &out, &detail);
+  } else if (usage) {
+    PrintUsage(detail.usage);
   } else {
-    PrintSession(summary);
+    PrintSession(summary, detail);
   }
+  if (json) std::cout << out << "\n";
   return kExitOk;
 }
 
 struct TimelineArgs {
   std::string from, to, cursor;
+  std::string gaps;  // --gaps DURATION; empty: no gap marks.
   std::size_t limit = 100;
   bool descending = false;
   bool json = false;
@@ -217,20 +250,39 @@ int RunTimeline(const std::string& db, const std::string& id, const TimelineArgs
   if (!s.ok()) return Fail(s);
   ss::TimelinePage page;
   if (!(s = store->Timeline(id, opts, &page)).ok()) return Fail(s);
+  std::vector<ss::IdleMark> marks;
+  if (!a.gaps.empty()) {
+    int64_t threshold = 0;
+    if (!ss::cli::ParseDuration(a.gaps, &threshold)) {
+      return Fail(ss::Status::InvalidArgument("--gaps: not a positive duration: " + a.gaps));
+    }
+    s = ss::MarkIdleGaps(store.get(), page.traces, a.descending, threshold, &marks);
+    if (!s.ok()) return Fail(s);
+  }
   if (a.json) {
     std::string out;
-    ss::AppendTimelinePageJson(page.traces, page.next_cursor, &out);
+    ss::AppendTimelinePageJson(page.traces, page.next_cursor, &out,
+                               marks.empty() ? nullptr : &marks);
     std::cout << out << "\n";
     return kExitOk;
   }
   ss::TablePrinter t(
       {"start", "trace", "name", "status", "duration", "tokens", "cost", "input", "output"});
-  for (const ss::Trace& tr : page.traces) {
+  // A gap row sits between the two traces it separates: above the later
+  // trace in start order, below it newest first.
+  auto gap_row = [&](std::size_t i) {
+    t.AddRow({"-- idle " + ss::FormatDurationNs(*marks[i].idle_before_ns) + " --", "", "", "",
+              "", "", "", "", ""});
+  };
+  for (std::size_t i = 0; i < page.traces.size(); ++i) {
+    const ss::Trace& tr = page.traces[i];
+    if (!marks.empty() && marks[i].gap && !a.descending) gap_row(i);
     const ss::TraceUsage u = ss::ComputeTraceUsage(tr);
     t.AddRow({ss::FormatTime(tr.start_ns), tr.trace_id, tr.name, u.has_error ? "error" : "ok",
               ss::FormatDurationNs(u.effective_end_ns - u.effective_start_ns),
               std::to_string(u.total_tokens), ss::FormatUsd(u.cost_nano_usd),
               ss::Ellipsize(tr.input.value, 40), ss::Ellipsize(tr.output.value, 40)});
+    if (!marks.empty() && marks[i].gap && a.descending) gap_row(i);
   }
   t.Print(std::cout);
   if (!page.next_cursor.empty()) std::cout << "\nnext page: --cursor " << page.next_cursor << "\n";
@@ -426,6 +478,12 @@ CLI::App* AddTimelineCommand(CLI::App* app, TimelineArgs* a, std::string* id) {
       ->capture_default_str();
   timeline_cmd->add_option("--cursor", a->cursor, "Cursor from the previous page");
   timeline_cmd->add_flag("--desc", a->descending, "Newest first");
+  timeline_cmd
+      ->add_option("--gaps", a->gaps,
+                   "Mark idle gaps longer than DURATION between consecutive traces (90s, 30m, "
+                   "2h; alone: 30m)")
+      ->expected(0, 1)
+      ->default_str("30m");
   timeline_cmd->add_flag("--json", a->json, "Print JSON");
   return timeline_cmd;
 }
@@ -454,9 +512,12 @@ int Main(int argc, char** argv) {
 
   std::string id;
   bool json = false;
-  auto* session_cmd = app.add_subcommand("session", "Show one session's aggregate");
+  bool usage = false;
+  auto* session_cmd = app.add_subcommand(
+      "session", "Show one session's aggregate, latency percentiles and longest idle gap");
   session_cmd->add_option("id", id, "Session id")->required();
   session_cmd->add_flag("--json", json, "Print JSON");
+  session_cmd->add_flag("--usage", usage, "Usage over time: one row per trace, in start order");
 
   TimelineArgs tl;
   auto* timeline_cmd = AddTimelineCommand(&app, &tl, &id);
@@ -467,6 +528,9 @@ int Main(int argc, char** argv) {
 
   SessionsArgs sl;
   auto* sessions_cmd = AddSessionsCommand(&app, &sl);
+
+  ss::cli::SearchArgs search;
+  ss::cli::AddSearchCommand(&app, &search);
 
   ss::cli::AdminCommands admin;
   ss::cli::AddAdminCommands(&app, &admin);
@@ -497,10 +561,11 @@ int Main(int argc, char** argv) {
     return kExitError;
   }
   if (*ingest_cmd) return RunIngest(db, ingest);
-  if (*session_cmd) return RunSession(db, id, json);
+  if (*session_cmd) return RunSession(db, id, json, usage);
   if (*timeline_cmd) return RunTimeline(db, id, tl);
   if (*trace_cmd) return RunTrace(db, id, json);
   if (*sessions_cmd) return RunSessions(db, sl);
+  if (*search.command) return ss::cli::RunSearchCommand(db, search);
   if (admin.Chosen()) return ss::cli::RunAdminCommand(db, admin);
   if (*gen_cmd) return RunGenerate(gen, output);
   if (*serve_cmd) {

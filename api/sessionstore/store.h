@@ -67,6 +67,36 @@ struct TimelinePage {
   std::string next_cursor;
 };
 
+struct SearchOptions {
+  // Traces whose start lies in [from_ns, to_ns). Default: all time.
+  int64_t from_ns = kMinTime;
+  int64_t to_ns = kMaxTime;
+  // Only this session's traces (one range of its timeline); empty: every
+  // trace, those without a session included. Default: empty.
+  std::string session_id;
+  // Only traces whose own user_id equals this; empty: all. Default: empty.
+  std::string user_id;
+  // Maximum traces per page (0 means 20). Default: 20.
+  std::size_t limit = 20;
+  // Opaque cursor from a previous page's next_cursor; empty for the first
+  // page. It is only valid with the same text, window, session and user.
+  std::string cursor;
+};
+
+// One trace that Search found.
+struct SearchHit {
+  std::string session_id;  // Empty for a trace without a session.
+  std::string trace_id;
+  int64_t start_ns = 0;
+  std::string field;    // "input" or "output": where the snippet is from.
+  std::string snippet;  // The first match with up to 60 bytes around it (see Store::Search).
+};
+
+struct SearchPage {
+  std::vector<SearchHit> hits;  // Newest first (start, then trace id, descending).
+  std::string next_cursor;      // Empty when there are no more hits.
+};
+
 // Sort key of ListSessions. Ties are broken by an internal per-session key,
 // so the order is total and stable across pages.
 enum class SessionOrder {
@@ -252,6 +282,23 @@ class Store {
   // twice. A read-only store lists every batch acknowledged before it was
   // opened.
   virtual Status ListSessions(const ListSessionsOptions& options, SessionPage* page) = 0;
+
+  // One page of the traces whose input or output contains `text`, newest
+  // first (by start, then trace id, descending). Matching folds ASCII
+  // letters only (A-Z = a-z; other bytes, UTF-8 included, must be equal) and
+  // looks at the stored text of the trace's own input and output (a JSON
+  // payload as its compact JSON text; spans' payloads are not searched).
+  // Snippets: the first match (input before output) with up to 60 bytes
+  // of context on each side, cut at UTF-8 boundaries, "..." where cut, line
+  // breaks and tabs as spaces. No index: with `session_id` a scan of that
+  // session's traces in the window, newest first, that stops once the page
+  // and one more hit are found; without, a scan of every session's traces
+  // in the window (a seek per session, then its traces in the window), so a
+  // page costs reading every trace of the window, and so does each later
+  // page. InvalidArgument for empty `text` or a malformed or mismatched
+  // cursor.
+  virtual Status Search(std::string_view text, const SearchOptions& options,
+                        SearchPage* page) = 0;
 
   // Sizes and counters (see StoreStats). Cheap: no scan, except that exact
   // counts walk the in-memory session rows (about 1 ms per 100K sessions)

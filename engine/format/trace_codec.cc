@@ -202,6 +202,17 @@ bool DecodeTrace(std::string_view raw, Trace* t, uint64_t* version) {
   return true;
 }
 
+bool DecodeTraceText(std::string_view raw, std::string* user_id, Payload* input,
+                     Payload* output) {
+  std::string scratch;
+  const fb::TraceRecordFb* r = VerifiedRecord(AlignedForFlatBuffers(raw, &scratch));
+  if (r == nullptr) return false;
+  *user_id = Str(r->user_id());
+  DecodePayload(r->input(), input);
+  DecodePayload(r->output(), output);
+  return true;
+}
+
 bool DecodeTraceOutput(std::string_view raw, Payload* output, int64_t* start_ns) {
   std::string scratch;
   const fb::TraceRecordFb* r = VerifiedRecord(AlignedForFlatBuffers(raw, &scratch));

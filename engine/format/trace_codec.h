@@ -28,6 +28,10 @@ void DecodePayload(const fb::PayloadFb* p, Payload* out);
 std::string EncodeTrace(const Trace& trace, uint64_t version);
 // Verifies and decodes. Returns false if `bytes` is not a valid record.
 bool DecodeTrace(std::string_view bytes, Trace* trace, uint64_t* version);
+// Verifies and reads only the user id, input and output (content search:
+// no span decode).
+bool DecodeTraceText(std::string_view bytes, std::string* user_id, Payload* input,
+                     Payload* output);
 // Verifies and reads only the output and the start (cheap: no span decode).
 bool DecodeTraceOutput(std::string_view bytes, Payload* output, int64_t* start_ns);
 

@@ -49,6 +49,9 @@ class BlockingStore : public Store {
   Status ListSessions(const ListSessionsOptions& o, SessionPage* p) override {
     return real_->ListSessions(o, p);
   }
+  Status Search(std::string_view text, const SearchOptions& o, SearchPage* p) override {
+    return real_->Search(text, o, p);
+  }
   Status GetStats(StoreStats* s) override { return real_->GetStats(s); }
   Status Verify(VerifyReport* r) override { return real_->Verify(r); }
   Status Flush() override { return real_->Flush(); }

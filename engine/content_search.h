@@ -1,0 +1,56 @@
+// Copyright sessionstore authors.
+//
+// ContentSearch: Store::Search, a scan of the `traces` family for traces
+// whose input or output contains a text (ASCII case folding), newest first.
+// There is no text index: `traces` is ordered by session, then start, so
+//   - one session: a descending RangeScan of the session's window, which
+//     already yields newest first and stops after the page and one more hit;
+//   - every session: a forward skip-scan (per session a Seek to the
+//     window's start, its traces in the window, a Seek past the session),
+//     keeping the newest `limit + 1` hits in a heap. Its cost is reading
+//     every trace of the window, for every page.
+// Cursors bind the text, window, session and user, and hold the (start,
+// trace id) of the page's last hit; the next page has the hits strictly
+// older in that order.
+//
+// Thread safety: Search may be called concurrently.
+
+#ifndef SESSIONSTORE_ENGINE_CONTENT_SEARCH_H_
+#define SESSIONSTORE_ENGINE_CONTENT_SEARCH_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "engine/store_context.h"
+#include "sessionstore/store.h"
+
+namespace sessionstore {
+
+class ContentSearch {
+ public:
+  // `context` must outlive the search.
+  explicit ContentSearch(const StoreContext* context) : ctx_(context) {}
+
+  // As Store::Search.
+  Status Search(std::string_view text, const SearchOptions& options, SearchPage* page) const;
+
+ private:
+  const StoreContext* const ctx_;
+};
+
+// Bytes of context on each side of the match in a snippet.
+inline constexpr std::size_t kSnippetContextBytes = 60;
+
+// Returns the byte offset of the first occurrence of `needle` in
+// `haystack` with ASCII letters folded, or npos. Pure function.
+std::size_t FindFoldedAscii(std::string_view haystack, std::string_view needle);
+
+// Returns the snippet of a match of `length` bytes at `offset` of `text`:
+// up to kSnippetContextBytes on each side, cut at UTF-8 character
+// boundaries, "..." where cut, line breaks and tabs as spaces. Pure.
+std::string MakeSnippet(std::string_view text, std::size_t offset, std::size_t length);
+
+}  // namespace sessionstore
+
+#endif  // SESSIONSTORE_ENGINE_CONTENT_SEARCH_H_
