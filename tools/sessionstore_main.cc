@@ -271,8 +271,8 @@ int RunTimeline(const std::string& db, const std::string& id, const TimelineArgs
   // A gap row sits between the two traces it separates: above the later
   // trace in start order, below it newest first.
   auto gap_row = [&](std::size_t i) {
-    t.AddRow({"-- idle " + ss::FormatDurationNs(*marks[i].idle_before_ns) + " --", "", "", "",
-              "", "", "", "", ""});
+    t.AddRow({"-- idle " + ss::FormatDurationNs(*marks[i].idle_before_ns) + " --", "", "", "", "",
+              "", "", "", ""});
   };
   for (std::size_t i = 0; i < page.traces.size(); ++i) {
     const ss::Trace& tr = page.traces[i];
@@ -488,6 +488,20 @@ CLI::App* AddTimelineCommand(CLI::App* app, TimelineArgs* a, std::string* id) {
   return timeline_cmd;
 }
 
+// The options every command takes (also after the subcommand).
+void AddGlobalOptions(CLI::App* app, std::string* db, std::string* retention) {
+  app->add_option("--db", *db, "Store directory")->capture_default_str();
+  app->add_option("--retention", *retention,
+                  "Keep traces this long (30d, 12h, 90m, 45s, or ns); older ones are deleted in "
+                  "the background by every command that writes (default: forever)");
+  app->add_flag("--read-only", g_open_flags.follow_writer,
+                "Query commands: open as a secondary instance, to read a store another process "
+                "(serve, an application) is writing; sees what it acknowledged before the open");
+  app->add_flag("--recover", g_open_flags.recover,
+                "Open a store whose write-ahead log is damaged, dropping every write after "
+                "the damage (only after an open failed with Corruption naming a .log)");
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -495,17 +509,8 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // Global options also after the subcommand: `ingest f.jsonl --db d`.
   std::string db = "./sessionstore-data";
-  app.add_option("--db", db, "Store directory")->capture_default_str();
   std::string retention;
-  app.add_option("--retention", retention,
-                 "Keep traces this long (30d, 12h, 90m, 45s, or ns); older ones are deleted in "
-                 "the background by every command that writes (default: forever)");
-  app.add_flag("--read-only", g_open_flags.follow_writer,
-               "Query commands: open as a secondary instance, to read a store another process "
-               "(serve, an application) is writing; sees what it acknowledged before the open");
-  app.add_flag("--recover", g_open_flags.recover,
-               "Open a store whose write-ahead log is damaged, dropping every write after "
-               "the damage (only after an open failed with Corruption naming a .log)");
+  AddGlobalOptions(&app, &db, &retention);
 
   IngestArgs ingest;
   auto* ingest_cmd = AddIngestCommand(&app, &ingest);
