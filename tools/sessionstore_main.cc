@@ -417,6 +417,8 @@ CLI::App* AddServeCommand(CLI::App* app, ss::ServeArgs* a) {
                   "File holding the bearer token every request must carry (required when not "
                   "on loopback)");
   cmd->add_flag("--insecure", a->insecure, "Allow a non-loopback address without a token");
+  cmd->add_option("--backup-dir", a->server.backup_dir,
+                  "Directory where POST /v1/admin/backup adds a backup (incremental) of the store");
   cmd->add_option("--tls-cert", a->tls_cert,
                   "PEM certificate chain file: serve HTTPS (with --tls-key)");
   cmd->add_option("--tls-key", a->tls_key, "PEM private key file (unencrypted) of --tls-cert");

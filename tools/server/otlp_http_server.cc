@@ -121,6 +121,7 @@ bool Readable(const std::string& file) { return static_cast<bool>(std::ifstream(
 
 OtlpHttpServer::OtlpHttpServer(Store* store, const ServerOptions& options)
     : options_(options),
+      store_(store),
       queue_(store, options.group_commit),
       query_(store),
       http_(NewHttpServer(options, &tls_status_)) {
@@ -182,6 +183,8 @@ void OtlpHttpServer::Configure() {
   s.Post("/v1/traces",
          [this](const httplib::Request& req, httplib::Response& res,
                 const httplib::ContentReader& reader) { HandleTraces(req, res, reader); });
+  s.Post("/v1/admin/backup",
+         [this](const httplib::Request&, httplib::Response& res) { HandleBackup(res); });
   s.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
     const HttpReply reply = query_.Get(req.target);
     res.status = reply.status;
@@ -198,6 +201,30 @@ void OtlpHttpServer::Configure() {
                                           : "bad request";
     SetError(res, res.status, kRpcInvalidArgument, why, OtlpEncoding::kJson);
   });
+}
+
+void OtlpHttpServer::HandleBackup(httplib::Response& res) {
+  if (options_.backup_dir.empty()) {
+    SetError(res, 404, kRpcInvalidArgument,
+             "no backup directory: start serve with --backup-dir DIR", OtlpEncoding::kJson);
+    return;
+  }
+  BackupResult r;
+  const Status s = store_->Backup(options_.backup_dir, &r);
+  if (!s.ok()) {
+    SetError(res, 500, kRpcInternal, "backup failed: " + s.ToString(), OtlpEncoding::kJson);
+    return;
+  }
+  std::string body;
+  {
+    JsonObjectWriter o(&body);
+    o.Int("backup_id", r.backup_id);
+    o.Int("files", r.files);
+    o.Int("bytes", static_cast<int64_t>(r.bytes));
+    o.Int("bytes_copied", static_cast<int64_t>(r.bytes_copied));
+  }
+  res.status = 200;
+  res.set_content(body, kJsonType);
 }
 
 bool OtlpHttpServer::Authorized(const httplib::Request& req) const {

@@ -52,6 +52,10 @@ struct ServerOptions {
   // Default: empty.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Where `POST /v1/admin/backup` adds a backup of the store (Store::Backup,
+  // incremental, taken while ingest goes on); fixed at start so no request
+  // names a path. Empty: the endpoint answers 404. Default: empty.
+  std::string backup_dir;
 
   // ---- Limits ----
   // Largest request body as sent (compressed or not). Default: 16 MiB.
@@ -125,7 +129,11 @@ class OtlpHttpServer {
   void HandleTraces(const httplib::Request& req, httplib::Response& res,
                     const httplib::ContentReader& reader);
 
+  // POST /v1/admin/backup: a backup into options_.backup_dir.
+  void HandleBackup(httplib::Response& res);
+
   const ServerOptions options_;
+  Store* const store_;
   GroupCommitQueue queue_;
   QueryApi query_;
   Status tls_status_;

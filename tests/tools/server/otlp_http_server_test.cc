@@ -145,6 +145,38 @@ TEST_F(ServerTest, IngestsBothEncodingsAndAnswersWithTheCliJson) {
   EXPECT_EQ(Get("/v1/traces/" + t.trace_id, 200), trace_json);
 }
 
+TEST_F(ServerTest, AdminBackupWhileServingRestoresToTheSameSessions) {
+  TempDir backups, restored;
+  ServerOptions o;
+  o.backup_dir = backups.path();
+  StartServer(o);
+  auto r = Client().Post("/v1/traces", ReadSample("otlp-001-traces-httpjson.json"), kJson);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  r = Client().Post("/v1/admin/backup", "", kJson);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_NE(r->body.find("\"backup_id\":1"), std::string::npos) << r->body;
+  const auto session = Client().Get(std::string("/v1/sessions/") + kSession1);
+  ASSERT_TRUE(session);
+  StopServer();
+  ASSERT_TRUE(Store::RestoreBackup(backups.path(), restored.path()).ok());
+  auto copy = OpenOrDie(restored.path());
+  SessionSummary s;
+  ASSERT_TRUE(copy->GetSession(kSession1, &s).ok());
+  std::string json;
+  AppendSessionJson(s, &json);
+  EXPECT_EQ(json, session->body);
+}
+
+TEST_F(ServerTest, AdminBackupWithoutADirectoryIs404) {
+  StartServer();
+  auto r = Client().Post("/v1/admin/backup", "", kJson);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_NE(r->body.find("--backup-dir"), std::string::npos) << r->body;
+}
+
 TEST_F(ServerTest, QueryErrorsAndPercentDecodedIds) {
   Trace t;
   t.trace_id = "t/1 x";
