@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/tools/otlp/otlp_samples.h"
 #include "tools/otlp/otlp_json_decoder.h"
 
 namespace sessionstore {
@@ -41,13 +42,7 @@ std::string StringAttr(const std::string& key, const std::string& value) {
 
 const std::string kIds = Len(1, std::string(16, '\x01')) + Len(2, std::string(8, '\x02'));
 
-std::string ReadSample(const std::string& name) {
-  std::ifstream in(std::string(SESSIONSTORE_SOURCE_DIR) + "/tests/data/otlp/" + name,
-                   std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::ReadOtlpSample;
 
 TEST(OtlpProtoDecoderTest, DecodesFieldsAndSkipsUnknownOnes) {
   const std::string span = kIds + Len(5, "name") + Fixed64(7, 100) + Fixed64(8, 200) + Key(16, 5) +
@@ -76,8 +71,8 @@ TEST(OtlpProtoDecoderTest, DecodesFieldsAndSkipsUnknownOnes) {
 
 TEST(OtlpProtoDecoderTest, SampleDecodesLikeItsJsonTwin) {
   OtlpRequest from_proto, from_json;
-  ASSERT_TRUE(DecodeOtlpProto(ReadSample("otlp-002-traces-httpproto.pb"), &from_proto).ok());
-  ASSERT_TRUE(DecodeOtlpJson(ReadSample("otlp-001-traces-httpjson.json"), &from_json).ok());
+  ASSERT_TRUE(DecodeOtlpProto(ReadOtlpSample("otlp-002-traces-httpproto.pb"), &from_proto).ok());
+  ASSERT_TRUE(DecodeOtlpJson(ReadOtlpSample("otlp-001-traces-httpjson.json"), &from_json).ok());
   ASSERT_EQ(from_proto.SpanCount(), 9u);
   ASSERT_EQ(from_json.SpanCount(), 9u);
   const auto& a = from_proto.resource_spans[0].spans;
@@ -94,7 +89,7 @@ TEST(OtlpProtoDecoderTest, SampleDecodesLikeItsJsonTwin) {
 // Every prefix of a real body decodes or fails cleanly (run under ASan by
 // the fuzz build, and here for the crash-free part).
 TEST(OtlpProtoDecoderTest, TruncatedBodiesFailCleanly) {
-  const std::string body = ReadSample("otlp-004-traces-httpproto.pb");
+  const std::string body = ReadOtlpSample("otlp-004-traces-httpproto.pb");
   std::size_t failures = 0;
   for (std::size_t n = 0; n < body.size(); ++n) {
     OtlpRequest r;

@@ -6,6 +6,8 @@
 // out by hand from the bodies (times and token counts read off the spans):
 // they are not computed by the code under test.
 
+#include "tests/tools/otlp/otlp_samples.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -24,14 +26,7 @@ namespace {
 using testing::OpenOrDie;
 using testing::TempDir;
 
-std::string ReadSample(const std::string& name) {
-  std::ifstream in(std::string(SESSIONSTORE_SOURCE_DIR) + "/tests/data/otlp/" + name,
-                   std::ios::binary);
-  EXPECT_TRUE(in) << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::ReadOtlpSample;
 
 struct Sample {
   const char* json;
@@ -102,7 +97,8 @@ void ExpectSessionAfterIngest(const Sample& sample, OtlpEncoding encoding,
                               const SessionSummary& want) {
   TempDir dir;
   auto store = OpenOrDie(dir.path());
-  const std::string body = ReadSample(encoding == OtlpEncoding::kJson ? sample.json : sample.proto);
+  const std::string body =
+      ReadOtlpSample(encoding == OtlpEncoding::kJson ? sample.json : sample.proto);
   OtlpIngestReport report;
   ASSERT_TRUE(IngestOtlpBody(store.get(), encoding, body, &report).ok());
   EXPECT_EQ(report.spans, static_cast<std::size_t>(want.span_count));
@@ -136,9 +132,9 @@ TEST(OtlpSamplesTest, Session2FromProtobufHasTheHandComputedAggregate) {
 TEST(OtlpSamplesTest, BothEncodingsMapToTheSameTraces) {
   for (const Sample& sample : {kSession1, kSession2}) {
     OtlpMapResult from_json, from_proto;
-    ASSERT_TRUE(DecodeOtlpBody(OtlpEncoding::kJson, ReadSample(sample.json), &from_json).ok());
+    ASSERT_TRUE(DecodeOtlpBody(OtlpEncoding::kJson, ReadOtlpSample(sample.json), &from_json).ok());
     ASSERT_TRUE(
-        DecodeOtlpBody(OtlpEncoding::kProtobuf, ReadSample(sample.proto), &from_proto).ok());
+        DecodeOtlpBody(OtlpEncoding::kProtobuf, ReadOtlpSample(sample.proto), &from_proto).ok());
     ASSERT_EQ(from_json.traces.size(), 4u);
     EXPECT_EQ(from_json.traces, from_proto.traces) << sample.json;
   }
@@ -150,7 +146,8 @@ TEST(OtlpSamplesTest, FailedTurnKeepsErrorsAndAttributes) {
   auto store = OpenOrDie(dir.path());
   OtlpIngestReport report;
   ASSERT_TRUE(
-      IngestOtlpBody(store.get(), OtlpEncoding::kJson, ReadSample(kSession2.json), &report).ok());
+      IngestOtlpBody(store.get(), OtlpEncoding::kJson, ReadOtlpSample(kSession2.json), &report)
+          .ok());
   TimelinePage page;
   ASSERT_TRUE(store->Timeline("sess-0b44d9e1-user-0007", TimelineOptions(), &page).ok());
   ASSERT_EQ(page.traces.size(), 4u);
@@ -176,7 +173,7 @@ TEST(OtlpSamplesTest, FailedTurnKeepsErrorsAndAttributes) {
 // traces and the aggregate of the single request.
 void ExpectSplitRequestsMatch(const Sample& sample, const SessionSummary& want) {
   OtlpRequest whole;
-  ASSERT_TRUE(DecodeOtlpJson(ReadSample(sample.json), &whole).ok());
+  ASSERT_TRUE(DecodeOtlpJson(ReadOtlpSample(sample.json), &whole).ok());
   std::vector<OtlpRequest> parts;
   for (const OtlpResourceSpans& rs : whole.resource_spans) {
     for (const OtlpSpan& span : rs.spans) {
@@ -233,7 +230,7 @@ TEST(OtlpSamplesTest, Session2SplitAcrossRequestsInAnyOrder) {
 // own request.
 TEST(OtlpSamplesTest, EveryOrderOfOneTracesSpans) {
   OtlpRequest whole;
-  ASSERT_TRUE(DecodeOtlpJson(ReadSample(kSession1.json), &whole).ok());
+  ASSERT_TRUE(DecodeOtlpJson(ReadOtlpSample(kSession1.json), &whole).ok());
   const auto& rs = whole.resource_spans[0];
   std::vector<OtlpSpan> spans;  // Turn 2: TOOL, LLM and root.
   for (const OtlpSpan& s : rs.spans) {

@@ -21,6 +21,7 @@
 
 #include "sessionstore/json.h"
 #include "tests/engine/test_util.h"
+#include "tests/tools/otlp/otlp_samples.h"
 #include "tests/tools/server/blocking_store.h"
 #include "tools/output_json.h"
 
@@ -35,13 +36,7 @@ constexpr char kProto[] = "application/x-protobuf";
 constexpr char kSession1[] = "sess-7f3a91c2-user-1842";
 constexpr char kSession2[] = "sess-0b44d9e1-user-0007";
 
-std::string ReadSample(const std::string& name) {
-  std::ifstream in(std::string(SESSIONSTORE_SOURCE_DIR) + "/tests/data/otlp/" + name,
-                   std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::ReadOtlpSample;
 
 std::string Gzip(const std::string& in) {
   z_stream z{};
@@ -101,11 +96,11 @@ class ServerTest : public ::testing::Test {
 
 TEST_F(ServerTest, IngestsBothEncodingsAndAnswersWithTheCliJson) {
   StartServer();
-  auto r = Client().Post("/v1/traces", ReadSample("otlp-001-traces-httpjson.json"), kJson);
+  auto r = Client().Post("/v1/traces", ReadOtlpSample("otlp-001-traces-httpjson.json"), kJson);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "{}");
-  r = Client().Post("/v1/traces", ReadSample("otlp-004-traces-httpproto.pb"), kProto);
+  r = Client().Post("/v1/traces", ReadOtlpSample("otlp-004-traces-httpproto.pb"), kProto);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->get_header_value("Content-Type"), kProto);
@@ -150,7 +145,7 @@ TEST_F(ServerTest, AdminBackupWhileServingRestoresToTheSameSessions) {
   ServerOptions o;
   o.backup_dir = backups.path();
   StartServer(o);
-  auto r = Client().Post("/v1/traces", ReadSample("otlp-001-traces-httpjson.json"), kJson);
+  auto r = Client().Post("/v1/traces", ReadOtlpSample("otlp-001-traces-httpjson.json"), kJson);
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200);
   r = Client().Post("/v1/admin/backup", "", kJson);
@@ -210,7 +205,7 @@ TEST_F(ServerTest, BadBodiesGetClearErrors) {
     int status;
     std::string message;
   };
-  const std::string proto = ReadSample("otlp-002-traces-httpproto.pb");
+  const std::string proto = ReadOtlpSample("otlp-002-traces-httpproto.pb");
   const std::vector<Case> cases = {
       {"x", "text/plain", 415, "content type"},
       {"{not json", kJson, 400, "not valid JSON"},
@@ -233,7 +228,8 @@ TEST_F(ServerTest, BadBodiesGetClearErrors) {
   EXPECT_EQ(r->status, 413);
   EXPECT_NE(r->body.find("decompressed"), std::string::npos) << r->body;
   // A well-formed gzip body is taken.
-  r = Client().Post("/v1/traces", gzip, Gzip(ReadSample("otlp-001-traces-httpjson.json")), kJson);
+  r = Client().Post("/v1/traces", gzip, Gzip(ReadOtlpSample("otlp-001-traces-httpjson.json")),
+                    kJson);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200) << r->body;
   SessionSummary s;
@@ -260,7 +256,7 @@ TEST_F(ServerTest, TokenIsRequiredWhenConfigured) {
   ServerOptions options;
   options.token = "s3cret";
   StartServer(options);
-  const std::string body = ReadSample("otlp-001-traces-httpjson.json");
+  const std::string body = ReadOtlpSample("otlp-001-traces-httpjson.json");
   auto r = Client().Post("/v1/traces", body, kJson);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 401);
@@ -279,8 +275,8 @@ TEST_F(ServerTest, SaturationGives503AndStopFinishesInFlightRequests) {
   ServerOptions options;
   options.group_commit.max_pending_traces = 4;
   StartServer(options, &blocking);
-  const std::string body1 = ReadSample("otlp-001-traces-httpjson.json");  // 4 traces.
-  const std::string body2 = ReadSample("otlp-003-traces-httpjson.json");
+  const std::string body1 = ReadOtlpSample("otlp-001-traces-httpjson.json");  // 4 traces.
+  const std::string body2 = ReadOtlpSample("otlp-003-traces-httpjson.json");
   int held_status = 0, queued_status = 0;
   std::thread held([&] { held_status = Client().Post("/v1/traces", body1, kJson)->status; });
   blocking.WaitUntilBlocked();

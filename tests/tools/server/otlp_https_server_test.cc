@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "tests/engine/test_util.h"
+#include "tests/tools/otlp/otlp_samples.h"
 #include "tools/server/otlp_http_server.h"
 
 namespace sessionstore {
@@ -29,13 +30,7 @@ constexpr char kJson[] = "application/json";
 constexpr char kSession1[] = "sess-7f3a91c2-user-1842";
 constexpr char kToken[] = "s3cret-token";
 
-std::string ReadSample(const std::string& name) {
-  std::ifstream in(std::string(SESSIONSTORE_SOURCE_DIR) + "/tests/data/otlp/" + name,
-                   std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::ReadOtlpSample;
 
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
@@ -146,7 +141,7 @@ TEST_F(HttpsServerTest, IngestsAndAnswersQueriesOverTlsWithAToken) {
   auto client = Client();
   httplib::SSLClient& c = *client;
   c.set_bearer_token_auth(kToken);
-  auto r = c.Post("/v1/traces", ReadSample("otlp-001-traces-httpjson.json"), kJson);
+  auto r = c.Post("/v1/traces", ReadOtlpSample("otlp-001-traces-httpjson.json"), kJson);
   ASSERT_TRUE(r) << httplib::to_string(r.error());
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "{}");
