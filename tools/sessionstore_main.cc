@@ -55,19 +55,24 @@ struct IngestArgs {
   bool sync = false;
 };
 
+// The input `file` names: stdin for "-", else the file opened into
+// *holder. Null, with a message, when it cannot be opened.
+std::istream* OpenInput(const std::string& file, std::ifstream* holder) {
+  if (file == "-") return &std::cin;
+  holder->open(file, std::ios::binary);
+  if (!*holder) {
+    std::cerr << "sessionstore: cannot open " << file << "\n";
+    return nullptr;
+  }
+  return holder;
+}
+
 // A whole file (or stdin for "-") into *body; false with a message if it
 // cannot be read or is larger than `limit`.
 bool ReadWholeFile(const std::string& file, std::size_t limit, std::string* body) {
   std::ifstream in_file;
-  std::istream* in = &std::cin;
-  if (file != "-") {
-    in_file.open(file, std::ios::binary);
-    if (!in_file) {
-      std::cerr << "sessionstore: cannot open " << file << "\n";
-      return false;
-    }
-    in = &in_file;
-  }
+  std::istream* in = OpenInput(file, &in_file);
+  if (in == nullptr) return false;
   body->clear();
   char buf[1 << 16];
   while (in->read(buf, sizeof(buf)) || in->gcount() > 0) {
@@ -130,15 +135,8 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
   ss::JsonlIngester ingester(store.get(), ingest_options);
   for (const std::string& file : files) {
     std::ifstream in_file;
-    std::istream* in = &std::cin;
-    if (file != "-") {
-      in_file.open(file, std::ios::binary);
-      if (!in_file) {
-        std::cerr << "sessionstore: cannot open " << file << "\n";
-        return kExitError;
-      }
-      in = &in_file;
-    }
+    std::istream* in = OpenInput(file, &in_file);
+    if (in == nullptr) return kExitError;
     if (!ingester.IngestStream(file, in, &s)) return Fail(s);
     if (in->bad()) {
       std::cerr << "sessionstore: read error on " << file << "\n";
