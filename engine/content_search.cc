@@ -120,6 +120,43 @@ Status ScanSession(const StoreContext* ctx, Query* q) {
   return Status::OK();
 }
 
+// The sessions of `prefixes`, each from the window's start (raised to the
+// oldest kept hit once limit + 1 are kept) to its end, keeping the newest.
+Status ScanSessions(const StoreContext* ctx, const std::vector<std::string>& prefixes, Query* q) {
+  const SearchOptions& o = *q->options;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  const std::size_t keep = q->limit + 1;
+  for (const std::string& prefix : prefixes) {
+    int64_t lower = o.from_ns;
+    if (q->hits.size() == keep) lower = std::max(lower, q->hits.front().start_ns);
+    if (lower >= o.to_ns) continue;
+    std::string from = prefix, to = prefix;
+    PutTime(&from, lower);
+    PutTime(&to, o.to_ns);
+    RangeScan scan(ctx->db, ctx->cf.traces, ro, std::move(from), std::move(to), /*forward=*/true);
+    for (scan.Start(); scan.Valid(); scan.Next()) {
+      ParsedTraceKey k;
+      if (!ParseTraceKey(scan.key(), &k)) return Status::Corruption("malformed key in traces");
+      if (!q->AfterCursor(k.start_ns, k.trace_id)) break;  // The rest is newer still.
+      SearchHit hit{std::string(k.session_id), std::string(k.trace_id), k.start_ns, {}, {}};
+      bool matched = false;
+      Status s = MatchTrace(*q, scan.value(), &hit, &matched);
+      if (!s.ok()) return s;
+      if (matched && (q->hits.size() < keep || Newer(hit, q->hits.front()))) {
+        if (q->hits.size() == keep) {
+          std::pop_heap(q->hits.begin(), q->hits.end(), Newer);
+          q->hits.pop_back();
+        }
+        q->hits.push_back(std::move(hit));
+        std::push_heap(q->hits.begin(), q->hits.end(), Newer);
+      }
+    }
+    if (!scan.status().ok()) return FromRocks(scan.status(), "scan session for search");
+  }
+  return Status::OK();
+}
+
 // Every session: a forward skip-scan. Per session, traces before the lower
 // bound (the window's start, raised to the oldest kept hit once limit + 1
 // are kept: an older trace cannot make the page) are skipped with a Seek,
@@ -211,6 +248,22 @@ std::string MakeSnippet(std::string_view text, std::size_t offset, std::size_t l
   return out;
 }
 
+Status ContentSearch::WindowSessions(const SearchOptions& o,
+                                     std::vector<std::string>* prefixes) const {
+  Status s = read_only_ ? Status::OK() : indexer_->CatchUp();  // Read-your-writes.
+  if (s.ok()) s = indexer_->LoadTable();
+  if (!s.ok()) return s;
+  TableQuery tq;
+  tq.order = kOrderLast;
+  tq.from_ns = o.from_ns;
+  tq.to_ns = o.to_ns;
+  tq.has_from = true;
+  tq.want = SIZE_MAX;
+  for (ListPosition& p : table_->Select(tq)) prefixes->push_back(std::move(p.prefix));
+  prefixes->push_back(ctx_->SessionPrefix(""));  // Traces without a session.
+  return Status::OK();
+}
+
 Status ContentSearch::Search(std::string_view text, const SearchOptions& options,
                              SearchPage* page) const {
   page->hits.clear();
@@ -222,7 +275,15 @@ Status ContentSearch::Search(std::string_view text, const SearchOptions& options
   q.limit = options.limit == 0 ? kDefaultLimit : options.limit;
   Status s = BindCursor(text, options, &q);
   if (!s.ok() || options.from_ns >= options.to_ns) return s;
-  s = options.session_id.empty() ? ScanAll(ctx_, &q) : ScanSession(ctx_, &q);
+  if (!options.session_id.empty()) {
+    s = ScanSession(ctx_, &q);
+  } else if (options.from_ns != kMinTime) {
+    std::vector<std::string> prefixes;
+    s = WindowSessions(options, &prefixes);
+    if (s.ok()) s = ScanSessions(ctx_, prefixes, &q);
+  } else {
+    s = ScanAll(ctx_, &q);
+  }
   if (!s.ok()) return s;
   std::sort(q.hits.begin(), q.hits.end(), Newer);
   if (q.hits.size() > q.limit) {

@@ -65,8 +65,8 @@ StoreImpl::~StoreImpl() {
   verifier_.reset();
   planner_.reset();
   writer_.reset();
-  indexer_.reset();  // Joins its thread, which reads through session_reader_.
   content_search_.reset();
+  indexer_.reset();  // Joins its thread, which reads through session_reader_.
   trace_reader_.reset();
   session_reader_.reset();
   if (db_) {
@@ -151,10 +151,11 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   if (!(s = CheckFormatVersion(path)).ok()) return s;
   session_reader_ = std::make_unique<SessionReader>(&ctx_);
   trace_reader_ = std::make_unique<TraceReader>(&ctx_);
-  content_search_ = std::make_unique<ContentSearch>(&ctx_);
   indexer_ = std::make_unique<SessionIndexer>(db_.get(), ctx_.cf.index, ctx_.cf.dirty,
                                               session_reader_.get(), &table_);
   if (ctx_.static_view) indexer_->UseStaticView();
+  content_search_ =
+      std::make_unique<ContentSearch>(&ctx_, indexer_.get(), &table_, options_.read_only);
   writer_ = std::make_unique<TraceWriter>(&ctx_, indexer_.get(), options_.sync);
   planner_ = std::make_unique<SessionListPlanner>(&ctx_, session_reader_.get(), indexer_.get(),
                                                   &table_, options_.read_only);
