@@ -292,10 +292,11 @@ class Store {
   // of context on each side, cut at UTF-8 boundaries, "..." where cut, line
   // breaks and tabs as spaces. No index: with `session_id` a scan of that
   // session's traces in the window, newest first, that stops once the page
-  // and one more hit are found; without, a scan of every session's traces
-  // in the window (a seek per session, then its traces in the window), so a
-  // page costs reading every trace of the window, and so does each later
-  // page. InvalidArgument for empty `text` or a malformed or mismatched
+  // and one more hit are found; without, a scan of the window's traces in
+  // every session active in it (with `from_ns` set: the sessions come from
+  // the in-memory session indexes, after indexing what changed; without, a
+  // seek per stored session), so a page costs reading every trace of the
+  // window, and so does each later page. InvalidArgument for empty `text` or a malformed or mismatched
   // cursor.
   virtual Status Search(std::string_view text, const SearchOptions& options,
                         SearchPage* page) = 0;
