@@ -29,6 +29,21 @@ std::string PrefixName(std::string_view prefix) {
 
 }  // namespace
 
+SessionTableChange TableChangeOf(std::string_view prefix, const SessionIndexState& state) {
+  SessionTableChange c;
+  c.prefix.assign(prefix);
+  c.listed = state.Exists();
+  if (!c.listed) return c;
+  c.entry = state.Entry();
+  c.user_id = state.user_id();
+  c.session_name = state.session_name();
+  c.tags.reserve(state.tags.size());
+  for (const auto& kv : state.tags) c.tags.push_back(kv.first);
+  c.models.reserve(state.models.size());
+  for (const auto& kv : state.models) c.models.push_back(kv.first);
+  return c;
+}
+
 SessionIndexer::SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index,
                                rocksdb::ColumnFamilyHandle* dirty, const IndexRowSource* rows,
                                SessionTable* table)
@@ -198,7 +213,7 @@ Status SessionIndexer::LoadTableLocked() {
         return Status::Corruption("index state of session " + PrefixName(prefix) + " is malformed");
       }
       if (!state.Exists()) continue;
-      rows.push_back({std::string(prefix), true, state.Entry(), state.user_id()});
+      rows.push_back(TableChangeOf(prefix, state));
     }
     if (!scan.status().ok()) return FromRocks(scan.status(), "read session index states");
     table_->Load(std::move(rows));
@@ -357,15 +372,11 @@ Status SessionIndexer::IndexSessions(
   for (std::size_t i = 0; i < n; ++i) {
     if (indexed[i] && olds[i] == states[i]) continue;
     writes->push_back({std::move(state_keys[i]), EncodeIndexState(states[i])});
-    const bool listed = states[i].Exists();
-    if (indexed[i] && olds[i].Exists() == listed &&
-        (!listed ||
-         (olds[i].Entry() == states[i].Entry() && olds[i].user_id() == states[i].user_id()))) {
+    SessionTableChange change = TableChangeOf(deltas[i].first, states[i]);
+    if (indexed[i] && TableChangeOf(deltas[i].first, olds[i]) == change) {
       continue;  // What the table holds is unchanged.
     }
-    changes->push_back({std::string(deltas[i].first), listed,
-                        listed ? states[i].Entry() : SessionIndexEntry(),
-                        listed ? states[i].user_id() : std::string()});
+    changes->push_back(std::move(change));
   }
   return Status::OK();
 }
@@ -393,6 +404,7 @@ Status SessionIndexer::ResolveUnsure(const rocksdb::Snapshot* snapshot,
     SessionIndexState& st = (*states)[unsure_at[j]];
     st.last = std::move(rows[j].state.last);
     st.last_user = std::move(rows[j].state.last_user);
+    st.last_name = std::move(rows[j].state.last_name);
     if (!st.Exact()) return Status::Corruption("session index reader returned unsure registers");
   }
   return Status::OK();

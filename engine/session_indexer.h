@@ -68,6 +68,10 @@ class IndexRowSource {
                              std::vector<IndexRow>* rows) const = 0;
 };
 
+// The table row of a session whose state is `state` (REQUIRES:
+// state.Exact()); not listed, with empty fields, when it has no trace.
+SessionTableChange TableChangeOf(std::string_view prefix, const SessionIndexState& state);
+
 class SessionIndexer {
  public:
   // `db`, `index`, `dirty`, `rows` and `table` are not owned and must

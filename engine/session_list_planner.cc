@@ -4,10 +4,12 @@
 
 #include <rocksdb/snapshot.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "engine/format/keys.h"
 #include "engine/range_scan.h"
+#include "engine/util/case_fold.h"
 #include "engine/util/coding.h"
 #include "engine/util/rocks_status.h"
 
@@ -33,8 +35,33 @@ char OrderByte(SessionOrder order) {
       return kOrderTraces;
     case SessionOrder::kDuration:
       return kOrderDuration;
+    case SessionOrder::kErrorCount:
+      return kOrderErrors;
   }
   return 0;
+}
+
+void PutRange(std::string* dst, const Int64Range& r) {
+  PutTime(dst, r.min);
+  PutTime(dst, r.max);
+}
+
+// The filters in one canonical string (tags sorted and distinct), of which
+// cursors carry a hash.
+std::string FilterKey(const ListSessionsOptions& o) {
+  std::string key;
+  PutLengthPrefixed(&key, o.search);
+  std::vector<std::string> tags(o.tags);
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  PutVarint32(&key, static_cast<uint32_t>(tags.size()));
+  for (const std::string& t : tags) PutLengthPrefixed(&key, t);
+  PutLengthPrefixed(&key, o.model);
+  key.push_back(o.errors_only ? '1' : '0');
+  for (const Int64Range* r : {&o.cost_nano_usd, &o.total_tokens, &o.trace_count, &o.duration_ns}) {
+    PutRange(&key, *r);
+  }
+  return key;
 }
 
 // The cursor's binding: what a cursor is valid for.
@@ -44,8 +71,68 @@ std::string Binding(const ListSessionsOptions& options, char order) {
   PutTime(&binding, options.to_ns);
   PutFixed64BE(&binding, SessionHash(options.user_id));
   binding.push_back(options.user_id.empty() ? '0' : '1');
+  PutFixed64BE(&binding, SessionHash(FilterKey(options)));
   return binding;
 }
+
+Status CheckRanges(const ListSessionsOptions& o) {
+  const std::pair<const char*, const Int64Range*> ranges[] = {{"cost_nano_usd", &o.cost_nano_usd},
+                                                              {"total_tokens", &o.total_tokens},
+                                                              {"trace_count", &o.trace_count},
+                                                              {"duration_ns", &o.duration_ns}};
+  for (const auto& [name, r] : ranges) {
+    if (r->min > r->max) {
+      return Status::InvalidArgument(std::string(name) + ": range minimum " +
+                                     std::to_string(r->min) + " is above its maximum " +
+                                     std::to_string(r->max));
+    }
+  }
+  return Status::OK();
+}
+
+TableFilter MakeTableFilter(const ListSessionsOptions& o) {
+  TableFilter f;
+  f.folded_search = FoldCase(o.search);
+  f.tags = o.tags;
+  f.model = o.model;
+  f.errors_only = o.errors_only;
+  f.min_cost = o.cost_nano_usd.min;
+  f.max_cost = o.cost_nano_usd.max;
+  f.min_tokens = o.total_tokens.min;
+  f.max_tokens = o.total_tokens.max;
+  f.min_traces = o.trace_count.min;
+  f.max_traces = o.trace_count.max;
+  f.min_duration = o.duration_ns.min;
+  f.max_duration = o.duration_ns.max;
+  return f;
+}
+
+bool HasFilter(const ListSessionsOptions& o) {
+  return !o.search.empty() || !o.tags.empty() || !o.model.empty() || o.errors_only ||
+         !o.cost_nano_usd.IsOpen() || !o.total_tokens.IsOpen() || !o.trace_count.IsOpen() ||
+         !o.duration_ns.IsOpen();
+}
+
+}  // namespace
+
+bool SessionMatches(const SessionSummary& s, const ListSessionsOptions& o,
+                    const std::string& folded_search) {
+  if (!(s.first_trace_at_ns < o.to_ns && s.last_trace_at_ns >= o.from_ns)) return false;
+  if (!o.user_id.empty() && s.user_id != o.user_id) return false;
+  if ((o.errors_only && s.error_count <= 0) || !o.cost_nano_usd.Contains(s.cost_nano_usd) ||
+      !o.total_tokens.Contains(s.total_tokens) || !o.trace_count.Contains(s.trace_count) ||
+      !o.duration_ns.Contains(s.duration_ns)) {
+    return false;
+  }
+  if (!o.model.empty() && s.models.count(o.model) == 0) return false;
+  for (const std::string& t : o.tags) {
+    if (s.tags.count(t) == 0) return false;
+  }
+  return folded_search.empty() || FindFolded(s.session_id, folded_search) ||
+         FindFolded(s.session_name, folded_search);
+}
+
+namespace {
 
 // Checks the cursor against `binding` and decodes its resume position
 // (fixed64-BE(inv) session_prefix) into *resume; *has_resume is false for
@@ -80,12 +167,14 @@ Status SessionListPlanner::List(const ListSessionsOptions& options, SessionPage*
   page->next_cursor.clear();
   const char order = OrderByte(options.order);
   if (order == 0) return Status::InvalidArgument("order: not a SessionOrder value");
+  Status s = CheckRanges(options);
+  if (!s.ok()) return s;
   if (options.from_ns >= options.to_ns) return Status::OK();
   const std::size_t limit = options.limit == 0 ? 50 : options.limit;
   const std::string binding = Binding(options, order);
   ListPosition resume;
   bool has_resume = false;
-  Status s = ResumeOf(options, binding, &resume, &has_resume);
+  s = ResumeOf(options, binding, &resume, &has_resume);
   if (!s.ok()) return s;
   if (!read_only_) {
     s = indexer_->CatchUp();  // Read-your-writes.
@@ -100,6 +189,8 @@ Status SessionListPlanner::List(const ListSessionsOptions& options, SessionPage*
   q.to_ns = options.to_ns;
   q.has_from = options.from_ns != kMinTime;
   q.user_id = options.user_id;
+  const TableFilter filter = MakeTableFilter(options);
+  q.filter = HasFilter(options) ? &filter : nullptr;
   q.resume = has_resume ? &resume : nullptr;
   q.want = limit + 1;  // limit + 1 decide the page and whether a next one exists.
   std::vector<ListPosition> positions = table_->Select(q);
@@ -113,7 +204,7 @@ Status SessionListPlanner::List(const ListSessionsOptions& options, SessionPage*
   ReadSnapshot snapshot(*ctx_);
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot.snapshot();
-  s = ReadRows(ro, positions, page);
+  s = ReadRows(ro, positions, options, filter.folded_search, page);
   if (!s.ok()) {
     page->sessions.clear();
     page->next_cursor.clear();
@@ -123,7 +214,8 @@ Status SessionListPlanner::List(const ListSessionsOptions& options, SessionPage*
 
 Status SessionListPlanner::ReadRows(const rocksdb::ReadOptions& ro,
                                     const std::vector<ListPosition>& positions,
-                                    SessionPage* page) const {
+                                    const ListSessionsOptions& options,
+                                    const std::string& folded_search, SessionPage* page) const {
   std::vector<rocksdb::Slice> keys;
   keys.reserve(positions.size());
   for (const ListPosition& p : positions) keys.emplace_back(p.prefix);
@@ -140,6 +232,9 @@ Status SessionListPlanner::ReadRows(const rocksdb::ReadOptions& ro,
                                   got.values[i].ToStringView(), &summary, nullptr);
     if (s.IsNotFound()) continue;  // Gone since it was indexed.
     if (!s.ok()) return s;
+    // Changed since it was indexed (ingest goes on): the page never holds
+    // a session that does not match as read.
+    if (!SessionMatches(summary, options, folded_search)) continue;
     page->sessions.push_back(std::move(summary));
   }
   return Status::OK();

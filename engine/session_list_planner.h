@@ -22,6 +22,11 @@
 
 namespace sessionstore {
 
+// True when `summary` is in the listing's window and passes its user
+// filter and every filter; `folded_search` is FoldCase(options.search).
+bool SessionMatches(const SessionSummary& summary, const ListSessionsOptions& options,
+                    const std::string& folded_search);
+
 class SessionListPlanner {
  public:
   // `context`, `reader`, `indexer` and `table` must outlive the planner.
@@ -38,7 +43,9 @@ class SessionListPlanner {
   // The page's rows: the sessions at `positions` (in listing order) from one
   // MultiGet of aggregates as of ro.snapshot; sessions gone since they were
   // indexed are skipped.
+  // Rows that no longer match `options` as read are left out.
   Status ReadRows(const rocksdb::ReadOptions& ro, const std::vector<ListPosition>& positions,
+                  const ListSessionsOptions& options, const std::string& folded_search,
                   SessionPage* page) const;
 
   const StoreContext* const ctx_;

@@ -121,7 +121,8 @@ Status SessionReader::ReadLatestTrace(const rocksdb::ReadOptions& ro, const std:
 Status SessionReader::ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix,
                                        bool last, bool user, bool name, SessionSummary* summary,
                                        std::string* last_trace_id,
-                                       LatestRegister* user_register) const {
+                                       LatestRegister* user_register,
+                                       LatestRegister* name_register) const {
   if (last) {
     Status s = ReadLatestTrace(ro, prefix, summary, last_trace_id);
     if (!s.ok()) return s;
@@ -131,6 +132,7 @@ Status SessionReader::ReadLatestFields(const rocksdb::ReadOptions& ro, const std
   // moved a trace's start earlier).
   if (!user && !name) return Status::OK();
   if (user_register != nullptr) *user_register = LatestRegister();
+  if (name_register != nullptr) *name_register = LatestRegister();
   if (user) summary->user_id.clear();
   if (name) summary->session_name.clear();
   RangeScan scan(ctx_->db, ctx_->cf.traces, ro, prefix, SessionTracesEnd(prefix),
@@ -151,6 +153,9 @@ Status SessionReader::ReadLatestFields(const rocksdb::ReadOptions& ro, const std
       user = false;
     }
     if (name && !t.session_name.empty()) {
+      if (name_register != nullptr) {
+        name_register->Offer(t.start_ns, t.trace_id, version, Payload{t.session_name, false});
+      }
       summary->session_name = std::move(t.session_name);
       name = false;
     }
@@ -195,18 +200,20 @@ void SessionReader::ReadIndexRows(const rocksdb::Snapshot* snapshot,
     row.state = SessionIndexState::Of(agg);
     // Unsure registers: the stored traces decide, as for GetSession.
     const bool last = !agg.last.Exact(), user = !agg.last_user.Exact();
-    if (!last && !user) continue;
+    const bool name = !agg.last_name.Exact();
+    if (!last && !user && !name) continue;
     std::string last_id;
-    LatestRegister user_register;
+    LatestRegister user_register, name_register;
     summary.session_id.assign(id);
-    row.status =
-        ReadLatestFields(ro, prefix, last, user, false, &summary, &last_id, &user_register);
+    row.status = ReadLatestFields(ro, prefix, last, user, name, &summary, &last_id, &user_register,
+                                  &name_register);
     if (!row.status.ok()) continue;
     if (last) {
       row.state.last = LatestRegister();
       row.state.last.Offer(summary.last_trace_at_ns, last_id, 0, Payload());
     }
     if (user) row.state.last_user = std::move(user_register);
+    if (name) row.state.last_name = std::move(name_register);
   }
 }
 

@@ -62,11 +62,13 @@ class SessionReader final : public IndexRowSource {
   // Fills the requested latest-trace fields from the stored traces: `last`
   // (last_trace_at, last_output), `user`, `name`; with `user` and a
   // `user_register`, also the latest user's trace as an exact register
-  // (empty when no trace has a user). A scan of the session's traces from
-  // the newest until each requested field is found.
+  // (empty when no trace has a user), and likewise the name's with `name`
+  // and a `name_register`. A scan of the session's traces from the newest
+  // until each requested field is found.
   Status ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix, bool last,
                           bool user, bool name, SessionSummary* summary, std::string* last_trace_id,
-                          LatestRegister* user_register = nullptr) const;
+                          LatestRegister* user_register = nullptr,
+                          LatestRegister* name_register = nullptr) const;
   // ReadLatestFields' `last`: the newest trace of the session.
   Status ReadLatestTrace(const rocksdb::ReadOptions& ro, const std::string& prefix,
                          SessionSummary* summary, std::string* last_trace_id) const;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include "engine/util/case_fold.h"
+
 namespace sessionstore {
 
 namespace {
@@ -29,6 +31,84 @@ bool InWindow(const SessionIndexEntry& e, const TableQuery& q) {
 }
 
 ListPosition ToPosition(const Cand& c) { return {c.inv, std::string(c.prefix)}; }
+
+bool InRange(int64_t v, int64_t lo, int64_t hi) { return lo <= v && v <= hi; }
+
+// Every id of `want` is in `have` (both ascending).
+bool HasAll(const std::vector<uint32_t>& have, const std::vector<uint32_t>& want) {
+  return std::includes(have.begin(), have.end(), want.begin(), want.end());
+}
+
+}  // namespace
+
+uint32_t SessionTable::Names::Intern(const std::string& name) {
+  auto [it, inserted] = ids.try_emplace(name, static_cast<uint32_t>(names.size()));
+  if (inserted) names.push_back(name);
+  return it->second;
+}
+
+bool SessionTable::Names::Lookup(const std::vector<std::string>& want,
+                                 std::vector<uint32_t>* out) const {
+  out->clear();
+  for (const std::string& n : want) {
+    auto it = ids.find(n);
+    if (it == ids.end()) return false;
+    out->push_back(it->second);
+  }
+  std::sort(out->begin(), out->end());
+  out->erase(std::unique(out->begin(), out->end()), out->end());
+  return true;
+}
+
+bool SessionTable::Resolve(const TableFilter* f, Resolved* out) const {
+  out->f = f;
+  if (f == nullptr) return true;
+  if (!tag_names_.Lookup(f->tags, &out->tags)) return false;
+  if (f->model.empty()) return true;
+  auto it = model_names_.ids.find(f->model);
+  if (it == model_names_.ids.end()) return false;
+  out->model = it->second;
+  out->has_model = true;
+  return true;
+}
+
+bool SessionTable::Passes(const Row& r, const Resolved& rf) {
+  const TableFilter* f = rf.f;
+  if (f == nullptr) return true;
+  const SessionIndexEntry& e = r.entry;
+  if ((f->errors_only && e.error_count <= 0) ||
+      !InRange(e.cost_nano_usd, f->min_cost, f->max_cost) ||
+      !InRange(e.total_tokens, f->min_tokens, f->max_tokens) ||
+      !InRange(e.trace_count, f->min_traces, f->max_traces) ||
+      !InRange(e.duration_ns, f->min_duration, f->max_duration)) {
+    return false;
+  }
+  if (rf.has_model && !std::binary_search(r.models.begin(), r.models.end(), rf.model)) {
+    return false;
+  }
+  if (!rf.tags.empty() && !HasAll(r.tags, rf.tags)) return false;
+  if (f->folded_search.empty()) return true;
+  std::string_view rest = r.prefix, id;
+  uint64_t hash = 0;
+  if (GetSessionPrefix(&rest, &hash, &id) && FindFolded(id, f->folded_search)) return true;
+  return FindFolded(r.name, f->folded_search);
+}
+
+void SessionTable::ToChange(const Row& r, SessionTableChange* c) const {
+  c->prefix = r.prefix;
+  c->listed = r.listed;
+  c->entry = r.entry;
+  c->user_id = users_[r.user];
+  c->session_name = r.name;
+  c->tags.clear();
+  for (uint32_t id : r.tags) c->tags.push_back(tag_names_.names[id]);
+  std::sort(c->tags.begin(), c->tags.end());
+  c->models.clear();
+  for (uint32_t id : r.models) c->models.push_back(model_names_.names[id]);
+  std::sort(c->models.begin(), c->models.end());
+}
+
+namespace {
 
 }  // namespace
 
@@ -101,8 +181,10 @@ void SessionTable::ApplyLocked(const SessionTableChange& c) {
   if (found == slot_of_.end()) {
     if (!c.listed) return;
     const auto slot = static_cast<uint32_t>(rows_.size());
-    rows_.push_back(Row{c.prefix, {}, slot, 0, false});
+    rows_.emplace_back();
     row = &rows_.back();
+    row->prefix = c.prefix;
+    row->slot = slot;
     slot_of_.emplace(row->prefix, slot);
   } else {
     row = &rows_[found->second];
@@ -114,18 +196,23 @@ void SessionTable::ApplyLocked(const SessionTableChange& c) {
   row->listed = c.listed;
   if (!c.listed) return;
   row->entry = c.entry;
+  row->name = c.session_name;
+  row->tags.clear();
+  for (const std::string& t : c.tags) row->tags.push_back(tag_names_.Intern(t));
+  std::sort(row->tags.begin(), row->tags.end());
+  row->models.clear();
+  for (const std::string& m : c.models) row->models.push_back(model_names_.Intern(m));
+  std::sort(row->models.begin(), row->models.end());
   row->user = UserSlot(c.user_id);
   by_last_.insert(KeyOf(*row));
   if (row->user != 0) by_user_[row->user].insert(KeyOf(*row));
 }
 
-bool SessionTable::Find(std::string_view prefix, SessionIndexEntry* entry,
-                        std::string* user_id) const {
+bool SessionTable::Find(std::string_view prefix, SessionTableChange* row) const {
   std::shared_lock<std::shared_mutex> l(mu_);
   auto it = slot_of_.find(prefix);
   if (it == slot_of_.end() || !rows_[it->second].listed) return false;
-  *entry = rows_[it->second].entry;
-  *user_id = users_[rows_[it->second].user];
+  if (row != nullptr) ToChange(rows_[it->second], row);
   return true;
 }
 
@@ -137,12 +224,15 @@ std::vector<ListPosition> SessionTable::Select(const TableQuery& q) const {
     if (it == user_slot_.end()) return {};
     set = &by_user_[it->second];
   }
-  if (q.order == kOrderLast) return StreamByLast(*set, q);
+  Resolved f;
+  if (!Resolve(q.filter, &f)) return {};
+  if (q.order == kOrderLast) return StreamByLast(*set, q, f);
   // Every row when neither a user nor a lower bound narrows the rows.
-  return CollectAndSelect(q.user_id.empty() && !q.has_from ? nullptr : set, q);
+  return CollectAndSelect(q.user_id.empty() && !q.has_from ? nullptr : set, q, f);
 }
 
-std::vector<ListPosition> SessionTable::StreamByLast(const ByLast& set, const TableQuery& q) const {
+std::vector<ListPosition> SessionTable::StreamByLast(const ByLast& set, const TableQuery& q,
+                                                     const Resolved& f) const {
   // last >= from  <=>  ~metric(last) <= max_inv.
   SessionIndexEntry bound;
   bound.last_ns = q.from_ns;
@@ -152,7 +242,7 @@ std::vector<ListPosition> SessionTable::StreamByLast(const ByLast& set, const Ta
   std::vector<ListPosition> out;
   auto take = [&](const LastKey& k) {
     const Row& r = rows_[k.slot];
-    if (r.entry.first_ns < q.to_ns) out.push_back({k.inv, std::string(k.prefix)});
+    if (r.entry.first_ns < q.to_ns && Passes(r, f)) out.push_back({k.inv, std::string(k.prefix)});
   };
   if (q.descending) {
     auto it = q.resume == nullptr ? set.begin()
@@ -171,11 +261,11 @@ std::vector<ListPosition> SessionTable::StreamByLast(const ByLast& set, const Ta
   return out;
 }
 
-std::vector<ListPosition> SessionTable::CollectAndSelect(const ByLast* set,
-                                                         const TableQuery& q) const {
+std::vector<ListPosition> SessionTable::CollectAndSelect(const ByLast* set, const TableQuery& q,
+                                                         const Resolved& f) const {
   std::vector<Cand> all;
   auto consider = [&](const Row& r) {
-    if (!r.listed || !InWindow(r.entry, q)) return;
+    if (!r.listed || !InWindow(r.entry, q) || !Passes(r, f)) return;
     const Cand c{~OrderMetric(q.order, r.entry), r.prefix};
     if (After(c, q)) all.push_back(c);
   };

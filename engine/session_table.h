@@ -1,22 +1,24 @@
 // Copyright sessionstore authors.
 //
 // SessionTable: the session indexes in memory. One row per session with
-// what listings sort and filter by (its SessionIndexEntry and user id),
-// the sessions ordered by last activity, and each user's sessions ordered
-// the same way. It is a cache of the index states ('X', docs/format.md)
+// what listings sort and filter by (its SessionIndexEntry, user id, session
+// name, tags and models), the sessions ordered by last activity, and each
+// user's sessions ordered the same way. It is a cache of the index states ('X', docs/format.md)
 // that the SessionIndexer persists: loaded from them on first use, then
 // changed by each catch-up after its write succeeds, so it always equals
 // the persisted states (plus, in a read-only open, the pending markers
 // applied in memory).
 //
 // Select answers a listing's index part: the sessions of a window (and
-// user) in an order, after a cursor position, at most `want` of them.
-// Last activity streams from the ordered set; the other orders collect the
-// window's sessions (from the ordered set when the window has a lower
-// bound, else every row) and select the first `want` by partial sort.
+// user) that pass a TableFilter, in an order, after a cursor position, at
+// most `want` of them. Last activity streams from the ordered set; the
+// other orders collect the window's sessions (from the ordered set when
+// the window has a lower bound, else every row) and select the first
+// `want` by partial sort. Tag and model names are interned: rows hold
+// sorted ids.
 //
-// Memory: about 350 bytes per session (342 measured at 99K sessions,
-// bench/README.md "Format 5"), not bounded by an option.
+// Memory: about 450 bytes per session (bench/README.md "Format 6"), not
+// bounded by an option.
 //
 // Thread safety: every method may be called concurrently (a shared mutex:
 // Select and Find share it, Load and Apply hold it alone).
@@ -24,6 +26,7 @@
 #ifndef SESSIONSTORE_ENGINE_SESSION_TABLE_H_
 #define SESSIONSTORE_ENGINE_SESSION_TABLE_H_
 
+#include <climits>
 #include <cstdint>
 #include <deque>
 #include <set>
@@ -43,6 +46,23 @@ struct SessionTableChange {
   bool listed = false;  // The session has a trace.
   SessionIndexEntry entry;
   std::string user_id;
+  std::string session_name;
+  std::vector<std::string> tags;    // Ascending, distinct.
+  std::vector<std::string> models;  // Ascending, distinct.
+  bool operator==(const SessionTableChange&) const = default;
+};
+
+// What a listing keeps besides its window and user (ListSessionsOptions'
+// filters). A row passes when it passes every part.
+struct TableFilter {
+  std::string folded_search;      // FoldCase'd; in the id or name. Empty: none.
+  std::vector<std::string> tags;  // Every one. Empty: none.
+  std::string model;              // Empty: none.
+  bool errors_only = false;
+  int64_t min_cost = INT64_MIN, max_cost = INT64_MAX;
+  int64_t min_tokens = INT64_MIN, max_tokens = INT64_MAX;
+  int64_t min_traces = INT64_MIN, max_traces = INT64_MAX;
+  int64_t min_duration = INT64_MIN, max_duration = INT64_MAX;
 };
 
 // A listing position: the order's metric complemented (largest first) and
@@ -60,6 +80,7 @@ struct TableQuery {
   int64_t to_ns = 0;
   bool has_from = false;                 // from_ns is a bound (not the minimum time).
   std::string_view user_id;              // Empty: every user.
+  const TableFilter* filter = nullptr;   // Null: none.
   const ListPosition* resume = nullptr;  // Rows strictly after it; null: from the start.
   std::size_t want = 0;                  // At most this many rows.
 };
@@ -84,28 +105,50 @@ class SessionTable {
 
   // The listing's positions, in listing order.
   std::vector<ListPosition> Select(const TableQuery& q) const;
-  // The session's row: false when it is not listed.
-  bool Find(std::string_view prefix, SessionIndexEntry* entry, std::string* user_id) const;
+  // The session's row: false when it is not listed. `row` may be null.
+  bool Find(std::string_view prefix, SessionTableChange* row) const;
   // Listed sessions.
   std::size_t size() const;
   // The sum of the listed sessions' trace counts.
   int64_t trace_total() const;
-  // Calls f(prefix, entry, user_id) for every listed session (Verify).
+  // Calls f(const SessionTableChange&) with every listed session's row
+  // (Verify); the rows are built one at a time under the shared lock.
   template <typename F>
   void ForEach(F f) const {
     std::shared_lock<std::shared_mutex> l(mu_);
+    SessionTableChange c;
     for (const Row& r : rows_) {
-      if (r.listed) f(std::string_view(r.prefix), r.entry, users_[r.user]);
+      if (!r.listed) continue;
+      ToChange(r, &c);
+      f(static_cast<const SessionTableChange&>(c));
     }
   }
 
  private:
   struct Row {
     std::string prefix;
+    std::string name;
     SessionIndexEntry entry;
-    uint32_t slot = 0;  // Its index in rows_.
-    uint32_t user = 0;  // Into users_; 0 is the empty user id.
+    std::vector<uint32_t> tags;    // Ascending ids into tag_names_.
+    std::vector<uint32_t> models;  // Ascending ids into model_names_.
+    uint32_t slot = 0;             // Its index in rows_.
+    uint32_t user = 0;             // Into users_; 0 is the empty user id.
     bool listed = false;
+  };
+  // Names interned as ids (never released: tags and models are few).
+  struct Names {
+    std::vector<std::string> names;
+    std::unordered_map<std::string, uint32_t> ids;
+    uint32_t Intern(const std::string& name);
+    // Sorted ids of `names`; false if one was never interned.
+    bool Lookup(const std::vector<std::string>& names, std::vector<uint32_t>* ids) const;
+  };
+  // A TableFilter with its names resolved to ids.
+  struct Resolved {
+    const TableFilter* f = nullptr;
+    std::vector<uint32_t> tags;
+    uint32_t model = 0;
+    bool has_model = false;
   };
   // By last activity: (~metric, prefix); the prefix views a row's, whose
   // slot it carries (not compared).
@@ -120,12 +163,18 @@ class SessionTable {
   using ByLast = std::set<LastKey>;
 
   void ApplyLocked(const SessionTableChange& c);
+  void ToChange(const Row& r, SessionTableChange* c) const;
   uint32_t UserSlot(const std::string& user_id);
+  // False when the filter names a tag or model no row has (nothing passes).
+  bool Resolve(const TableFilter* f, Resolved* out) const;
+  static bool Passes(const Row& r, const Resolved& f);
   static LastKey KeyOf(const Row& r);
   // Streams last-activity listings from `set`.
-  std::vector<ListPosition> StreamByLast(const ByLast& set, const TableQuery& q) const;
+  std::vector<ListPosition> StreamByLast(const ByLast& set, const TableQuery& q,
+                                        const Resolved& f) const;
   // Collects the window's rows (from `set` when given) and selects.
-  std::vector<ListPosition> CollectAndSelect(const ByLast* set, const TableQuery& q) const;
+  std::vector<ListPosition> CollectAndSelect(const ByLast* set, const TableQuery& q,
+                                             const Resolved& f) const;
 
   mutable std::shared_mutex mu_;
   bool loaded_ = false;
@@ -135,6 +184,8 @@ class SessionTable {
   std::vector<std::string> users_{std::string()};  // users_[0] is "".
   std::unordered_map<std::string, uint32_t> user_slot_;
   std::vector<ByLast> by_user_{ByLast()};
+  Names tag_names_;
+  Names model_names_;
 };
 
 }  // namespace sessionstore

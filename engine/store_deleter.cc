@@ -87,13 +87,13 @@ Status StoreDeleter::Trim(const std::string& prefix, int64_t before_ns, DeleteRe
   if (rs.ok() && has_session && keep.traces == 0) {
     rs = wb.Delete(ctx_->cf.sessions, prefix);
     if (rs.ok()) rs = wb.Delete(ctx_->cf.index, StateKey(prefix));
-    changes.push_back({prefix, false, {}, {}});
+    changes.push_back(TableChangeOf(prefix, SessionIndexState()));
   } else if (rs.ok() && has_session) {
     // A full value replaces the merge history of the aggregate.
     const SessionIndexState state = SessionIndexState::Of(keep.aggregate);
     rs = wb.Put(ctx_->cf.sessions, prefix, keep.aggregate.Encode());
     if (rs.ok()) rs = wb.Put(ctx_->cf.index, StateKey(prefix), EncodeIndexState(state));
-    changes.push_back({prefix, true, state.Entry(), state.user_id()});
+    changes.push_back(TableChangeOf(prefix, state));
   }
   if (!rs.ok()) return FromRocks(rs, "batch session deletion");
   Status s = indexer_->WriteStates(&wb, changes);
@@ -131,8 +131,8 @@ Status StoreDeleter::DeleteTracesBefore(int64_t time_ns, DeleteResult* result) {
   if (!s.ok()) return s;
   // The sessions with a trace before the time: their first trace is.
   std::vector<std::string> prefixes;
-  table_->ForEach([&](std::string_view prefix, const SessionIndexEntry& e, const std::string&) {
-    if (e.first_ns < time_ns) prefixes.emplace_back(prefix);
+  table_->ForEach([&](const SessionTableChange& row) {
+    if (row.entry.first_ns < time_ns) prefixes.push_back(row.prefix);
   });
   prefixes.push_back(ctx_->SessionPrefix(""));  // Traces without a session.
   for (const std::string& prefix : prefixes) {

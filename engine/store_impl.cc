@@ -10,6 +10,7 @@
 #include <system_error>
 #include <utility>
 
+#include "engine/format/format_upgrade.h"
 #include "engine/format/format_version.h"
 #include "engine/format/keys.h"
 #include "engine/range_scan.h"
@@ -163,6 +164,10 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   deleter_ = std::make_unique<StoreDeleter>(&ctx_, writer_.get(), indexer_.get(), &table_);
   s = indexer_->Recover();
   if (!s.ok()) return s;
+  if (!upgrade_from_.empty()) {
+    s = UpgradeFormat(ctx_, upgrade_from_, indexer_.get(), *session_reader_);
+    if (!s.ok()) return s;
+  }
   if (options_.read_only && indexer_->has_pending()) {
     // Batches acknowledged before a crash, not yet indexed: a read-only
     // open cannot write their catch-up, so it applies it to the in-memory
@@ -254,11 +259,15 @@ Status StoreImpl::CheckFormatVersion(const std::string& path) {
     return rs.ok() ? Status::OK() : FromRocks(rs, "write format version");
   }
   if (!rs.ok()) return FromRocks(rs, "read format version");
-  if (version == kUpgradableFormatVersion && !options_.read_only) return UpgradeFromVersion4();
-  if (version == kUpgradableFormatVersion) {
-    return Status::NotSupported("store format version 4 in " + path +
+  if (IsUpgradableFormat(version) && !options_.read_only) {
+    upgrade_from_ = version;  // After the indexer's recovery (OpenDatabase).
+    return Status::OK();
+  }
+  if (IsUpgradableFormat(version)) {
+    return Status::NotSupported("store format version " + version + " in " + path +
                                 ": open it once writable to upgrade it to version " +
-                                kFormatVersion + " (fast: drops the on-disk order entries)");
+                                kFormatVersion + " (rewrites each session's index state: about " +
+                                "a second per 100K sessions)");
   }
   if (version != kFormatVersion) {
     return Status::NotSupported("store format version " + version + " in " + path +
@@ -267,22 +276,6 @@ Status StoreImpl::CheckFormatVersion(const std::string& path) {
                                 "(docs/format.md, version history)");
   }
   return Status::OK();
-}
-
-Status StoreImpl::UpgradeFromVersion4() {
-  // Version 4 kept the orders ('O') and users' lists ('U') on disk; version
-  // 5 derives them in memory from the states ('X'), which are unchanged.
-  // One atomic write: both ranges go with the version bump.
-  rocksdb::WriteBatch wb;
-  rocksdb::Status rs = wb.DeleteRange(ctx_.cf.index, std::string(1, kVersion4OrderTag),
-                                      std::string(1, kVersion4OrderTag + 1));
-  if (rs.ok()) {
-    rs = wb.DeleteRange(ctx_.cf.index, std::string(1, kVersion4UserTag),
-                        std::string(1, kVersion4UserTag + 1));
-  }
-  if (rs.ok()) rs = wb.Put(ctx_.cf.default_family, kFormatVersionKey, kFormatVersion);
-  if (rs.ok()) rs = db_->Write(rocksdb::WriteOptions(), &wb);
-  return rs.ok() ? Status::OK() : FromRocks(rs, "upgrade the store from format version 4");
 }
 
 Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) {

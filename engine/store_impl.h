@@ -112,13 +112,11 @@ class StoreImpl final : public Store {
   Status ReadStats(StoreStats* stats) const;
   // ReadStats' exact counts from the session table (when loaded).
   Status CountExactly(StoreStats* stats) const;
-  // Checks the stored format version; writes it into a new store and
-  // upgrades a version-4 store (writable opens only).
+  // Checks the stored format version; writes it into a new store, and sets
+  // upgrade_from_ for an upgradable one (writable opens only).
   Status CheckFormatVersion(const std::string& path);
   // Starts the retention worker (Options::retention_ns).
   void StartRetention();
-  // Rewrites a version-4 store as version 5.
-  Status UpgradeFromVersion4();
   // DB::Open with the WAL audit; sets db_, handles_ and wal_recovery_.
   Status OpenRocksDB(const std::string& path);
   // OpenRocksDB's Options::follow_writer case: a secondary instance with a
@@ -133,6 +131,7 @@ class StoreImpl final : public Store {
   // Declared before db_, which keeps a pointer to it (DBOptions::wal_filter).
   std::unique_ptr<WalRecoveryAudit> wal_audit_;
   WalRecoveryReport wal_recovery_;  // What the open dropped from the log.
+  std::string upgrade_from_;        // The older format version found, if any.
   std::string secondary_dir_;       // Options::follow_writer: removed at close.
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;

@@ -205,9 +205,8 @@ void StoreVerifier::CheckSessionIndex(const rocksdb::ReadOptions& ro, const std:
   const SessionIndexState want_state = SessionIndexState::Of(recomputed);
   const SessionIndexEntry want = want_state.Entry();
   const std::string& user = want_state.user_id();
-  SessionIndexEntry row;
-  std::string row_user;
-  if (!table_->Find(prefix, &row, &row_user) || !(row == want) || row_user != user) {
+  SessionTableChange row;
+  if (!table_->Find(prefix, &row) || !(row == TableChangeOf(prefix, want_state))) {
     report->mismatches.push_back("session " + name + ": index row missing or stale");
   }
   if (SkipStateChecks()) return;
@@ -215,8 +214,10 @@ void StoreVerifier::CheckSessionIndex(const rocksdb::ReadOptions& ro, const std:
   rocksdb::Status rs = ctx_->db->Get(ro, ctx_->cf.index, StateKey(prefix), &value);
   SessionIndexState got;
   if (!rs.ok() || !DecodeIndexState(value, &got) || !got.Exact() || !(got.Entry() == want) ||
-      got.user_id() != user || !SameKey(got.last, want_state.last) ||
-      !SameKey(got.last_user, want_state.last_user)) {
+      got.user_id() != user || got.session_name() != want_state.session_name() ||
+      got.tags != want_state.tags || got.models != want_state.models ||
+      !SameKey(got.last, want_state.last) || !SameKey(got.last_user, want_state.last_user) ||
+      !SameKey(got.last_name, want_state.last_name)) {
     report->mismatches.push_back("session " + name + ": index state missing or stale");
   }
 }
@@ -225,8 +226,8 @@ Status StoreVerifier::CheckIndexEntries(const rocksdb::ReadOptions& ro,
                                         const std::unordered_set<std::string>& sessions,
                                         VerifyReport* report) const {
   std::size_t orphan_rows = 0;
-  table_->ForEach([&](std::string_view prefix, const SessionIndexEntry&, const std::string&) {
-    if (sessions.count(std::string(prefix)) == 0) ++orphan_rows;
+  table_->ForEach([&](const SessionTableChange& row) {
+    if (sessions.count(row.prefix) == 0) ++orphan_rows;
   });
   if (orphan_rows > 0) {
     report->mismatches.push_back("session index: " + std::to_string(orphan_rows) +

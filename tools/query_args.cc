@@ -22,7 +22,8 @@ const std::vector<std::pair<std::string, SessionOrder>>& SessionOrderNames() {
   static const std::vector<std::pair<std::string, SessionOrder>> kNames = {
       {"last", SessionOrder::kLastActivity}, {"first", SessionOrder::kFirstActivity},
       {"cost", SessionOrder::kCost},         {"tokens", SessionOrder::kTotalTokens},
-      {"traces", SessionOrder::kTraceCount}, {"duration", SessionOrder::kDuration}};
+      {"traces", SessionOrder::kTraceCount}, {"duration", SessionOrder::kDuration},
+      {"errors", SessionOrder::kErrorCount}};
   return kNames;
 }
 

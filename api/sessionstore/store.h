@@ -106,6 +106,18 @@ enum class SessionOrder {
   kTotalTokens,    // total_tokens
   kTraceCount,     // trace_count
   kDuration,       // duration_ns
+  kErrorCount,     // error_count
+};
+
+// An inclusive range of a session metric; the defaults leave it open.
+struct Int64Range {
+  int64_t min = std::numeric_limits<int64_t>::min();
+  int64_t max = std::numeric_limits<int64_t>::max();
+  bool Contains(int64_t v) const { return min <= v && v <= max; }
+  bool IsOpen() const {
+    return min == std::numeric_limits<int64_t>::min() && max == std::numeric_limits<int64_t>::max();
+  }
+  bool operator==(const Int64Range&) const = default;
 };
 
 struct ListSessionsOptions {
@@ -115,13 +127,35 @@ struct ListSessionsOptions {
   int64_t to_ns = kMaxTime;
   // Only sessions whose user_id (see SessionSummary) equals this; empty: all.
   std::string user_id;
+
+  // Filters, all combined with AND (and with the window and user). Each
+  // compares the SessionSummary field named. Default: none.
+  //
+  // The session id or session_name contains this text, case-insensitively
+  // (Unicode simple case folding, as Search). Empty: no filter.
+  std::string search;
+  // Every one of these tags is carried by at least one of the session's
+  // traces (a key of SessionSummary::tags). Empty: no filter.
+  std::vector<std::string> tags;
+  // A call to this model (a key of SessionSummary::models). Empty: none.
+  std::string model;
+  // Only sessions with at least one error trace (error_count > 0).
+  bool errors_only = false;
+  // Inclusive ranges of cost_nano_usd, total_tokens, trace_count and
+  // duration_ns. InvalidArgument when min > max.
+  Int64Range cost_nano_usd;
+  Int64Range total_tokens;
+  Int64Range trace_count;
+  Int64Range duration_ns;
+
   // Sort key and direction. Default: last activity, newest first.
   SessionOrder order = SessionOrder::kLastActivity;
   bool descending = true;
   // Maximum sessions per page (0 means 50). Default: 50.
   std::size_t limit = 50;
   // Opaque cursor from a previous page's next_cursor; empty for the first
-  // page. It is only valid with the same window, user, order and direction.
+  // page. It is only valid with the same window, user, filters, order and
+  // direction.
   std::string cursor;
 };
 
@@ -268,19 +302,28 @@ class Store {
                           TimelinePage* page) = 0;
 
   // One page of sessions (see ListSessionsOptions), served by the session
-  // indexes, which are kept in memory (about 350 bytes per session, built
+  // indexes, which are kept in memory (about 450 bytes per session, built
   // on the process's first listing by one scan of the stored index states).
-  // It first applies every ingest that returned before the call
-  // (read-your-writes), so its cost includes indexing the sessions changed
-  // since the background indexer last ran (Options::index_interval_ms).
-  // Cost per page: the rows' aggregate reads (one MultiGet), plus, for
-  // sorts other than last activity, a pass over the sessions of the window
-  // (from the last-activity order when `from_ns` is set, over the user's
-  // sessions with a user filter, else over every session). InvalidArgument
-  // for a malformed or mismatched cursor. Pages are not a snapshot: a
-  // session whose sort key changes between pages may be skipped or seen
-  // twice. A read-only store lists every batch acknowledged before it was
-  // opened.
+  // Every filter is answered from them: no aggregate is read for a session
+  // that does not match. It first applies every ingest that returned
+  // before the call (read-your-writes), so its cost includes indexing the
+  // sessions changed since the background indexer last ran
+  // (Options::index_interval_ms). Cost per page: the rows' aggregate reads
+  // (one MultiGet), plus, by last activity, a walk of that order from the
+  // cursor that stops once the page is full (filters that match few
+  // sessions walk further), and for the other sorts a pass over the
+  // sessions of the window (from the last-activity order when `from_ns` is
+  // set, over the user's sessions with a user filter, else over every
+  // session); docs/architecture.md ("Listing sessions"). The rows are
+  // checked against the window, user and filters again as read, so a page
+  // never holds a session that does not match, even while ingest goes on
+  // (a page may then hold fewer than `limit` rows and still have a next
+  // cursor). InvalidArgument for a malformed or mismatched cursor or a
+  // range with min > max. Pages are not a snapshot: a session whose sort
+  // key or filtered values change between pages may be skipped or seen
+  // twice; with no ingest meanwhile, walking every page yields each
+  // matching session exactly once. A read-only store lists every batch
+  // acknowledged before it was opened.
   virtual Status ListSessions(const ListSessionsOptions& options, SessionPage* page) = 0;
 
   // One page of the traces whose input or output contains `text`, newest

@@ -23,21 +23,6 @@ bool IsZero(const ModelUsage& m) {
 
 void Add(int64_t* a, int64_t b, int64_t sign) { SaturatingAccumulate(a, b, sign); }
 
-void AddModel(std::map<std::string, ModelUsage>* models, const std::string& name,
-              const ModelUsage& d, int64_t sign) {
-  auto it = models->try_emplace(name).first;
-  Add(&it->second.calls, d.calls, sign);
-  Add(&it->second.prompt_tokens, d.prompt_tokens, sign);
-  Add(&it->second.completion_tokens, d.completion_tokens, sign);
-  Add(&it->second.cost_nano_usd, d.cost_nano_usd, sign);
-  if (IsZero(it->second)) models->erase(it);
-}
-
-void AddTag(std::map<std::string, int64_t>* tags, const std::string& tag, int64_t n) {
-  auto it = tags->try_emplace(tag, 0).first;
-  Add(&it->second, n, 1);
-  if (it->second == 0) tags->erase(it);
-}
 
 void AddCounters(SessionDelta* a, const SessionDelta& b, int64_t sign) {
   Add(&a->trace_count, b.trace_count, sign);
@@ -48,8 +33,8 @@ void AddCounters(SessionDelta* a, const SessionDelta& b, int64_t sign) {
   Add(&a->cost_nano_usd, b.cost_nano_usd, sign);
   Add(&a->ttft_sum_ns, b.ttft_sum_ns, sign);
   Add(&a->ttft_count, b.ttft_count, sign);
-  for (const auto& [name, usage] : b.models) AddModel(&a->models, name, usage, sign);
-  for (const auto& [tag, n] : b.tags) AddTag(&a->tags, tag, sign < 0 ? -n : n);
+  for (const auto& [name, usage] : b.models) AddModelUsage(&a->models, name, usage, sign);
+  for (const auto& [tag, n] : b.tags) AddTagCount(&a->tags, tag, sign < 0 ? -n : n);
 }
 
 // False when the register is missing: every supported format writes all
@@ -99,6 +84,22 @@ flatbuffers::Offset<fb::LatestFb> EncodeLatest(flatbuffers::FlatBufferBuilder* b
 
 }  // namespace
 
+void AddModelUsage(std::map<std::string, ModelUsage>* models, const std::string& name,
+                   const ModelUsage& d, int64_t sign) {
+  auto it = models->try_emplace(name).first;
+  Add(&it->second.calls, d.calls, sign);
+  Add(&it->second.prompt_tokens, d.prompt_tokens, sign);
+  Add(&it->second.completion_tokens, d.completion_tokens, sign);
+  Add(&it->second.cost_nano_usd, d.cost_nano_usd, sign);
+  if (IsZero(it->second)) models->erase(it);
+}
+
+void AddTagCount(std::map<std::string, int64_t>* tags, const std::string& tag, int64_t n) {
+  auto it = tags->try_emplace(tag, 0).first;
+  Add(&it->second, n, 1);
+  if (it->second == 0) tags->erase(it);
+}
+
 SessionDelta SessionDelta::RetractionOf(const Trace& old) {
   SessionDelta d;
   d.last.Retract(old.start_ns, old.trace_id);
@@ -119,13 +120,13 @@ SessionDelta SessionDelta::FromTrace(const Trace& trace, uint64_t version) {
   if (trace.spans.empty()) {
     if (!trace.model.empty() || trace.prompt_tokens != 0 || trace.completion_tokens != 0 ||
         trace.cost_nano_usd != 0) {
-      AddModel(&d.models, trace.model,
+      AddModelUsage(&d.models, trace.model,
                ModelUsage{1, trace.prompt_tokens, trace.completion_tokens, trace.cost_nano_usd}, 1);
     }
   }
   for (const Span& span : trace.spans) {
     if (IsGenerationKind(span.kind)) {
-      AddModel(&d.models, span.model,
+      AddModelUsage(&d.models, span.model,
                ModelUsage{1, span.prompt_tokens, span.completion_tokens, span.cost_nano_usd}, 1);
     }
     if (span.ttft_ns) {
@@ -133,7 +134,7 @@ SessionDelta SessionDelta::FromTrace(const Trace& trace, uint64_t version) {
       d.ttft_count += 1;
     }
   }
-  for (const std::string& tag : trace.tags) AddTag(&d.tags, tag, 1);
+  for (const std::string& tag : trace.tags) AddTagCount(&d.tags, tag, 1);
   d.has_first = true;
   d.first_start_ns = usage.effective_start_ns;
   d.first_trace_id = trace.trace_id;

@@ -89,6 +89,13 @@ struct SessionDelta {
   bool operator==(const SessionDelta&) const = default;
 };
 
+// Adds sign * d (saturating) to (*models)[name] and erases the entry when
+// it becomes all zero, as the aggregate keeps its models.
+void AddModelUsage(std::map<std::string, ModelUsage>* models, const std::string& name,
+                   const ModelUsage& d, int64_t sign);
+// Adds n (saturating) to (*tags)[tag] and erases the entry at zero.
+void AddTagCount(std::map<std::string, int64_t>* tags, const std::string& tag, int64_t n);
+
 }  // namespace sessionstore
 
 #endif  // SESSIONSTORE_ENGINE_AGGREGATE_SESSION_DELTA_H_

@@ -8,8 +8,9 @@ namespace sessionstore {
 
 namespace {
 
-// DO NOT CHANGE: stored on disk.
-constexpr unsigned char kIndexStateFormat = 2;
+// DO NOT CHANGE: stored on disk. Format 2 (store format 5) is read too.
+constexpr unsigned char kIndexStateFormat = 3;
+constexpr unsigned char kIndexStateFormat2 = 2;
 constexpr unsigned char kHasFirst = 1, kHasMaxEnd = 2;
 constexpr unsigned char kHasBest = 1, kHasFloor = 2;
 
@@ -71,8 +72,59 @@ LatestRegister WithoutValue(LatestRegister r) {
   return r;
 }
 
-// index_state := 0x02 fixed64(traces) fixed64(cost) fixed64(tokens) flags
-//                time(first) time(max_end) register(last) register(user)
+// extras := fixed64(errors) register(name) varint32(n) (lp(tag) fixed64(count))*n
+//           varint32(m) (lp(model) fixed64(calls) fixed64(prompt)
+//           fixed64(completion) fixed64(cost))*m          (keys ascending)
+void PutExtras(std::string* dst, const SessionIndexState& s) {
+  PutSigned(dst, s.error_count);
+  PutRegister(dst, s.last_name);
+  PutVarint32(dst, static_cast<uint32_t>(s.tags.size()));
+  for (const auto& [tag, n] : s.tags) {
+    PutLengthPrefixed(dst, tag);
+    PutSigned(dst, n);
+  }
+  PutVarint32(dst, static_cast<uint32_t>(s.models.size()));
+  for (const auto& [model, u] : s.models) {
+    PutLengthPrefixed(dst, model);
+    PutSigned(dst, u.calls);
+    PutSigned(dst, u.prompt_tokens);
+    PutSigned(dst, u.completion_tokens);
+    PutSigned(dst, u.cost_nano_usd);
+  }
+}
+
+// Rejects counts that do not fit the input, zero entries and keys out of
+// order, so a decoded state is one that PutExtras could have written.
+bool GetExtras(std::string_view* in, SessionIndexState* s) {
+  uint32_t n = 0;
+  std::string_view key;
+  if (!GetSigned(in, &s->error_count) || !GetRegister(in, &s->last_name) ||
+      !GetVarint32(in, &n) || n > in->size()) {
+    return false;
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    int64_t count = 0;
+    if (!GetLengthPrefixed(in, &key) || !GetSigned(in, &count) || count == 0) return false;
+    if (!s->tags.empty() && !(s->tags.rbegin()->first < key)) return false;
+    s->tags.emplace_hint(s->tags.end(), std::string(key), count);
+  }
+  if (!GetVarint32(in, &n) || n > in->size()) return false;
+  for (uint32_t i = 0; i < n; ++i) {
+    ModelUsage u;
+    if (!GetLengthPrefixed(in, &key) || !GetSigned(in, &u.calls) ||
+        !GetSigned(in, &u.prompt_tokens) || !GetSigned(in, &u.completion_tokens) ||
+        !GetSigned(in, &u.cost_nano_usd) || u == ModelUsage()) {
+      return false;
+    }
+    if (!s->models.empty() && !(s->models.rbegin()->first < key)) return false;
+    s->models.emplace_hint(s->models.end(), std::string(key), u);
+  }
+  return true;
+}
+
+// index_state := 0x03 fixed64(traces) fixed64(cost) fixed64(tokens) flags
+//                time(first) time(max_end) register(last) register(user) extras
+// (format 2: the same without extras)
 void PutIndexState(std::string* dst, const SessionIndexState& s) {
   dst->push_back(static_cast<char>(kIndexStateFormat));
   PutSigned(dst, s.trace_count);
@@ -84,12 +136,15 @@ void PutIndexState(std::string* dst, const SessionIndexState& s) {
   PutTime(dst, s.max_end_ns);
   PutRegister(dst, s.last);
   PutRegister(dst, s.last_user);
+  PutExtras(dst, s);
 }
 
 bool GetIndexState(std::string_view* in, SessionIndexState* s) {
   *s = SessionIndexState();
   unsigned char format = 0, flags = 0;
-  if (!GetByte(in, &format) || format != kIndexStateFormat) return false;
+  if (!GetByte(in, &format) || (format != kIndexStateFormat && format != kIndexStateFormat2)) {
+    return false;
+  }
   if (!GetSigned(in, &s->trace_count) || !GetSigned(in, &s->cost_nano_usd) ||
       !GetSigned(in, &s->total_tokens) || !GetByte(in, &flags) ||
       (flags & ~(kHasFirst | kHasMaxEnd)) != 0 || !GetTime(in, &s->first_ns) ||
@@ -98,7 +153,8 @@ bool GetIndexState(std::string_view* in, SessionIndexState* s) {
   }
   s->has_first = (flags & kHasFirst) != 0;
   s->has_max_end = (flags & kHasMaxEnd) != 0;
-  return GetRegister(in, &s->last) && GetRegister(in, &s->last_user);
+  if (!GetRegister(in, &s->last) || !GetRegister(in, &s->last_user)) return false;
+  return format == kIndexStateFormat2 || GetExtras(in, s);
 }
 
 }  // namespace
@@ -106,6 +162,7 @@ bool GetIndexState(std::string_view* in, SessionIndexState* s) {
 SessionIndexState SessionIndexState::Of(const SessionDelta& d) {
   SessionIndexState s;
   s.trace_count = d.trace_count;
+  s.error_count = d.error_count;
   s.cost_nano_usd = d.cost_nano_usd;
   s.total_tokens = SaturatingAdd(d.prompt_tokens, d.completion_tokens);
   s.has_first = d.has_first;
@@ -114,17 +171,24 @@ SessionIndexState SessionIndexState::Of(const SessionDelta& d) {
   s.max_end_ns = d.has_max_end ? d.max_end_ns : 0;
   s.last = WithoutValue(d.last);
   s.last_user = d.last_user;
+  s.last_name = d.last_name;
+  s.tags = d.tags;
+  s.models = d.models;
   return s;
 }
 
 void SessionIndexState::Add(const SessionIndexState& later) {
   trace_count = SaturatingAdd(trace_count, later.trace_count);
+  error_count = SaturatingAdd(error_count, later.error_count);
   cost_nano_usd = SaturatingAdd(cost_nano_usd, later.cost_nano_usd);
   total_tokens = SaturatingAdd(total_tokens, later.total_tokens);
   KeepMin(&has_first, &first_ns, later.has_first, later.first_ns);
   KeepMax(&has_max_end, &max_end_ns, later.has_max_end, later.max_end_ns);
   last.Then(later.last);
   last_user.Then(later.last_user);
+  last_name.Then(later.last_name);
+  for (const auto& [tag, n] : later.tags) AddTagCount(&tags, tag, n);
+  for (const auto& [model, u] : later.models) AddModelUsage(&models, model, u, 1);
 }
 
 SessionIndexEntry SessionIndexState::Entry() const {
@@ -136,6 +200,7 @@ SessionIndexEntry SessionIndexState::Entry() const {
   e.total_tokens = total_tokens;
   e.trace_count = trace_count;
   e.duration_ns = (has_first && has_max_end) ? SaturatingSub(max_end_ns, first_ns) : 0;
+  e.error_count = error_count;
   return e;
 }
 

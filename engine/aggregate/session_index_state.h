@@ -1,8 +1,9 @@
 // Copyright sessionstore authors.
 //
 // SessionIndexState: the part of a session's aggregate that the session
-// indexes sort and filter by (trace count, cost, total tokens, first start,
-// latest end, latest trace, latest user id), in a form that composes like
+// indexes sort and filter by (trace count, error count, cost, total tokens,
+// first start, latest end, latest trace, latest user id and session name,
+// the tags' and models' counters), in a form that composes like
 // the aggregate itself. Ingest writes one per changed session into its dirty
 // marker (the projection of the session's merge operand); the SessionIndexer
 // keeps the composition of everything it indexed in the session's 'X' state
@@ -12,7 +13,8 @@
 //
 // Composition (Add) is associative; it is commutative except for the latest
 // registers, which LatestRegister composes in write order. The counters are
-// signed sums, first_ns a minimum, max_end_ns a maximum.
+// signed sums (tags and models per key, dropping entries that reach zero,
+// as the aggregate does), first_ns a minimum, max_end_ns a maximum.
 //
 // Value type without synchronization. Byte layout: docs/format.md
 // ("index_state"). DO NOT CHANGE the encoding: stored on disk.
@@ -21,6 +23,7 @@
 #define SESSIONSTORE_ENGINE_AGGREGATE_SESSION_INDEX_STATE_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,6 +36,7 @@ namespace sessionstore {
 
 struct SessionIndexState {
   int64_t trace_count = 0;
+  int64_t error_count = 0;
   int64_t cost_nano_usd = 0;
   int64_t total_tokens = 0;
   bool has_first = false;
@@ -41,6 +45,10 @@ struct SessionIndexState {
   int64_t max_end_ns = 0;
   LatestRegister last;       // Keys only: the value is not kept.
   LatestRegister last_user;  // Value: the user id (text).
+  LatestRegister last_name;  // Value: the session name (text).
+  // As SessionDelta's: no zero (all-zero) entries.
+  std::map<std::string, int64_t> tags;
+  std::map<std::string, ModelUsage> models;
 
   // The projection of a session's merge operand (or aggregate).
   static SessionIndexState Of(const SessionDelta& delta);
@@ -49,17 +57,21 @@ struct SessionIndexState {
   void Add(const SessionIndexState& later);
   // True when both latest registers are exact, so Entry() and user_id()
   // are the session's values.
-  bool Exact() const { return last.Exact() && last_user.Exact(); }
+  bool Exact() const { return last.Exact() && last_user.Exact() && last_name.Exact(); }
   // The session has at least one trace.
   bool Exists() const { return trace_count > 0; }
   // What the indexes hold. REQUIRES: Exact().
   SessionIndexEntry Entry() const;
   const std::string& user_id() const { return last_user.value.value; }
+  const std::string& session_name() const { return last_name.value.value; }
 
   bool operator==(const SessionIndexState&) const = default;
 };
 
-// The 'X' value of a session: its SessionIndexState.
+// The 'X' value of a session: its SessionIndexState. Decode also reads
+// format 2 (store format 5), whose states lack the error count, the name
+// register, tags and models (they decode empty: the upgrade to store format
+// 6 rewrites every state from the aggregates).
 std::string EncodeIndexState(const SessionIndexState& s);
 bool DecodeIndexState(std::string_view in, SessionIndexState* s);
 

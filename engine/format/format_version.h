@@ -11,11 +11,11 @@ namespace sessionstore {
 
 // DO NOT CHANGE: stored on disk.
 inline constexpr char kFormatVersionKey[] = "sessionstore.format_version";
-// The version this build writes and reads. A version-4 store is upgraded
-// by its first writable open (StoreImpl::CheckFormatVersion); any other
-// version is refused with NotSupported. Change only with docs/format.md.
-inline constexpr char kFormatVersion[] = "5";
-inline constexpr char kUpgradableFormatVersion[] = "4";
+// The version this build writes and reads. Version-4 and version-5 stores
+// are upgraded by their first writable open (engine/format/format_upgrade.h);
+// any other version is refused with NotSupported. Change only with
+// docs/format.md.
+inline constexpr char kFormatVersion[] = "6";
 
 }  // namespace sessionstore
 

@@ -86,6 +86,8 @@ uint64_t OrderMetric(char order, const SessionIndexEntry& e) {
       return CountMetric(e.total_tokens);
     case kOrderTraces:
       return CountMetric(e.trace_count);
+    case kOrderErrors:
+      return CountMetric(e.error_count);
     default:
       return CountMetric(e.duration_ns);
   }

@@ -64,8 +64,9 @@ inline constexpr char kOrderCost = 'c';
 inline constexpr char kOrderTokens = 't';
 inline constexpr char kOrderTraces = 'n';
 inline constexpr char kOrderDuration = 'd';
-inline constexpr char kSessionOrders[] = {kOrderLast,   kOrderFirst,  kOrderCost,
-                                          kOrderTokens, kOrderTraces, kOrderDuration};
+inline constexpr char kOrderErrors = 'e';
+inline constexpr char kSessionOrders[] = {kOrderLast,   kOrderFirst,  kOrderCost,    kOrderTokens,
+                                          kOrderTraces, kOrderDuration, kOrderErrors};
 inline constexpr unsigned char kLocatorFormat = 1;
 
 // ---- keys ----
@@ -104,6 +105,7 @@ struct SessionIndexEntry {
   int64_t total_tokens = 0;
   int64_t trace_count = 0;
   int64_t duration_ns = 0;
+  int64_t error_count = 0;
   bool operator==(const SessionIndexEntry&) const = default;
 };
 // The entry's sort value under `order`, as an unsigned number that sorts

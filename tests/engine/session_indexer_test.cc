@@ -200,11 +200,10 @@ TEST_F(SessionIndexerTest, CatchUpComposesDeltasAndDeletesMarkers) {
   EXPECT_EQ(Count(handles_[1]), 2u);
   EXPECT_EQ(State("a").Entry().last_ns, 300);
   EXPECT_EQ(State("a").user_id(), "u");
-  SessionIndexEntry row;
-  std::string user;
-  ASSERT_TRUE(table_->Find(Prefix("a"), &row, &user));
-  EXPECT_EQ(row, State("a").Entry());
-  EXPECT_EQ(user, "u");
+  SessionTableChange row;
+  ASSERT_TRUE(table_->Find(Prefix("a"), &row));
+  EXPECT_EQ(row, TableChangeOf(Prefix("a"), State("a")));
+  EXPECT_EQ(row.user_id, "u");
   EXPECT_EQ(table_->size(), 2u);
 }
 

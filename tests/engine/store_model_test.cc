@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <random>
 #include <set>
 
@@ -119,8 +120,84 @@ int64_t SortValue(SessionOrder order, const SessionSummary& s) {
       return s.trace_count;
     case SessionOrder::kDuration:
       return s.duration_ns;
+    case SessionOrder::kErrorCount:
+      return s.error_count;
   }
   return 0;
+}
+
+std::string AsciiLower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The filters as the model reads them, written from the summary's fields.
+bool ModelMatches(const SessionSummary& s, const ListSessionsOptions& o) {
+  if (!(s.first_trace_at_ns < o.to_ns && s.last_trace_at_ns >= o.from_ns)) return false;
+  if (!o.user_id.empty() && s.user_id != o.user_id) return false;
+  if (!o.search.empty() &&
+      AsciiLower(s.session_id).find(AsciiLower(o.search)) == std::string::npos &&
+      AsciiLower(s.session_name).find(AsciiLower(o.search)) == std::string::npos) {
+    return false;
+  }
+  for (const std::string& t : o.tags) {
+    if (s.tags.find(t) == s.tags.end()) return false;
+  }
+  if (!o.model.empty() && s.models.find(o.model) == s.models.end()) return false;
+  if (o.errors_only && s.error_count == 0) return false;
+  auto in = [](int64_t v, const Int64Range& r) { return r.min <= v && v <= r.max; };
+  return in(s.cost_nano_usd, o.cost_nano_usd) && in(s.total_tokens, o.total_tokens) &&
+         in(s.trace_count, o.trace_count) && in(s.duration_ns, o.duration_ns);
+}
+
+// Random filter combinations in every order: the pages together list
+// exactly the model's matching sessions, each once, in order.
+void CheckFilteredListingsAgainstModel(Store* store, const TraceModel& model,
+                                       std::mt19937_64& rng) {
+  const auto sessions = model.Sessions();
+  std::vector<SessionSummary> all;
+  for (const std::string& session : sessions) all.push_back(model.Summary(session));
+  if (all.empty()) return;
+  auto pick = [&]() -> const SessionSummary& { return all[rng() % all.size()]; };
+  for (int k = 0; k < 60; ++k) {
+    ListSessionsOptions o;
+    o.order = static_cast<SessionOrder>(rng() % 7);
+    o.descending = rng() % 2 == 0;
+    o.limit = 1 + rng() % 4;
+    static const char* const kSearch[] = {"S1", "name", "AME3", "s", "zz"};
+    if (rng() % 3 == 0) o.search = kSearch[rng() % std::size(kSearch)];
+    if (rng() % 3 == 0) o.tags.push_back("tag" + std::to_string(rng() % 4));
+    if (rng() % 5 == 0) o.tags.push_back("tag" + std::to_string(rng() % 4));
+    if (rng() % 3 == 0) o.model = "m" + std::to_string(rng() % 4);  // m3: never used.
+    o.errors_only = rng() % 4 == 0;
+    if (rng() % 3 == 0) o.cost_nano_usd.min = pick().cost_nano_usd;
+    if (rng() % 4 == 0) o.total_tokens.max = pick().total_tokens;
+    if (rng() % 4 == 0) o.trace_count = {1, pick().trace_count};
+    if (rng() % 4 == 0) o.duration_ns.min = pick().duration_ns;
+    if (rng() % 4 == 0) o.from_ns = pick().last_trace_at_ns;
+    std::multiset<std::string> want, got;
+    for (const SessionSummary& s : all) {
+      if (ModelMatches(s, o)) want.insert(s.session_id);
+    }
+    std::vector<int64_t> keys;
+    for (int pages = 0; pages < 200; ++pages) {
+      SessionPage page;
+      Status st = store->ListSessions(o, &page);
+      ASSERT_TRUE(st.ok()) << st.ToString();
+      for (const SessionSummary& s : page.sessions) {
+        got.insert(s.session_id);
+        keys.push_back(SortValue(o.order, s));
+      }
+      if (page.next_cursor.empty()) break;
+      o.cursor = page.next_cursor;
+    }
+    const std::string what = "query " + std::to_string(k) + " search '" + o.search + "' model '" +
+                             o.model + "' tags " + std::to_string(o.tags.size()) +
+                             (o.errors_only ? " errors" : "");
+    EXPECT_EQ(got, want) << what;
+    if (o.descending) std::reverse(keys.begin(), keys.end());
+    EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end())) << what;
+  }
 }
 
 // Every order, direction, window and user filter: the pages together list
@@ -145,7 +222,8 @@ void CheckListingsAgainstModel(Store* store, const TraceModel& model) {
   }
   const SessionOrder orders[] = {SessionOrder::kLastActivity, SessionOrder::kFirstActivity,
                                  SessionOrder::kCost,         SessionOrder::kTotalTokens,
-                                 SessionOrder::kTraceCount,   SessionOrder::kDuration};
+                                 SessionOrder::kTraceCount,   SessionOrder::kDuration,
+                                 SessionOrder::kErrorCount};
   for (SessionOrder order : orders) {
     for (bool descending : {true, false}) {
       for (const auto& [from, to] : windows) {
@@ -192,7 +270,7 @@ void CheckListingsAgainstModel(Store* store, const TraceModel& model) {
   }
 }
 
-void CheckAgainstModel(Store* store, const TraceModel& model) {
+void CheckAgainstModel(Store* store, const TraceModel& model, std::mt19937_64& rng) {
   for (const auto& [id, want] : model.traces()) {
     Trace got;
     ASSERT_TRUE(store->GetTrace(id, &got).ok()) << id;
@@ -240,6 +318,7 @@ void CheckAgainstModel(Store* store, const TraceModel& model) {
   }
   EXPECT_EQ(got, want);
   CheckListingsAgainstModel(store, model);
+  CheckFilteredListingsAgainstModel(store, model, rng);
   VerifyReport report;
   ASSERT_TRUE(store->Verify(&report).ok());
   for (const auto& m : report.mismatches) ADD_FAILURE() << m;
@@ -323,9 +402,9 @@ TEST_P(StoreModelTest, RandomWorkloadMatchesModel) {
       store.reset();
       store = OpenOrDie(dir.path(), Options(), InternalOptions());
     }
-    if (round % 25 == 24) CheckAgainstModel(store.get(), model);
+    if (round % 25 == 24) CheckAgainstModel(store.get(), model, w.rng());
   }
-  CheckAgainstModel(store.get(), model);
+  CheckAgainstModel(store.get(), model, w.rng());
   EXPECT_GT(deleted, 0);  // The deletes were exercised, not only no-ops.
 }
 

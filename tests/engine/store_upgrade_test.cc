@@ -1,8 +1,10 @@
 // Copyright sessionstore authors.
 //
-// Format 4 -> 5: a version-4 store (its 'O' and 'U' entries and version
-// written here over a version-5 store, as version 4 left them) is upgraded
-// by a writable open and refused by a read-only one.
+// Format 4 and 5 -> 6: a version-4 store (its 'O' and 'U' entries, its
+// version-2 index states and its version written here over a current
+// store, as version 4 left them) and a version-5 store (version-2 states)
+// are upgraded by a writable open and refused by a read-only one; the
+// upgraded states carry what the filters need.
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/aggregate/session_index_state.h"
 #include "engine/aggregate/session_merge_operator.h"
 #include "engine/column_families.h"
 #include "engine/format/format_version.h"
@@ -55,19 +58,56 @@ std::size_t IndexKeysNotStates(const std::string& path, std::string* version) {
   return n;
 }
 
-TEST(StoreUpgradeTest, Version4IsUpgradedByAWritableOpenOnly) {
+// The version-2 encoding of a state (format 5's): without the error
+// count, name register, tags and models, which encode as 11 bytes when
+// empty.
+std::string Version2State(std::string_view current) {
+  SessionIndexState s;
+  EXPECT_TRUE(DecodeIndexState(current, &s));
+  s.error_count = 0;
+  s.last_name = LatestRegister();
+  s.tags.clear();
+  s.models.clear();
+  std::string v = EncodeIndexState(s);
+  v[0] = 2;
+  v.resize(v.size() - 11);
+  SessionIndexState back;
+  EXPECT_TRUE(DecodeIndexState(v, &back));
+  EXPECT_EQ(back, s);
+  return v;
+}
+
+// Rewrites the store as `version` left it.
+void MakeOldVersion(const std::string& path, const std::string& version) {
+  EditRaw(path, [&](rocksdb::DB* db, const ColumnFamilies& cf) {
+    rocksdb::WriteBatch wb;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.index));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->key()[0] != kStateTag) continue;
+      ASSERT_TRUE(wb.Put(cf.index, it->key(), Version2State(it->value().ToStringView())).ok());
+    }
+    if (version == "4") {
+      ASSERT_TRUE(wb.Put(cf.index, "Ol" + std::string(8, '\1') + "x", "entry").ok());
+      ASSERT_TRUE(wb.Put(cf.index, "U\1u" + std::string(8, '\1') + "x", "entry").ok());
+    }
+    ASSERT_TRUE(wb.Put(cf.default_family, kFormatVersionKey, version).ok());
+    ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &wb).ok());
+  });
+}
+
+class StoreUpgradeTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(StoreUpgradeTest, UpgradedByAWritableOpenOnly) {
   TempDir dir;
   {
     auto store = OpenOrDie(dir.path());
-    IngestOrDie(store.get(), {MakeTrace("t1", "s1", kT0), MakeTrace("t2", "s2", kT0 + kSec)});
+    Trace t1 = MakeTrace("t1", "s1", kT0);
+    t1.tags = {"goal"};
+    t1.session_name = "Refund";
+    t1.status = TraceStatus::kError;
+    IngestOrDie(store.get(), {t1, MakeTrace("t2", "s2", kT0 + kSec)});
   }
-  EditRaw(dir.path(), [](rocksdb::DB* db, const ColumnFamilies& cf) {
-    rocksdb::WriteBatch wb;
-    ASSERT_TRUE(wb.Put(cf.index, "Ol" + std::string(8, '\1') + "x", "entry").ok());
-    ASSERT_TRUE(wb.Put(cf.index, "U\1u" + std::string(8, '\1') + "x", "entry").ok());
-    ASSERT_TRUE(wb.Put(cf.default_family, kFormatVersionKey, kUpgradableFormatVersion).ok());
-    ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &wb).ok());
-  });
+  MakeOldVersion(dir.path(), GetParam());
   {
     Options ro;
     ro.read_only = true;
@@ -83,11 +123,23 @@ TEST(StoreUpgradeTest, Version4IsUpgradedByAWritableOpenOnly) {
     ASSERT_TRUE(store->ListSessions(ListSessionsOptions(), &page).ok());
     ASSERT_EQ(page.sessions.size(), 2u);
     EXPECT_EQ(page.sessions[0].session_id, "s2");
+    // The filters see what version 2's states lacked.
+    for (auto filter : {+[](ListSessionsOptions* o) { o->tags = {"goal"}; },
+                        +[](ListSessionsOptions* o) { o->search = "REFUND"; },
+                        +[](ListSessionsOptions* o) { o->errors_only = true; }}) {
+      ListSessionsOptions o;
+      filter(&o);
+      ASSERT_TRUE(store->ListSessions(o, &page).ok());
+      ASSERT_EQ(page.sessions.size(), 1u);
+      EXPECT_EQ(page.sessions[0].session_id, "s1");
+    }
   }
   std::string version;
   EXPECT_EQ(IndexKeysNotStates(dir.path(), &version), 0u);
   EXPECT_EQ(version, kFormatVersion);
 }
+
+INSTANTIATE_TEST_SUITE_P(Versions, StoreUpgradeTest, ::testing::Values("4", "5"));
 
 }  // namespace
 }  // namespace sessionstore

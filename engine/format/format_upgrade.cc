@@ -1,0 +1,84 @@
+// Copyright sessionstore authors.
+
+#include "engine/format/format_upgrade.h"
+
+#include <rocksdb/write_batch.h>
+
+#include <string_view>
+#include <vector>
+
+#include "engine/aggregate/session_index_state.h"
+#include "engine/format/format_version.h"
+#include "engine/format/keys.h"
+#include "engine/range_scan.h"
+#include "engine/util/rocks_status.h"
+
+namespace sessionstore {
+
+namespace {
+
+// Sessions per read and write while rewriting the states.
+constexpr std::size_t kChunk = 1024;
+
+// Writes the states of the sessions `prefixes` (ascending) read from their
+// aggregates.
+Status RewriteStates(const StoreContext& ctx, const IndexRowSource& source,
+                     const std::vector<std::string>& prefixes) {
+  if (prefixes.empty()) return Status::OK();
+  const std::vector<std::string_view> views(prefixes.begin(), prefixes.end());
+  std::vector<IndexRow> rows;
+  source.ReadIndexRows(nullptr, views, &rows);
+  if (rows.size() != views.size()) return Status::Corruption("upgrade: wrong number of rows");
+  rocksdb::WriteBatch wb;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].status.IsNotFound()) continue;  // No aggregate: nothing to index.
+    if (!rows[i].status.ok()) return rows[i].status;
+    rocksdb::Status rs =
+        wb.Put(ctx.cf.index, StateKey(prefixes[i]), EncodeIndexState(rows[i].state));
+    if (!rs.ok()) return FromRocks(rs, "upgrade: batch index states");
+  }
+  return FromRocks(ctx.db->Write(rocksdb::WriteOptions(), &wb), "upgrade: write index states");
+}
+
+// Rewrites the state of every session that has an aggregate.
+Status RewriteAllStates(const StoreContext& ctx, const IndexRowSource& source) {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  RangeScan scan(ctx.db, ctx.cf.sessions, ro, std::string(), std::string(), /*forward=*/true);
+  std::vector<std::string> chunk;
+  for (scan.Start(); scan.Valid(); scan.Next()) {
+    chunk.emplace_back(scan.key());
+    if (chunk.size() < kChunk) continue;
+    Status s = RewriteStates(ctx, source, chunk);
+    if (!s.ok()) return s;
+    chunk.clear();
+  }
+  if (!scan.status().ok()) return FromRocks(scan.status(), "upgrade: scan aggregates");
+  return RewriteStates(ctx, source, chunk);
+}
+
+}  // namespace
+
+bool IsUpgradableFormat(const std::string& version) { return version == "4" || version == "5"; }
+
+Status UpgradeFormat(const StoreContext& ctx, const std::string& version, SessionIndexer* indexer,
+                     const IndexRowSource& rows) {
+  Status s = indexer->CatchUp();
+  if (s.ok()) s = RewriteAllStates(ctx, rows);
+  if (!s.ok()) return s;
+  rocksdb::WriteBatch wb;
+  rocksdb::Status rs;
+  if (version == "4") {
+    rs = wb.DeleteRange(ctx.cf.index, std::string(1, kVersion4OrderTag),
+                        std::string(1, kVersion4OrderTag + 1));
+    if (rs.ok()) {
+      rs = wb.DeleteRange(ctx.cf.index, std::string(1, kVersion4UserTag),
+                          std::string(1, kVersion4UserTag + 1));
+    }
+  }
+  if (rs.ok()) rs = wb.Put(ctx.cf.default_family, kFormatVersionKey, kFormatVersion);
+  if (rs.ok()) rs = ctx.db->Write(rocksdb::WriteOptions(), &wb);
+  return FromRocks(rs, "upgrade the store from format version " + version);
+}
+
+}  // namespace sessionstore
