@@ -108,9 +108,7 @@ void SessionTable::ToChange(const Row& r, SessionTableChange* c) const {
   std::sort(c->models.begin(), c->models.end());
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 bool SessionTable::loaded() const {
   std::shared_lock<std::shared_mutex> l(mu_);

@@ -171,7 +171,7 @@ class SessionTable {
   static LastKey KeyOf(const Row& r);
   // Streams last-activity listings from `set`.
   std::vector<ListPosition> StreamByLast(const ByLast& set, const TableQuery& q,
-                                        const Resolved& f) const;
+                                         const Resolved& f) const;
   // Collects the window's rows (from `set` when given) and selects.
   std::vector<ListPosition> CollectAndSelect(const ByLast* set, const TableQuery& q,
                                              const Resolved& f) const;

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "sessionstore/status.h"
 #include "sessionstore/store.h"
 
 namespace sessionstore {
@@ -22,11 +23,41 @@ namespace sessionstore {
 bool ParseTimeArg(std::string_view text, int64_t* ns);
 
 // The session order names ("last", "first", "cost", "tokens", "traces",
-// "duration"), in SessionOrder's order.
+// "duration", "errors"), in SessionOrder's order.
 const std::vector<std::pair<std::string, SessionOrder>>& SessionOrderNames();
 
 // Parses an order name into *order. False if unknown.
 bool ParseSessionOrder(std::string_view name, SessionOrder* order);
+
+// Parses a non-negative amount of US dollars with at most 9 decimals
+// ("0.25", "3", "0.000001") into nano-USD. False on anything else or
+// overflow.
+bool ParseUsdNano(std::string_view text, int64_t* nano_usd);
+
+// Parses a non-negative duration: an integer with a unit (ms, s, m, h, d),
+// or a bare integer of milliseconds ("90s", "5m", "2h", "1500"). False on
+// anything else or overflow.
+bool ParseDurationArg(std::string_view text, int64_t* ns);
+
+// ListSessions' filters as the `sessions` flags and the query API's
+// parameters spell them (empty strings: not given).
+struct SessionFilterArgs {
+  std::string search;
+  std::vector<std::string> tags;
+  std::string model;
+  bool errors = false;
+  std::string min_cost, max_cost;          // USD
+  std::string min_tokens, max_tokens;      // integers
+  std::string min_traces, max_traces;      // integers
+  std::string min_duration, max_duration;  // ParseDurationArg
+};
+
+// Sets the filters of *options from `args`. Returns InvalidArgument naming
+// the option (`prefix` followed by e.g. "min-cost": "--" for the CLI, ""
+// for the query API) and what it expects, or when a minimum is above its
+// maximum.
+Status ApplySessionFilters(const SessionFilterArgs& args, std::string_view prefix,
+                           ListSessionsOptions* options);
 
 }  // namespace sessionstore
 

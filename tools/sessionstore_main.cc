@@ -24,6 +24,7 @@
 #include "tools/search_command.h"
 #include "tools/server/serve_command.h"
 #include "tools/session_detail.h"
+#include "tools/sessions_command.h"
 #include "tools/table_printer.h"
 #include "tools/workload_generator.h"
 
@@ -317,48 +318,6 @@ int RunTrace(const std::string& db, const std::string& id, bool json) {
   return kExitOk;
 }
 
-struct SessionsArgs {
-  std::string from, to, user, cursor;
-  std::string order = "last";
-  bool ascending = false;
-  std::size_t limit = 20;
-  bool json = false;
-};
-
-int RunSessions(const std::string& db, const SessionsArgs& a) {
-  ss::ListSessionsOptions opts;
-  if (!ParseWindow(a.from, a.to, &opts.from_ns, &opts.to_ns)) {
-    return Fail(ss::Status::InvalidArgument("--from/--to: expected RFC 3339 or nanoseconds"));
-  }
-  opts.user_id = a.user;
-  ss::ParseSessionOrder(a.order, &opts.order);  // Checked by CLI11.
-  opts.descending = !a.ascending;
-  opts.limit = a.limit;
-  opts.cursor = a.cursor;
-  std::unique_ptr<ss::Store> store;
-  ss::Status s = OpenStore(db, true, &store);
-  if (!s.ok()) return Fail(s);
-  ss::SessionPage page;
-  if (!(s = store->ListSessions(opts, &page)).ok()) return Fail(s);
-  if (a.json) {
-    std::string out;
-    ss::AppendSessionPageJson(page.sessions, page.next_cursor, &out);
-    std::cout << out << "\n";
-    return kExitOk;
-  }
-  ss::TablePrinter t({"last activity", "session", "user", "traces", "errors", "tokens", "cost",
-                      "duration", "last output"});
-  for (const ss::SessionSummary& x : page.sessions) {
-    t.AddRow({ss::FormatTime(x.last_trace_at_ns), x.session_id, x.user_id,
-              std::to_string(x.trace_count), std::to_string(x.error_count),
-              std::to_string(x.total_tokens), ss::FormatUsd(x.cost_nano_usd),
-              ss::FormatDurationNs(x.duration_ns), ss::Ellipsize(x.last_output.value, 40)});
-  }
-  t.Print(std::cout);
-  if (!page.next_cursor.empty()) std::cout << "\nnext page: --cursor " << page.next_cursor << "\n";
-  return kExitOk;
-}
-
 int RunGenerate(const ss::WorkloadOptions& opts, const std::string& output) {
   std::ofstream file;
   std::ostream* out = &std::cout;
@@ -385,25 +344,6 @@ int RunGenerate(const ss::WorkloadOptions& opts, const std::string& output) {
     return kExitError;
   }
   return kExitOk;
-}
-
-CLI::App* AddSessionsCommand(CLI::App* app, SessionsArgs* sl) {
-  auto* cmd = app->add_subcommand("sessions", "List sessions (default: newest activity first)");
-  cmd->add_option("--from", sl->from, "Window start (RFC 3339 or ns)");
-  cmd->add_option("--to", sl->to, "Window end, exclusive");
-  cmd->add_option("--user", sl->user, "Only this user's sessions");
-  std::vector<std::string> order_names;
-  for (const auto& o : ss::SessionOrderNames()) order_names.push_back(o.first);
-  cmd->add_option("--order", sl->order, "Sort key, largest first")
-      ->check(CLI::IsMember(order_names))
-      ->capture_default_str();
-  cmd->add_flag("--asc", sl->ascending, "Smallest first");
-  cmd->add_option("--limit", sl->limit, "Sessions per page (1 to 100000)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
-      ->capture_default_str();
-  cmd->add_option("--cursor", sl->cursor, "Cursor from the previous page");
-  cmd->add_flag("--json", sl->json, "Print JSON");
-  return cmd;
 }
 
 CLI::App* AddServeCommand(CLI::App* app, ss::ServeArgs* a) {
@@ -531,8 +471,8 @@ int Main(int argc, char** argv) {
   trace_cmd->add_option("id", id, "Trace id")->required();
   trace_cmd->add_flag("--json", json, "Print JSON (ingest format)");
 
-  SessionsArgs sl;
-  auto* sessions_cmd = AddSessionsCommand(&app, &sl);
+  ss::cli::SessionsArgs sl;
+  ss::cli::AddSessionsCommand(&app, &sl);
 
   ss::cli::SearchArgs search;
   ss::cli::AddSearchCommand(&app, &search);
@@ -569,7 +509,7 @@ int Main(int argc, char** argv) {
   if (*session_cmd) return RunSession(db, id, json, usage);
   if (*timeline_cmd) return RunTimeline(db, id, tl);
   if (*trace_cmd) return RunTrace(db, id, json);
-  if (*sessions_cmd) return RunSessions(db, sl);
+  if (*sl.command) return ss::cli::RunSessionsCommand(db, sl);
   if (*search.command) return ss::cli::RunSearchCommand(db, search);
   if (admin.Chosen()) return ss::cli::RunAdminCommand(db, admin);
   if (*gen_cmd) return RunGenerate(gen, output);

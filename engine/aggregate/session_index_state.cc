@@ -98,8 +98,8 @@ void PutExtras(std::string* dst, const SessionIndexState& s) {
 bool GetExtras(std::string_view* in, SessionIndexState* s) {
   uint32_t n = 0;
   std::string_view key;
-  if (!GetSigned(in, &s->error_count) || !GetRegister(in, &s->last_name) ||
-      !GetVarint32(in, &n) || n > in->size()) {
+  if (!GetSigned(in, &s->error_count) || !GetRegister(in, &s->last_name) || !GetVarint32(in, &n) ||
+      n > in->size()) {
     return false;
   }
   for (uint32_t i = 0; i < n; ++i) {

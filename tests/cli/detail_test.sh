@@ -79,4 +79,29 @@ rc=$?
 set -e
 [ $rc -eq 2 ] || fail "search with a bad cursor exited $rc, want 2"
 
+# sessions filters: each one selects "chat" (3 traces, $0.003, m, 1h duration)
+# or "other" (1 trace, no cost), and the combinations AND.
+ids() { "$bin" --db "$db" sessions --json "$@" | grep -o '"session_id":"[^"]*"' | cut -d'"' -f4 | xargs; }
+expect "--search CHA" "chat" "$(ids --search CHA)"
+expect "--search th (other)" "other" "$(ids --search th)"
+expect "--model m" "chat" "$(ids --model m)"
+expect "--model none" "" "$(ids --model none)"
+expect "--min-cost 0.003 --max-cost 0.003" "chat" "$(ids --min-cost 0.003 --max-cost 0.003)"
+expect "--max-cost 0.0029" "other" "$(ids --max-cost 0.0029)"
+expect "--min-traces 2" "chat" "$(ids --min-traces 2)"
+expect "--min-duration 59m" "chat" "$(ids --min-duration 59m)"
+expect "--max-duration 1000 (ms)" "other" "$(ids --max-duration 1000)"
+expect "--min-tokens 42 --max-tokens 42" "chat" "$(ids --min-tokens 42 --max-tokens 42)"
+expect "--tag absent" "" "$(ids --tag absent)"
+expect "--errors" "" "$(ids --errors)"
+expect "--order traces --asc" "other chat" "$(ids --order traces --asc)"
+expect "--user u2 --search chat" "" "$(ids --user u2 --search chat)"
+set +e
+"$bin" --db "$db" sessions --min-cost 1,5 > /dev/null 2> "$work/filter.err"
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "sessions --min-cost 1,5 exited $rc, want 2"
+grep -q -- "--min-cost: expected a non-negative amount of USD" "$work/filter.err" ||
+  fail "bad --min-cost message: $(cat "$work/filter.err")"
+
 echo "detail_test: ok"
