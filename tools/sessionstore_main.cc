@@ -383,6 +383,16 @@ void AddGlobalOptions(CLI::App* app, std::string* db, std::string* retention) {
                 "the damage (only after an open failed with Corruption naming a .log)");
 }
 
+// Says in every subcommand's --help where the global options are: CLI11
+// lists only a subcommand's own options there.
+void AddGlobalOptionsFooter(CLI::App* app) {
+  for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) {
+    sub->footer(
+        "Global options, accepted before or after the subcommand: --db DIR, --retention "
+        "DURATION, --read-only, --recover (see sessionstore --help)");
+  }
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -428,6 +438,7 @@ int Main(int argc, char** argv) {
   ss::ServeArgs serve;
   auto* serve_cmd = AddServeCommand(&app, &serve);
 
+  AddGlobalOptionsFooter(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
