@@ -323,6 +323,11 @@ CLI::App* AddServeCommand(CLI::App* app, ss::ServeArgs* a) {
   cmd->add_option("--threads", a->server.threads, "Worker threads")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  cmd->add_option("--header-timeout", a->server.header_timeout_s,
+                  "Seconds a request's headers may take to arrive, however slowly they trickle "
+                  "in; then the connection is closed")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   cmd->add_option("--max-body-bytes", a->server.max_body_bytes, "Largest request body as sent")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
       ->capture_default_str();
