@@ -11,6 +11,7 @@
 #include "sessionstore/store.h"
 #include "sessionstore/time_format.h"
 #include "tools/cli_common.h"
+#include "tools/progress_line.h"
 #include "tools/query_args.h"
 
 namespace sessionstore::cli {
@@ -23,7 +24,11 @@ int RunCompact(const std::string& db) {
   if (!s.ok()) return Fail(s);
   StoreStats before, after;
   if (!(s = store->Flush()).ok() || !(s = store->GetStats(&before)).ok()) return Fail(s);
-  if (!(s = store->Compact()).ok() || !(s = store->GetStats(&after)).ok()) return Fail(s);
+  {
+    ElapsedProgress progress("compacting");
+    s = store->Compact();
+  }
+  if (!s.ok() || !(s = store->GetStats(&after)).ok()) return Fail(s);
   std::printf("compacted: %.1f MB on disk before, %.1f MB after\n", before.disk_bytes / 1e6,
               after.disk_bytes / 1e6);
   return kExitOk;
@@ -104,7 +109,11 @@ int RunBackup(const std::string& db, const std::string& dest) {
   Status s = OpenStore(db, true, &store);
   if (!s.ok()) return Fail(s);
   BackupResult r;
-  if (!(s = store->Backup(dest, &r)).ok()) return Fail(s);
+  {
+    ElapsedProgress progress("backing up to " + dest);
+    s = store->Backup(dest, &r);
+  }
+  if (!s.ok()) return Fail(s);
   std::printf(
       "backup %u: %u files, %.1f MB, %.1f MB copied (the rest shared with earlier backups)\n",
       r.backup_id, r.files, r.bytes / 1e6, r.bytes_copied / 1e6);
@@ -112,7 +121,11 @@ int RunBackup(const std::string& db, const std::string& dest) {
 }
 
 int RunRestore(const std::string& backup_dir, const std::string& dir) {
-  Status s = Store::RestoreBackup(backup_dir, dir);
+  Status s;
+  {
+    ElapsedProgress progress("restoring into " + dir);
+    s = Store::RestoreBackup(backup_dir, dir);
+  }
   if (!s.ok()) return Fail(s);
   std::printf("restored the latest backup of %s into %s\n", backup_dir.c_str(), dir.c_str());
   return kExitOk;
@@ -136,10 +149,10 @@ int RunDelete(const std::string& db, const AdminCommands& a) {
   DeleteResult r;
   if (!a.session.empty()) {
     s = store->DeleteSession(a.session, &r);
-  } else if (!a.user.empty()) {
-    s = store->DeleteUser(a.user, &r);
   } else {
-    s = store->DeleteTracesBefore(before_ns, &r);
+    // Both read every affected trace: minutes on a large store.
+    ElapsedProgress progress("deleting");
+    s = a.user.empty() ? store->DeleteTracesBefore(before_ns, &r) : store->DeleteUser(a.user, &r);
   }
   // What was removed, also when an error stopped the delete part way
   // (every session is deleted or trimmed atomically).
@@ -154,7 +167,11 @@ int RunVerify(const std::string& db) {
   Status s = OpenStore(db, true, &store);
   if (!s.ok()) return Fail(s);
   VerifyReport report;
-  if (!(s = store->Verify(&report)).ok()) return Fail(s);
+  {
+    ElapsedProgress progress("verifying");
+    s = store->Verify(&report);
+  }
+  if (!s.ok()) return Fail(s);
   for (const std::string& m : report.mismatches) std::cout << m << "\n";
   std::cout << "verified " << report.sessions_checked << " sessions, " << report.traces_checked
             << " traces: " << report.mismatches.size() << " problems\n";

@@ -2,8 +2,6 @@
 
 #include "tools/jsonl_ingester.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -14,7 +12,7 @@
 namespace sessionstore {
 
 JsonlIngester::JsonlIngester(Store* store, const JsonlIngestOptions& options)
-    : store_(store), options_(options), progress_(options.progress && isatty(STDERR_FILENO)) {
+    : store_(store), options_(options), progress_(stderr, !options.progress) {
   batch_.reserve(options.batch);
 }
 
@@ -70,17 +68,19 @@ Status JsonlIngester::Flush() {
   batch_.clear();
   refs_.clear();
   batch_bytes_ = 0;
-  if (progress_) {
+  if (progress_.Due()) {
     const double secs = Seconds();
-    std::fprintf(stderr, "\r%zu lines, %.0f lines/s, %.1f MB/s ", lines_, lines_ / secs,
-                 bytes_ / secs / 1e6);
+    char text[128];
+    std::snprintf(text, sizeof(text), "%zu lines, %.0f lines/s, %.1f MB/s", lines_, lines_ / secs,
+                  bytes_ / secs / 1e6);
+    progress_.Update(text);
   }
   return Status::OK();
 }
 
-bool JsonlIngester::Finish() const {
+bool JsonlIngester::Finish() {
   const double secs = Seconds();
-  if (progress_) std::fprintf(stderr, "\n");
+  progress_.Finish();
   std::fprintf(stdout,
                "ingested %zu lines in %.2fs: %zu inserted, %zu updated, %zu unchanged, %zu "
                "rejected; %.0f lines/s, %.1f MB/s\n",
@@ -100,6 +100,7 @@ void JsonlIngester::Reject(const LineRef& ref, const Status& why) {
 }
 
 void JsonlIngester::PrintErrors() {
+  if (!errors_.empty()) progress_.Finish();  // Errors start on a line of their own.
   // One file at a time: the caller flushes at the end of each.
   std::stable_sort(errors_.begin(), errors_.end(),
                    [](const auto& a, const auto& b) { return a.first.line < b.first.line; });

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sessionstore/store.h"
+#include "tools/progress_line.h"
 
 namespace sessionstore {
 
@@ -47,8 +48,9 @@ class JsonlIngester {
   bool IngestStream(const std::string& file, std::istream* in, Status* status);
   // Writes the pending batch and prints its rejected lines.
   Status Flush();
-  // Prints the totals to stdout; returns whether no line was rejected.
-  bool Finish() const;
+  // Erases the progress line, prints the totals to stdout; returns whether
+  // no line was rejected.
+  bool Finish();
 
  private:
   struct LineRef {
@@ -66,7 +68,7 @@ class JsonlIngester {
 
   Store* const store_;
   const JsonlIngestOptions options_;
-  const bool progress_;
+  ProgressLine progress_;  // On stderr: lines, lines/s, MB/s.
   const std::chrono::steady_clock::time_point begin_ = std::chrono::steady_clock::now();
   std::size_t lines_ = 0, bytes_ = 0, rejected_ = 0;
   IngestResult total_;

@@ -9,6 +9,7 @@
 #include "sessionstore/time_format.h"
 #include "tools/cli_common.h"
 #include "tools/output_json.h"
+#include "tools/progress_line.h"
 #include "tools/query_args.h"
 #include "tools/table_printer.h"
 
@@ -45,7 +46,13 @@ int RunSearchCommand(const std::string& db, const SearchArgs& a) {
   Status s = OpenStore(db, true, &store);
   if (!s.ok()) return Fail(s);
   SearchPage page;
-  if (!(s = store->Search(a.text, opts, &page)).ok()) return Fail(s);
+  {
+    // Without a session or a window a page may read every stored trace.
+    const bool long_scan = a.session.empty() && a.from.empty() && a.to.empty();
+    ElapsedProgress progress("searching", /*quiet=*/!long_scan);
+    s = store->Search(a.text, opts, &page);
+  }
+  if (!s.ok()) return Fail(s);
   if (a.json) {
     std::string out;
     AppendSearchPageJson(page, &out);

@@ -17,8 +17,7 @@
 #include "sessionstore/time_format.h"
 #include "tools/admin_commands.h"
 #include "tools/cli_common.h"
-#include "tools/jsonl_ingester.h"
-#include "tools/otlp/otlp_ingest.h"
+#include "tools/ingest_command.h"
 #include "tools/output_json.h"
 #include "tools/query_args.h"
 #include "tools/search_command.h"
@@ -32,120 +31,20 @@ namespace ss = sessionstore;
 
 namespace {
 
+using ss::cli::AddIngestCommand;
 using ss::cli::Fail;
 using ss::cli::g_open_flags;
+using ss::cli::IngestArgs;
 using ss::cli::kExitError;
 using ss::cli::kExitOk;
 using ss::cli::kExitRejected;
 using ss::cli::OpenStore;
-using ss::cli::OpenWithWarning;
+using ss::cli::RunIngest;
 
 // Parses --from/--to into a [from, to) window; false on a bad time.
 bool ParseWindow(const std::string& from, const std::string& to, int64_t* from_ns, int64_t* to_ns) {
   return (from.empty() || ss::ParseTimeArg(from, from_ns)) &&
          (to.empty() || ss::ParseTimeArg(to, to_ns));
-}
-
-// ---------------------------------------------------------------- ingest --
-
-struct IngestArgs {
-  std::vector<std::string> files;
-  std::string format = "jsonl";  // jsonl, otlp-json or otlp-proto.
-  std::size_t batch = 1000;
-  bool quiet = false;
-  bool sync = false;
-};
-
-// The input `file` names: stdin for "-", else the file opened into
-// *holder. Null, with a message, when it cannot be opened.
-std::istream* OpenInput(const std::string& file, std::ifstream* holder) {
-  if (file == "-") return &std::cin;
-  holder->open(file, std::ios::binary);
-  if (!*holder) {
-    std::cerr << "sessionstore: cannot open " << file << "\n";
-    return nullptr;
-  }
-  return holder;
-}
-
-// A whole file (or stdin for "-") into *body; false with a message if it
-// cannot be read or is larger than `limit`.
-bool ReadWholeFile(const std::string& file, std::size_t limit, std::string* body) {
-  std::ifstream in_file;
-  std::istream* in = OpenInput(file, &in_file);
-  if (in == nullptr) return false;
-  body->clear();
-  char buf[1 << 16];
-  while (in->read(buf, sizeof(buf)) || in->gcount() > 0) {
-    body->append(buf, static_cast<std::size_t>(in->gcount()));
-    if (body->size() > limit) {
-      std::cerr << "sessionstore: " << file << ": larger than " << limit << " bytes\n";
-      return false;
-    }
-  }
-  if (in->bad()) std::cerr << "sessionstore: read error on " << file << "\n";
-  return !in->bad();
-}
-
-// `ingest --format otlp-json|otlp-proto`: each file is one export request.
-int RunOtlpIngest(ss::Store* store, const IngestArgs& args, const std::vector<std::string>& files) {
-  constexpr std::size_t kMaxBodyBytes = std::size_t{1} << 30;
-  const ss::OtlpEncoding encoding =
-      args.format == "otlp-json" ? ss::OtlpEncoding::kJson : ss::OtlpEncoding::kProtobuf;
-  std::size_t spans = 0, rejected = 0, traces = 0, bad_files = 0;
-  std::string body;
-  for (const std::string& file : files) {
-    if (!ReadWholeFile(file, kMaxBodyBytes, &body)) return kExitError;
-    ss::OtlpIngestReport report;
-    ss::Status s = ss::IngestOtlpBody(store, encoding, body, &report);
-    if (s.IsInvalidArgument()) {
-      std::cerr << file << ": " << s.message() << "\n";
-      ++bad_files;
-      continue;
-    }
-    if (!s.ok()) return Fail(s);
-    spans += report.spans;
-    rejected += report.rejected_spans;
-    traces += report.traces;
-    if (report.rejected_spans > 0) {
-      std::cerr << file << ": " << report.rejected_spans << " of " << report.spans
-                << " spans rejected: " << report.Message() << "\n";
-    }
-  }
-  std::printf(
-      "ingested %zu files: %zu spans in %zu trace versions, %zu spans rejected, %zu "
-      "files malformed\n",
-      files.size(), spans, traces, rejected, bad_files);
-  return rejected == 0 && bad_files == 0 ? kExitOk : kExitRejected;
-}
-
-int RunIngest(const std::string& db, const IngestArgs& args) {
-  std::unique_ptr<ss::Store> store;
-  ss::Options options;
-  options.sync = args.sync;
-  options.retention_ns = g_open_flags.retention_ns;
-  options.recover_damaged_wal = g_open_flags.recover;
-  ss::Status s = OpenWithWarning(options, db, &store);
-  if (!s.ok()) return Fail(s);
-  std::vector<std::string> files = args.files;
-  if (files.empty()) files.push_back("-");
-  if (args.format != "jsonl") return RunOtlpIngest(store.get(), args, files);
-  ss::JsonlIngestOptions ingest_options;
-  ingest_options.batch = args.batch;
-  ingest_options.progress = !args.quiet;
-  ss::JsonlIngester ingester(store.get(), ingest_options);
-  for (const std::string& file : files) {
-    std::ifstream in_file;
-    std::istream* in = OpenInput(file, &in_file);
-    if (in == nullptr) return kExitError;
-    if (!ingester.IngestStream(file, in, &s)) return Fail(s);
-    if (in->bad()) {
-      std::cerr << "sessionstore: read error on " << file << "\n";
-      return kExitError;
-    }
-    if (!(s = ingester.Flush()).ok()) return Fail(s);
-  }
-  return ingester.Finish() ? kExitOk : kExitRejected;
 }
 
 // ----------------------------------------------------------------- reads --
@@ -364,6 +263,11 @@ CLI::App* AddServeCommand(CLI::App* app, ss::ServeArgs* a) {
   cmd->add_option("--threads", a->server.threads, "Worker threads")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  cmd->add_option("--header-timeout", a->server.header_timeout_s,
+                  "Seconds a request's headers may take to arrive, however slowly they trickle "
+                  "in; then the connection is closed")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   cmd->add_option("--max-body-bytes", a->server.max_body_bytes, "Largest request body as sent")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
       ->capture_default_str();
@@ -388,24 +292,6 @@ CLI::App* AddGenerateCommand(CLI::App* app, ss::WorkloadOptions* gen, std::strin
       ->capture_default_str();
   cmd->add_option("-o,--output", *output, "Output file (default stdout)");
   return cmd;
-}
-
-CLI::App* AddIngestCommand(CLI::App* app, IngestArgs* a) {
-  auto* ingest_cmd = app->add_subcommand(
-      "ingest", "Ingest JSON Lines traces (or OTLP export requests) from files or stdin");
-  ingest_cmd->add_option("files", a->files, "Input files ('-' or none: stdin)");
-  ingest_cmd
-      ->add_option("--format", a->format,
-                   "jsonl: JSON Lines; otlp-json, otlp-proto: each file one OTLP "
-                   "ExportTraceServiceRequest body")
-      ->check(CLI::IsMember({"jsonl", "otlp-json", "otlp-proto"}))
-      ->capture_default_str();
-  ingest_cmd->add_option("--batch", a->batch, "Traces per write batch")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1000000));
-  ingest_cmd->add_flag("--quiet", a->quiet, "No progress line");
-  ingest_cmd->add_flag("--sync", a->sync, "Fsync every batch");
-  return ingest_cmd;
 }
 
 CLI::App* AddTimelineCommand(CLI::App* app, TimelineArgs* a, std::string* id) {
@@ -440,6 +326,16 @@ void AddGlobalOptions(CLI::App* app, std::string* db, std::string* retention) {
   app->add_flag("--recover", g_open_flags.recover,
                 "Open a store whose write-ahead log is damaged, dropping every write after "
                 "the damage (only after an open failed with Corruption naming a .log)");
+}
+
+// Says in every subcommand's --help where the global options are: CLI11
+// lists only a subcommand's own options there.
+void AddGlobalOptionsFooter(CLI::App* app) {
+  for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) {
+    sub->footer(
+        "Global options, accepted before or after the subcommand: --db DIR, --retention "
+        "DURATION, --read-only, --recover (see sessionstore --help)");
+  }
 }
 
 }  // namespace
@@ -487,6 +383,7 @@ int Main(int argc, char** argv) {
   ss::ServeArgs serve;
   auto* serve_cmd = AddServeCommand(&app, &serve);
 
+  AddGlobalOptionsFooter(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

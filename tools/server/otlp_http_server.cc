@@ -124,6 +124,8 @@ OtlpHttpServer::OtlpHttpServer(Store* store, const ServerOptions& options)
       store_(store),
       queue_(store, options.group_commit),
       query_(store),
+      watchdog_(std::chrono::seconds(std::max(1, options.header_timeout_s)),
+                std::chrono::seconds(std::max(0, options.keep_alive_timeout_s))),
       http_(NewHttpServer(options, &tls_status_)) {
   Configure();
 }
@@ -158,7 +160,10 @@ OtlpHttpServer::~OtlpHttpServer() {
 void OtlpHttpServer::Configure() {
   httplib::Server& s = *http_;
   const int threads = std::max(1, options_.threads);
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Workers whose connections the watchdog follows: it closes those whose
+  // headers are late, as cpp-httplib bounds each read but not the whole.
+  s.new_task_queue = [this, threads] { return NewWatchedTaskQueue(threads, &watchdog_); };
+  s.set_logger([this](const httplib::Request&, const httplib::Response&) { watchdog_.Answered(); });
   s.set_payload_max_length(options_.max_body_bytes);
   s.set_read_timeout(options_.io_timeout_s, 0);
   s.set_write_timeout(options_.io_timeout_s, 0);
@@ -174,6 +179,7 @@ void OtlpHttpServer::Configure() {
     listen_socket_ = sock;
   });
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    watchdog_.HeadersComplete();  // Runs once the headers are read, before the body.
     ++requests_;
     if (Authorized(req)) return httplib::Server::HandlerResponse::Unhandled;
     res.set_header("WWW-Authenticate", "Bearer");
@@ -322,6 +328,7 @@ Status OtlpHttpServer::Bind(const std::string& host, int port, int* bound_port) 
     return Status::IOError("cannot raise the listen backlog on " + where + ": " +
                            std::strerror(errno));
   }
+  watchdog_.Start(listen_socket_);
   return Status::OK();
 }
 

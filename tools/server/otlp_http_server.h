@@ -32,6 +32,7 @@
 
 #include "sessionstore/store.h"
 #include "tools/server/group_commit_queue.h"
+#include "tools/server/header_watchdog.h"
 #include "tools/server/query_api.h"
 
 namespace httplib {
@@ -69,6 +70,11 @@ struct ServerOptions {
   // Seconds to receive a whole request body, however it trickles in.
   // Default: 60.
   int body_deadline_s = 60;
+  // Seconds to receive a request's headers, however they trickle in
+  // (HeaderWatchdog): from when a worker takes the connection (the TLS
+  // handshake included), and after an answer from the end of the keep-alive
+  // wait; then the connection is closed. Default: 10.
+  int header_timeout_s = 10;
   // Seconds an idle keep-alive connection is kept. Default: 5.
   int keep_alive_timeout_s = 5;
 
@@ -116,6 +122,8 @@ class OtlpHttpServer {
   uint64_t spans_accepted() const { return spans_accepted_.load(); }
   uint64_t spans_rejected() const { return spans_rejected_.load(); }
   uint64_t commit_batches() const { return queue_.batches(); }
+  // Connections closed because their headers were late.
+  uint64_t slow_header_closes() const { return watchdog_.connections_closed(); }
   // The ingest queue, for tests.
   const GroupCommitQueue& TEST_queue() const { return queue_; }
 
@@ -137,6 +145,8 @@ class OtlpHttpServer {
   GroupCommitQueue queue_;
   QueryApi query_;
   Status tls_status_;
+  // Watches the connections of http_'s workers; outlives http_.
+  HeaderWatchdog watchdog_;
   // A Server or an SSLServer; all routes and settings are set on the base.
   std::unique_ptr<httplib::Server> http_;
   // The bound listening socket, owned by http_; -1 until Bind.

@@ -9,6 +9,7 @@
 #include "sessionstore/json_writer.h"
 #include "tools/output_json.h"
 #include "tools/query_args.h"
+#include "tools/session_detail.h"
 
 namespace sessionstore {
 
@@ -137,6 +138,7 @@ HttpReply QueryApi::Get(std::string_view target) const {
     }
   }
   if (parts[1] == "traces" && parts.size() == 3 && !parts[2].empty()) return Trace(parts[2]);
+  if (parts[1] == "search" && parts.size() == 2) return Search(params);
   return Error(404, "no such endpoint");
 }
 
@@ -165,10 +167,12 @@ HttpReply QueryApi::ListSessions(const Params& params) const {
 
 HttpReply QueryApi::Session(const std::string& id) const {
   SessionSummary summary;
-  const Status s = store_->GetSession(id, &summary);
+  Status s = store_->GetSession(id, &summary);
   if (!s.ok()) return FromStatus(s);
+  SessionDetail detail;
+  if (!(s = ComputeSessionDetail(store_, id, &detail)).ok()) return FromStatus(s);
   HttpReply r;
-  AppendSessionJson(summary, &r.body);
+  AppendSessionJson(summary, &r.body, &detail);
   return r;
 }
 
@@ -195,6 +199,27 @@ HttpReply QueryApi::Trace(const std::string& id) const {
   if (!s.ok()) return FromStatus(s);
   HttpReply r;
   AppendTraceJson(t, &r.body);
+  return r;
+}
+
+HttpReply QueryApi::Search(const Params& params) const {
+  SearchOptions opts;
+  opts.limit = 20;  // As `search`.
+  const auto q = params.find("q");
+  if (q == params.end() || q->second.empty()) return Error(400, "q: the text to find is required");
+  std::string error;
+  if (!Window(params, &opts.from_ns, &opts.to_ns, &error) ||
+      !Limit(params, 1, 100000, &opts.limit, &error)) {
+    return Error(400, error);
+  }
+  if (const auto it = params.find("session"); it != params.end()) opts.session_id = it->second;
+  if (const auto it = params.find("user"); it != params.end()) opts.user_id = it->second;
+  if (const auto it = params.find("cursor"); it != params.end()) opts.cursor = it->second;
+  SearchPage page;
+  const Status s = store_->Search(q->second, opts, &page);
+  if (!s.ok()) return FromStatus(s);
+  HttpReply r;
+  AppendSearchPageJson(page, &r.body);
   return r;
 }
 

@@ -7,10 +7,15 @@
 //   GET /healthz                                      {"status":"ok"}
 //   GET /v1/sessions?from=&to=&user=&order=&asc=&limit=&cursor=
 //                                                     `sessions --json`
-//   GET /v1/sessions/{id}                             `session --json` (404 if absent)
+//   GET /v1/sessions/{id}                             `session --json` (404 if absent):
+//                                                     the aggregate, latency percentiles
+//                                                     and longest idle gap (reads every
+//                                                     trace of the session)
 //   GET /v1/sessions/{id}/traces?from=&to=&limit=&cursor=&desc=
 //                                                     `timeline --json`
 //   GET /v1/traces/{id}                               `trace --json` (404 if absent)
+//   GET /v1/search?q=&from=&to=&session=&user=&limit=&cursor=
+//                                                     `search --json` (q required)
 //
 // Path segments and query values are percent-decoded ("a%2Fb" is the id
 // "a/b"). Errors are {"error":"..."} with 400 (bad argument), 404 (unknown
@@ -53,6 +58,7 @@ class QueryApi {
   HttpReply Session(const std::string& id) const;
   HttpReply Timeline(const std::string& id, const Params& params) const;
   HttpReply Trace(const std::string& id) const;
+  HttpReply Search(const Params& params) const;
 
   Store* const store_;
 };

@@ -110,9 +110,12 @@ TEST_F(ServerTest, IngestsBothEncodingsAndAnswersWithTheCliJson) {
   SessionSummary s1;
   ASSERT_TRUE(store_->GetSession(kSession1, &s1).ok());
   EXPECT_EQ(s1.trace_count, 4);
+  SessionDetail d1;
+  ASSERT_TRUE(ComputeSessionDetail(store_.get(), kSession1, &d1).ok());
   std::string want;
-  AppendSessionJson(s1, &want);
+  AppendSessionJson(s1, &want, &d1);  // As `session --json`: with latency and idle gap.
   EXPECT_EQ(Get(std::string("/v1/sessions/") + kSession1, 200), want);
+  EXPECT_NE(want.find("\"latency_ms_p50\":"), std::string::npos) << want;
 
   const std::string list = Get("/v1/sessions?order=tokens&limit=1", 200);
   EXPECT_NE(list.find(kSession1), std::string::npos) << list;  // 602 tokens > 543.
@@ -139,6 +142,16 @@ TEST_F(ServerTest, IngestsBothEncodingsAndAnswersWithTheCliJson) {
   std::string trace_json;
   AppendTraceJson(t, &trace_json);
   EXPECT_EQ(Get("/v1/traces/" + t.trace_id, 200), trace_json);
+
+  // Content search answers as `search --json`.
+  SearchOptions search;
+  search.limit = 20;
+  SearchPage hits;
+  ASSERT_TRUE(store_->Search("Refund", search, &hits).ok());
+  ASSERT_FALSE(hits.hits.empty());
+  std::string search_json;
+  AppendSearchPageJson(hits, &search_json);
+  EXPECT_EQ(Get("/v1/search?q=REFUND", 200), search_json);
 }
 
 TEST_F(ServerTest, AdminBackupWhileServingRestoresToTheSameSessions) {
@@ -160,8 +173,10 @@ TEST_F(ServerTest, AdminBackupWhileServingRestoresToTheSameSessions) {
   auto copy = OpenOrDie(restored.path());
   SessionSummary s;
   ASSERT_TRUE(copy->GetSession(kSession1, &s).ok());
+  SessionDetail d;
+  ASSERT_TRUE(ComputeSessionDetail(copy.get(), kSession1, &d).ok());
   std::string json;
-  AppendSessionJson(s, &json);
+  AppendSessionJson(s, &json, &d);
   EXPECT_EQ(json, session->body);
 }
 

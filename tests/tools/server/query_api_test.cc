@@ -1,0 +1,126 @@
+// Copyright sessionstore authors.
+//
+// QueryApi without HTTP: GET /v1/search and the session detail of
+// GET /v1/sessions/{id} answer exactly as the CLI's `search --json` and
+// `session --json`, and bad arguments get a 400 naming the parameter.
+
+#include "tools/server/query_api.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/engine/test_util.h"
+#include "tools/output_json.h"
+#include "tools/session_detail.h"
+
+namespace sessionstore {
+namespace {
+
+using testing::kSec;
+using testing::kT0;
+using testing::OpenOrDie;
+using testing::TempDir;
+using testing::Turn;
+
+class QueryApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = OpenOrDie(dir_.path());
+    // Session a: three turns, an idle gap of 10 minutes before the third.
+    testing::IngestOrDie(store_.get(),
+                         {Turn("a1", "a", kT0, "Where is my Refund?", "It was sent."),
+                          Turn("a2", "a", kT0 + 10 * kSec, "thanks", "You are welcome."),
+                          Turn("a3", "a", kT0 + 610 * kSec, "another refund question", "Ask away."),
+                          Turn("b1", "b", kT0 + 5 * kSec, "refund for user b", "Done."),
+                          Turn("b2", "b", kT0 + 20 * kSec, "nothing to see", "Bye.")});
+  }
+
+  // The JSON `search --json` prints for these options.
+  std::string CliSearchJson(const std::string& text, SearchOptions opts) {
+    SearchPage page;
+    EXPECT_TRUE(store_->Search(text, opts, &page).ok());
+    std::string out;
+    AppendSearchPageJson(page, &out);
+    return out;
+  }
+
+  HttpReply Get(const std::string& target, int want_status) {
+    const HttpReply r = QueryApi(store_.get()).Get(target);
+    EXPECT_EQ(r.status, want_status) << target << " -> " << r.body;
+    return r;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(QueryApiTest, SearchAnswersAsTheCliWithFiltersAndPages) {
+  SearchOptions opts;
+  opts.limit = 20;
+  const std::string all = Get("/v1/search?q=REFUND", 200).body;
+  EXPECT_EQ(all, CliSearchJson("REFUND", opts));
+  EXPECT_NE(all.find("\"trace_id\":\"a3\""), std::string::npos) << all;
+  EXPECT_NE(all.find("\"trace_id\":\"b1\""), std::string::npos) << all;
+
+  // '+' and %20 are spaces in a query value.
+  opts.session_id = "a";
+  EXPECT_EQ(Get("/v1/search?q=refund+question&session=a", 200).body,
+            CliSearchJson("refund question", opts));
+  EXPECT_EQ(Get("/v1/search?q=refund%20question&session=a", 200).body,
+            CliSearchJson("refund question", opts));
+
+  // A window, a user filter and pages through the cursor.
+  opts = SearchOptions();
+  opts.from_ns = kT0 + 1;
+  opts.to_ns = kT0 + 700 * kSec;
+  opts.limit = 1;
+  const std::string window =
+      "&from=" + std::to_string(kT0 + 1) + "&to=" + std::to_string(kT0 + 700 * kSec) + "&limit=1";
+  SearchPage first;
+  ASSERT_TRUE(store_->Search("refund", opts, &first).ok());
+  ASSERT_EQ(first.hits.size(), 1u);
+  ASSERT_FALSE(first.next_cursor.empty());
+  EXPECT_EQ(Get("/v1/search?q=refund" + window, 200).body, CliSearchJson("refund", opts));
+  opts.cursor = first.next_cursor;
+  EXPECT_EQ(Get("/v1/search?q=refund" + window + "&cursor=" + first.next_cursor, 200).body,
+            CliSearchJson("refund", opts));
+  EXPECT_EQ(Get("/v1/search?q=refund&user=nobody", 200).body, R"({"traces":[],"next_cursor":""})");
+}
+
+TEST_F(QueryApiTest, SearchErrorsNameTheParameter) {
+  struct Case {
+    const char* target;
+    const char* names;
+  };
+  for (const Case& c :
+       {Case{"/v1/search", "q:"}, Case{"/v1/search?q=", "q:"},
+        Case{"/v1/search?q=x&limit=0", "limit"}, Case{"/v1/search?q=x&limit=abc", "limit"},
+        Case{"/v1/search?q=x&from=yesterday", "from"}, Case{"/v1/search?q=x&to=soon", "to"},
+        Case{"/v1/search?q=x&cursor=zz", "cursor"}, Case{"/v1/search?q=%zz", "percent-escape"}}) {
+    const HttpReply r = Get(c.target, 400);
+    EXPECT_EQ(r.body.rfind("{\"error\":\"", 0), 0u) << r.body;
+    EXPECT_NE(r.body.find(c.names), std::string::npos) << c.target << " -> " << r.body;
+  }
+  Get("/v1/search/x", 404);
+}
+
+TEST_F(QueryApiTest, SessionHasTheDetailOfSessionJson) {
+  SessionSummary summary;
+  ASSERT_TRUE(store_->GetSession("a", &summary).ok());
+  SessionDetail detail;
+  ASSERT_TRUE(ComputeSessionDetail(store_.get(), "a", &detail).ok());
+  std::string want;
+  AppendSessionJson(summary, &want, &detail);
+  const std::string got = Get("/v1/sessions/a", 200).body;
+  EXPECT_EQ(got, want);
+  // Every turn lasts 2 s; the longest idle gap is the 598 s before a3.
+  EXPECT_NE(got.find("\"latency_ms_p50\":2000.000000"), std::string::npos) << got;
+  EXPECT_NE(got.find("\"latency_ms_p99\":2000.000000"), std::string::npos) << got;
+  EXPECT_NE(got.find("\"idle_ms\":598000.000000"), std::string::npos) << got;
+  EXPECT_NE(got.find("\"before_trace_id\":\"a3\""), std::string::npos) << got;
+  Get("/v1/sessions/none", 404);
+}
+
+}  // namespace
+}  // namespace sessionstore

@@ -1,0 +1,141 @@
+// Copyright sessionstore authors.
+
+#include "tools/ingest_command.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sessionstore/store.h"
+#include "tools/cli_common.h"
+#include "tools/jsonl_ingester.h"
+#include "tools/otlp/otlp_ingest.h"
+#include "tools/progress_line.h"
+
+namespace sessionstore::cli {
+
+namespace {
+
+// The input `file` names: stdin for "-", else the file opened into
+// *holder. Null, with a message, when it cannot be opened.
+std::istream* OpenInput(const std::string& file, std::ifstream* holder) {
+  if (file == "-") return &std::cin;
+  holder->open(file, std::ios::binary);
+  if (!*holder) {
+    std::cerr << "sessionstore: cannot open " << file << "\n";
+    return nullptr;
+  }
+  return holder;
+}
+
+// A whole file (or stdin for "-") into *body; false with a message if it
+// cannot be read or is larger than `limit`.
+bool ReadWholeFile(const std::string& file, std::size_t limit, std::string* body) {
+  std::ifstream in_file;
+  std::istream* in = OpenInput(file, &in_file);
+  if (in == nullptr) return false;
+  body->clear();
+  char buf[1 << 16];
+  while (in->read(buf, sizeof(buf)) || in->gcount() > 0) {
+    body->append(buf, static_cast<std::size_t>(in->gcount()));
+    if (body->size() > limit) {
+      std::cerr << "sessionstore: " << file << ": larger than " << limit << " bytes\n";
+      return false;
+    }
+  }
+  if (in->bad()) std::cerr << "sessionstore: read error on " << file << "\n";
+  return !in->bad();
+}
+
+// `ingest --format otlp-json|otlp-proto`: each file is one export request.
+int RunOtlpIngest(Store* store, const IngestArgs& args, const std::vector<std::string>& files) {
+  constexpr std::size_t kMaxBodyBytes = std::size_t{1} << 30;
+  const OtlpEncoding encoding =
+      args.format == "otlp-json" ? OtlpEncoding::kJson : OtlpEncoding::kProtobuf;
+  std::size_t spans = 0, rejected = 0, traces = 0, bad_files = 0;
+  std::string body;
+  ProgressLine progress(stderr, args.quiet);
+  for (const std::string& file : files) {
+    if (progress.Due()) {
+      progress.Update(std::to_string(&file - files.data()) + " of " + std::to_string(files.size()) +
+                      " files, " + std::to_string(spans) + " spans");
+    }
+    if (!ReadWholeFile(file, kMaxBodyBytes, &body)) return kExitError;
+    OtlpIngestReport report;
+    Status s = IngestOtlpBody(store, encoding, body, &report);
+    if (s.IsInvalidArgument() || report.rejected_spans > 0) progress.Finish();
+    if (s.IsInvalidArgument()) {
+      std::cerr << file << ": " << s.message() << "\n";
+      ++bad_files;
+      continue;
+    }
+    if (!s.ok()) return Fail(s);
+    spans += report.spans;
+    rejected += report.rejected_spans;
+    traces += report.traces;
+    if (report.rejected_spans > 0) {
+      std::cerr << file << ": " << report.rejected_spans << " of " << report.spans
+                << " spans rejected: " << report.Message() << "\n";
+    }
+  }
+  progress.Finish();
+  std::printf(
+      "ingested %zu files: %zu spans in %zu trace versions, %zu spans rejected, %zu "
+      "files malformed\n",
+      files.size(), spans, traces, rejected, bad_files);
+  return rejected == 0 && bad_files == 0 ? kExitOk : kExitRejected;
+}
+
+}  // namespace
+
+CLI::App* AddIngestCommand(CLI::App* app, IngestArgs* a) {
+  auto* ingest_cmd = app->add_subcommand(
+      "ingest", "Ingest JSON Lines traces (or OTLP export requests) from files or stdin");
+  ingest_cmd->add_option("files", a->files, "Input files ('-' or none: stdin)");
+  ingest_cmd
+      ->add_option("--format", a->format,
+                   "jsonl: JSON Lines; otlp-json, otlp-proto: each file one OTLP "
+                   "ExportTraceServiceRequest body")
+      ->check(CLI::IsMember({"jsonl", "otlp-json", "otlp-proto"}))
+      ->capture_default_str();
+  ingest_cmd->add_option("--batch", a->batch, "Traces per write batch")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  ingest_cmd->add_flag("--quiet", a->quiet, "No progress line");
+  ingest_cmd->add_flag("--sync", a->sync, "Fsync every batch");
+  return ingest_cmd;
+}
+
+int RunIngest(const std::string& db, const IngestArgs& args) {
+  std::unique_ptr<Store> store;
+  Options options;
+  options.sync = args.sync;
+  options.retention_ns = g_open_flags.retention_ns;
+  options.recover_damaged_wal = g_open_flags.recover;
+  Status s = OpenWithWarning(options, db, &store);
+  if (!s.ok()) return Fail(s);
+  std::vector<std::string> files = args.files;
+  if (files.empty()) files.push_back("-");
+  if (args.format != "jsonl") return RunOtlpIngest(store.get(), args, files);
+  JsonlIngestOptions ingest_options;
+  ingest_options.batch = args.batch;
+  ingest_options.progress = !args.quiet;
+  JsonlIngester ingester(store.get(), ingest_options);
+  for (const std::string& file : files) {
+    std::ifstream in_file;
+    std::istream* in = OpenInput(file, &in_file);
+    if (in == nullptr) return kExitError;
+    if (!ingester.IngestStream(file, in, &s)) return Fail(s);
+    if (in->bad()) {
+      std::cerr << "sessionstore: read error on " << file << "\n";
+      return kExitError;
+    }
+    if (!(s = ingester.Flush()).ok()) return Fail(s);
+  }
+  return ingester.Finish() ? kExitOk : kExitRejected;
+}
+
+}  // namespace sessionstore::cli
