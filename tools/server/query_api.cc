@@ -39,7 +39,7 @@ int HexValue(char c) {
 }
 
 // Splits "a=1&b=x%20y" into decoded pairs. False on a malformed escape.
-bool ParseQuery(std::string_view query, std::map<std::string, std::string>* params) {
+bool ParseQuery(std::string_view query, std::multimap<std::string, std::string>* params) {
   while (!query.empty()) {
     const std::size_t amp = query.find('&');
     std::string item(query.substr(0, amp));
@@ -54,19 +54,19 @@ bool ParseQuery(std::string_view query, std::map<std::string, std::string>* para
     if (eq != std::string::npos && !PercentDecode(std::string_view(item).substr(eq + 1), &value)) {
       return false;
     }
-    (*params)[key] = value;
+    params->emplace(std::move(key), std::move(value));
   }
   return true;
 }
 
 // A flag such as asc or desc: present and not "false" or "0".
-bool Flag(const std::map<std::string, std::string>& params, const std::string& name) {
+bool Flag(const std::multimap<std::string, std::string>& params, const std::string& name) {
   const auto it = params.find(name);
   return it != params.end() && it->second != "false" && it->second != "0";
 }
 
 // An optional integer in [lo, hi]; false with *error set if malformed.
-bool Limit(const std::map<std::string, std::string>& params, std::size_t lo, std::size_t hi,
+bool Limit(const std::multimap<std::string, std::string>& params, std::size_t lo, std::size_t hi,
            std::size_t* out, std::string* error) {
   const auto it = params.find("limit");
   if (it == params.end()) return true;
@@ -81,7 +81,7 @@ bool Limit(const std::map<std::string, std::string>& params, std::size_t lo, std
   return true;
 }
 
-bool Window(const std::map<std::string, std::string>& params, int64_t* from, int64_t* to,
+bool Window(const std::multimap<std::string, std::string>& params, int64_t* from, int64_t* to,
             std::string* error) {
   for (const auto& [name, dst] : {std::pair{"from", from}, std::pair{"to", to}}) {
     const auto it = params.find(name);
@@ -91,6 +91,28 @@ bool Window(const std::map<std::string, std::string>& params, int64_t* from, int
     }
   }
   return true;
+}
+
+// ListSessions' filter parameters (named as the CLI's flags).
+SessionFilterArgs FilterArgs(const std::multimap<std::string, std::string>& params) {
+  SessionFilterArgs f;
+  auto one = [&](const char* name, std::string* dst) {
+    if (const auto it = params.find(name); it != params.end()) *dst = it->second;
+  };
+  one("search", &f.search);
+  one("model", &f.model);
+  const auto [lo, hi] = params.equal_range("tag");
+  for (auto it = lo; it != hi; ++it) f.tags.push_back(it->second);
+  f.errors = Flag(params, "errors");
+  one("min-cost", &f.min_cost);
+  one("max-cost", &f.max_cost);
+  one("min-tokens", &f.min_tokens);
+  one("max-tokens", &f.max_tokens);
+  one("min-traces", &f.min_traces);
+  one("max-traces", &f.max_traces);
+  one("min-duration", &f.min_duration);
+  one("max-duration", &f.max_duration);
+  return f;
 }
 
 }  // namespace
@@ -152,11 +174,13 @@ HttpReply QueryApi::ListSessions(const Params& params) const {
   }
   if (const auto it = params.find("order");
       it != params.end() && !ParseSessionOrder(it->second, &opts.order)) {
-    return Error(400, "order: expected last, first, cost, tokens, traces or duration");
+    return Error(400, "order: expected last, first, cost, tokens, traces, duration or errors");
   }
   if (const auto it = params.find("user"); it != params.end()) opts.user_id = it->second;
   if (const auto it = params.find("cursor"); it != params.end()) opts.cursor = it->second;
   opts.descending = !Flag(params, "asc");
+  const Status fs = ApplySessionFilters(FilterArgs(params), "", &opts);
+  if (!fs.ok()) return FromStatus(fs);
   SessionPage page;
   const Status s = store_->ListSessions(opts, &page);
   if (!s.ok()) return FromStatus(s);

@@ -5,8 +5,11 @@
 // (tools/output_json.h):
 //
 //   GET /healthz                                      {"status":"ok"}
-//   GET /v1/sessions?from=&to=&user=&order=&asc=&limit=&cursor=
-//                                                     `sessions --json`
+//   GET /v1/sessions?from=&to=&user=&order=&asc=&limit=&cursor=&search=&tag=
+//       &model=&errors=&min-cost=&max-cost=&min-tokens=&max-tokens=
+//       &min-traces=&max-traces=&min-duration=&max-duration=
+//                                                     `sessions --json` with the same
+//                                                     filters (tag repeatable: all)
 //   GET /v1/sessions/{id}                             `session --json` (404 if absent):
 //                                                     the aggregate, latency percentiles
 //                                                     and longest idle gap (reads every
@@ -52,7 +55,7 @@ class QueryApi {
   HttpReply Get(std::string_view target) const;
 
  private:
-  using Params = std::map<std::string, std::string>;
+  using Params = std::multimap<std::string, std::string>;  // Repeated keys kept.
 
   HttpReply ListSessions(const Params& params) const;
   HttpReply Session(const std::string& id) const;

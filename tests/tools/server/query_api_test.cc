@@ -1,8 +1,9 @@
 // Copyright sessionstore authors.
 //
-// QueryApi without HTTP: GET /v1/search and the session detail of
-// GET /v1/sessions/{id} answer exactly as the CLI's `search --json` and
-// `session --json`, and bad arguments get a 400 naming the parameter.
+// QueryApi without HTTP: GET /v1/search, the filters of GET /v1/sessions
+// and the session detail of GET /v1/sessions/{id} answer exactly as the
+// CLI's `search --json`, `sessions --json` and `session --json`, and bad
+// arguments get a 400 naming the parameter.
 
 #include "tools/server/query_api.h"
 
@@ -120,6 +121,39 @@ TEST_F(QueryApiTest, SessionHasTheDetailOfSessionJson) {
   EXPECT_NE(got.find("\"idle_ms\":598000.000000"), std::string::npos) << got;
   EXPECT_NE(got.find("\"before_trace_id\":\"a3\""), std::string::npos) << got;
   Get("/v1/sessions/none", 404);
+}
+
+// The session ids of a /v1/sessions answer, in order.
+std::string Ids(const std::string& body) {
+  std::string out;
+  for (std::size_t at = body.find("\"session_id\":\""); at != std::string::npos;
+       at = body.find("\"session_id\":\"", at + 1)) {
+    const std::size_t start = at + 14;
+    out += (out.empty() ? "" : " ") + body.substr(start, body.find('"', start) - start);
+  }
+  return out;
+}
+
+TEST_F(QueryApiTest, SessionFiltersAnswerAsTheApi) {
+  ListSessionsOptions o;
+  o.search = "A";
+  SessionPage page;
+  ASSERT_TRUE(store_->ListSessions(o, &page).ok());
+  std::string want;
+  AppendSessionPageJson(page.sessions, page.next_cursor, &want);
+  EXPECT_EQ(Get("/v1/sessions?search=A&limit=50", 200).body, want);
+  EXPECT_EQ(Ids(Get("/v1/sessions?min-traces=3", 200).body), "a");
+  EXPECT_EQ(Ids(Get("/v1/sessions?max-duration=5m", 200).body), "b");
+  EXPECT_EQ(Ids(Get("/v1/sessions?order=traces&asc=1", 200).body), "b a");
+  EXPECT_EQ(Ids(Get("/v1/sessions?tag=x&tag=y", 200).body), "");
+  EXPECT_EQ(Ids(Get("/v1/sessions?errors=1", 200).body), "");
+  EXPECT_EQ(Ids(Get("/v1/sessions?order=errors", 200).body).size(), 3u);
+  for (const char* bad : {"/v1/sessions?min-cost=x", "/v1/sessions?max-duration=-1",
+                          "/v1/sessions?min-traces=3&max-traces=2"}) {
+    Get(bad, 400);
+  }
+  EXPECT_NE(Get("/v1/sessions?min-cost=x", 400).body.find("min-cost: expected"),
+            std::string::npos);
 }
 
 }  // namespace
