@@ -10,7 +10,7 @@
 #include <system_error>
 #include <utility>
 
-#include "engine/format/format_upgrade.h"
+#include "engine/store_upgrade.h"
 #include "engine/format/format_version.h"
 #include "engine/format/keys.h"
 #include "engine/range_scan.h"

@@ -12,7 +12,7 @@ namespace sessionstore {
 // DO NOT CHANGE: stored on disk.
 inline constexpr char kFormatVersionKey[] = "sessionstore.format_version";
 // The version this build writes and reads. Version-4 and version-5 stores
-// are upgraded by their first writable open (engine/format/format_upgrade.h);
+// are upgraded by their first writable open (engine/store_upgrade.h);
 // any other version is refused with NotSupported. Change only with
 // docs/format.md.
 inline constexpr char kFormatVersion[] = "6";

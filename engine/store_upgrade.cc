@@ -1,6 +1,6 @@
 // Copyright sessionstore authors.
 
-#include "engine/format/format_upgrade.h"
+#include "engine/store_upgrade.h"
 
 #include <rocksdb/write_batch.h>
 

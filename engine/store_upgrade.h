@@ -1,6 +1,6 @@
 // Copyright sessionstore authors.
 //
-// FormatUpgrade: brings a store written by an older format version up to
+// Store upgrade: brings a store written by an older format version up to
 // kFormatVersion on its first writable open (docs/format.md, "Version
 // history"). Version 4 kept the sorted orders ('O') and users' lists ('U')
 // on disk; version 5 kept index states without the error count, session
@@ -13,8 +13,8 @@
 // Thread safety: none needed; runs inside Store::Open, before the store
 // is handed out and before the background indexer starts.
 
-#ifndef SESSIONSTORE_ENGINE_FORMAT_FORMAT_UPGRADE_H_
-#define SESSIONSTORE_ENGINE_FORMAT_FORMAT_UPGRADE_H_
+#ifndef SESSIONSTORE_ENGINE_STORE_UPGRADE_H_
+#define SESSIONSTORE_ENGINE_STORE_UPGRADE_H_
 
 #include <string>
 
@@ -38,4 +38,4 @@ Status UpgradeFormat(const StoreContext& ctx, const std::string& version, Sessio
 
 }  // namespace sessionstore
 
-#endif  // SESSIONSTORE_ENGINE_FORMAT_FORMAT_UPGRADE_H_
+#endif  // SESSIONSTORE_ENGINE_STORE_UPGRADE_H_
