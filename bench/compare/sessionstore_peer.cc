@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -133,6 +134,26 @@ void MeasureQueries(Store* store, const Args& a, const Workload& w, Result* r) {
   });
 }
 
+// The filtered listings (workload.h, kFilter*).
+void MeasureFilteredLists(Store* store, const Args& a, Result* r) {
+  SessionPage sp;
+  auto list = [&](const char* name, std::size_t samples,
+                  const std::function<void(ListSessionsOptions*)>& set) {
+    ListSessionsOptions o;
+    set(&o);
+    r->latency[name] = Measure(samples, [&](std::size_t) {
+      if (!store->ListSessions(o, &sp).ok()) Die(name);
+    });
+  };
+  list("List filter: errors", ListSamples(a), [](auto* o) { o->errors_only = true; });
+  list("List filter: search id", ListSamples(a), [](auto* o) { o->search = kFilterSearch; });
+  list("List filter: tag", ListSamples(a), [](auto* o) { o->tags = {kFilterTag}; });
+  list("List filter: cost range by tokens", ListSamples(a), [](auto* o) {
+    o->cost_nano_usd = {kFilterMinCost, kFilterMaxCost};
+    o->order = SessionOrder::kTotalTokens;
+  });
+}
+
 // The hot session: merges still in the memtable when it is read.
 void MeasureHot(Store* store, const Args& a, const Workload& w, Result* r) {
   for (std::size_t i = 0; i < w.hot.size(); i += 100) {
@@ -169,6 +190,7 @@ Result RunWithWriters(const Args& a, const Workload& w, int threads, bool querie
   const uint64_t folded_by_ingest = stats.merge_operands_read;
   if (queries) {
     MeasureQueries(store.get(), a, w, &r);
+    MeasureFilteredLists(store.get(), a, &r);
     MeasureHot(store.get(), a, w, &r);
     if (!store->GetStats(&stats).ok()) Die("stats");
     std::printf(

@@ -102,7 +102,10 @@ void CreateSchema(Sqlite* db) {
       "first_trace_at INTEGER, last_trace_at INTEGER, max_end INTEGER);"
       "CREATE INDEX sessions_last ON sessions(last_trace_at);"
       "CREATE INDEX sessions_user_last ON sessions(user_id, last_trace_at);"
-      "CREATE INDEX sessions_cost ON sessions(cost);");
+      "CREATE INDEX sessions_cost ON sessions(cost);"
+      // The tags of each session's traces, for the tag filter.
+      "CREATE TABLE session_tags(tag TEXT, session_id TEXT, PRIMARY KEY(tag, session_id)) "
+      "WITHOUT ROWID;");
 }
 
 // ---------------------------------------------------------------- ingest --
@@ -275,6 +278,12 @@ void SqliteIngest(Sqlite* db, const Trace& t) {
   const UpdatedTrace row = UpdateTraceUsage(db, t.trace_id, &now);
   if (row.session.empty()) return;
   UpsertSession(db, t, row, existed, old, now);
+  for (const std::string& tag : t.tags) {
+    sqlite3_stmt* s = db->Prepare("INSERT OR IGNORE INTO session_tags VALUES(?, ?)");
+    BindText(s, 1, tag);
+    BindText(s, 2, row.session);
+    db->Step(s);
+  }
 }
 
 // Ingests w.versions in transactions of 1000: the timed ingest.
@@ -377,6 +386,42 @@ void MeasureListQueries(Sqlite* db, const Args& a, const Workload& w, std::size_
   });
 }
 
+// The filtered listings (bench/compare/workload.h, kFilter*): a first page
+// of 50 with the list row, newest first unless the query says otherwise.
+void MeasureFilteredLists(Sqlite* db, const Args& a, std::size_t* sink, Result* r) {
+  const std::string list_row = kListRow;
+  r->latency["List filter: errors"] = Measure(ListSamples(a), [&](std::size_t) {
+    ReadRows(db->Prepare(
+                 (list_row + "WHERE error_count > 0 ORDER BY last_trace_at DESC LIMIT 50").c_str()),
+             sink);
+  });
+  r->latency["List filter: search id"] = Measure(ListSamples(a), [&](std::size_t) {
+    sqlite3_stmt* s = db->Prepare(
+        (list_row + "WHERE session_id LIKE ? ORDER BY last_trace_at DESC LIMIT 50").c_str());
+    const std::string like = std::string("%") + kFilterSearch + "%";
+    BindText(s, 1, like);
+    ReadRows(s, sink);
+  });
+  r->latency["List filter: tag"] = Measure(ListSamples(a), [&](std::size_t) {
+    sqlite3_stmt* s =
+        db->Prepare((list_row + "WHERE session_id IN (SELECT session_id FROM session_tags "
+                                "WHERE tag = ?) ORDER BY last_trace_at DESC LIMIT 50")
+                        .c_str());
+    const std::string tag = kFilterTag;
+    BindText(s, 1, tag);
+    ReadRows(s, sink);
+  });
+  r->latency["List filter: cost range by tokens"] = Measure(FewSamples(a), [&](std::size_t) {
+    sqlite3_stmt* s = db->Prepare(
+        (list_row + "WHERE cost BETWEEN ? AND ? ORDER BY prompt_tokens + completion_tokens "
+                    "DESC LIMIT 50")
+            .c_str());
+    sqlite3_bind_int64(s, 1, kFilterMinCost);
+    sqlite3_bind_int64(s, 2, kFilterMaxCost);
+    ReadRows(s, sink);
+  });
+}
+
 // The hot session, ingested in transactions of 100, then read.
 void MeasureHot(Sqlite* db, const Args& a, const Workload& w, std::size_t* sink, Result* r) {
   db->Exec("BEGIN");
@@ -413,6 +458,7 @@ std::optional<Result> Run(const Args& a, const Workload& w) {
     std::size_t sink = 0;
     MeasureSessionQueries(&db, a, w, &sink, &r);
     MeasureListQueries(&db, a, w, &sink, &r);
+    MeasureFilteredLists(&db, a, &sink, &r);
     MeasureHot(&db, a, w, &sink, &r);
     db.ResetAll();
     db.Exec("PRAGMA wal_checkpoint(TRUNCATE)");

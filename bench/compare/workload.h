@@ -30,6 +30,15 @@ struct Workload {
   std::vector<Trace> hot;  // The extra hot session.
 };
 
+// The filtered listings every peer that can answers (first page of 50,
+// newest first): error sessions; session id contains kFilterSearch
+// (case-insensitive); a trace carries kFilterTag; cost in
+// [kFilterMinCost, kFilterMaxCost] nano-USD, by total tokens.
+inline constexpr char kFilterSearch[] = "sess-1";
+inline constexpr char kFilterTag[] = "vip";
+inline constexpr int64_t kFilterMinCost = 10'000'000;   // $0.01
+inline constexpr int64_t kFilterMaxCost = 100'000'000;  // $0.10
+
 // The session id of Workload::hot.
 inline constexpr char kHotSession[] = "hot-session";
 
