@@ -131,6 +131,10 @@ SessionTable::LastKey SessionTable::KeyOf(const Row& r) {
   return {~OrderMetric(kOrderLast, r.entry), r.prefix, r.slot};
 }
 
+SessionTable::LastKey SessionTable::KeyOf(std::size_t i, const Row& r) {
+  return {~OrderMetric(kSessionOrders[i], r.entry), r.prefix, r.slot};
+}
+
 uint32_t SessionTable::UserSlot(const std::string& user_id) {
   if (user_id.empty()) return 0;
   auto [it, inserted] = user_slot_.try_emplace(user_id, static_cast<uint32_t>(users_.size()));
@@ -146,6 +150,7 @@ void SessionTable::Load(std::vector<SessionTableChange> rows) {
   rows_.clear();
   slot_of_.clear();
   by_last_.clear();
+  for (ByLast& o : by_order_) o.clear();
   users_.assign(1, std::string());
   user_slot_.clear();
   by_user_.assign(1, ByLast());
@@ -167,6 +172,7 @@ void SessionTable::ApplyOrUnload(const std::vector<SessionTableChange>& changes)
     rows_.clear();
     slot_of_.clear();
     by_last_.clear();
+    for (ByLast& o : by_order_) o.clear();
     users_.clear();  // Load restores users_[0] and by_user_[0].
     user_slot_.clear();
     by_user_.clear();
@@ -189,6 +195,7 @@ void SessionTable::ApplyLocked(const SessionTableChange& c) {
   }
   if (row->listed) {
     by_last_.erase(KeyOf(*row));
+    for (std::size_t i = 1; i < by_order_.size(); ++i) by_order_[i].erase(KeyOf(i, *row));
     if (row->user != 0) by_user_[row->user].erase(KeyOf(*row));
   }
   row->listed = c.listed;
@@ -203,6 +210,7 @@ void SessionTable::ApplyLocked(const SessionTableChange& c) {
   std::sort(row->models.begin(), row->models.end());
   row->user = UserSlot(c.user_id);
   by_last_.insert(KeyOf(*row));
+  for (std::size_t i = 1; i < by_order_.size(); ++i) by_order_[i].insert(KeyOf(i, *row));
   if (row->user != 0) by_user_[row->user].insert(KeyOf(*row));
 }
 
@@ -225,6 +233,13 @@ std::vector<ListPosition> SessionTable::Select(const TableQuery& q) const {
   Resolved f;
   if (!Resolve(q.filter, &f)) return {};
   if (q.order == kOrderLast) return StreamByLast(*set, q, f);
+  if (q.user_id.empty() && !q.has_from) {
+    // All time: the order's own set streams, stopping once the page is full.
+    const std::size_t i = static_cast<std::size_t>(
+        std::find(std::begin(kSessionOrders), std::end(kSessionOrders), q.order) -
+        std::begin(kSessionOrders));
+    if (i > 0 && i < by_order_.size()) return StreamByLast(by_order_[i], q, f);
+  }
   // Every row when neither a user nor a lower bound narrows the rows.
   return CollectAndSelect(q.user_id.empty() && !q.has_from ? nullptr : set, q, f);
 }
@@ -234,7 +249,8 @@ std::vector<ListPosition> SessionTable::StreamByLast(const ByLast& set, const Ta
   // last >= from  <=>  ~metric(last) <= max_inv.
   SessionIndexEntry bound;
   bound.last_ns = q.from_ns;
-  const uint64_t max_inv = q.has_from ? ~OrderMetric(kOrderLast, bound) : UINT64_MAX;
+  const uint64_t max_inv =
+      q.has_from && q.order == kOrderLast ? ~OrderMetric(kOrderLast, bound) : UINT64_MAX;
   const auto window_end =
       max_inv == UINT64_MAX ? set.end() : set.lower_bound(LastKey{max_inv + 1, {}, 0});
   std::vector<ListPosition> out;

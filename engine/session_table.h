@@ -169,7 +169,11 @@ class SessionTable {
   bool Resolve(const TableFilter* f, Resolved* out) const;
   static bool Passes(const Row& r, const Resolved& f);
   static LastKey KeyOf(const Row& r);
-  // Streams last-activity listings from `set`.
+  // The row's key in the order kSessionOrders[i] (i >= 1).
+  static LastKey KeyOf(std::size_t i, const Row& r);
+  // Streams a listing from `set`, ordered by q.order; bounded below by
+  // q.from_ns when that order is last activity, else q.from_ns must be the
+  // minimum time.
   std::vector<ListPosition> StreamByLast(const ByLast& set, const TableQuery& q,
                                          const Resolved& f) const;
   // Collects the window's rows (from `set` when given) and selects.
@@ -181,6 +185,9 @@ class SessionTable {
   std::deque<Row> rows_;  // Stable addresses: the maps and sets view them.
   std::unordered_map<std::string_view, uint32_t> slot_of_;
   ByLast by_last_;
+  // The other orders (kSessionOrders[1..]), same key shape: streamed when
+  // a listing has neither a lower time bound nor a user filter.
+  std::vector<ByLast> by_order_ = std::vector<ByLast>(std::size(kSessionOrders));
   std::vector<std::string> users_{std::string()};  // users_[0] is "".
   std::unordered_map<std::string, uint32_t> user_slot_;
   std::vector<ByLast> by_user_{ByLast()};
