@@ -23,6 +23,19 @@ struct CaseFoldRun {
 
 constexpr std::size_t kNone = std::string_view::npos;
 
+// FoldCodePoint, usable in constant expressions.
+constexpr char32_t TableFold(char32_t c) {
+  if (c < 0x80) return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+  // The last run starting at or before c.
+  const CaseFoldRun* run =
+      std::upper_bound(std::begin(kCaseFoldRuns), std::end(kCaseFoldRuns), c,
+                       [](char32_t v, const CaseFoldRun& r) { return v < r.first; });
+  if (run == std::begin(kCaseFoldRuns)) return c;
+  --run;
+  if (c > run->last || (c - run->first) % run->stride != 0) return c;
+  return static_cast<char32_t>(static_cast<int64_t>(c) + run->delta);
+}
+
 unsigned char Byte(std::string_view s, std::size_t i) { return static_cast<unsigned char>(s[i]); }
 
 unsigned char FoldAscii(unsigned char c) {
@@ -105,50 +118,13 @@ std::size_t MatchAt(std::string_view haystack, std::size_t at, std::string_view 
   return i;
 }
 
-// Up to kMaxBytes byte values; Next finds the first position at or after
-// an offset that holds one of them. Offsets passed to Next must not
-// decrease: each value's next occurrence is kept, so no stretch of the
-// text is scanned twice for the same value.
-class ByteSetScanner {
- public:
-  static constexpr int kMaxBytes = 2 + static_cast<int>(std::size(kFoldsToAscii));
-
-  explicit ByteSetScanner(std::string_view text) : text_(text) {}
-
-  // Adds `b` to the set unless it is there or the set is full.
-  void Add(unsigned char b) {
-    for (int k = 0; k < count_; ++k) {
-      if (bytes_[k] == b) return;
-    }
-    if (count_ == kMaxBytes) return;
-    bytes_[count_] = b;
-    next_[count_] = kNone;  // Not searched yet.
-    ++count_;
-  }
-
-  // The first offset >= `from` holding a byte of the set, or text.size().
-  std::size_t Next(std::size_t from) {
-    std::size_t best = text_.size();
-    for (int k = 0; k < count_; ++k) {
-      if (next_[k] == kNone || next_[k] < from) {
-        const char* hit = nullptr;
-        if (from < text_.size()) {
-          hit = static_cast<const char*>(
-              std::memchr(text_.data() + from, bytes_[k], text_.size() - from));
-        }
-        next_[k] = hit == nullptr ? text_.size() : static_cast<std::size_t>(hit - text_.data());
-      }
-      best = std::min(best, next_[k]);
-    }
-    return best;
-  }
-
- private:
-  std::string_view text_;
-  unsigned char bytes_[kMaxBytes] = {};
-  std::size_t next_[kMaxBytes] = {};
-  int count_ = 0;
-};
+// The first byte of the UTF-8 encoding of code point `c`.
+constexpr unsigned char Utf8Lead(char32_t c) {
+  if (c < 0x80) return static_cast<unsigned char>(c);
+  if (c < 0x800) return static_cast<unsigned char>(0xC0 | (c >> 6));
+  if (c < 0x10000) return static_cast<unsigned char>(0xE0 | (c >> 12));
+  return static_cast<unsigned char>(0xF0 | (c >> 18));
+}
 
 // For each ASCII byte, the lead bytes of the non-ASCII code points that
 // fold to it (0: none), from the generated kFoldsToAscii.
@@ -156,31 +132,82 @@ struct AsciiPreimages {
   unsigned char lead[128][std::size(kFoldsToAscii)] = {};
 };
 
-const AsciiPreimages& Preimages() {
-  static const AsciiPreimages preimages = [] {
-    AsciiPreimages p;
-    for (const char32_t c : kFoldsToAscii) {
-      std::string utf8;
-      AppendUtf8(c, &utf8);
-      unsigned char* slot = p.lead[FoldCodePoint(c) & 0x7F];
-      while (*slot != 0) ++slot;  // There are as many slots as code points.
-      *slot = static_cast<unsigned char>(utf8[0]);
-    }
-    return p;
-  }();
-  return preimages;
+constexpr AsciiPreimages MakeAsciiPreimages() {
+  AsciiPreimages p;
+  for (const char32_t c : kFoldsToAscii) {
+    unsigned char* slot = p.lead[TableFold(c)];
+    while (*slot != 0) ++slot;  // As many slots as code points: never past the end.
+    *slot = Utf8Lead(c);
+  }
+  return p;
 }
+
+constexpr AsciiPreimages kAsciiPreimages = MakeAsciiPreimages();
+
+// Finds, in increasing order, the offsets of a text that hold one of a few
+// distinct bytes. A byte is searched for only up to the candidate about to
+// be returned, and no stretch twice: an early match does not pay for a
+// scan of the rest of the text for the other bytes (an upper-case letter
+// that does not occur, say).
+class CandidateScanner {
+ public:
+  static constexpr std::size_t kMaxBytes = 2 + std::size(kFoldsToAscii);
+
+  explicit CandidateScanner(std::string_view text) : text_(text) {}
+
+  // Adds `b` to the set unless it is there or the set is full.
+  void Add(unsigned char b) {
+    if (std::find(bytes_, bytes_ + count_, b) != bytes_ + count_ || count_ == kMaxBytes) return;
+    bytes_[count_] = b;
+    hit_[count_] = kNone;
+    searched_[count_] = 0;
+    ++count_;
+  }
+
+  // The first offset >= `from` holding a byte of the set, or text.size().
+  // REQUIRES: `from` does not decrease from one call to the next.
+  std::size_t Next(std::size_t from) {
+    std::size_t best = text_.size();
+    for (std::size_t k = 0; k < count_; ++k) {
+      if (hit_[k] != kNone && hit_[k] >= from) {  // Found before and not passed yet.
+        best = std::min(best, hit_[k]);
+        continue;
+      }
+      hit_[k] = kNone;
+      const std::size_t start = std::max(searched_[k], from);
+      if (start >= best) continue;  // [from, searched_[k]) holds none of it.
+      const void* hit = std::memchr(text_.data() + start, bytes_[k], best - start);
+      if (hit == nullptr) {
+        searched_[k] = best;
+      } else {
+        hit_[k] = static_cast<std::size_t>(static_cast<const char*>(hit) - text_.data());
+        searched_[k] = hit_[k] + 1;
+        best = hit_[k];
+      }
+    }
+    return best;
+  }
+
+ private:
+  std::string_view text_;
+  unsigned char bytes_[kMaxBytes] = {};
+  // Per byte: its only occurrence in [the last `from`, searched_) is hit_
+  // (kNone: none).
+  std::size_t hit_[kMaxBytes] = {};
+  std::size_t searched_[kMaxBytes] = {};
+  std::size_t count_ = 0;
+};
 
 // FindFolded when the needle starts with an ASCII byte: the candidates are
 // the byte in either case and the lead bytes of its non-ASCII preimages
-// (U+212A KELVIN SIGN for "k"), each a unit boundary.
+// (U+212A KELVIN SIGN for "k"), each a unit boundary wherever it occurs.
 bool FindAsciiFirst(std::string_view haystack, std::string_view needle, std::size_t* at,
                     std::size_t* end) {
   const unsigned char first = Byte(needle, 0);
-  ByteSetScanner scanner(haystack);
-  scanner.Add(first);
+  CandidateScanner scanner(haystack);
+  scanner.Add(first);  // The folded case first: most often the more frequent.
   if (first >= 'a' && first <= 'z') scanner.Add(static_cast<unsigned char>(first - ('a' - 'A')));
-  for (const unsigned char lead : Preimages().lead[first]) {
+  for (const unsigned char lead : kAsciiPreimages.lead[first]) {
     if (lead != 0) scanner.Add(lead);
   }
   for (std::size_t i = scanner.Next(0); i < haystack.size(); i = scanner.Next(i + 1)) {
@@ -229,18 +256,7 @@ bool FindNonAsciiFirst(std::string_view haystack, std::string_view needle, std::
 
 }  // namespace
 
-char32_t FoldCodePoint(char32_t c) {
-  if (c < 0x80) return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-  const CaseFoldRun* const runs_end = std::end(kCaseFoldRuns);
-  // The last run starting at or before c.
-  const CaseFoldRun* run =
-      std::upper_bound(std::begin(kCaseFoldRuns), runs_end, c,
-                       [](char32_t v, const CaseFoldRun& r) { return v < r.first; });
-  if (run == std::begin(kCaseFoldRuns)) return c;
-  --run;
-  if (c > run->last || (c - run->first) % run->stride != 0) return c;
-  return static_cast<char32_t>(static_cast<int64_t>(c) + run->delta);
-}
+char32_t FoldCodePoint(char32_t c) { return TableFold(c); }
 
 std::string FoldCase(std::string_view utf8) {
   std::string out;

@@ -124,6 +124,9 @@ TEST(CaseFoldTest, FindsAcrossByteLengthChanges) {
   EXPECT_EQ(Find("5 \u212A", "5 k"), At(0, 5));  // Match at the end.
   EXPECT_EQ(Find("5 \u212A", "k"), At(2, 3));
   EXPECT_EQ(Find("\u017Fun", "SUN"), At(0, 4));  // LONG S.
+  // Candidates of three kinds (k, K, KELVIN SIGN) in every order.
+  EXPECT_EQ(Find("k K \u212A \u212Ak Kk kK k\u212AX", "kx"), At(20, 4));
+  EXPECT_EQ(Find("\u212A K k \u212AK kK\u212A", "k\u212Ak"), At(13, 5));
   // U+023A (2 bytes) folds to U+2C65 (3 bytes).
   EXPECT_EQ(Find("ab\u023Acd", "\u2C65C"), At(2, 3));
   EXPECT_EQ(Find("ab\u2C65cd", "\u023A"), At(2, 3));
