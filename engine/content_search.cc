@@ -5,7 +5,6 @@
 #include <rocksdb/db.h>
 
 #include <algorithm>
-#include <cstring>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -13,6 +12,7 @@
 #include "engine/format/keys.h"
 #include "engine/format/trace_codec.h"
 #include "engine/range_scan.h"
+#include "engine/util/case_fold.h"
 #include "engine/util/coding.h"
 #include "engine/util/rocks_status.h"
 
@@ -24,10 +24,6 @@ namespace {
 constexpr char kSearchCursorTag = 'S';
 constexpr std::size_t kDefaultLimit = 20;
 
-unsigned char FoldAscii(unsigned char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + ('a' - 'A')) : c;
-}
-
 // The result order: a before b when a is newer (start, then trace id).
 bool Newer(const SearchHit& a, const SearchHit& b) {
   return a.start_ns != b.start_ns ? a.start_ns > b.start_ns : a.trace_id > b.trace_id;
@@ -35,7 +31,7 @@ bool Newer(const SearchHit& a, const SearchHit& b) {
 
 // One query: its text, filters, cursor position and the hits so far.
 struct Query {
-  std::string_view text;
+  std::string folded_text;  // FoldCase(text), once per search.
   const SearchOptions* options = nullptr;
   std::size_t limit = kDefaultLimit;
   std::string binding;  // Cursor prefix: tag and a hash of what the cursor binds.
@@ -83,10 +79,10 @@ Status MatchTrace(const Query& q, std::string_view value, SearchHit* hit, bool* 
   }
   if (!q.options->user_id.empty() && user != q.options->user_id) return Status::OK();
   for (const auto& [field, payload] : {std::pair{"input", &input}, std::pair{"output", &output}}) {
-    const std::size_t at = FindFoldedAscii(payload->value, q.text);
-    if (at == std::string_view::npos) continue;
+    std::size_t at = 0, length = 0;
+    if (!FindFolded(payload->value, q.folded_text, &at, &length)) continue;
     hit->field = field;
-    hit->snippet = MakeSnippet(payload->value, at, q.text.size());
+    hit->snippet = MakeSnippet(payload->value, at, length);
     *matched = true;
     return Status::OK();
   }
@@ -206,31 +202,6 @@ Status ScanAll(const StoreContext* ctx, Query* q) {
 
 }  // namespace
 
-std::size_t FindFoldedAscii(std::string_view haystack, std::string_view needle) {
-  if (needle.empty()) return 0;
-  if (needle.size() > haystack.size()) return std::string_view::npos;
-  const unsigned char first = FoldAscii(static_cast<unsigned char>(needle[0]));
-  const bool letter = first >= 'a' && first <= 'z';
-  const char* const begin = haystack.data();
-  const char* const last = begin + (haystack.size() - needle.size());  // Last start.
-  for (const char* p = begin; p <= last; ++p) {
-    // Jump to the next byte equal to the first needle byte, either case.
-    const std::size_t left = static_cast<std::size_t>(last - p) + 1;
-    const char* lo = static_cast<const char*>(std::memchr(p, first, left));
-    const char* up =
-        letter ? static_cast<const char*>(std::memchr(p, first - ('a' - 'A'), left)) : nullptr;
-    p = lo == nullptr ? up : (up == nullptr ? lo : std::min(lo, up));
-    if (p == nullptr) return std::string_view::npos;
-    std::size_t i = 1;
-    while (i < needle.size() && FoldAscii(static_cast<unsigned char>(p[i])) ==
-                                    FoldAscii(static_cast<unsigned char>(needle[i]))) {
-      ++i;
-    }
-    if (i == needle.size()) return static_cast<std::size_t>(p - begin);
-  }
-  return std::string_view::npos;
-}
-
 std::string MakeSnippet(std::string_view text, std::size_t offset, std::size_t length) {
   auto continuation = [&](std::size_t i) {
     return i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80;
@@ -270,7 +241,7 @@ Status ContentSearch::Search(std::string_view text, const SearchOptions& options
   page->next_cursor.clear();
   if (text.empty()) return Status::InvalidArgument("text: must not be empty");
   Query q;
-  q.text = text;
+  q.folded_text = FoldCase(text);
   q.options = &options;
   q.limit = options.limit == 0 ? kDefaultLimit : options.limit;
   Status s = BindCursor(text, options, &q);

@@ -1,7 +1,8 @@
 // Copyright sessionstore authors.
 //
 // ContentSearch: Store::Search, a scan of the `traces` family for traces
-// whose input or output contains a text (ASCII case folding), newest first.
+// whose input or output contains a text (Unicode simple case folding,
+// engine/util/case_fold.h), newest first.
 // There is no text index: `traces` is ordered by session, then start, so
 //   - one session: a descending RangeScan of the session's window, which
 //     already yields newest first and stops after the page and one more hit;
@@ -57,10 +58,6 @@ class ContentSearch {
 
 // Bytes of context on each side of the match in a snippet.
 inline constexpr std::size_t kSnippetContextBytes = 60;
-
-// Returns the byte offset of the first occurrence of `needle` in
-// `haystack` with ASCII letters folded, or npos. Pure function.
-std::size_t FindFoldedAscii(std::string_view haystack, std::string_view needle);
 
 // Returns the snippet of a match of `length` bytes at `offset` of `text`:
 // up to kSnippetContextBytes on each side, cut at UTF-8 character

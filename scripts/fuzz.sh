@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 targets="trace_codec_fuzz session_delta_fuzz index_state_fuzz keys_fuzz json_fuzz wal_log_fuzz
-  otlp_json_fuzz otlp_proto_fuzz"
+  case_fold_fuzz otlp_json_fuzz otlp_proto_fuzz"
 ./scripts/install-deps.sh
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSESSIONSTORE_BUILD_FUZZERS=ON -DSESSIONSTORE_BUILD_TESTS=OFF -DSESSIONSTORE_BUILD_TOOLS=OFF \

@@ -18,7 +18,7 @@ namespace sessionstore::cli {
 void AddSearchCommand(CLI::App* app, SearchArgs* a) {
   auto* cmd = app->add_subcommand(
       "search",
-      "Traces whose input or output contains TEXT (ASCII letters case-folded), newest first");
+      "Traces whose input or output contains TEXT (Unicode simple case folding), newest first");
   cmd->add_option("text", a->text, "Text to find")->required();
   cmd->add_option("--from", a->from, "Window start (RFC 3339 or ns)");
   cmd->add_option("--to", a->to, "Window end, exclusive");

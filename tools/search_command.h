@@ -2,7 +2,7 @@
 //
 // `sessionstore search TEXT [--from T] [--to T] [--session ID] [--user U]
 // [--limit N] [--cursor C] [--json]`: traces whose input or output contains
-// TEXT (Store::Search: ASCII case folding, newest first).
+// TEXT (Store::Search: Unicode simple case folding, newest first).
 //
 // Thread safety: single-threaded, as the CLI.
 

@@ -327,10 +327,14 @@ class Store {
   virtual Status ListSessions(const ListSessionsOptions& options, SessionPage* page) = 0;
 
   // One page of the traces whose input or output contains `text`, newest
-  // first (by start, then trace id, descending). Matching folds ASCII
-  // letters only (A-Z = a-z; other bytes, UTF-8 included, must be equal) and
-  // looks at the stored text of the trace's own input and output (a JSON
-  // payload as its compact JSON text; spans' payloads are not searched).
+  // first (by start, then trace id, descending). Matching is
+  // case-insensitive by Unicode simple case folding (CaseFolding.txt C + S,
+  // code point by code point: "É" finds "é", "σ" finds "Σ" and "ς", U+212A
+  // KELVIN SIGN finds "k"; "ss" does not find "ß", "i" does not find "İ";
+  // bytes that are not valid UTF-8 must be equal) and looks at the stored
+  // text of the trace's own input and output (a JSON payload as its compact
+  // JSON text; spans' payloads are not searched). No normalization: a
+  // precomposed "é" does not find "e" + U+0301 COMBINING ACUTE ACCENT.
   // Snippets: the first match (input before output) with up to 60 bytes
   // of context on each side, cut at UTF-8 boundaries, "..." where cut, line
   // breaks and tabs as spaces. No index: with `session_id` a scan of that
@@ -339,10 +343,9 @@ class Store {
   // every session active in it (with `from_ns` set: the sessions come from
   // the in-memory session indexes, after indexing what changed; without, a
   // seek per stored session), so a page costs reading every trace of the
-  // window, and so does each later page. InvalidArgument for empty `text` or a malformed or mismatched
-  // cursor.
-  virtual Status Search(std::string_view text, const SearchOptions& options,
-                        SearchPage* page) = 0;
+  // window, and so does each later page. InvalidArgument for empty `text`
+  // or a malformed or mismatched cursor.
+  virtual Status Search(std::string_view text, const SearchOptions& options, SearchPage* page) = 0;
 
   // Sizes and counters (see StoreStats). Cheap: no scan, except that exact
   // counts walk the in-memory session rows (about 1 ms per 100K sessions)

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/util/case_fold.h"
 #include "tests/engine/test_util.h"
 
 namespace sessionstore {
@@ -16,20 +17,6 @@ namespace {
 
 using testing::kSec;
 using testing::kT0;
-
-TEST(ContentSearchTest, FindFoldsAsciiLettersOnly) {
-  EXPECT_EQ(FindFoldedAscii("Hello RocksDB world", "rocksdb"), 6u);
-  EXPECT_EQ(FindFoldedAscii("hello rocksdb", "ROCKSDB"), 6u);
-  EXPECT_EQ(FindFoldedAscii("xRrocks", "rocks"), 2u);  // A near miss first.
-  EXPECT_EQ(FindFoldedAscii("a-B-c", "-b-"), 1u);      // First byte not a letter.
-  EXPECT_EQ(FindFoldedAscii("abc", "abcd"), std::string_view::npos);
-  EXPECT_EQ(FindFoldedAscii("ends with KEY", "key"), 10u);
-  EXPECT_EQ(FindFoldedAscii("no match here", "rocks"), std::string_view::npos);
-  EXPECT_EQ(FindFoldedAscii("\xc3\x89t\xc3\xa9", "\xc3\xa9t"),
-            std::string_view::npos);  // Ét vs ét.
-  EXPECT_EQ(FindFoldedAscii("caf\xc3\xa9", "\xc3\xa9"), 3u);
-  EXPECT_EQ(FindFoldedAscii("[ { ]", "{"), 2u);
-}
 
 TEST(ContentSearchTest, SnippetCutsAtCharacterBoundaries) {
   EXPECT_EQ(MakeSnippet("short\ntext", 6, 4), "short text");
@@ -116,6 +103,38 @@ TEST_F(ContentSearchStoreTest, ExactHitsNewestFirstWithFilters) {
   EXPECT_TRUE(SearchOrDie("absent words", SearchOptions()).hits.empty());
 }
 
+// Unicode simple case folding: a query in another case than the text finds
+// it, and the snippet is cut from the original text around the matching
+// stretch, whose byte length may differ from the query's.
+TEST_F(ContentSearchStoreTest, FoldsNonAsciiLetters) {
+  using testing::Turn;
+  testing::IngestOrDie(
+      store_.get(),
+      {Turn("t1", "s", kT0, "Привет, МИР", "да"), Turn("t2", "s", kT0 + kSec, "x", "ΣΊΣΥΦΟΣ"),
+       Turn("t3", "s", kT0 + 2 * kSec, "Die Straße", "STRA\u1E9EE"),
+       Turn("t4", "s", kT0 + 3 * kSec, "ÉCOLE", "5 \u212A = -268.15 °C"),
+       Turn("t5", "s", kT0 + 4 * kSec, std::string(70, 'a') + "\u212A" + std::string(70, 'b'),
+            "")});
+  SearchPage page = SearchOrDie("мир", SearchOptions());
+  EXPECT_EQ(Ids(page), (std::vector<std::string>{"t1"}));
+  EXPECT_EQ(page.hits[0].snippet, "Привет, МИР");
+  page = SearchOrDie("σίσυφος", SearchOptions());  // Final sigma folds to sigma.
+  EXPECT_EQ(Ids(page), (std::vector<std::string>{"t2"}));
+  EXPECT_EQ(page.hits[0].field, "output");
+  EXPECT_EQ(Ids(SearchOrDie("straße", SearchOptions())), (std::vector<std::string>{"t3"}));
+  EXPECT_EQ(SearchOrDie("STRASSE", SearchOptions()).hits.size(), 0u);  // Simple folding only.
+  page = SearchOrDie("école", SearchOptions());                        // Finds ÉCOLE.
+  EXPECT_EQ(Ids(page), (std::vector<std::string>{"t4"}));
+  page = SearchOrDie("5 K =", SearchOptions());  // KELVIN SIGN (3 bytes) folds to k.
+  EXPECT_EQ(Ids(page), (std::vector<std::string>{"t4"}));
+  EXPECT_EQ(page.hits[0].snippet, "5 \u212A = -268.15 °C");
+  // The snippet's context is counted from the 3-byte match, in the text.
+  page = SearchOrDie("k", SearchOptions());
+  EXPECT_EQ(Ids(page), (std::vector<std::string>{"t5", "t4"}));
+  EXPECT_EQ(page.hits[0].snippet,
+            "..." + std::string(60, 'a') + "\u212A" + std::string(60, 'b') + "...");
+}
+
 TEST_F(ContentSearchStoreTest, RejectsEmptyTextAndForeignCursors) {
   testing::IngestOrDie(store_.get(), {testing::Turn("t1", "s", kT0, "abc", "abc"),
                                       testing::Turn("t2", "s", kT0 + kSec, "abc", "abc")});
@@ -138,7 +157,8 @@ TEST_F(ContentSearchStoreTest, RejectsEmptyTextAndForeignCursors) {
 // many equal starts, every page walked, with and without each filter.
 TEST_F(ContentSearchStoreTest, MatchesBruteForceOnARandomStore) {
   std::mt19937_64 rng(12);
-  const std::vector<std::string> words = {"alpha", "Beta", "GAMMA", "delta", "rocks", "db"};
+  const std::vector<std::string> words = {"alpha", "Beta",  "GAMMA", "delta",   "rocks",
+                                          "db",    "ΣΟΦΊΑ", "Мир",   "\u212Aey"};
   auto sentence = [&] {
     std::string s;
     for (int i = 0; i < 4; ++i) s += words[rng() % words.size()] + (rng() % 2 ? " " : "");
@@ -153,12 +173,10 @@ TEST_F(ContentSearchStoreTest, MatchesBruteForceOnARandomStore) {
     traces.push_back(t);
   }
   testing::IngestOrDie(store_.get(), traces);
-  auto lower = [](std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  };
+  auto fold = [](const std::string& s) { return FoldCase(s); };
   std::size_t total_hits = 0;
-  for (const std::string needle : {"gamma", "BETA", "sdb", "a d", "alphaalpha", "zeta"}) {
+  for (const std::string needle :
+       {"gamma", "BETA", "sdb", "a d", "alphaalpha", "zeta", "σοφία", "МИР", "KEY"}) {
     for (int variant = 0; variant < 4; ++variant) {
       SearchOptions o;
       o.limit = 1 + rng() % 30;
@@ -175,8 +193,8 @@ TEST_F(ContentSearchStoreTest, MatchesBruteForceOnARandomStore) {
             t.start_ns >= o.to_ns) {
           continue;
         }
-        if (lower(t.input.value).find(lower(needle)) != std::string::npos ||
-            lower(t.output.value).find(lower(needle)) != std::string::npos) {
+        if (fold(t.input.value).find(fold(needle)) != std::string::npos ||
+            fold(t.output.value).find(fold(needle)) != std::string::npos) {
           want.push_back(&t);
         }
       }
