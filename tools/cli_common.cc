@@ -32,7 +32,13 @@ Status OpenWithWarning(const Options& options, const std::string& dir,
 }
 
 Status OpenStore(const std::string& dir, bool read_only, std::unique_ptr<Store>* store) {
+  return OpenStore(dir, read_only, store, Options().block_cache_bytes);
+}
+
+Status OpenStore(const std::string& dir, bool read_only, std::unique_ptr<Store>* store,
+                 std::size_t block_cache_bytes) {
   Options options;
+  options.block_cache_bytes = block_cache_bytes;
   options.read_only = read_only;
   options.create_if_missing = false;  // Only ingest creates a store.
   options.recover_damaged_wal = g_open_flags.recover;

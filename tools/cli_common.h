@@ -41,6 +41,12 @@ Status OpenWithWarning(const Options& options, const std::string& dir,
 // Opens an existing store (never creates one) with the global flags.
 Status OpenStore(const std::string& dir, bool read_only, std::unique_ptr<Store>* store);
 
+// As above, with `block_cache_bytes` of block cache instead of the default
+// (Options::block_cache_bytes): a command that reads each block once (a scan
+// of the whole store) keeps its memory small with a small cache.
+Status OpenStore(const std::string& dir, bool read_only, std::unique_ptr<Store>* store,
+                 std::size_t block_cache_bytes);
+
 // Parses a duration: a positive integer with a unit (ms, s, m, h, d), or
 // integer nanoseconds. False on anything else, zero, negative or overflow.
 bool ParseDuration(const std::string& text, int64_t* ns);

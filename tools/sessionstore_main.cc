@@ -17,6 +17,7 @@
 #include "sessionstore/time_format.h"
 #include "tools/admin_commands.h"
 #include "tools/cli_common.h"
+#include "tools/export_command.h"
 #include "tools/ingest_command.h"
 #include "tools/output_json.h"
 #include "tools/query_args.h"
@@ -372,6 +373,8 @@ int Main(int argc, char** argv) {
 
   ss::cli::SearchArgs search;
   ss::cli::AddSearchCommand(&app, &search);
+  ss::cli::ExportArgs export_args;
+  ss::cli::AddExportCommand(&app, &export_args);
 
   ss::cli::AdminCommands admin;
   ss::cli::AddAdminCommands(&app, &admin);
@@ -408,6 +411,7 @@ int Main(int argc, char** argv) {
   if (*trace_cmd) return RunTrace(db, id, json);
   if (*sl.command) return ss::cli::RunSessionsCommand(db, sl);
   if (*search.command) return ss::cli::RunSearchCommand(db, search);
+  if (*export_args.command) return ss::cli::RunExportCommand(db, export_args);
   if (admin.Chosen()) return ss::cli::RunAdminCommand(db, admin);
   if (*gen_cmd) return RunGenerate(gen, output);
   if (*serve_cmd) {

@@ -107,15 +107,29 @@ bool MinifiedJson(std::string_view text, std::string* out, simdjson::dom::elemen
   return true;
 }
 
-// input.value / output.value: JSON text (by the mime type) kept as JSON.
+// input.value / output.value, stored as the ingest format stores a payload
+// (ParseTraceJson), so that an export ingests back to the same trace: a
+// string as its text, or, when the mime type says JSON, as the JSON document
+// it holds (unless that is a string); any other value as JSON in simdjson's
+// compact form, except that a JSON string (bytes as base64, a NaN) is kept
+// as its text; an empty value is no payload (JSON null: absent).
 Payload PayloadOf(const OtlpValue& v, const OtlpValue* mime, simdjson::dom::parser* parser) {
   Payload p;
+  simdjson::dom::element doc;
+  if (v.type == OtlpValue::Type::kEmpty) return p;
   if (v.type != OtlpValue::Type::kString) {
-    AppendOtlpValueJson(v, &p.value);
-    p.is_json = true;
+    std::string json;
+    AppendOtlpValueJson(v, &json);
+    std::string_view text;
+    if (parser->parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) {
+      p.value = std::move(json);  // Not reached: AppendOtlpValueJson writes valid JSON.
+    } else if (doc.get_string().get(text) == simdjson::SUCCESS) {
+      p.value = std::string(text);
+    } else {
+      p = Payload{simdjson::minify(doc), true};
+    }
     return p;
   }
-  simdjson::dom::element doc;
   if (mime != nullptr && mime->type == OtlpValue::Type::kString &&
       mime->str.find("json") != std::string::npos && MinifiedJson(v.str, &p.value, &doc, parser)) {
     p.is_json = true;

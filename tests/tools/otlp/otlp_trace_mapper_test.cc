@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "tests/engine/test_util.h"
@@ -176,6 +177,43 @@ TEST(OtlpTraceMapperTest, InputOutputFromRootElseGenerations) {
   EXPECT_TRUE(m.traces[2].input.empty());
   EXPECT_TRUE(m.traces[2].name.empty());
   EXPECT_EQ(m.traces[2].start_ns, static_cast<int64_t>(kT + 1));
+}
+
+// Regression (export): a payload that is not a string was stored as the
+// mapper's own JSON text (0.10000000000000001, \u0008) and an empty value as
+// JSON null, which the ingest format reads back as 0.1, \b and absent: an
+// exported session ingested back had other previews. Payloads are stored as
+// ParseTraceJson stores them now, and come back unchanged.
+TEST(OtlpTraceMapperTest, PayloadsAreStoredAsTheIngestFormatStoresThem) {
+  OtlpValue object;
+  object.type = OtlpValue::Type::kKvList;
+  object.kvlist = {{"temp", Dbl(0.1)}, {"s", Str("a\bb")}, {"n", Int(-3)}};
+  OtlpValue bytes;
+  bytes.type = OtlpValue::Type::kBytes;
+  bytes.str = "ABC";
+  OtlpMapResult m;
+  MapOtlpRequest(
+      RequestOf(
+          {MakeSpan('a', 'r', 0, kT, kT + 10,
+                    {{"input.value", object}, {"output.value", OtlpValue()}}),
+           MakeSpan('b', 'r', 0, kT, kT + 10, {{"input.value", bytes}, {"output.value", Dbl(2.5)}}),
+           MakeSpan('c', 'r', 0, kT, kT + 10, {{"input.value", Dbl(std::nan(""))}})}),
+      &m);
+  ASSERT_EQ(m.traces.size(), 3u);
+  EXPECT_EQ(m.traces[0].input, (Payload{R"({"temp":0.1,"s":"a\bb","n":-3})", true}));
+  EXPECT_TRUE(m.traces[0].output.empty());
+  EXPECT_EQ(m.traces[1].input, (Payload{"QUJD", false}));  // Base64 text.
+  EXPECT_EQ(m.traces[1].output, (Payload{"2.5", true}));
+  EXPECT_EQ(m.traces[2].input, (Payload{"NaN", false}));
+  for (const Trace& t : m.traces) {
+    std::string json;
+    AppendTraceJson(t, &json);
+    Trace back;
+    ASSERT_TRUE(ParseTraceJson(json, &back).ok()) << json;
+    EXPECT_EQ(back.input, t.input) << json;
+    EXPECT_EQ(back.output, t.output) << json;
+    EXPECT_EQ(back.spans, t.spans) << json;
+  }
 }
 
 TEST(OtlpTraceMapperTest, FirstTokenEventBeatsTheAttribute) {
