@@ -16,6 +16,7 @@
 #include "sessionstore/store.h"
 #include "sessionstore/time_format.h"
 #include "tools/admin_commands.h"
+#include "tools/analytics_command.h"
 #include "tools/cli_common.h"
 #include "tools/ingest_command.h"
 #include "tools/output_json.h"
@@ -373,6 +374,9 @@ int Main(int argc, char** argv) {
   ss::cli::SearchArgs search;
   ss::cli::AddSearchCommand(&app, &search);
 
+  ss::cli::AnalyticsArgs analytics;
+  ss::cli::AddAnalyticsCommand(&app, &analytics);
+
   ss::cli::AdminCommands admin;
   ss::cli::AddAdminCommands(&app, &admin);
 
@@ -408,6 +412,7 @@ int Main(int argc, char** argv) {
   if (*trace_cmd) return RunTrace(db, id, json);
   if (*sl.command) return ss::cli::RunSessionsCommand(db, sl);
   if (*search.command) return ss::cli::RunSearchCommand(db, search);
+  if (*analytics.command) return ss::cli::RunAnalyticsCommand(db, analytics);
   if (admin.Chosen()) return ss::cli::RunAdminCommand(db, admin);
   if (*gen_cmd) return RunGenerate(gen, output);
   if (*serve_cmd) {
