@@ -108,8 +108,6 @@ void SessionTable::ToChange(const Row& r, SessionTableChange* c) const {
   std::sort(c->models.begin(), c->models.end());
 }
 
-namespace {}  // namespace
-
 bool SessionTable::loaded() const {
   std::shared_lock<std::shared_mutex> l(mu_);
   return loaded_;
@@ -275,25 +273,31 @@ std::vector<ListPosition> SessionTable::StreamByLast(const ByLast& set, const Ta
   return out;
 }
 
+template <typename F>
+void SessionTable::ForWindowRows(const ByLast* set, int64_t from_ns, bool has_from,
+                                 F consider) const {
+  if (set == nullptr) {
+    for (const Row& r : rows_) consider(r);
+    return;
+  }
+  // last >= from  <=>  ~metric(last) <= max_inv.
+  SessionIndexEntry bound;
+  bound.last_ns = from_ns;
+  const uint64_t max_inv = has_from ? ~OrderMetric(kOrderLast, bound) : UINT64_MAX;
+  for (const LastKey& k : *set) {
+    if (k.inv > max_inv) break;
+    consider(rows_[k.slot]);
+  }
+}
+
 std::vector<ListPosition> SessionTable::CollectAndSelect(const ByLast* set, const TableQuery& q,
                                                          const Resolved& f) const {
   std::vector<Cand> all;
-  auto consider = [&](const Row& r) {
+  ForWindowRows(set, q.from_ns, q.has_from, [&](const Row& r) {
     if (!r.listed || !InWindow(r.entry, q) || !Passes(r, f)) return;
     const Cand c{~OrderMetric(q.order, r.entry), r.prefix};
     if (After(c, q)) all.push_back(c);
-  };
-  if (set == nullptr) {
-    for (const Row& r : rows_) consider(r);
-  } else {
-    SessionIndexEntry bound;
-    bound.last_ns = q.from_ns;
-    const uint64_t max_inv = q.has_from ? ~OrderMetric(kOrderLast, bound) : UINT64_MAX;
-    for (const LastKey& k : *set) {
-      if (k.inv > max_inv) break;
-      consider(rows_[k.slot]);
-    }
-  }
+  });
   const std::size_t n = std::min(q.want, all.size());
   auto listing_order = [&](const Cand& a, const Cand& b) { return q.descending ? a < b : b < a; };
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(),
@@ -302,6 +306,34 @@ std::vector<ListPosition> SessionTable::CollectAndSelect(const ByLast* set, cons
   out.reserve(n);
   for (std::size_t i = 0; i < n; ++i) out.push_back(ToPosition(all[i]));
   return out;
+}
+
+void SessionTable::VisitWindow(const WindowScan& q,
+                               const std::function<void(const SessionIndexEntry&, bool)>& f) const {
+  std::shared_lock<std::shared_mutex> l(mu_);
+  const ByLast* set = &by_last_;
+  if (!q.user_id.empty()) {
+    auto it = user_slot_.find(std::string(q.user_id));
+    if (it == user_slot_.end()) return;
+    set = &by_user_[it->second];
+  }
+  TableFilter filter;
+  if (q.tags != nullptr) filter.tags = *q.tags;
+  Resolved rf;
+  if (!Resolve(q.tags == nullptr ? nullptr : &filter, &rf)) return;  // An unknown tag.
+  // An unknown mark tag marks no row.
+  const auto mark =
+      q.mark_tag.empty() ? tag_names_.ids.end() : tag_names_.ids.find(std::string(q.mark_tag));
+  const bool has_mark = mark != tag_names_.ids.end();
+  const uint32_t mark_id = has_mark ? mark->second : 0;
+  ForWindowRows(
+      q.user_id.empty() && !q.has_from ? nullptr : set, q.from_ns, q.has_from, [&](const Row& r) {
+        const SessionIndexEntry& e = r.entry;
+        if (!r.listed || !(e.first_ns < q.to_ns && e.last_ns >= q.from_ns) || !Passes(r, rf)) {
+          return;
+        }
+        f(e, has_mark && std::binary_search(r.tags.begin(), r.tags.end(), mark_id));
+      });
 }
 
 }  // namespace sessionstore

@@ -20,8 +20,11 @@
 // Memory: about 450 bytes per session (bench/README.md "Format 6"), not
 // bounded by an option.
 //
+// VisitWindow walks the same rows as a listing's collection, for
+// analytics: no selection, each row's entry handed to the caller.
+//
 // Thread safety: every method may be called concurrently (a shared mutex:
-// Select and Find share it, Load and Apply hold it alone).
+// Select, VisitWindow and Find share it, Load and Apply hold it alone).
 
 #ifndef SESSIONSTORE_ENGINE_SESSION_TABLE_H_
 #define SESSIONSTORE_ENGINE_SESSION_TABLE_H_
@@ -29,6 +32,7 @@
 #include <climits>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -85,6 +89,17 @@ struct TableQuery {
   std::size_t want = 0;                  // At most this many rows.
 };
 
+// What VisitWindow visits: the sessions of a window (and user) that carry
+// some tags.
+struct WindowScan {
+  int64_t from_ns = 0;  // Window: first < to_ns and last >= from_ns.
+  int64_t to_ns = 0;
+  bool has_from = false;                           // from_ns is a bound (not the minimum time).
+  std::string_view user_id;                        // Empty: every user.
+  const std::vector<std::string>* tags = nullptr;  // Rows carrying every one; null: all.
+  std::string_view mark_tag;  // Visits say whether the row carries it; empty: never.
+};
+
 class SessionTable {
  public:
   SessionTable() = default;
@@ -105,6 +120,12 @@ class SessionTable {
 
   // The listing's positions, in listing order.
   std::vector<ListPosition> Select(const TableQuery& q) const;
+  // Calls f(entry, marked) with the index entry of every listed session
+  // that WindowScan `q` selects, `marked` saying whether it carries
+  // q.mark_tag; in no particular order. Runs under the shared lock: f must
+  // not call the table. The entry is valid only during the call.
+  void VisitWindow(const WindowScan& q,
+                   const std::function<void(const SessionIndexEntry&, bool)>& f) const;
   // The session's row: false when it is not listed. `row` may be null.
   bool Find(std::string_view prefix, SessionTableChange* row) const;
   // Listed sessions.
@@ -176,6 +197,11 @@ class SessionTable {
   // minimum time.
   std::vector<ListPosition> StreamByLast(const ByLast& set, const TableQuery& q,
                                          const Resolved& f) const;
+  // Calls consider(row) for the rows that may be in the window [from_ns,
+  // ...): those of `set` whose last activity is at or after from_ns (any
+  // when !has_from), or, when `set` is null, every row (unlisted ones too).
+  template <typename F>
+  void ForWindowRows(const ByLast* set, int64_t from_ns, bool has_from, F consider) const;
   // Collects the window's rows (from `set` when given) and selects.
   std::vector<ListPosition> CollectAndSelect(const ByLast* set, const TableQuery& q,
                                              const Resolved& f) const;

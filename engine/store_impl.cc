@@ -64,6 +64,7 @@ StoreImpl::~StoreImpl() {
   retention_.reset();  // Joins its thread, which deletes through deleter_.
   deleter_.reset();
   verifier_.reset();
+  analytics_.reset();
   planner_.reset();
   writer_.reset();
   content_search_.reset();
@@ -160,6 +161,7 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   writer_ = std::make_unique<TraceWriter>(&ctx_, indexer_.get(), options_.sync);
   planner_ = std::make_unique<SessionListPlanner>(&ctx_, session_reader_.get(), indexer_.get(),
                                                   &table_, options_.read_only);
+  analytics_ = std::make_unique<SessionAnalytics>(indexer_.get(), &table_, options_.read_only);
   verifier_ = std::make_unique<StoreVerifier>(&ctx_, indexer_.get(), &table_, options_.read_only);
   deleter_ = std::make_unique<StoreDeleter>(&ctx_, writer_.get(), indexer_.get(), &table_);
   s = indexer_->Recover();
@@ -307,6 +309,12 @@ Status StoreImpl::Timeline(std::string_view session_id, const TimelineOptions& o
 
 Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* page) {
   return NoThrow("list sessions", [&] { return planner_->List(options, page); });
+}
+
+Status StoreImpl::Analytics(const AnalyticsOptions& options, AnalyticsReport* report) {
+  Status s = NoThrow("analytics", [&] { return analytics_->Analyze(options, report); });
+  if (!s.ok()) *report = AnalyticsReport();
+  return s;
 }
 
 Status StoreImpl::Verify(VerifyReport* report) {

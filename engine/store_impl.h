@@ -9,6 +9,7 @@
 //   SessionReader       GetSession; exact index rows for the indexer
 //   TraceReader         GetTrace, Timeline
 //   SessionListPlanner  ListSessions
+//   SessionAnalytics    Analytics
 //   StoreVerifier       Verify
 //   StoreDeleter        DeleteSession, DeleteUser, DeleteTracesBefore
 //
@@ -30,8 +31,10 @@
 #include <vector>
 
 #include "engine/aggregate/session_merge_operator.h"
+#include "engine/content_search.h"
 #include "engine/io_stats_listener.h"
 #include "engine/retention_worker.h"
+#include "engine/session_analytics.h"
 #include "engine/session_indexer.h"
 #include "engine/session_list_planner.h"
 #include "engine/session_reader.h"
@@ -39,7 +42,6 @@
 #include "engine/store_context.h"
 #include "engine/store_deleter.h"
 #include "engine/store_verifier.h"
-#include "engine/content_search.h"
 #include "engine/trace_reader.h"
 #include "engine/trace_writer.h"
 #include "engine/wal_recovery_audit.h"
@@ -79,6 +81,7 @@ class StoreImpl final : public Store {
   Status Timeline(std::string_view session_id, const TimelineOptions& options,
                   TimelinePage* page) override;
   Status ListSessions(const ListSessionsOptions& options, SessionPage* page) override;
+  Status Analytics(const AnalyticsOptions& options, AnalyticsReport* report) override;
   Status Search(std::string_view text, const SearchOptions& options, SearchPage* page) override;
   Status GetStats(StoreStats* stats) override;
   Status Verify(VerifyReport* report) override;
@@ -148,6 +151,7 @@ class StoreImpl final : public Store {
   std::unique_ptr<SessionIndexer> indexer_;
   std::unique_ptr<TraceWriter> writer_;
   std::unique_ptr<SessionListPlanner> planner_;
+  std::unique_ptr<SessionAnalytics> analytics_;
   std::unique_ptr<StoreVerifier> verifier_;
   std::unique_ptr<StoreDeleter> deleter_;
   std::unique_ptr<RetentionWorker> retention_;  // With Options::retention_ns.

@@ -4,6 +4,7 @@
 
 #include "tools/output_json.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include "sessionstore/json_writer.h"
@@ -34,7 +35,69 @@ std::string Milliseconds(double ns) {
   return buf;
 }
 
+// A number with six decimals (means, rates).
+std::string Fixed6(double v) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%.6f", v);
+  return buf;
+}
+
+// How a distribution's values print: counts, durations or costs.
+enum class Unit { kCount, kNanos, kNanoUsd };
+
+void AppendDistribution(const Distribution& d, Unit unit, std::string* out) {
+  JsonObjectWriter w(out);
+  auto value = [&](std::string_view key, int64_t v) {
+    if (unit == Unit::kNanos) {
+      w.Raw(key, Milliseconds(static_cast<double>(v)));
+    } else if (unit == Unit::kNanoUsd) {
+      w.Usd(key, v);
+    } else {
+      w.Int(key, v);
+    }
+  };
+  if (unit == Unit::kNanos) {
+    w.Raw("mean", Milliseconds(d.mean));
+  } else if (unit == Unit::kNanoUsd) {
+    w.Usd("mean", std::llround(d.mean));
+  } else {
+    w.Raw("mean", Fixed6(d.mean));
+  }
+  value("p50", d.p50);
+  value("p90", d.p90);
+  value("p99", d.p99);
+  value("min", d.min);
+  value("max", d.max);
+}
+
+// The members of one SessionStats, on an open object.
+void AppendStatsMembers(const SessionStats& s, JsonObjectWriter* w) {
+  w->Int("session_count", s.session_count);
+  w->Int("error_sessions", s.error_sessions);
+  w->Int("goal_sessions", s.goal_sessions);
+  w->Raw("error_session_rate", Fixed6(s.error_session_rate));
+  w->Raw("completion_rate", Fixed6(s.completion_rate));
+  AppendDistribution(s.traces, Unit::kCount, w->Key("traces"));
+  AppendDistribution(s.duration_ns, Unit::kNanos, w->Key("duration_ms"));
+  AppendDistribution(s.cost_nano_usd, Unit::kNanoUsd, w->Key("cost_usd"));
+  AppendDistribution(s.total_tokens, Unit::kCount, w->Key("total_tokens"));
+}
+
 }  // namespace
+
+void AppendAnalyticsJson(const AnalyticsReport& report, std::string* out) {
+  JsonObjectWriter w(out);
+  AppendStatsMembers(report.overall, &w);
+  std::string* list = w.Key("buckets");
+  list->push_back('[');
+  for (std::size_t i = 0; i < report.buckets.size(); ++i) {
+    if (i > 0) list->push_back(',');
+    JsonObjectWriter bw(list);
+    bw.String("start", FormatTime(report.buckets[i].first));
+    AppendStatsMembers(report.buckets[i].second, &bw);
+  }
+  list->push_back(']');
+}
 
 void AppendSessionJson(const SessionSummary& s, std::string* out, const SessionDetail* detail) {
   JsonObjectWriter w(out);

@@ -1,8 +1,9 @@
 // Copyright sessionstore authors.
 //
-// The JSON the CLI prints for `session --json`, `sessions --json` and
-// `timeline --json` (fields listed in README.md). Presentation only: the
-// ingest format is sessionstore/json.h. Pure functions: safe from any thread.
+// The JSON the CLI prints for `session --json`, `sessions --json`,
+// `timeline --json`, `search --json` and `analytics --json` (fields listed in README.md).
+// Presentation only: the ingest format is sessionstore/json.h. Pure functions: safe from any
+// thread.
 
 #ifndef SESSIONSTORE_TOOLS_OUTPUT_JSON_H_
 #define SESSIONSTORE_TOOLS_OUTPUT_JSON_H_
@@ -61,6 +62,15 @@ void AppendTimelinePageJson(const std::vector<Trace>& traces, const std::string&
 // Appends `search --json`: {"traces":[{session_id, trace_id, start_time,
 // field, snippet}, ...],"next_cursor":"..."}.
 void AppendSearchPageJson(const SearchPage& page, std::string* out);
+
+// Appends `analytics --json` (GET /v1/analytics): the overall statistics
+// as {session_count, error_sessions, goal_sessions, error_session_rate,
+// completion_rate, traces, duration_ms, cost_usd, total_tokens, buckets},
+// each distribution as {mean, p50, p90, p99, min, max} (durations in ms
+// with six decimals, costs in USD as cost_usd elsewhere, the mean cost
+// rounded to the nano-USD, other means and the rates with six decimals),
+// and buckets as [{"start":RFC 3339, the same statistics' fields}, ...].
+void AppendAnalyticsJson(const AnalyticsReport& report, std::string* out);
 
 }  // namespace sessionstore
 

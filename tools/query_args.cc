@@ -38,6 +38,17 @@ bool ParseSessionOrder(std::string_view name, SessionOrder* order) {
   return false;
 }
 
+bool ParseBucketName(std::string_view name, int64_t* bucket_ns) {
+  if (name == "day") {
+    *bucket_ns = 86'400'000'000'000;
+  } else if (name == "hour") {
+    *bucket_ns = 3'600'000'000'000;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 bool ParseUsdNano(std::string_view text, int64_t* nano_usd) {
   const std::size_t dot = text.find('.');
   const std::string_view whole = text.substr(0, dot);

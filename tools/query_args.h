@@ -1,7 +1,7 @@
 // Copyright sessionstore authors.
 //
 // Arguments shared by the CLI's read commands and the server's query API:
-// times and session orders as users write them. Pure functions: safe from
+// times, session orders and analytics buckets as users write them. Pure functions: safe from
 // any thread.
 
 #ifndef SESSIONSTORE_TOOLS_QUERY_ARGS_H_
@@ -28,6 +28,11 @@ const std::vector<std::pair<std::string, SessionOrder>>& SessionOrderNames();
 
 // Parses an order name into *order. False if unknown.
 bool ParseSessionOrder(std::string_view name, SessionOrder* order);
+
+// Parses an analytics bucket name ("day" or "hour", as `analytics --by`
+// and GET /v1/analytics?by= spell it) into AnalyticsOptions::bucket_ns.
+// False if unknown.
+bool ParseBucketName(std::string_view name, int64_t* bucket_ns);
 
 // Parses a non-negative amount of US dollars with at most 9 decimals
 // ("0.25", "3", "0.000001") into nano-USD. False on anything else or

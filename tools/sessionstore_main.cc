@@ -16,6 +16,7 @@
 #include "sessionstore/store.h"
 #include "sessionstore/time_format.h"
 #include "tools/admin_commands.h"
+#include "tools/analytics_command.h"
 #include "tools/cli_common.h"
 #include "tools/export_command.h"
 #include "tools/ingest_command.h"
@@ -376,6 +377,9 @@ int Main(int argc, char** argv) {
   ss::cli::ExportArgs export_args;
   ss::cli::AddExportCommand(&app, &export_args);
 
+  ss::cli::AnalyticsArgs analytics;
+  ss::cli::AddAnalyticsCommand(&app, &analytics);
+
   ss::cli::AdminCommands admin;
   ss::cli::AddAdminCommands(&app, &admin);
 
@@ -412,6 +416,7 @@ int Main(int argc, char** argv) {
   if (*sl.command) return ss::cli::RunSessionsCommand(db, sl);
   if (*search.command) return ss::cli::RunSearchCommand(db, search);
   if (*export_args.command) return ss::cli::RunExportCommand(db, export_args);
+  if (*analytics.command) return ss::cli::RunAnalyticsCommand(db, analytics);
   if (admin.Chosen()) return ss::cli::RunAdminCommand(db, admin);
   if (*gen_cmd) return RunGenerate(gen, output);
   if (*serve_cmd) {

@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sessionstore/options.h"
@@ -162,6 +163,71 @@ struct ListSessionsOptions {
 struct SessionPage {
   std::vector<SessionSummary> sessions;
   std::string next_cursor;  // Empty when there are no more sessions.
+};
+
+// Analytics over the sessions of a window (Store::Analytics).
+struct AnalyticsOptions {
+  // Sessions active in [from_ns, to_ns), as ListSessionsOptions: first
+  // trace start < to_ns and last trace start >= from_ns. from_ns >= to_ns
+  // gives an empty report. Default: all time.
+  int64_t from_ns = kMinTime;
+  int64_t to_ns = kMaxTime;
+  // Only sessions whose user_id (see SessionSummary) equals this; empty:
+  // all. Default: empty.
+  std::string user_id;
+  // Only sessions carrying every one of these tags (as
+  // ListSessionsOptions::tags). Default: none.
+  std::vector<std::string> tags;
+  // A session is completed (a goal session) when at least one of its traces
+  // carries this tag (a key of SessionSummary::tags). Empty: no session is.
+  // Default: "conversion".
+  std::string goal_tag = "conversion";
+  // 0: no buckets. Otherwise the report also splits the sessions into
+  // buckets of this many nanoseconds by first activity (first_trace_at_ns),
+  // aligned to the Unix epoch (UTC): 3'600'000'000'000 per hour,
+  // 86'400'000'000'000 per day. A session active in the window whose first
+  // trace is older than from_ns lands in a bucket before the window.
+  // InvalidArgument when negative. Default: 0.
+  int64_t bucket_ns = 0;
+};
+
+// Limit on AnalyticsReport::buckets (non-empty buckets).
+inline constexpr std::size_t kMaxAnalyticsBuckets = 100000;
+
+// A per-session value over a set of sessions. Percentiles are nearest-rank:
+// with the n values in ascending order, pP is the value at (1-based) rank
+// ceil(P * n / 100); p50 of {1, 2, 3, 4} is 2, p99 of 100 values is the
+// 99th. All fields are 0 when there are no sessions.
+struct Distribution {
+  double mean = 0;  // Arithmetic mean.
+  int64_t p50 = 0;
+  int64_t p90 = 0;
+  int64_t p99 = 0;
+  int64_t min = 0;
+  int64_t max = 0;
+  bool operator==(const Distribution&) const = default;
+};
+
+// Statistics of a set of sessions. Each session contributes its whole
+// aggregate (SessionSummary), traces outside the window included.
+struct SessionStats {
+  int64_t session_count = 0;
+  int64_t error_sessions = 0;     // Sessions with error_count > 0.
+  int64_t goal_sessions = 0;      // Sessions carrying the goal tag.
+  double error_session_rate = 0;  // error_sessions / session_count; 0 without sessions.
+  double completion_rate = 0;     // goal_sessions / session_count; 0 without sessions.
+  Distribution traces;            // trace_count per session.
+  Distribution duration_ns;       // duration_ns per session.
+  Distribution cost_nano_usd;     // cost_nano_usd per session.
+  Distribution total_tokens;      // total_tokens per session.
+  bool operator==(const SessionStats&) const = default;
+};
+
+struct AnalyticsReport {
+  SessionStats overall;  // Every session of the window that passes the filters.
+  // With AnalyticsOptions::bucket_ns: (bucket start ns, its sessions'
+  // statistics) for the non-empty buckets, ascending. Else empty.
+  std::vector<std::pair<int64_t, SessionStats>> buckets;
 };
 
 // What an open's replay of the write-ahead log dropped: the torn last
@@ -325,6 +391,18 @@ class Store {
   // matching session exactly once. A read-only store lists every batch
   // acknowledged before it was opened.
   virtual Status ListSessions(const ListSessionsOptions& options, SessionPage* page) = 0;
+
+  // Fills *report with statistics of the sessions of a window (see
+  // AnalyticsOptions). Answered from the in-memory session indexes, as
+  // ListSessions: after applying every ingest that returned before the call
+  // (read-your-writes; a read-only store sees what was acknowledged before
+  // it opened), one pass over the window's sessions (from the last-activity
+  // order when `from_ns` is set, over the user's sessions with a user
+  // filter, else over every session), with no aggregate read; then, per
+  // value, a selection of the percentiles (linear in the sessions).
+  // InvalidArgument for a negative bucket_ns or more than
+  // kMaxAnalyticsBuckets non-empty buckets; *report is empty on error.
+  virtual Status Analytics(const AnalyticsOptions& options, AnalyticsReport* report) = 0;
 
   // One page of the traces whose input or output contains `text`, newest
   // first (by start, then trace id, descending). Matching is

@@ -161,6 +161,7 @@ HttpReply QueryApi::Get(std::string_view target) const {
   }
   if (parts[1] == "traces" && parts.size() == 3 && !parts[2].empty()) return Trace(parts[2]);
   if (parts[1] == "search" && parts.size() == 2) return Search(params);
+  if (parts[1] == "analytics" && parts.size() == 2) return Analytics(params);
   return Error(404, "no such endpoint");
 }
 
@@ -244,6 +245,26 @@ HttpReply QueryApi::Search(const Params& params) const {
   if (!s.ok()) return FromStatus(s);
   HttpReply r;
   AppendSearchPageJson(page, &r.body);
+  return r;
+}
+
+HttpReply QueryApi::Analytics(const Params& params) const {
+  AnalyticsOptions opts;
+  std::string error;
+  if (!Window(params, &opts.from_ns, &opts.to_ns, &error)) return Error(400, error);
+  if (const auto it = params.find("by");
+      it != params.end() && !ParseBucketName(it->second, &opts.bucket_ns)) {
+    return Error(400, "by: expected day or hour");
+  }
+  if (const auto it = params.find("user"); it != params.end()) opts.user_id = it->second;
+  if (const auto it = params.find("goal-tag"); it != params.end()) opts.goal_tag = it->second;
+  const auto [lo, hi] = params.equal_range("tag");
+  for (auto it = lo; it != hi; ++it) opts.tags.push_back(it->second);
+  AnalyticsReport report;
+  const Status s = store_->Analytics(opts, &report);
+  if (!s.ok()) return FromStatus(s);
+  HttpReply r;
+  AppendAnalyticsJson(report, &r.body);
   return r;
 }
 

@@ -19,6 +19,10 @@
 //   GET /v1/traces/{id}                               `trace --json` (404 if absent)
 //   GET /v1/search?q=&from=&to=&session=&user=&limit=&cursor=
 //                                                     `search --json` (q required)
+//   GET /v1/analytics?from=&to=&user=&tag=&goal-tag=&by=
+//                                                     `analytics --json` (tag repeatable:
+//                                                     all; goal-tag default conversion;
+//                                                     by: day or hour)
 //
 // Path segments and query values are percent-decoded ("a%2Fb" is the id
 // "a/b"). Errors are {"error":"..."} with 400 (bad argument), 404 (unknown
@@ -62,6 +66,7 @@ class QueryApi {
   HttpReply Timeline(const std::string& id, const Params& params) const;
   HttpReply Trace(const std::string& id) const;
   HttpReply Search(const Params& params) const;
+  HttpReply Analytics(const Params& params) const;
 
   Store* const store_;
 };

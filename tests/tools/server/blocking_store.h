@@ -49,6 +49,9 @@ class BlockingStore : public Store {
   Status ListSessions(const ListSessionsOptions& o, SessionPage* p) override {
     return real_->ListSessions(o, p);
   }
+  Status Analytics(const AnalyticsOptions& o, AnalyticsReport* r) override {
+    return real_->Analytics(o, r);
+  }
   Status Search(std::string_view text, const SearchOptions& o, SearchPage* p) override {
     return real_->Search(text, o, p);
   }

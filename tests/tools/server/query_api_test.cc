@@ -156,5 +156,52 @@ TEST_F(QueryApiTest, SessionFiltersAnswerAsTheApi) {
             std::string::npos);
 }
 
+// The JSON `analytics --json` prints for these options.
+std::string CliAnalyticsJson(Store* store, const AnalyticsOptions& o) {
+  AnalyticsReport report;
+  EXPECT_TRUE(store->Analytics(o, &report).ok());
+  std::string out;
+  AppendAnalyticsJson(report, &out);
+  return out;
+}
+
+TEST_F(QueryApiTest, AnalyticsAnswersAsTheCli) {
+  Trace c = Turn("c1", "c", kT0 + 2 * 86400 * kSec, "buy", "bought");
+  c.user_id = "u9";
+  c.tags = {"conversion", "vip"};
+  Trace d = Turn("d1", "d", kT0 + 3 * 86400 * kSec, "look", "looked");
+  d.tags = {"vip"};
+  d.status = TraceStatus::kError;
+  testing::IngestOrDie(store_.get(), {c, d});
+  AnalyticsOptions o;
+  EXPECT_EQ(Get("/v1/analytics", 200).body, CliAnalyticsJson(store_.get(), o));
+  const std::string all = Get("/v1/analytics", 200).body;
+  EXPECT_EQ(all.rfind("{\"session_count\":4,\"error_sessions\":1,\"goal_sessions\":1,"
+                      "\"error_session_rate\":0.250000,\"completion_rate\":0.250000,",
+                      0),
+            0u)
+      << all;
+  o.bucket_ns = 86400 * kSec;
+  o.tags = {"vip"};
+  o.goal_tag = "vip";
+  EXPECT_EQ(Get("/v1/analytics?by=day&tag=vip&goal-tag=vip", 200).body,
+            CliAnalyticsJson(store_.get(), o));
+  o = AnalyticsOptions();
+  o.from_ns = kT0 + 86400 * kSec;
+  o.user_id = "u9";
+  o.bucket_ns = 3600 * kSec;
+  o.tags = {"vip", "conversion"};
+  const std::string from = std::to_string(o.from_ns);
+  const std::string got =
+      Get("/v1/analytics?from=" + from + "&user=u9&by=hour&tag=vip&tag=conversion", 200).body;
+  EXPECT_EQ(got, CliAnalyticsJson(store_.get(), o));
+  EXPECT_NE(got.find("\"buckets\":[{\"start\":"), std::string::npos) << got;
+  EXPECT_NE(got.find("\"session_count\":1,"), std::string::npos) << got;
+  EXPECT_NE(Get("/v1/analytics?by=week", 400).body.find("by: expected day or hour"),
+            std::string::npos);
+  EXPECT_NE(Get("/v1/analytics?to=soon", 400).body.find("to:"), std::string::npos);
+  Get("/v1/analytics/x", 404);
+}
+
 }  // namespace
 }  // namespace sessionstore
