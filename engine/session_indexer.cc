@@ -29,6 +29,19 @@ std::string PrefixName(std::string_view prefix) {
 
 }  // namespace
 
+bool SameTableRow(const SessionIndexState& a, const SessionIndexState& b) {
+  if (a.Exists() != b.Exists()) return false;
+  if (!a.Exists()) return true;
+  auto same_keys = [](const auto& x, const auto& y) {
+    return x.size() == y.size() &&
+           std::equal(x.begin(), x.end(), y.begin(),
+                      [](const auto& p, const auto& q) { return p.first == q.first; });
+  };
+  return a.Entry() == b.Entry() && a.user_id() == b.user_id() &&
+         a.session_name() == b.session_name() && same_keys(a.tags, b.tags) &&
+         same_keys(a.models, b.models);
+}
+
 SessionTableChange TableChangeOf(std::string_view prefix, const SessionIndexState& state) {
   SessionTableChange c;
   c.prefix.assign(prefix);
@@ -372,11 +385,10 @@ Status SessionIndexer::IndexSessions(
   for (std::size_t i = 0; i < n; ++i) {
     if (indexed[i] && olds[i] == states[i]) continue;
     writes->push_back({std::move(state_keys[i]), EncodeIndexState(states[i])});
-    SessionTableChange change = TableChangeOf(deltas[i].first, states[i]);
-    if (indexed[i] && TableChangeOf(deltas[i].first, olds[i]) == change) {
-      continue;  // What the table holds is unchanged.
-    }
-    changes->push_back(std::move(change));
+    // What the table holds: only worth building when it is loaded (a
+    // process that only ingests never loads it) and when it changed.
+    if (!table_->loaded() || (indexed[i] && SameTableRow(olds[i], states[i]))) continue;
+    changes->push_back(TableChangeOf(deltas[i].first, states[i]));
   }
   return Status::OK();
 }

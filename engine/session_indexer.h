@@ -71,6 +71,9 @@ class IndexRowSource {
 // The table row of a session whose state is `state` (REQUIRES:
 // state.Exact()); not listed, with empty fields, when it has no trace.
 SessionTableChange TableChangeOf(std::string_view prefix, const SessionIndexState& state);
+// True when the two states (REQUIRES: both Exact()) give the same table
+// row: TableChangeOf of either is equal, computed without building them.
+bool SameTableRow(const SessionIndexState& a, const SessionIndexState& b);
 
 class SessionIndexer {
  public:

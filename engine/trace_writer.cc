@@ -253,10 +253,13 @@ Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, rocksd
   // changed session, in the same atomic write as the traces.
   std::vector<DirtySession> changed;
   changed.reserve(deltas->size());
-  for (const auto& [session, delta] : *deltas) {
+  for (auto& [session, delta] : *deltas) {
     if (delta.IsIdentity()) continue;
-    changed.emplace_back(ctx_->SessionPrefix(session), SessionIndexState::Of(delta));
-    wb->Merge(ctx_->cf.sessions, changed.back().first, delta.Encode());
+    std::string prefix = ctx_->SessionPrefix(session);
+    wb->Merge(ctx_->cf.sessions, prefix, delta.Encode());
+    // The operand is encoded: the state takes the maps (RememberFirstOffers
+    // reads only the first-trace fields afterwards).
+    changed.emplace_back(std::move(prefix), SessionIndexState::Of(std::move(delta)));
   }
   if (wb->Count() == 0) return Status::OK();
   std::optional<SessionIndexer::Batch> marked;

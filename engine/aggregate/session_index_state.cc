@@ -72,24 +72,24 @@ LatestRegister WithoutValue(LatestRegister r) {
   return r;
 }
 
-// extras := fixed64(errors) register(name) varint32(n) (lp(tag) fixed64(count))*n
-//           varint32(m) (lp(model) fixed64(calls) fixed64(prompt)
-//           fixed64(completion) fixed64(cost))*m          (keys ascending)
+// extras := svarint(errors) register(name) varint32(n) (lp(tag) svarint(count))*n
+//           varint32(m) (lp(model) svarint(calls) svarint(prompt)
+//           svarint(completion) svarint(cost))*m          (keys ascending)
 void PutExtras(std::string* dst, const SessionIndexState& s) {
-  PutSigned(dst, s.error_count);
+  PutSignedVarint64(dst, s.error_count);
   PutRegister(dst, s.last_name);
   PutVarint32(dst, static_cast<uint32_t>(s.tags.size()));
   for (const auto& [tag, n] : s.tags) {
     PutLengthPrefixed(dst, tag);
-    PutSigned(dst, n);
+    PutSignedVarint64(dst, n);
   }
   PutVarint32(dst, static_cast<uint32_t>(s.models.size()));
   for (const auto& [model, u] : s.models) {
     PutLengthPrefixed(dst, model);
-    PutSigned(dst, u.calls);
-    PutSigned(dst, u.prompt_tokens);
-    PutSigned(dst, u.completion_tokens);
-    PutSigned(dst, u.cost_nano_usd);
+    PutSignedVarint64(dst, u.calls);
+    PutSignedVarint64(dst, u.prompt_tokens);
+    PutSignedVarint64(dst, u.completion_tokens);
+    PutSignedVarint64(dst, u.cost_nano_usd);
   }
 }
 
@@ -98,22 +98,22 @@ void PutExtras(std::string* dst, const SessionIndexState& s) {
 bool GetExtras(std::string_view* in, SessionIndexState* s) {
   uint32_t n = 0;
   std::string_view key;
-  if (!GetSigned(in, &s->error_count) || !GetRegister(in, &s->last_name) || !GetVarint32(in, &n) ||
-      n > in->size()) {
+  if (!GetSignedVarint64(in, &s->error_count) || !GetRegister(in, &s->last_name) ||
+      !GetVarint32(in, &n) || n > in->size()) {
     return false;
   }
   for (uint32_t i = 0; i < n; ++i) {
     int64_t count = 0;
-    if (!GetLengthPrefixed(in, &key) || !GetSigned(in, &count) || count == 0) return false;
+    if (!GetLengthPrefixed(in, &key) || !GetSignedVarint64(in, &count) || count == 0) return false;
     if (!s->tags.empty() && !(s->tags.rbegin()->first < key)) return false;
     s->tags.emplace_hint(s->tags.end(), std::string(key), count);
   }
   if (!GetVarint32(in, &n) || n > in->size()) return false;
   for (uint32_t i = 0; i < n; ++i) {
     ModelUsage u;
-    if (!GetLengthPrefixed(in, &key) || !GetSigned(in, &u.calls) ||
-        !GetSigned(in, &u.prompt_tokens) || !GetSigned(in, &u.completion_tokens) ||
-        !GetSigned(in, &u.cost_nano_usd) || u == ModelUsage()) {
+    if (!GetLengthPrefixed(in, &key) || !GetSignedVarint64(in, &u.calls) ||
+        !GetSignedVarint64(in, &u.prompt_tokens) || !GetSignedVarint64(in, &u.completion_tokens) ||
+        !GetSignedVarint64(in, &u.cost_nano_usd) || u == ModelUsage()) {
       return false;
     }
     if (!s->models.empty() && !(s->models.rbegin()->first < key)) return false;
@@ -174,6 +174,24 @@ SessionIndexState SessionIndexState::Of(const SessionDelta& d) {
   s.last_name = d.last_name;
   s.tags = d.tags;
   s.models = d.models;
+  return s;
+}
+
+SessionIndexState SessionIndexState::Of(SessionDelta&& d) {
+  SessionIndexState s;
+  s.trace_count = d.trace_count;
+  s.error_count = d.error_count;
+  s.cost_nano_usd = d.cost_nano_usd;
+  s.total_tokens = SaturatingAdd(d.prompt_tokens, d.completion_tokens);
+  s.has_first = d.has_first;
+  s.first_ns = d.has_first ? d.first_start_ns : 0;
+  s.has_max_end = d.has_max_end;
+  s.max_end_ns = d.has_max_end ? d.max_end_ns : 0;
+  s.last = WithoutValue(std::move(d.last));
+  s.last_user = std::move(d.last_user);
+  s.last_name = std::move(d.last_name);
+  s.tags = std::move(d.tags);
+  s.models = std::move(d.models);
   return s;
 }
 

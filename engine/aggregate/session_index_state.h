@@ -52,6 +52,10 @@ struct SessionIndexState {
 
   // The projection of a session's merge operand (or aggregate).
   static SessionIndexState Of(const SessionDelta& delta);
+  // As above, moving the maps and registers' values out of `delta` (its
+  // counters and first-trace fields stay valid; the moved fields are left
+  // valid but unspecified).
+  static SessionIndexState Of(SessionDelta&& delta);
 
   // this = this, then `later`.
   void Add(const SessionIndexState& later);

@@ -53,6 +53,31 @@ bool GetVarint32(std::string_view* in, uint32_t* v) {
   return false;
 }
 
+void PutSignedVarint64(std::string* dst, int64_t v) {
+  uint64_t u = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+  while (u >= 0x80) {
+    dst->push_back(static_cast<char>((u & 0x7f) | 0x80));
+    u >>= 7;
+  }
+  dst->push_back(static_cast<char>(u));
+}
+
+bool GetSignedVarint64(std::string_view* in, int64_t* v) {
+  uint64_t u = 0;
+  for (int shift = 0, i = 0; i < 10 && static_cast<std::size_t>(i) < in->size(); ++i, shift += 7) {
+    const auto byte = static_cast<unsigned char>((*in)[i]);
+    if (i == 9 && byte > 0x01) return false;  // Would overflow 64 bits.
+    u |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      if (i > 0 && byte == 0) return false;  // Non-minimal.
+      *v = static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
+      in->remove_prefix(i + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
 void PutLengthPrefixed(std::string* dst, std::string_view s) {
   PutVarint32(dst, static_cast<uint32_t>(s.size()));
   dst->append(s);

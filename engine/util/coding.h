@@ -25,6 +25,11 @@ bool GetFixed64BE(std::string_view* in, uint64_t* v);
 // Minimal encodings only: a value has exactly one encoding.
 void PutVarint32(std::string* dst, uint32_t v);
 bool GetVarint32(std::string_view* in, uint32_t* v);
+// A signed 64-bit value, zigzag-mapped (0, -1, 1, -2, ... -> 0, 1, 2, 3, ...)
+// and written as a varint of at most 10 bytes. Get rejects non-minimal
+// encodings and values above 64 bits, as GetVarint32.
+void PutSignedVarint64(std::string* dst, int64_t v);
+bool GetSignedVarint64(std::string_view* in, int64_t* v);
 void PutLengthPrefixed(std::string* dst, std::string_view s);
 bool GetLengthPrefixed(std::string_view* in, std::string_view* s);
 // Order-preserving encoding of a signed time: fixed64-BE(uint64(ns) XOR 2^63).

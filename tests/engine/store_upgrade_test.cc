@@ -59,7 +59,7 @@ std::size_t IndexKeysNotStates(const std::string& path, std::string* version) {
 }
 
 // The version-2 encoding of a state (format 5's): without the error
-// count, name register, tags and models, which encode as 11 bytes when
+// count, name register, tags and models, which encode as 4 bytes when
 // empty.
 std::string Version2State(std::string_view current) {
   SessionIndexState s;
@@ -70,7 +70,7 @@ std::string Version2State(std::string_view current) {
   s.models.clear();
   std::string v = EncodeIndexState(s);
   v[0] = 2;
-  v.resize(v.size() - 11);
+  v.resize(v.size() - 4);
   SessionIndexState back;
   EXPECT_TRUE(DecodeIndexState(v, &back));
   EXPECT_EQ(back, s);

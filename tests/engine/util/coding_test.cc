@@ -60,6 +60,34 @@ TEST(CodingTest, VarintRoundTripAndRejectsBadInput) {
   EXPECT_FALSE(GetVarint32(&in, &v));
 }
 
+TEST(CodingTest, SignedVarint64RoundTripAndRejectsBadInput) {
+  for (int64_t v : {int64_t{0}, int64_t{-1}, int64_t{1}, int64_t{-64}, int64_t{63}, int64_t{64},
+                    int64_t{1} << 40, -(int64_t{1} << 40), INT64_MAX, INT64_MIN}) {
+    std::string s;
+    PutSignedVarint64(&s, v);
+    EXPECT_LE(s.size(), 10u);
+    std::string_view in = s;
+    int64_t back = 0;
+    ASSERT_TRUE(GetSignedVarint64(&in, &back)) << v;
+    EXPECT_EQ(back, v);
+    EXPECT_TRUE(in.empty());
+    for (std::size_t n = 0; n < s.size(); ++n) {
+      std::string_view cut(s.data(), n);
+      EXPECT_FALSE(GetSignedVarint64(&cut, &back));
+    }
+  }
+  std::string one_byte;
+  PutSignedVarint64(&one_byte, -1);  // Small magnitudes stay small.
+  EXPECT_EQ(one_byte, std::string("\x01"));
+  int64_t v = 0;
+  std::string overlong("\x80\x00", 2);
+  std::string_view in = overlong;
+  EXPECT_FALSE(GetSignedVarint64(&in, &v));
+  std::string too_big = "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02";  // Beyond 64 bits.
+  in = too_big;
+  EXPECT_FALSE(GetSignedVarint64(&in, &v));
+}
+
 TEST(CodingTest, PrefixSuccessor) {
   EXPECT_EQ(PrefixSuccessor("ab"), "ac");
   EXPECT_EQ(PrefixSuccessor(std::string("a\xff\xff", 3)), "b");
