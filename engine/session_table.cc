@@ -244,33 +244,74 @@ std::vector<ListPosition> SessionTable::Select(const TableQuery& q) const {
 
 std::vector<ListPosition> SessionTable::StreamByLast(const ByLast& set, const TableQuery& q,
                                                      const Resolved& f) const {
-  // last >= from  <=>  ~metric(last) <= max_inv.
-  SessionIndexEntry bound;
-  bound.last_ns = q.from_ns;
-  const uint64_t max_inv =
-      q.has_from && q.order == kOrderLast ? ~OrderMetric(kOrderLast, bound) : UINT64_MAX;
-  const auto window_end =
-      max_inv == UINT64_MAX ? set.end() : set.lower_bound(LastKey{max_inv + 1, {}, 0});
+  uint64_t min_inv = 0, max_inv = UINT64_MAX;
+  InvBounds(q, &min_inv, &max_inv);
+  if (min_inv > max_inv) return {};
+  const auto first = set.lower_bound(LastKey{min_inv, {}, 0});
+  const auto last = max_inv == UINT64_MAX ? set.end() : set.lower_bound(LastKey{max_inv + 1, {}, 0});
   std::vector<ListPosition> out;
   auto take = [&](const LastKey& k) {
     const Row& r = rows_[k.slot];
     if (r.entry.first_ns < q.to_ns && Passes(r, f)) out.push_back({k.inv, std::string(k.prefix)});
   };
+  // Rows strictly after the cursor, within [first, last).
+  const bool resume = q.resume != nullptr;
+  const LastKey at{resume ? q.resume->inv : 0, resume ? std::string_view(q.resume->prefix) : "", 0};
   if (q.descending) {
-    auto it = q.resume == nullptr ? set.begin()
-                                  : set.upper_bound(LastKey{q.resume->inv, q.resume->prefix, 0});
-    for (; it != window_end && out.size() < q.want; ++it) {
-      if (it->inv > max_inv) break;
+    auto it = resume ? set.upper_bound(at) : first;
+    if (first != set.end() && it != set.end() && *it < *first) it = first;
+    for (; it != last && it != set.end() && out.size() < q.want; ++it) take(*it);
+  } else {
+    auto it = resume ? set.lower_bound(at) : last;
+    if (last != set.end() && (it == set.end() || *last < *it)) it = last;
+    while (it != first && it != set.begin() && out.size() < q.want) {
+      --it;
+      if (*it < *first) break;
       take(*it);
     }
-  } else {
-    auto it = q.resume == nullptr ? window_end
-                                  : set.lower_bound(LastKey{q.resume->inv, q.resume->prefix, 0});
-    // A resume position below the window: start at the window's end.
-    if (window_end != set.end() && (it == set.end() || !(*it < *window_end))) it = window_end;
-    while (it != set.begin() && out.size() < q.want) take(*--it);
   }
   return out;
+}
+
+void SessionTable::InvBounds(const TableQuery& q, uint64_t* min_inv, uint64_t* max_inv) {
+  SessionIndexEntry e;
+  if (q.order == kOrderLast && q.has_from) {
+    e.last_ns = q.from_ns;  // last >= from  <=>  ~metric(last) <= max_inv.
+    *max_inv = ~OrderMetric(kOrderLast, e);
+  }
+  const TableFilter* f = q.filter;
+  if (f == nullptr) return;
+  int64_t lo = INT64_MIN, hi = INT64_MAX;
+  int64_t* field = nullptr;
+  switch (q.order) {
+    case kOrderCost:
+      lo = f->min_cost, hi = f->max_cost, field = &e.cost_nano_usd;
+      break;
+    case kOrderTokens:
+      lo = f->min_tokens, hi = f->max_tokens, field = &e.total_tokens;
+      break;
+    case kOrderTraces:
+      lo = f->min_traces, hi = f->max_traces, field = &e.trace_count;
+      break;
+    case kOrderDuration:
+      lo = f->min_duration, hi = f->max_duration, field = &e.duration_ns;
+      break;
+    case kOrderErrors:
+      lo = f->errors_only ? 1 : INT64_MIN, field = &e.error_count;
+      break;
+    default:
+      return;
+  }
+  // The metric grows with the value (negative values count as 0), and
+  // positions hold its complement: a value range is a position range.
+  if (hi != INT64_MAX) {
+    *field = hi;
+    *min_inv = std::max(*min_inv, ~OrderMetric(q.order, e));
+  }
+  if (lo != INT64_MIN) {
+    *field = lo;
+    *max_inv = std::min(*max_inv, ~OrderMetric(q.order, e));
+  }
 }
 
 template <typename F>

@@ -192,6 +192,10 @@ class SessionTable {
   static LastKey KeyOf(const Row& r);
   // The row's key in the order kSessionOrders[i] (i >= 1).
   static LastKey KeyOf(std::size_t i, const Row& r);
+  // The range of positions a streamed listing can hold: from the window's
+  // lower bound (last activity) and the filter's range on the order's own
+  // metric; rows outside it are never visited.
+  static void InvBounds(const TableQuery& q, uint64_t* min_inv, uint64_t* max_inv);
   // Streams a listing from `set`, ordered by q.order; bounded below by
   // q.from_ns when that order is last activity, else q.from_ns must be the
   // minimum time.
