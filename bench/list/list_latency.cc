@@ -13,6 +13,8 @@
 // rows returned, p50 and p99 in ms, and at the end the worst p99 among
 // the combinations matching at least 1% of the window's sessions.
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -123,6 +125,18 @@ std::vector<Combo> MakeCombos(const std::vector<ss::SessionSummary>& all) {
   };
 }
 
+uint64_t RssKb() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  uint64_t kb = 0;
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    if (std::sscanf(line, "VmRSS: %lu kB", &kb) == 1) break;
+  }
+  std::fclose(f);
+  return kb;
+}
+
 double Ms(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
@@ -143,7 +157,22 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", st.ToString().c_str());
     return 1;
   }
+  const uint64_t rss0 = RssKb();
+  const std::size_t heap0 = mallinfo2().uordblks;
+  {
+    ss::ListSessionsOptions first;  // Loads the in-memory session indexes.
+    first.limit = 1;
+    ss::SessionPage page;
+    if (!store->ListSessions(first, &page).ok()) return 1;
+  }
+  const uint64_t table_kb = RssKb() - rss0;
+  const std::size_t heap = mallinfo2().uordblks - heap0;
   const auto all = AllSessions(store.get());
+  const double n = all.empty() ? 1.0 : static_cast<double>(all.size());
+  std::printf(
+      "session indexes, per session: %.0f bytes allocated, %.0f bytes resident (both grown by "
+      "the first listing, which loads them)\n",
+      static_cast<double>(heap) / n, 1024.0 * static_cast<double>(table_kb) / n);
   int64_t newest = 0;
   for (const auto& s : all) newest = std::max(newest, s.last_trace_at_ns);
   const int64_t day = 86'400'000'000'000;
