@@ -368,28 +368,29 @@ class Store {
                           TimelinePage* page) = 0;
 
   // One page of sessions (see ListSessionsOptions), served by the session
-  // indexes, which are kept in memory (about 450 bytes per session, built
-  // on the process's first listing by one scan of the stored index states).
-  // Every filter is answered from them: no aggregate is read for a session
-  // that does not match. It first applies every ingest that returned
-  // before the call (read-your-writes), so its cost includes indexing the
-  // sessions changed since the background indexer last ran
-  // (Options::index_interval_ms). Cost per page: the rows' aggregate reads
-  // (one MultiGet), plus, by last activity, a walk of that order from the
-  // cursor that stops once the page is full (filters that match few
-  // sessions walk further), and for the other sorts a pass over the
-  // sessions of the window (from the last-activity order when `from_ns` is
-  // set, over the user's sessions with a user filter, else over every
-  // session); docs/architecture.md ("Listing sessions"). The rows are
-  // checked against the window, user and filters again as read, so a page
-  // never holds a session that does not match, even while ingest goes on
-  // (a page may then hold fewer than `limit` rows and still have a next
-  // cursor). InvalidArgument for a malformed or mismatched cursor or a
-  // range with min > max. Pages are not a snapshot: a session whose sort
-  // key or filtered values change between pages may be skipped or seen
-  // twice; with no ingest meanwhile, walking every page yields each
-  // matching session exactly once. A read-only store lists every batch
-  // acknowledged before it was opened.
+  // indexes, which are kept in memory (about 1.1 KB per session: a row and
+  // one ordered set per sort order; built on the process's first listing
+  // by one scan of the stored index states). Every filter is answered from
+  // them: no aggregate is read for a session that does not match. It first
+  // applies every ingest that returned before the call (read-your-writes),
+  // so its cost includes indexing the sessions changed since the
+  // background indexer last ran (Options::index_interval_ms). Cost per
+  // page: the rows' aggregate reads (one MultiGet), plus a walk of the
+  // order's set from the cursor that stops once the page is full (by last
+  // activity with any window; by the other orders when there is neither a
+  // `from_ns` nor a user filter; filters that match few sessions, or work
+  // against the order, walk further), else a pass over the sessions of the
+  // window (from the last-activity order when `from_ns` is set, over the
+  // user's sessions with a user filter); docs/architecture.md ("Listing
+  // sessions"). The rows are checked against the window, user and filters
+  // again as read, so a page never holds a session that does not match,
+  // even while ingest goes on (a page may then hold fewer than `limit`
+  // rows and still have a next cursor). InvalidArgument for a malformed or
+  // mismatched cursor or a range with min > max. Pages are not a snapshot:
+  // a session whose sort key or filtered values change between pages may
+  // be skipped or seen twice; with no ingest meanwhile, walking every page
+  // yields each matching session exactly once. A read-only store lists
+  // every batch acknowledged before it was opened.
   virtual Status ListSessions(const ListSessionsOptions& options, SessionPage* page) = 0;
 
   // Fills *report with statistics of the sessions of a window (see
