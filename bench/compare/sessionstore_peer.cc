@@ -154,6 +154,27 @@ void MeasureFilteredLists(Store* store, const Args& a, Result* r) {
   });
 }
 
+// Content search and analytics over the 24 h window (workload.h).
+void MeasureSearchAndAnalytics(Store* store, const Args& a, const Workload& w, Result* r) {
+  SearchOptions so;
+  so.from_ns = WindowStart(a, w);
+  so.to_ns = w.max_start + 1;
+  SearchPage hits;
+  r->latency["Search 24h"] = Measure(FewSamples(a), [&](std::size_t) {
+    if (!store->Search(kSearchWord, so, &hits).ok()) Die("Search");
+  });
+  AnalyticsOptions ao;
+  ao.from_ns = so.from_ns;
+  ao.to_ns = so.to_ns;
+  ao.goal_tag = kGoalTag;
+  AnalyticsReport report;
+  r->latency["Analytics 24h"] = Measure(ListSamples(a), [&](std::size_t) {
+    if (!store->Analytics(ao, &report).ok()) Die("Analytics");
+  });
+  std::printf("%s: search 24h %zu hits; analytics 24h %lld sessions\n", r->peer.c_str(),
+              hits.hits.size(), static_cast<long long>(report.overall.session_count));
+}
+
 // The hot session: merges still in the memtable when it is read.
 void MeasureHot(Store* store, const Args& a, const Workload& w, Result* r) {
   for (std::size_t i = 0; i < w.hot.size(); i += 100) {
@@ -191,6 +212,7 @@ Result RunWithWriters(const Args& a, const Workload& w, int threads, bool querie
   if (queries) {
     MeasureQueries(store.get(), a, w, &r);
     MeasureFilteredLists(store.get(), a, &r);
+    MeasureSearchAndAnalytics(store.get(), a, w, &r);
     MeasureHot(store.get(), a, w, &r);
     if (!store->GetStats(&stats).ok()) Die("stats");
     std::printf(

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -422,6 +423,59 @@ void MeasureFilteredLists(Sqlite* db, const Args& a, std::size_t* sink, Result* 
   });
 }
 
+// Nearest-rank percentiles and the mean of `v`, as Store::Analytics
+// reports them, computed the way an application over SQLite would (SQLite
+// has no percentile aggregate): into *sink.
+void Summarize(std::vector<int64_t>* v, std::size_t* sink) {
+  if (v->empty()) return;
+  std::sort(v->begin(), v->end());
+  double sum = 0;
+  for (int64_t x : *v) sum += static_cast<double>(x);
+  for (double p : {50.0, 90.0, 99.0}) {
+    const auto rank = static_cast<std::size_t>(std::ceil(p / 100 * static_cast<double>(v->size())));
+    *sink += static_cast<std::size_t>((*v)[std::max<std::size_t>(rank, 1) - 1]);
+  }
+  *sink += static_cast<std::size_t>(sum / static_cast<double>(v->size()));
+}
+
+// Content search (LIKE, ASCII case-insensitive) and session analytics
+// over the 24 h window (workload.h).
+void MeasureSearchAndAnalytics(Sqlite* db, const Args& a, const Workload& w, std::size_t* sink,
+                               Result* r) {
+  const int64_t from = WindowStart(a, w), to = w.max_start + 1;
+  r->latency["Search 24h"] = Measure(FewSamples(a), [&](std::size_t) {
+    sqlite3_stmt* s = db->Prepare(
+        "SELECT session_id, trace_id, start_time, input, output FROM traces WHERE start_time >= ? "
+        "AND start_time < ? AND (input LIKE ? OR output LIKE ?) ORDER BY start_time DESC, "
+        "trace_id DESC LIMIT 20");
+    const std::string like = std::string("%") + kSearchWord + "%";
+    sqlite3_bind_int64(s, 1, from);
+    sqlite3_bind_int64(s, 2, to);
+    BindText(s, 3, like);
+    BindText(s, 4, like);
+    ReadRows(s, sink);
+  });
+  r->latency["Analytics 24h"] = Measure(ListSamples(a), [&](std::size_t) {
+    sqlite3_stmt* s = db->Prepare(
+        "SELECT trace_count, max_end - first_trace_at, cost, prompt_tokens + completion_tokens, "
+        "error_count > 0, EXISTS(SELECT 1 FROM session_tags t WHERE t.tag = ? AND t.session_id = "
+        "s.session_id) FROM sessions s WHERE last_trace_at >= ? AND first_trace_at < ?");
+    const std::string goal = kGoalTag;
+    BindText(s, 1, goal);
+    sqlite3_bind_int64(s, 2, from);
+    sqlite3_bind_int64(s, 3, to);
+    std::vector<int64_t> cols[4];
+    int64_t errors = 0, goals = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      for (int c = 0; c < 4; ++c) cols[c].push_back(sqlite3_column_int64(s, c));
+      errors += sqlite3_column_int64(s, 4);
+      goals += sqlite3_column_int64(s, 5);
+    }
+    for (auto& c : cols) Summarize(&c, sink);
+    *sink += static_cast<std::size_t>(errors + goals);
+  });
+}
+
 // The hot session, ingested in transactions of 100, then read.
 void MeasureHot(Sqlite* db, const Args& a, const Workload& w, std::size_t* sink, Result* r) {
   db->Exec("BEGIN");
@@ -459,6 +513,7 @@ std::optional<Result> Run(const Args& a, const Workload& w) {
     MeasureSessionQueries(&db, a, w, &sink, &r);
     MeasureListQueries(&db, a, w, &sink, &r);
     MeasureFilteredLists(&db, a, &sink, &r);
+    MeasureSearchAndAnalytics(&db, a, w, &sink, &r);
     MeasureHot(&db, a, w, &sink, &r);
     db.ResetAll();
     db.Exec("PRAGMA wal_checkpoint(TRUNCATE)");

@@ -39,6 +39,12 @@ inline constexpr char kFilterTag[] = "vip";
 inline constexpr int64_t kFilterMinCost = 10'000'000;   // $0.01
 inline constexpr int64_t kFilterMaxCost = 100'000'000;  // $0.10
 
+// Content search and analytics over the "24h" window (WindowStart to the
+// last trace): a word of the generator's vocabulary, first page of 20
+// hits; the window's session statistics with this goal tag.
+inline constexpr char kSearchWord[] = "orquimida";
+inline constexpr char kGoalTag[] = "goal:resolved";
+
 // The session id of Workload::hot.
 inline constexpr char kHotSession[] = "hot-session";
 
