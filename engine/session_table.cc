@@ -34,6 +34,18 @@ ListPosition ToPosition(const Cand& c) { return {c.inv, std::string(c.prefix)}; 
 
 bool InRange(int64_t v, int64_t lo, int64_t hi) { return lo <= v && v <= hi; }
 
+// The first q.want of `all` in the listing's order, as positions.
+std::vector<ListPosition> SelectFirst(std::vector<Cand>* all, const TableQuery& q) {
+  const std::size_t n = std::min(q.want, all->size());
+  auto listing_order = [&](const Cand& a, const Cand& b) { return q.descending ? a < b : b < a; };
+  std::partial_sort(all->begin(), all->begin() + static_cast<std::ptrdiff_t>(n), all->end(),
+                    listing_order);
+  std::vector<ListPosition> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(ToPosition((*all)[i]));
+  return out;
+}
+
 // Every id of `want` is in `have` (both ascending).
 bool HasAll(const std::vector<uint32_t>& have, const std::vector<uint32_t>& want) {
   return std::includes(have.begin(), have.end(), want.begin(), want.end());
@@ -72,17 +84,21 @@ bool SessionTable::Resolve(const TableFilter* f, Resolved* out) const {
   return true;
 }
 
+bool SessionTable::PassesNumbers(const SessionIndexEntry& e, const TableFilter* f) {
+  return f == nullptr || ((!f->errors_only || e.error_count > 0) &&
+                          InRange(e.cost_nano_usd, f->min_cost, f->max_cost) &&
+                          InRange(e.total_tokens, f->min_tokens, f->max_tokens) &&
+                          InRange(e.trace_count, f->min_traces, f->max_traces) &&
+                          InRange(e.duration_ns, f->min_duration, f->max_duration));
+}
+
 bool SessionTable::Passes(const Row& r, const Resolved& rf) {
+  return PassesNumbers(r.entry, rf.f) && PassesNames(r, rf);
+}
+
+bool SessionTable::PassesNames(const Row& r, const Resolved& rf) {
   const TableFilter* f = rf.f;
   if (f == nullptr) return true;
-  const SessionIndexEntry& e = r.entry;
-  if ((f->errors_only && e.error_count <= 0) ||
-      !InRange(e.cost_nano_usd, f->min_cost, f->max_cost) ||
-      !InRange(e.total_tokens, f->min_tokens, f->max_tokens) ||
-      !InRange(e.trace_count, f->min_traces, f->max_traces) ||
-      !InRange(e.duration_ns, f->min_duration, f->max_duration)) {
-    return false;
-  }
   if (rf.has_model && !std::binary_search(r.models.begin(), r.models.end(), rf.model)) {
     return false;
   }
@@ -146,6 +162,7 @@ uint32_t SessionTable::UserSlot(const std::string& user_id) {
 void SessionTable::Load(std::vector<SessionTableChange> rows) {
   std::unique_lock<std::shared_mutex> l(mu_);
   rows_.clear();
+  compact_.clear();
   slot_of_.clear();
   by_last_.clear();
   for (ByLast& o : by_order_) o.clear();
@@ -168,6 +185,7 @@ void SessionTable::ApplyOrUnload(const std::vector<SessionTableChange>& changes)
     std::unique_lock<std::shared_mutex> l(mu_);
     loaded_ = false;
     rows_.clear();
+    compact_.clear();
     slot_of_.clear();
     by_last_.clear();
     for (ByLast& o : by_order_) o.clear();
@@ -183,6 +201,7 @@ void SessionTable::ApplyLocked(const SessionTableChange& c) {
   if (found == slot_of_.end()) {
     if (!c.listed) return;
     const auto slot = static_cast<uint32_t>(rows_.size());
+    compact_.emplace_back();  // First: a failure leaves rows_ as it was.
     rows_.emplace_back();
     row = &rows_.back();
     row->prefix = c.prefix;
@@ -197,8 +216,10 @@ void SessionTable::ApplyLocked(const SessionTableChange& c) {
     if (row->user != 0) by_user_[row->user].erase(KeyOf(*row));
   }
   row->listed = c.listed;
+  compact_[row->slot].listed = c.listed;
   if (!c.listed) return;
   row->entry = c.entry;
+  compact_[row->slot].entry = c.entry;
   row->name = c.session_name;
   row->tags.clear();
   for (const std::string& t : c.tags) row->tags.push_back(tag_names_.Intern(t));
@@ -230,41 +251,54 @@ std::vector<ListPosition> SessionTable::Select(const TableQuery& q) const {
   }
   Resolved f;
   if (!Resolve(q.filter, &f)) return {};
-  if (q.order == kOrderLast) return StreamByLast(*set, q, f);
-  if (q.user_id.empty() && !q.has_from) {
+  const bool every_user = q.user_id.empty();
+  if (q.order == kOrderLast) return StreamByLast(*set, q, f, every_user);
+  if (every_user && !q.has_from) {
     // All time: the order's own set streams, stopping once the page is full.
     const std::size_t i = static_cast<std::size_t>(
         std::find(std::begin(kSessionOrders), std::end(kSessionOrders), q.order) -
         std::begin(kSessionOrders));
-    if (i > 0 && i < by_order_.size()) return StreamByLast(by_order_[i], q, f);
+    if (i > 0 && i < by_order_.size()) return StreamByLast(by_order_[i], q, f, true);
   }
   // Every row when neither a user nor a lower bound narrows the rows.
   return CollectAndSelect(q.user_id.empty() && !q.has_from ? nullptr : set, q, f);
 }
 
 std::vector<ListPosition> SessionTable::StreamByLast(const ByLast& set, const TableQuery& q,
-                                                     const Resolved& f) const {
+                                                     const Resolved& f, bool may_pass) const {
   uint64_t min_inv = 0, max_inv = UINT64_MAX;
   InvBounds(q, &min_inv, &max_inv);
   if (min_inv > max_inv) return {};
   const auto first = set.lower_bound(LastKey{min_inv, {}, 0});
-  const auto last = max_inv == UINT64_MAX ? set.end() : set.lower_bound(LastKey{max_inv + 1, {}, 0});
+  const auto last =
+      max_inv == UINT64_MAX ? set.end() : set.lower_bound(LastKey{max_inv + 1, {}, 0});
   std::vector<ListPosition> out;
+  // A walk that has not filled the page after this many rows (a filter that
+  // matches few sessions, or works against the order) gives way to a pass
+  // over the compact rows, whose cost does not depend on the filter.
+  const std::size_t budget = walk_budget_ != 0 ? walk_budget_ : kWalkBudget + 32 * q.want;
+  std::size_t walked = 0;
   auto take = [&](const LastKey& k) {
+    ++walked;
     const Row& r = rows_[k.slot];
     if (r.entry.first_ns < q.to_ns && Passes(r, f)) out.push_back({k.inv, std::string(k.prefix)});
   };
+  auto give_way = [&] { return may_pass && walked >= budget && out.size() < q.want; };
   // Rows strictly after the cursor, within [first, last).
   const bool resume = q.resume != nullptr;
   const LastKey at{resume ? q.resume->inv : 0, resume ? std::string_view(q.resume->prefix) : "", 0};
   if (q.descending) {
     auto it = resume ? set.upper_bound(at) : first;
     if (first != set.end() && it != set.end() && *it < *first) it = first;
-    for (; it != last && it != set.end() && out.size() < q.want; ++it) take(*it);
+    for (; it != last && it != set.end() && out.size() < q.want; ++it) {
+      if (give_way()) return PassCompact(q, f);
+      take(*it);
+    }
   } else {
     auto it = resume ? set.lower_bound(at) : last;
     if (last != set.end() && (it == set.end() || *last < *it)) it = last;
     while (it != first && it != set.begin() && out.size() < q.want) {
+      if (give_way()) return PassCompact(q, f);
       --it;
       if (*it < *first) break;
       take(*it);
@@ -331,6 +365,19 @@ void SessionTable::ForWindowRows(const ByLast* set, int64_t from_ns, bool has_fr
   }
 }
 
+std::vector<ListPosition> SessionTable::PassCompact(const TableQuery& q, const Resolved& f) const {
+  std::vector<Cand> all;
+  for (std::size_t i = 0; i < compact_.size(); ++i) {
+    const Compact& c = compact_[i];
+    if (!c.listed || !InWindow(c.entry, q) || !PassesNumbers(c.entry, f.f)) continue;
+    const Row& r = rows_[i];
+    if (!PassesNames(r, f)) continue;
+    const Cand cand{~OrderMetric(q.order, c.entry), r.prefix};
+    if (After(cand, q)) all.push_back(cand);
+  }
+  return SelectFirst(&all, q);
+}
+
 std::vector<ListPosition> SessionTable::CollectAndSelect(const ByLast* set, const TableQuery& q,
                                                          const Resolved& f) const {
   std::vector<Cand> all;
@@ -339,14 +386,7 @@ std::vector<ListPosition> SessionTable::CollectAndSelect(const ByLast* set, cons
     const Cand c{~OrderMetric(q.order, r.entry), r.prefix};
     if (After(c, q)) all.push_back(c);
   });
-  const std::size_t n = std::min(q.want, all.size());
-  auto listing_order = [&](const Cand& a, const Cand& b) { return q.descending ? a < b : b < a; };
-  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(),
-                    listing_order);
-  std::vector<ListPosition> out;
-  out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) out.push_back(ToPosition(all[i]));
-  return out;
+  return SelectFirst(&all, q);
 }
 
 void SessionTable::VisitWindow(const WindowScan& q,

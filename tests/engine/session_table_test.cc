@@ -119,10 +119,14 @@ TableFilter RandomFilter(std::mt19937_64& rng) {
   return f;
 }
 
-TEST(SessionTableTest, EveryListingWalkedByPagesMatchesTheModel) {
+// walk_budget 0: the default (walks stream to the end on these small
+// tables); 1: every walk gives way to a pass over the compact rows at once.
+class SessionTableTest : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(SessionTableTest, EveryListingWalkedByPagesMatchesTheModel) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     std::mt19937_64 rng(seed);
-    SessionTable table;
+    SessionTable table(GetParam());
     Model model;
     std::vector<SessionTableChange> initial;
     for (int i = 0; i < 60; ++i) {
@@ -177,7 +181,9 @@ TEST(SessionTableTest, EveryListingWalkedByPagesMatchesTheModel) {
   }
 }
 
-TEST(SessionTableTest, FindFollowsChangesAndRemovals) {
+INSTANTIATE_TEST_SUITE_P(WalkBudgets, SessionTableTest, ::testing::Values(0, 1));
+
+TEST(SessionTableFindTest, FindFollowsChangesAndRemovals) {
   SessionTable table;
   EXPECT_FALSE(table.loaded());
   table.Load({});
