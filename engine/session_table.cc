@@ -283,7 +283,10 @@ std::vector<ListPosition> SessionTable::StreamByLast(const ByLast& set, const Ta
     const Row& r = rows_[k.slot];
     if (r.entry.first_ns < q.to_ns && Passes(r, f)) out.push_back({k.inv, std::string(k.prefix)});
   };
-  auto give_way = [&] { return may_pass && walked >= budget && out.size() < q.want; };
+  // Not with a text search: testing every row's id and name costs more than
+  // walking on (rows that fail the numbers skip it in the walk too).
+  const bool can_pass = may_pass && (f.f == nullptr || f.f->folded_search.empty());
+  auto give_way = [&] { return can_pass && walked >= budget && out.size() < q.want; };
   // Rows strictly after the cursor, within [first, last).
   const bool resume = q.resume != nullptr;
   const LastKey at{resume ? q.resume->inv : 0, resume ? std::string_view(q.resume->prefix) : "", 0};

@@ -204,9 +204,9 @@ class SessionTable {
   static void InvBounds(const TableQuery& q, uint64_t* min_inv, uint64_t* max_inv);
   // Streams a listing from `set`, ordered by q.order; bounded below by
   // q.from_ns when that order is last activity, else q.from_ns must be the
-  // minimum time. With `may_pass` (the set holds every session), a walk
-  // that has not filled the page after kWalkBudget + 32 * want rows returns
-  // PassCompact's answer instead.
+  // minimum time. With `may_pass` (the set holds every session) and no
+  // text search, a walk that has not filled the page after kWalkBudget +
+  // 32 * want rows returns PassCompact's answer instead.
   std::vector<ListPosition> StreamByLast(const ByLast& set, const TableQuery& q, const Resolved& f,
                                          bool may_pass) const;
   // Every listed session of the window that passes, by one pass over
