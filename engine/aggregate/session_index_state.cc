@@ -157,9 +157,8 @@ bool GetIndexState(std::string_view* in, SessionIndexState* s) {
   return format == kIndexStateFormat2 || GetExtras(in, s);
 }
 
-}  // namespace
-
-SessionIndexState SessionIndexState::Of(const SessionDelta& d) {
+// The state's counters and first/max-end fields (not registers or maps).
+SessionIndexState CountersOf(const SessionDelta& d) {
   SessionIndexState s;
   s.trace_count = d.trace_count;
   s.error_count = d.error_count;
@@ -169,6 +168,13 @@ SessionIndexState SessionIndexState::Of(const SessionDelta& d) {
   s.first_ns = d.has_first ? d.first_start_ns : 0;
   s.has_max_end = d.has_max_end;
   s.max_end_ns = d.has_max_end ? d.max_end_ns : 0;
+  return s;
+}
+
+}  // namespace
+
+SessionIndexState SessionIndexState::Of(const SessionDelta& d) {
+  SessionIndexState s = CountersOf(d);
   s.last = WithoutValue(d.last);
   s.last_user = d.last_user;
   s.last_name = d.last_name;
@@ -178,15 +184,7 @@ SessionIndexState SessionIndexState::Of(const SessionDelta& d) {
 }
 
 SessionIndexState SessionIndexState::Of(SessionDelta&& d) {
-  SessionIndexState s;
-  s.trace_count = d.trace_count;
-  s.error_count = d.error_count;
-  s.cost_nano_usd = d.cost_nano_usd;
-  s.total_tokens = SaturatingAdd(d.prompt_tokens, d.completion_tokens);
-  s.has_first = d.has_first;
-  s.first_ns = d.has_first ? d.first_start_ns : 0;
-  s.has_max_end = d.has_max_end;
-  s.max_end_ns = d.has_max_end ? d.max_end_ns : 0;
+  SessionIndexState s = CountersOf(d);
   s.last = WithoutValue(std::move(d.last));
   s.last_user = std::move(d.last_user);
   s.last_name = std::move(d.last_name);

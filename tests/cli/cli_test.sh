@@ -7,7 +7,7 @@ bin=$1
 work=$2
 rm -rf "$work" && mkdir -p "$work"
 db="$work/db"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 "$bin" generate --traces 3000 --sessions 200 --seed 7 -o "$work/w.jsonl"
 [ "$(wc -l < "$work/w.jsonl")" -ge 3000 ] || fail "generate wrote too few lines"

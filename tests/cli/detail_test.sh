@@ -9,13 +9,7 @@ src=$2
 work=$3
 rm -rf "$work" && mkdir -p "$work"
 db="$work/db"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() {  # expect NAME WANT GOT
-  [ "$2" == "$3" ] || fail "$1: got
-$3
-want
-$2"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 "$bin" --db "$db" ingest --quiet "$src/tests/data/detail/chat.jsonl" > /dev/null
 

@@ -14,7 +14,7 @@ src=$2
 work=$3
 rm -rf "$work" && mkdir -p "$work"
 db="$work/db"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ss() { "$bin" --db "$db" "$@"; }
 # The session ids of JSON Lines traces (the session_id right after the
 # trace_id is the trace's own), unescaped, sorted and unique.

@@ -8,7 +8,7 @@ bin=$1
 work=$2
 rm -rf "$work" && mkdir -p "$work"
 db="$work/db"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cat > "$work/t.jsonl" <<'EOF'
 {"trace_id":"g-1","session_id":"glob","user_id":"u","start_time":"2026-01-01T00:00:00Z","output":"hello world"}

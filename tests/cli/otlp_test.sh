@@ -10,7 +10,7 @@ src=$2
 work=$3
 rm -rf "$work" && mkdir -p "$work"
 data="$src/tests/data/otlp"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 s1=sess-7f3a91c2-user-1842
 s2=sess-0b44d9e1-user-0007
 
