@@ -342,6 +342,22 @@ void AddGlobalOptionsFooter(CLI::App* app) {
 
 }  // namespace
 
+// Parses --retention into g_open_flags and refuses --read-only for a
+// command that writes; false (with the message printed) on either error.
+bool CheckGlobalFlags(const std::string& retention, bool writes) {
+  if (!retention.empty() && !ss::cli::ParseDuration(retention, &g_open_flags.retention_ns)) {
+    std::cerr << "sessionstore: --retention: not a positive duration (30d, 12h, 90m, 45s, 500ms "
+                 "or ns): "
+              << retention << "\n";
+    return false;
+  }
+  if (g_open_flags.follow_writer && writes) {
+    std::cerr << "sessionstore: --read-only: this command writes to the store\n";
+    return false;
+  }
+  return true;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{"sessionstore: an embedded store of LLM-observability sessions"};
   app.require_subcommand(1);
@@ -398,15 +414,7 @@ int Main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitError;
   }
 
-  if (!retention.empty() && !ss::cli::ParseDuration(retention, &g_open_flags.retention_ns)) {
-    std::cerr << "sessionstore: --retention: not a positive duration (30d, 12h, 90m, 45s, 500ms "
-                 "or ns): "
-              << retention << "\n";
-    return kExitError;
-  }
-  const bool writes = *ingest_cmd || *serve_cmd || *admin.compact || *admin.del;
-  if (g_open_flags.follow_writer && writes) {
-    std::cerr << "sessionstore: --read-only: this command writes to the store\n";
+  if (!CheckGlobalFlags(retention, *ingest_cmd || *serve_cmd || *admin.compact || *admin.del)) {
     return kExitError;
   }
   if (*ingest_cmd) return RunIngest(db, ingest);
