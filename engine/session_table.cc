@@ -369,16 +369,43 @@ void SessionTable::ForWindowRows(const ByLast* set, int64_t from_ns, bool has_fr
 }
 
 std::vector<ListPosition> SessionTable::PassCompact(const TableQuery& q, const Resolved& f) const {
-  std::vector<Cand> all;
+  // Candidates by slot: a row is read only for the name filters, for ties
+  // on the metric and for the page's positions.
+  struct SlotCand {
+    uint64_t inv;
+    uint32_t slot;
+  };
+  auto less = [&](const SlotCand& a, const SlotCand& b) {
+    return a.inv != b.inv ? a.inv < b.inv : rows_[a.slot].prefix < rows_[b.slot].prefix;
+  };
+  const bool names =
+      f.f != nullptr && (f.has_model || !f.tags.empty() || !f.f->folded_search.empty());
+  std::vector<SlotCand> all;
   for (std::size_t i = 0; i < compact_.size(); ++i) {
     const Compact& c = compact_[i];
     if (!c.listed || !InWindow(c.entry, q) || !PassesNumbers(c.entry, f.f)) continue;
-    const Row& r = rows_[i];
-    if (!PassesNames(r, f)) continue;
-    const Cand cand{~OrderMetric(q.order, c.entry), r.prefix};
-    if (After(cand, q)) all.push_back(cand);
+    if (names && !PassesNames(rows_[i], f)) continue;
+    const SlotCand cand{~OrderMetric(q.order, c.entry), static_cast<uint32_t>(i)};
+    if (q.resume != nullptr) {
+      // Strictly after the cursor in the listing's direction.
+      const uint64_t r = q.resume->inv;
+      const bool after = cand.inv != r ? (q.descending ? cand.inv > r : cand.inv < r)
+                                       : (q.descending ? rows_[i].prefix > q.resume->prefix
+                                                       : rows_[i].prefix < q.resume->prefix);
+      if (!after) continue;
+    }
+    all.push_back(cand);
   }
-  return SelectFirst(&all, q);
+  const std::size_t n = std::min(q.want, all.size());
+  auto listing_order = [&](const SlotCand& a, const SlotCand& b) {
+    return q.descending ? less(a, b) : less(b, a);
+  };
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(),
+                    listing_order);
+  std::vector<ListPosition> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.push_back({all[i].inv, rows_[all[i].slot].prefix});
+  return out;
 }
 
 std::vector<ListPosition> SessionTable::CollectAndSelect(const ByLast* set, const TableQuery& q,
