@@ -368,7 +368,7 @@ class Store {
                           TimelinePage* page) = 0;
 
   // One page of sessions (see ListSessionsOptions), served by the session
-  // indexes, which are kept in memory (about 1.1 KB per session: a row and
+  // indexes, which are kept in memory (about 1.2 KB per session: a row and
   // one ordered set per sort order; built on the process's first listing
   // by one scan of the stored index states). Every filter is answered from
   // them: no aggregate is read for a session that does not match. It first
