@@ -270,6 +270,7 @@ std::vector<ListPosition> SessionTable::StreamByLast(const ByLast& set, const Ta
   InvBounds(q, &min_inv, &max_inv);
   if (min_inv > max_inv) return {};
   const auto first = set.lower_bound(LastKey{min_inv, {}, 0});
+  if (first == set.end()) return {};  // No position in range.
   const auto last =
       max_inv == UINT64_MAX ? set.end() : set.lower_bound(LastKey{max_inv + 1, {}, 0});
   std::vector<ListPosition> out;
