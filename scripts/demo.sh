@@ -22,6 +22,10 @@ echo "== ingest"
 "$bin" --db "$db" ingest demo-data/workload.jsonl
 echo "== sessions, newest activity first"
 "$bin" --db "$db" sessions --limit 10
+echo "== filtered: sessions with an error trace and a 'vip' tag, most costly first"
+"$bin" --db "$db" sessions --errors --tag vip --order cost --limit 5
+echo "== analytics over every session (goal tag goal:resolved)"
+"$bin" --db "$db" analytics --goal-tag goal:resolved
 echo "== the largest session"
 "$bin" --db "$db" session sess-0
 echo "== its timeline (first 10 traces)"
