@@ -72,9 +72,25 @@ bool SessionTable::Names::Lookup(const std::vector<std::string>& want,
   return true;
 }
 
+void SessionTable::Grams::Add(std::string_view folded) {
+  for (std::size_t i = 1; i < folded.size(); ++i) {
+    const auto a = static_cast<unsigned char>(folded[i - 1]);
+    const auto b = static_cast<unsigned char>(folded[i]);
+    const uint32_t h =
+        (static_cast<uint32_t>(a) * 0x9E3779B1u) ^ (static_cast<uint32_t>(b) * 0x85EBCA77u);
+    const uint32_t bit = (h >> 16) & 127;
+    bits[bit >> 6] |= uint64_t{1} << (bit & 63);
+  }
+}
+
+bool SessionTable::PassesCompact(const Compact& c, const Resolved& f) {
+  return PassesNumbers(c.entry, f.f) && c.grams.Covers(f.search_grams);
+}
+
 bool SessionTable::Resolve(const TableFilter* f, Resolved* out) const {
   out->f = f;
   if (f == nullptr) return true;
+  out->search_grams.Add(f->folded_search);
   if (!tag_names_.Lookup(f->tags, &out->tags)) return false;
   if (f->model.empty()) return true;
   auto it = model_names_.ids.find(f->model);
@@ -220,6 +236,12 @@ void SessionTable::ApplyLocked(const SessionTableChange& c) {
   if (!c.listed) return;
   row->entry = c.entry;
   compact_[row->slot].entry = c.entry;
+  Grams grams;
+  std::string_view rest = c.prefix, id;
+  uint64_t hash = 0;
+  if (GetSessionPrefix(&rest, &hash, &id)) grams.Add(FoldCase(id));
+  grams.Add(FoldCase(c.session_name));
+  compact_[row->slot].grams = grams;
   row->name = c.session_name;
   row->tags.clear();
   for (const std::string& t : c.tags) row->tags.push_back(tag_names_.Intern(t));
@@ -281,13 +303,12 @@ std::vector<ListPosition> SessionTable::StreamByLast(const ByLast& set, const Ta
   std::size_t walked = 0;
   auto take = [&](const LastKey& k) {
     ++walked;
-    const Row& r = rows_[k.slot];
-    if (r.entry.first_ns < q.to_ns && Passes(r, f)) out.push_back({k.inv, std::string(k.prefix)});
+    const Compact& c = compact_[k.slot];
+    if (c.entry.first_ns < q.to_ns && PassesCompact(c, f) && PassesNames(rows_[k.slot], f)) {
+      out.push_back({k.inv, std::string(k.prefix)});
+    }
   };
-  // Not with a text search: testing every row's id and name costs more than
-  // walking on (rows that fail the numbers skip it in the walk too).
-  const bool can_pass = may_pass && (f.f == nullptr || f.f->folded_search.empty());
-  auto give_way = [&] { return can_pass && walked >= budget && out.size() < q.want; };
+  auto give_way = [&] { return may_pass && walked >= budget && out.size() < q.want; };
   // Rows strictly after the cursor, within [first, last).
   const bool resume = q.resume != nullptr;
   const LastKey at{resume ? q.resume->inv : 0, resume ? std::string_view(q.resume->prefix) : "", 0};
@@ -384,7 +405,7 @@ std::vector<ListPosition> SessionTable::PassCompact(const TableQuery& q, const R
   std::vector<SlotCand> all;
   for (std::size_t i = 0; i < compact_.size(); ++i) {
     const Compact& c = compact_[i];
-    if (!c.listed || !InWindow(c.entry, q) || !PassesNumbers(c.entry, f.f)) continue;
+    if (!c.listed || !InWindow(c.entry, q) || !PassesCompact(c, f)) continue;
     if (names && !PassesNames(rows_[i], f)) continue;
     const SlotCand cand{~OrderMetric(q.order, c.entry), static_cast<uint32_t>(i)};
     if (q.resume != nullptr) {

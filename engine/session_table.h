@@ -159,6 +159,23 @@ class SessionTable {
     uint32_t user = 0;             // Into users_; 0 is the empty user id.
     bool listed = false;
   };
+  // A 128-bit set of the byte pairs of a folded text (hashed): a row whose
+  // id or name could contain a search text has every pair of the text.
+  struct Grams {
+    uint64_t bits[2] = {0, 0};
+    void Add(std::string_view folded);
+    bool Covers(const Grams& o) const {
+      return (bits[0] & o.bits[0]) == o.bits[0] && (bits[1] & o.bits[1]) == o.bits[1];
+    }
+  };
+  // Each slot's entry, listed flag and byte pairs again, contiguous: walks
+  // and passes read 80 bytes per session and touch the row only for
+  // sessions that pass the numbers and could match the search.
+  struct Compact {
+    SessionIndexEntry entry;
+    bool listed = false;
+    Grams grams;  // Of the folded session id and name.
+  };
   // Names interned as ids (never released: tags and models are few).
   struct Names {
     std::vector<std::string> names;
@@ -173,6 +190,7 @@ class SessionTable {
     std::vector<uint32_t> tags;
     uint32_t model = 0;
     bool has_model = false;
+    Grams search_grams;  // Of f->folded_search: every row that can match has them all.
   };
   // By last activity: (~metric, prefix); the prefix views a row's, whose
   // slot it carries (not compared).
@@ -193,7 +211,10 @@ class SessionTable {
   bool Resolve(const TableFilter* f, Resolved* out) const;
   static bool Passes(const Row& r, const Resolved& f);
   // Passes' parts: the numeric filters, and the ones on names and ids.
+  // Cheap first: PassesCompact reads the compact entry only (the numbers
+  // and the search's byte pairs); PassesNames reads the row.
   static bool PassesNumbers(const SessionIndexEntry& e, const TableFilter* f);
+  static bool PassesCompact(const Compact& c, const Resolved& f);
   static bool PassesNames(const Row& r, const Resolved& f);
   static LastKey KeyOf(const Row& r);
   // The row's key in the order kSessionOrders[i] (i >= 1).
@@ -204,9 +225,9 @@ class SessionTable {
   static void InvBounds(const TableQuery& q, uint64_t* min_inv, uint64_t* max_inv);
   // Streams a listing from `set`, ordered by q.order; bounded below by
   // q.from_ns when that order is last activity, else q.from_ns must be the
-  // minimum time. With `may_pass` (the set holds every session) and no
-  // text search, a walk that has not filled the page after kWalkBudget +
-  // 32 * want rows returns PassCompact's answer instead.
+  // minimum time. With `may_pass` (the set holds every session), a walk
+  // that has not filled the page after kWalkBudget + 32 * want rows returns
+  // PassCompact's answer instead.
   std::vector<ListPosition> StreamByLast(const ByLast& set, const TableQuery& q, const Resolved& f,
                                          bool may_pass) const;
   // Every listed session of the window that passes, by one pass over
@@ -226,12 +247,6 @@ class SessionTable {
   mutable std::shared_mutex mu_;
   bool loaded_ = false;
   std::deque<Row> rows_;  // Stable addresses: the maps and sets view them.
-  // Each slot's entry and listed flag again, contiguous: full passes read
-  // 64 bytes per session instead of walking the rows.
-  struct Compact {
-    SessionIndexEntry entry;
-    bool listed = false;
-  };
   std::vector<Compact> compact_;
   std::unordered_map<std::string_view, uint32_t> slot_of_;
   ByLast by_last_;

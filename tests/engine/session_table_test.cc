@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/util/case_fold.h"
+
 namespace sessionstore {
 namespace {
 
@@ -219,6 +221,44 @@ TEST(SessionTableFindTest, FindFollowsChangesAndRemovals) {
   EXPECT_FALSE(table.Find(Prefix(1), &row));
   EXPECT_EQ(table.size(), 0u);
   EXPECT_TRUE(table.Select(q).empty());
+}
+
+// The search's byte-pair prefilter keeps every row FindFolded would
+// match, non-ASCII text and ids included, and the pass agrees with the walk.
+TEST(SessionTableFindTest, SearchFindsFoldedNonAsciiNamesAndIds) {
+  for (std::size_t budget : {std::size_t{0}, std::size_t{1}}) {
+    SessionTable table(budget);
+    std::vector<SessionTableChange> rows;
+    for (int i = 0; i < 40; ++i) {
+      SessionTableChange c;
+      c.prefix = Prefix(i);
+      c.listed = true;
+      c.entry.last_ns = i;
+      c.session_name = i % 10 == 3 ? "Überweisung Ärger " + std::to_string(i) : "plain";
+      rows.push_back(c);
+    }
+    SessionTableChange greek;
+    PutSessionPrefix(&greek.prefix, 99, "ΣΊΣΥΦΟΣ-id");
+    greek.listed = true;
+    greek.entry.last_ns = 100;
+    rows.push_back(greek);
+    table.Load(rows);
+    auto count = [&](const std::string& text) {
+      TableFilter f;
+      f.folded_search = FoldCase(text);
+      TableQuery q;
+      q.from_ns = INT64_MIN;
+      q.to_ns = INT64_MAX;
+      q.filter = &f;
+      q.want = 100;
+      return table.Select(q).size();
+    };
+    EXPECT_EQ(count("ÄRGER"), 4u) << budget;
+    EXPECT_EQ(count("überweisung ärger 13"), 1u) << budget;
+    EXPECT_EQ(count("ÄRGERX"), 0u) << budget;
+    EXPECT_EQ(count("σίσυφος-ID"), 1u) << budget;
+    EXPECT_EQ(count("S2"), 11u) << budget;  // Ids s2 and s20..s29.
+  }
 }
 
 }  // namespace
