@@ -17,7 +17,7 @@
 // `want` by partial sort. Tag and model names are interned: rows hold
 // sorted ids.
 //
-// Memory: about 1.2 KB per session (1,153 bytes allocated at 99K
+// Memory: about 1.2 KB per session (1,175 bytes allocated at 99K
 // sessions, bench/README.md "Format 6"), not bounded by an option.
 //
 // VisitWindow walks the same rows as a listing's collection, for
