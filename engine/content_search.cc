@@ -44,6 +44,16 @@ struct Query {
   bool AfterCursor(int64_t start, std::string_view id) const {
     return !resume || start < resume_start || (start == resume_start && id < resume_id);
   }
+  // Keeps `hit` among the newest `keep` hits (the heap of ScanAll).
+  void Offer(SearchHit hit, std::size_t keep) {
+    if (hits.size() == keep && !Newer(hit, hits.front())) return;
+    if (hits.size() == keep) {
+      std::pop_heap(hits.begin(), hits.end(), Newer);
+      hits.pop_back();
+    }
+    hits.push_back(std::move(hit));
+    std::push_heap(hits.begin(), hits.end(), Newer);
+  }
 };
 
 Status BindCursor(std::string_view text, const SearchOptions& o, Query* q) {
@@ -139,14 +149,7 @@ Status ScanSessions(const StoreContext* ctx, const std::vector<std::string>& pre
       bool matched = false;
       Status s = MatchTrace(*q, scan.value(), &hit, &matched);
       if (!s.ok()) return s;
-      if (matched && (q->hits.size() < keep || Newer(hit, q->hits.front()))) {
-        if (q->hits.size() == keep) {
-          std::pop_heap(q->hits.begin(), q->hits.end(), Newer);
-          q->hits.pop_back();
-        }
-        q->hits.push_back(std::move(hit));
-        std::push_heap(q->hits.begin(), q->hits.end(), Newer);
-      }
+      if (matched) q->Offer(std::move(hit), keep);
     }
     if (!scan.status().ok()) return FromRocks(scan.status(), "scan session for search");
   }
@@ -186,14 +189,7 @@ Status ScanAll(const StoreContext* ctx, Query* q) {
     bool matched = false;
     Status s = MatchTrace(*q, it->value().ToStringView(), &hit, &matched);
     if (!s.ok()) return s;
-    if (matched && (q->hits.size() < keep || Newer(hit, q->hits.front()))) {
-      if (q->hits.size() == keep) {
-        std::pop_heap(q->hits.begin(), q->hits.end(), Newer);
-        q->hits.pop_back();
-      }
-      q->hits.push_back(std::move(hit));
-      std::push_heap(q->hits.begin(), q->hits.end(), Newer);
-    }
+    if (matched) q->Offer(std::move(hit), keep);
     it->Next();
   }
   if (!it->status().ok()) return FromRocks(it->status(), "scan traces for search");
