@@ -201,10 +201,7 @@ Status SessionListPlanner::List(const ListSessionsOptions& options, SessionPage*
     page->next_cursor = EncodeCursor(payload);
     positions.resize(limit);
   }
-  ReadSnapshot snapshot(*ctx_);
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snapshot.snapshot();
-  s = ReadRows(ro, positions, options, filter.folded_search, page);
+  s = ReadRows(positions, options, filter.folded_search, page);
   if (!s.ok()) {
     page->sessions.clear();
     page->next_cursor.clear();
@@ -212,30 +209,54 @@ Status SessionListPlanner::List(const ListSessionsOptions& options, SessionPage*
   return s;
 }
 
-Status SessionListPlanner::ReadRows(const rocksdb::ReadOptions& ro,
-                                    const std::vector<ListPosition>& positions,
+Status SessionListPlanner::ReadRows(const std::vector<ListPosition>& positions,
                                     const ListSessionsOptions& options,
                                     const std::string& folded_search, SessionPage* page) const {
-  std::vector<rocksdb::Slice> keys;
-  keys.reserve(positions.size());
-  for (const ListPosition& p : positions) keys.emplace_back(p.prefix);
-  const BatchGet got(ctx_->db, ro, ctx_->cf.sessions, keys);
+  // Rows from the summary cache; the rest (misses) from one MultiGet, with
+  // tickets taken before its snapshot (SummaryCache::Insert).
+  SummaryCache* cache = ctx_->summaries;
+  std::vector<SessionSummary> rows(positions.size());
+  std::vector<bool> found(positions.size(), false);
+  std::vector<std::size_t> misses;
+  std::vector<uint64_t> tickets;
   for (std::size_t i = 0; i < positions.size(); ++i) {
-    std::string_view p = positions[i].prefix;
-    uint64_t hash = 0;
-    std::string_view id;
-    if (!GetSessionPrefix(&p, &hash, &id)) {
-      return Status::Corruption("session index: malformed session prefix");
+    if (cache->Lookup(positions[i].prefix, &rows[i])) {
+      found[i] = true;
+      continue;
     }
-    SessionSummary summary;
-    Status s = reader_->FromValue(ro, positions[i].prefix, id, got.statuses[i],
-                                  got.values[i].ToStringView(), &summary, nullptr);
-    if (s.IsNotFound()) continue;  // Gone since it was indexed.
-    if (!s.ok()) return s;
+    misses.push_back(i);
+    tickets.push_back(cache->Ticket(positions[i].prefix));
+  }
+  if (!misses.empty()) {
+    ReadSnapshot snapshot(*ctx_);
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot.snapshot();
+    std::vector<rocksdb::Slice> keys;
+    keys.reserve(misses.size());
+    for (std::size_t i : misses) keys.emplace_back(positions[i].prefix);
+    const BatchGet got(ctx_->db, ro, ctx_->cf.sessions, keys);
+    for (std::size_t j = 0; j < misses.size(); ++j) {
+      const std::string& prefix = positions[misses[j]].prefix;
+      std::string_view p = prefix;
+      uint64_t hash = 0;
+      std::string_view id;
+      if (!GetSessionPrefix(&p, &hash, &id)) {
+        return Status::Corruption("session index: malformed session prefix");
+      }
+      SessionSummary& row = rows[misses[j]];
+      Status s = reader_->FromValue(ro, prefix, id, got.statuses[j], got.values[j].ToStringView(),
+                                    &row, nullptr);
+      if (s.IsNotFound()) continue;  // Gone since it was indexed.
+      if (!s.ok()) return s;
+      cache->Insert(prefix, tickets[j], row);
+      found[misses[j]] = true;
+    }
+  }
+  for (std::size_t i = 0; i < positions.size(); ++i) {
     // Changed since it was indexed (ingest goes on): the page never holds
     // a session that does not match as read.
-    if (!SessionMatches(summary, options, folded_search)) continue;
-    page->sessions.push_back(std::move(summary));
+    if (!found[i] || !SessionMatches(rows[i], options, folded_search)) continue;
+    page->sessions.push_back(std::move(rows[i]));
   }
   return Status::OK();
 }

@@ -40,13 +40,13 @@ class SessionListPlanner {
   Status List(const ListSessionsOptions& options, SessionPage* page) const;
 
  private:
-  // The page's rows: the sessions at `positions` (in listing order) from one
-  // MultiGet of aggregates as of ro.snapshot; sessions gone since they were
-  // indexed are skipped.
-  // Rows that no longer match `options` as read are left out.
-  Status ReadRows(const rocksdb::ReadOptions& ro, const std::vector<ListPosition>& positions,
-                  const ListSessionsOptions& options, const std::string& folded_search,
-                  SessionPage* page) const;
+  // The page's rows: the sessions at `positions` (in listing order) from
+  // the summary cache, the others from one MultiGet of aggregates as of a
+  // snapshot taken after the cache lookups; sessions gone since they were
+  // indexed are skipped. Rows that no longer match `options` as read are
+  // left out.
+  Status ReadRows(const std::vector<ListPosition>& positions, const ListSessionsOptions& options,
+                  const std::string& folded_search, SessionPage* page) const;
 
   const StoreContext* const ctx_;
   const SessionReader* const reader_;

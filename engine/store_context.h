@@ -23,6 +23,7 @@
 #include "engine/aggregate/session_merge_operator.h"
 #include "engine/column_families.h"
 #include "engine/format/keys.h"
+#include "engine/summary_cache.h"
 
 namespace sessionstore {
 
@@ -35,6 +36,9 @@ struct StoreContext {
   ColumnFamilies cf;
   // The `sessions` family's merge operator (its fold counter); not owned.
   const SessionMergeOperator* merge_operator = nullptr;
+  // Folded summaries of recently read sessions; not owned, never null once
+  // the store is open. Writers that change a session invalidate it there.
+  SummaryCache* summaries = nullptr;
   // Replaces SessionHash for the session key prefix (tests that force hash
   // collisions); null: SessionHash.
   std::function<uint64_t(std::string_view)> session_hash;

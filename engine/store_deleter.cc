@@ -97,6 +97,7 @@ Status StoreDeleter::Trim(const std::string& prefix, int64_t before_ns, DeleteRe
   }
   if (!rs.ok()) return FromRocks(rs, "batch session deletion");
   Status s = indexer_->WriteStates(&wb, changes);
+  if (has_session) ctx_->summaries->Invalidate(prefix);
   if (!s.ok()) return s;
   result->traces_deleted += deleted;
   if (has_session) ++(keep.traces == 0 ? result->sessions_deleted : result->sessions_trimmed);

@@ -10,12 +10,12 @@
 #include <system_error>
 #include <utility>
 
-#include "engine/store_upgrade.h"
 #include "engine/format/format_version.h"
 #include "engine/format/keys.h"
 #include "engine/range_scan.h"
 #include "engine/rocksdb_options.h"
 #include "engine/store_backup.h"
+#include "engine/store_upgrade.h"
 #include "engine/util/info_logger.h"
 #include "engine/util/no_throw.h"
 #include "engine/util/rocks_status.h"
@@ -149,6 +149,7 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   ctx_.cf = ColumnFamilies::FromHandles(handles_);
   ctx_.session_hash = internal_.TEST_session_hash;
   ctx_.merge_operator = merge_operator_.get();
+  ctx_.summaries = &summaries_;
   ctx_.static_view = options_.read_only && options_.follow_writer;
   if (!(s = CheckFormatVersion(path)).ok()) return s;
   session_reader_ = std::make_unique<SessionReader>(&ctx_);
@@ -289,8 +290,13 @@ Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) 
 
 Status StoreImpl::GetSession(std::string_view session_id, SessionSummary* summary) {
   return NoThrow("get session", [&] {
+    const std::string prefix = ctx_.SessionPrefix(session_id);
+    if (!session_id.empty() && summaries_.Lookup(prefix, summary)) return Status::OK();
+    const uint64_t ticket = summaries_.Ticket(prefix);  // Before the snapshot.
     ReadSnapshot snapshot(ctx_);
-    return session_reader_->Read(snapshot.snapshot(), session_id, summary);
+    Status s = session_reader_->Read(snapshot.snapshot(), session_id, summary);
+    if (s.ok()) summaries_.Insert(prefix, ticket, *summary);
+    return s;
   });
 }
 
@@ -466,9 +472,11 @@ Status StoreImpl::TEST_OverwriteTraceRecord(std::string_view trace_id, std::stri
   std::string key;
   Status s = trace_reader_->LocateTrace(rocksdb::ReadOptions(), trace_id, &key);
   if (!s.ok()) return s;
-  return FromRocks(db_->Put(rocksdb::WriteOptions(), ctx_.cf.traces, key,
-                            rocksdb::Slice(bytes.data(), bytes.size())),
-                   "overwrite trace record");
+  s = FromRocks(db_->Put(rocksdb::WriteOptions(), ctx_.cf.traces, key,
+                         rocksdb::Slice(bytes.data(), bytes.size())),
+                "overwrite trace record");
+  summaries_.InvalidateAll();
+  return s;
 }
 
 }  // namespace sessionstore

@@ -143,6 +143,7 @@ class StoreImpl final : public Store {
   std::shared_ptr<IoStatsListener> io_stats_ = std::make_shared<IoStatsListener>();
   // The in-memory session indexes (loaded on first use).
   SessionTable table_;
+  SummaryCache summaries_{options_.summary_cache_bytes};
   // The units. The destructor resets them explicitly: the indexer (whose
   // thread reads through session_reader_) before the readers, all before db_.
   std::unique_ptr<SessionReader> session_reader_;

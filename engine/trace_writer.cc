@@ -270,6 +270,9 @@ Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, rocksd
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
   const rocksdb::Status ws = ctx_->db->Write(wo, wb);
+  // Visible now, not yet acknowledged: cached summaries of the changed
+  // sessions go (after a failed write too: nothing is lost by it).
+  for (const DirtySession& d : changed) ctx_->summaries->Invalidate(d.first);
   if (marked) marked->End(ws.ok(), &changed);
   if (!ws.ok()) return FromRocks(ws, "write batch of " + std::to_string(batch_size) + " traces");
   ingested_bytes_.fetch_add(wb->GetDataSize(), std::memory_order_relaxed);

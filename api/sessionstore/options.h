@@ -73,6 +73,13 @@ struct Options {
   // 0 disables the bound. Default: 8 (measured: reads of busy sessions 2-3x
   // faster than with 32 at the same ingest rate; bench/README.md).
   std::size_t max_session_operands = 8;
+  // Memory for session summaries kept folded in memory, so that a session
+  // read again by GetSession or a ListSessions page skips folding its
+  // aggregate (every write that changes a session drops its entry before
+  // it is acknowledged: reads stay exact). Least recently used entries go
+  // first; 0 disables it. Default: 32 MiB (about 20K sessions with 1 KB
+  // previews).
+  std::size_t summary_cache_bytes = 32u << 20;
   // How long the background session indexer lets changed sessions gather
   // before it updates the session indexes (ListSessions) in one write.
   // Longer batches more ingest per index update; ListSessions always catches

@@ -56,6 +56,8 @@ bool ParseArgs(int argc, char** argv, Args* a) {
         a->stream = value == "1" || value == "true";
       else if (key == "index_interval_ms")
         a->index_interval_ms = std::stoi(value);
+      else if (key == "summary_cache_mb")
+        a->summary_cache_mb = std::stoll(value);
       else if (key == "writers") {
         if (!ParseWriters(value, &a->writers)) return false;
       } else
@@ -73,7 +75,7 @@ std::string Usage(const std::string& peers) {
          peers +
          "] "
          "[--duckdb=PATH/libduckdb.so] [--writers=1,2,4] [--index_interval_ms=N] "
-         "[--stream=1] [--window_hours=24]\n";
+         "[--stream=1] [--window_hours=24] [--summary_cache_mb=N]\n";
 }
 
 }  // namespace sessionstore::bench

@@ -14,7 +14,9 @@
 // memory, for runs larger than RAM; sessionstore with one writer only, and
 // only the Ingest calls and the final index catch-up are timed),
 // window_hours (the window of the cost-sorted listing, ending at the last
-// trace; default 24; the figure keeps its "24h" name).
+// trace; default 24; the figure keeps its "24h" name), summary_cache_mb
+// (the store's Options::summary_cache_bytes in MiB, 0 turns the cache off;
+// default: the option's default).
 
 #ifndef SESSIONSTORE_BENCH_COMPARE_ARGS_H_
 #define SESSIONSTORE_BENCH_COMPARE_ARGS_H_
@@ -39,6 +41,7 @@ struct Args {
   std::string duckdb = SESSIONSTORE_SOURCE_DIR "/.deps/duckdb/libduckdb.so";
   std::vector<int> writers = {1, 2, 4};  // The first is the one in the table.
   int index_interval_ms = -1;            // -1: Options' default.
+  int64_t summary_cache_mb = -1;         // -1: Options' default.
   // Generate the workload in chunks while ingesting instead of holding it
   // in memory (for runs too large for RAM): sessionstore only, one writer.
   bool stream = false;

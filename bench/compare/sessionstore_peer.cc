@@ -201,6 +201,9 @@ Result RunWithWriters(const Args& a, const Workload& w, int threads, bool querie
   std::unique_ptr<Store> store;
   Options options;
   if (a.index_interval_ms >= 0) options.index_interval_ms = a.index_interval_ms;
+  if (a.summary_cache_mb >= 0) {
+    options.summary_cache_bytes = static_cast<std::size_t>(a.summary_cache_mb) << 20;
+  }
   Status s = Store::Open(options, dir, &store);
   if (!s.ok()) Die(s.ToString());
   Ingest(store.get(), a, w, threads, &r);

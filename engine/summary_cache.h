@@ -1,0 +1,104 @@
+// Copyright sessionstore authors.
+//
+// SummaryCache: folded session summaries kept in memory, so that a session
+// read again (a listing page shown again, a session polled) skips the
+// aggregate's merge operands. Right after ingest an aggregate is a chain
+// of operands spread over the memtable and several level-0 tables, and
+// folding it costs about 12 us per session (bench/README.md); a hit costs
+// a hash lookup and a copy.
+//
+// Exactness: every write that changes a session's aggregate or traces
+// (TraceWriter::Commit, StoreDeleter) calls Invalidate after the write is
+// visible and before it is acknowledged, so a reader that starts after an
+// acknowledged write never sees an older summary. A reader fills the cache
+// with a ticket taken before its read snapshot: Insert refuses the entry
+// if the session's shard was invalidated since, so a summary read before a
+// write can never be cached after it.
+//
+// Used by GetSession and ListSessions rows, each a read of its own; Verify,
+// the upgrade and the indexer's exact rows read the store itself.
+//
+// Memory: at most `capacity_bytes` (approximate: strings, maps and the
+// entry's bookkeeping), least recently used entries evicted first. A
+// capacity of 0 disables the cache.
+//
+// Thread safety: every method may be called concurrently (16 shards, each
+// with its own mutex).
+
+#ifndef SESSIONSTORE_ENGINE_SUMMARY_CACHE_H_
+#define SESSIONSTORE_ENGINE_SUMMARY_CACHE_H_
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "sessionstore/session.h"
+
+namespace sessionstore {
+
+class SummaryCache {
+ public:
+  explicit SummaryCache(std::size_t capacity_bytes);
+  SummaryCache(const SummaryCache&) = delete;
+  SummaryCache& operator=(const SummaryCache&) = delete;
+
+  bool enabled() const { return capacity_ > 0; }
+
+  // Copies the cached summary of the session `prefix` (session_prefix,
+  // engine/format/keys.h) into *summary and returns true; false on a miss
+  // (*summary untouched).
+  bool Lookup(std::string_view prefix, SessionSummary* summary) const;
+
+  // A ticket for a later Insert of `prefix`; take it before the snapshot
+  // of the read whose result will be inserted.
+  uint64_t Ticket(std::string_view prefix) const;
+
+  // Caches `summary` for `prefix` unless the shard was invalidated since
+  // `ticket` was taken (or the entry alone exceeds a shard's capacity).
+  void Insert(std::string_view prefix, uint64_t ticket, const SessionSummary& summary);
+
+  // Drops the session's entry and refuses inserts of reads that started
+  // before. Call after a write that changes the session is visible.
+  void Invalidate(std::string_view prefix);
+
+  // Invalidate for every session (a write whose sessions are not known).
+  void InvalidateAll();
+
+  // Approximate bytes held; for stats and tests.
+  std::size_t charge() const;
+
+  // Approximate memory of one cached summary (its key included).
+  static std::size_t ChargeOf(std::string_view prefix, const SessionSummary& summary);
+
+ private:
+  static constexpr std::size_t kShards = 16;
+  struct Entry {
+    std::string prefix;
+    SessionSummary summary;
+    std::size_t charge = 0;
+  };
+  struct Shard {
+    mutable std::mutex mu;
+    std::atomic<uint64_t> generation{0};
+    std::list<Entry> lru;  // Most recently used first.
+    std::unordered_map<std::string_view, std::list<Entry>::iterator> map;
+    std::size_t charge = 0;
+  };
+
+  Shard& ShardOf(std::string_view prefix) const;
+  void EvictLocked(Shard* shard, std::size_t room);
+
+  const std::size_t capacity_;
+  const std::size_t shard_capacity_;
+  mutable std::array<Shard, kShards> shards_;
+};
+
+}  // namespace sessionstore
+
+#endif  // SESSIONSTORE_ENGINE_SUMMARY_CACHE_H_
