@@ -185,8 +185,34 @@ void SessionTable::Load(std::vector<SessionTableChange> rows) {
   users_.assign(1, std::string());
   user_slot_.clear();
   by_user_.assign(1, ByLast());
-  for (const SessionTableChange& c : rows) ApplyLocked(c);
+  slot_of_.reserve(rows.size());
+  for (const SessionTableChange& c : rows) ApplyLocked(c, /*ordered=*/false);
+  BuildOrdersLocked();
   loaded_ = true;
+}
+
+void SessionTable::BuildOrdersLocked() {
+  std::vector<LastKey> keys;
+  keys.reserve(rows_.size());
+  auto fill = [&](ByLast* set, auto key_of) {
+    keys.clear();
+    for (const Row& r : rows_) {
+      if (r.listed) keys.push_back(key_of(r));
+    }
+    std::sort(keys.begin(), keys.end());
+    set->clear();
+    for (const LastKey& k : keys) set->insert(set->end(), k);
+  };
+  for (std::size_t i = 1; i < by_order_.size(); ++i) {
+    fill(&by_order_[i], [i](const Row& r) { return KeyOf(i, r); });
+  }
+  fill(&by_last_, [](const Row& r) { return KeyOf(r); });
+  // `keys` holds the last-activity order: each user's keys arrive ascending.
+  for (ByLast& set : by_user_) set.clear();
+  for (const LastKey& k : keys) {
+    const uint32_t user = rows_[k.slot].user;
+    if (user != 0) by_user_[user].insert(by_user_[user].end(), k);
+  }
 }
 
 void SessionTable::Apply(const std::vector<SessionTableChange>& changes) {
@@ -211,7 +237,7 @@ void SessionTable::ApplyOrUnload(const std::vector<SessionTableChange>& changes)
   }
 }
 
-void SessionTable::ApplyLocked(const SessionTableChange& c) {
+void SessionTable::ApplyLocked(const SessionTableChange& c, bool ordered) {
   auto found = slot_of_.find(c.prefix);
   Row* row = nullptr;
   if (found == slot_of_.end()) {
@@ -226,7 +252,7 @@ void SessionTable::ApplyLocked(const SessionTableChange& c) {
   } else {
     row = &rows_[found->second];
   }
-  if (row->listed) {
+  if (row->listed && ordered) {
     by_last_.erase(KeyOf(*row));
     for (std::size_t i = 1; i < by_order_.size(); ++i) by_order_[i].erase(KeyOf(i, *row));
     if (row->user != 0) by_user_[row->user].erase(KeyOf(*row));
@@ -250,6 +276,7 @@ void SessionTable::ApplyLocked(const SessionTableChange& c) {
   for (const std::string& m : c.models) row->models.push_back(model_names_.Intern(m));
   std::sort(row->models.begin(), row->models.end());
   row->user = UserSlot(c.user_id);
+  if (!ordered) return;
   by_last_.insert(KeyOf(*row));
   for (std::size_t i = 1; i < by_order_.size(); ++i) by_order_[i].insert(KeyOf(i, *row));
   if (row->user != 0) by_user_[row->user].insert(KeyOf(*row));
