@@ -364,6 +364,9 @@ Status StoreImpl::ReadStats(StoreStats* stats) const {
   if (db_->GetIntProperty(ctx_.cf.sessions, "rocksdb.block-cache-usage", &v)) {
     stats->block_cache_bytes += v;
   }
+  stats->summary_cache_bytes = summaries_.charge();
+  stats->summary_cache_hits = summaries_.hits();
+  stats->summary_cache_misses = summaries_.misses();
   stats->merge_operands_read = merge_operator_->operands_merged();
   if (writer_) stats->ingested_bytes = writer_->ingested_bytes();
   stats->table_bytes_written = io_stats_->flushed_bytes() + io_stats_->compacted_bytes();

@@ -46,7 +46,11 @@ bool SummaryCache::Lookup(std::string_view prefix, SessionSummary* summary) cons
   Shard& shard = ShardOf(prefix);
   std::lock_guard<std::mutex> l(shard.mu);
   auto it = shard.map.find(prefix);
-  if (it == shard.map.end()) return false;
+  if (it == shard.map.end()) {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  hits_.fetch_add(1, std::memory_order_relaxed);
   shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
   *summary = it->second->summary;
   return true;

@@ -72,6 +72,9 @@ class SummaryCache {
 
   // Approximate bytes held; for stats and tests.
   std::size_t charge() const;
+  // Lookups answered and not answered since construction (0 while disabled).
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
 
   // Approximate memory of one cached summary (its key included).
   static std::size_t ChargeOf(std::string_view prefix, const SessionSummary& summary);
@@ -97,6 +100,8 @@ class SummaryCache {
   const std::size_t capacity_;
   const std::size_t shard_capacity_;
   mutable std::array<Shard, kShards> shards_;
+  mutable std::atomic<uint64_t> hits_{0};
+  mutable std::atomic<uint64_t> misses_{0};
 };
 
 }  // namespace sessionstore

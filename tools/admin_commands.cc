@@ -46,6 +46,9 @@ std::string StatsJson(const StoreStats& st) {
     u("disk_bytes", st.disk_bytes);
     u("memtable_bytes", st.memtable_bytes);
     u("block_cache_bytes", st.block_cache_bytes);
+    u("summary_cache_bytes", st.summary_cache_bytes);
+    u("summary_cache_hits", st.summary_cache_hits);
+    u("summary_cache_misses", st.summary_cache_misses);
     u("pending_compaction_bytes", st.pending_compaction_bytes);
     u("ingested_bytes", st.ingested_bytes);
     u("table_bytes_written", st.table_bytes_written);
@@ -91,6 +94,9 @@ int RunStats(const std::string& db, bool json, bool exact) {
   std::printf("disk %.1f MB, memtables %.1f MB, block cache %.1f MB, pending compaction %.1f MB\n",
               st.disk_bytes / 1e6, st.memtable_bytes / 1e6, st.block_cache_bytes / 1e6,
               st.pending_compaction_bytes / 1e6);
+  std::printf("summary cache  %.1f MB, %llu hits, %llu misses since open\n",
+              st.summary_cache_bytes / 1e6, static_cast<unsigned long long>(st.summary_cache_hits),
+              static_cast<unsigned long long>(st.summary_cache_misses));
   std::printf("log dropped at open  %llu records, %llu bytes\n",
               static_cast<unsigned long long>(st.wal_records_dropped),
               static_cast<unsigned long long>(st.wal_bytes_dropped));

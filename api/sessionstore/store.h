@@ -270,6 +270,12 @@ struct StoreStats {
   uint64_t disk_bytes = 0;                // Live SST and blob files, every family.
   uint64_t memtable_bytes = 0;            // All memtables.
   uint64_t block_cache_bytes = 0;         // In use, both block caches.
+  // The summary cache (Options::summary_cache_bytes): bytes held
+  // (approximate), and since open the reads it answered and those it did
+  // not (each session of a listing page counts once).
+  uint64_t summary_cache_bytes = 0;
+  uint64_t summary_cache_hits = 0;
+  uint64_t summary_cache_misses = 0;
   uint64_t pending_compaction_bytes = 0;  // Every family.
   // Since the store was opened: bytes of the ingest batches written (the
   // write-ahead log's payload), bytes RocksDB wrote into table files

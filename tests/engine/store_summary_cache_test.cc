@@ -51,6 +51,14 @@ TEST_P(StoreSummaryCacheTest, ReadsSeeEveryAcknowledgedWrite) {
     EXPECT_EQ(GetSessionOrDie(store.get(), "a").trace_count, 1);
     EXPECT_EQ(FirstPage(store.get()).size(), 2u);
   }
+  StoreStats st;
+  ASSERT_TRUE(store->GetStats(&st).ok());
+  const bool on = GetParam() > 0;
+  // GetSession a: a miss, then a hit; the pages: a twice a hit, b a miss
+  // and then a hit.
+  EXPECT_EQ(st.summary_cache_hits, on ? 4u : 0u);
+  EXPECT_EQ(st.summary_cache_misses, on ? 2u : 0u);
+  EXPECT_EQ(st.summary_cache_bytes > 0, on);
   IngestOrDie(store.get(), {Turn("a2", "a", kT0 + kSec, "q2", "r2")});
   SessionSummary a = GetSessionOrDie(store.get(), "a");
   EXPECT_EQ(a.trace_count, 2);

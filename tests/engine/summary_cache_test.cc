@@ -34,6 +34,8 @@ TEST(SummaryCacheTest, HitAfterInsertMissAfterInvalidate) {
   cache.Invalidate("p1");
   EXPECT_FALSE(cache.Lookup("p1", &out));
   EXPECT_EQ(cache.charge(), 0u);
+  EXPECT_EQ(cache.hits(), 1u);
+  EXPECT_EQ(cache.misses(), 3u);
 }
 
 TEST(SummaryCacheTest, InsertWithATicketOlderThanAnInvalidationIsRefused) {
