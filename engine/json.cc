@@ -12,6 +12,8 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "sessionstore/json_writer.h"
@@ -25,8 +27,31 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
 
-Status Bad(const std::string& field, const std::string& why) {
-  return Status::InvalidArgument(field + ": " + why);
+// The name of a field in messages ("cost_usd", "tags[2]", "spans[0].model"),
+// built only when a message needs it: ingest parses every field of every
+// line, and a message is rare.
+struct Field {
+  static constexpr std::size_t kNoIndex = static_cast<std::size_t>(-1);
+  explicit Field(std::string_view b, std::size_t i = kNoIndex, std::string_view k = {})
+      : base(b), index(i), key(k) {}
+
+  std::string_view base;
+  std::size_t index;
+  std::string_view key;
+
+  std::string Name() const {
+    std::string name(base);
+    if (index != kNoIndex) name += "[" + std::to_string(index) + "]";
+    if (!key.empty()) {
+      name += '.';
+      name += key;
+    }
+    return name;
+  }
+};
+
+Status Bad(const Field& field, const std::string& why) {
+  return Status::InvalidArgument(field.Name() + ": " + why);
 }
 
 const char* TypeName(element_type t) {
@@ -49,18 +74,18 @@ const char* TypeName(element_type t) {
   return "value";
 }
 
-Status WrongType(const std::string& field, const element& e, const char* want) {
+Status WrongType(const Field& field, const element& e, const char* want) {
   return Bad(field, std::string("expected ") + want + ", got " + TypeName(e.type()));
 }
 
-Status GetString(const std::string& field, const element& e, std::string* out) {
+Status GetString(const Field& field, const element& e, std::string* out) {
   std::string_view v;
   if (e.get_string().get(v) != simdjson::SUCCESS) return WrongType(field, e, "a string");
   out->assign(v);
   return Status::OK();
 }
 
-Status GetInt(const std::string& field, const element& e, int64_t* out) {
+Status GetInt(const Field& field, const element& e, int64_t* out) {
   int64_t v = 0;
   if (e.get_int64().get(v) == simdjson::SUCCESS) {
     *out = v;
@@ -85,13 +110,13 @@ Status GetInt(const std::string& field, const element& e, int64_t* out) {
   return WrongType(field, e, "an integer");
 }
 
-Status GetNumber(const std::string& field, const element& e, double* out) {
+Status GetNumber(const Field& field, const element& e, double* out) {
   if (e.get_double().get(*out) != simdjson::SUCCESS) return WrongType(field, e, "a number");
   if (!std::isfinite(*out)) return Bad(field, "not a finite number");
   return Status::OK();
 }
 
-Status GetTimeField(const std::string& field, const element& e, int64_t* out) {
+Status GetTimeField(const Field& field, const element& e, int64_t* out) {
   if (e.type() == element_type::STRING) {
     std::string_view v;
     if (e.get_string().get(v) != simdjson::SUCCESS) return WrongType(field, e, "a string");
@@ -122,7 +147,7 @@ Status GetTimeField(const std::string& field, const element& e, int64_t* out) {
 }
 
 // Accepts "ok", "error" and "unset" (any case); "unset" means not said.
-Status GetStatus(const std::string& field, const element& e, TraceStatus* out) {
+Status GetStatus(const Field& field, const element& e, TraceStatus* out) {
   std::string v;
   Status s = GetString(field, e, &v);
   if (!s.ok()) return s;
@@ -148,15 +173,14 @@ void GetPayload(const element& e, Payload* out) {
   }
 }
 
-Status GetJsonMap(const std::string& field, const element& e,
-                  std::map<std::string, std::string>* out) {
+Status GetJsonMap(const Field& field, const element& e, std::map<std::string, std::string>* out) {
   object obj;
   if (e.get_object().get(obj) != simdjson::SUCCESS) return WrongType(field, e, "an object");
   for (auto [key, value] : obj) (*out)[std::string(key)] = simdjson::minify(value);
   return Status::OK();
 }
 
-Status GetCost(const std::string& field, const element& e, int64_t* out) {
+Status GetCost(const Field& field, const element& e, int64_t* out) {
   double d = 0;
   Status s = GetNumber(field, e, &d);
   if (!s.ok()) return s;
@@ -167,13 +191,15 @@ Status GetCost(const std::string& field, const element& e, int64_t* out) {
   return Status::OK();
 }
 
-Status ParseSpan(const std::string& p, const element& e, Span* span) {
+Status ParseSpan(std::size_t index, const element& e, Span* span) {
   object obj;
-  if (e.get_object().get(obj) != simdjson::SUCCESS) return WrongType(p, e, "an object");
+  if (e.get_object().get(obj) != simdjson::SUCCESS) {
+    return WrongType(Field{"spans", index}, e, "an object");
+  }
   bool has_id = false;
   for (auto [key, v] : obj) {
     if (v.is_null()) continue;
-    const std::string f = p + "." + std::string(key);
+    const Field f{"spans", index, key};
     Status s;
     if (key == "span_id") {
       s = GetString(f, v, &span->span_id);
@@ -224,13 +250,13 @@ Status ParseSpan(const std::string& p, const element& e, Span* span) {
     }
     if (!s.ok()) return s;
   }
-  if (!has_id) return Bad(p + ".span_id", "required");
+  if (!has_id) return Bad(Field{"spans", index, "span_id"}, "required");
   return Status::OK();
 }
 
 // Appends the strings of the array `e` to *tags, stopping at the first
 // element that is not a string.
-Status GetTags(const std::string& field, const element& e, std::vector<std::string>* tags) {
+Status GetTags(const Field& field, const element& e, std::vector<std::string>* tags) {
   simdjson::dom::array arr;
   if (e.get_array().get(arr) != simdjson::SUCCESS) {
     return WrongType(field, e, "an array of strings");
@@ -239,7 +265,7 @@ Status GetTags(const std::string& field, const element& e, std::vector<std::stri
   std::size_t i = 0;
   for (element tag : arr) {
     std::string t;
-    s = GetString("tags[" + std::to_string(i++) + "]", tag, &t);
+    s = GetString(Field{"tags", i++}, tag, &t);
     if (!s.ok()) break;
     tags->push_back(std::move(t));
   }
@@ -248,7 +274,7 @@ Status GetTags(const std::string& field, const element& e, std::vector<std::stri
 
 // Appends the spans of the array `e` to *spans, stopping at the first bad one
 // (which stays appended, partly parsed).
-Status GetSpans(const std::string& field, const element& e, std::vector<Span>* spans) {
+Status GetSpans(const Field& field, const element& e, std::vector<Span>* spans) {
   simdjson::dom::array arr;
   if (e.get_array().get(arr) != simdjson::SUCCESS) {
     return WrongType(field, e, "an array of span objects");
@@ -258,7 +284,7 @@ Status GetSpans(const std::string& field, const element& e, std::vector<Span>* s
   std::size_t i = 0;
   for (element span : arr) {
     spans->emplace_back();
-    s = ParseSpan("spans[" + std::to_string(i++) + "]", span, &spans->back());
+    s = ParseSpan(i++, span, &spans->back());
     if (!s.ok()) break;
   }
   return s;
@@ -292,7 +318,7 @@ Status ParseTraceJson(std::string_view json, Trace* trace) {
   bool has_start = false;
   for (auto [key, v] : obj) {
     if (v.is_null()) continue;
-    const std::string f(key);
+    const Field f{key};
     Status s;
     if (key == "trace_id") {
       s = GetString(f, v, &trace->trace_id);
@@ -337,8 +363,8 @@ Status ParseTraceJson(std::string_view json, Trace* trace) {
     }
     if (!s.ok()) return s;
   }
-  if (!has_id) return Bad("trace_id", "required");
-  if (!has_start) return Bad("start_time", "required");
+  if (!has_id) return Bad(Field{"trace_id"}, "required");
+  if (!has_start) return Bad(Field{"start_time"}, "required");
   return Status::OK();
 }
 
