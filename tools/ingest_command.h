@@ -21,7 +21,7 @@ namespace sessionstore::cli {
 struct IngestArgs {
   std::vector<std::string> files;
   std::string format = "jsonl";  // jsonl, otlp-json or otlp-proto.
-  std::size_t batch = 1000;
+  std::size_t batch = 10000;
   bool quiet = false;
   bool sync = false;
 };

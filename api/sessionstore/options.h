@@ -84,8 +84,10 @@ struct Options {
   // before it updates the session indexes (ListSessions) in one write.
   // Longer batches more ingest per index update; ListSessions always catches
   // up first, so this never makes a listing stale. 0: no background thread
-  // (ListSessions, Flush, Verify and closing the store catch up). Default: 200.
-  uint32_t index_interval_ms = 200;
+  // (ListSessions, Flush, Verify and closing the store catch up). Default:
+  // 1000 (against 200: each catch-up folds more traces per changed session;
+  // bench/README.md, "Ingest batches").
+  uint32_t index_interval_ms = 1000;
 };
 
 }  // namespace sessionstore
