@@ -20,9 +20,15 @@ fi
 
 ./scripts/install-deps.sh
 build_type=RelWithDebInfo
-[ -n "$sanitize" ] && build_type=Debug
+extra=()
+if [ -n "$sanitize" ]; then
+  # Sanitizer builds test the library: no benchmarks (the main build has
+  # them), precompiled headers (the main build checks the includes).
+  build_type=Debug
+  extra=(-DSESSIONSTORE_BUILD_BENCHMARKS=OFF -DSESSIONSTORE_PCH=ON)
+fi
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=$build_type -DSESSIONSTORE_WERROR=ON \
-  -DSESSIONSTORE_SANITIZE="$sanitize" > "$build_dir.configure.log" 2>&1 || {
+  -DSESSIONSTORE_SANITIZE="$sanitize" "${extra[@]}" > "$build_dir.configure.log" 2>&1 || {
   cat "$build_dir.configure.log"; exit 1; }
 cmake --build "$build_dir" -j "$(nproc)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
