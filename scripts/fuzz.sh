@@ -14,7 +14,8 @@ targets="trace_codec_fuzz session_delta_fuzz index_state_fuzz keys_fuzz json_fuz
 ./scripts/install-deps.sh
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSESSIONSTORE_BUILD_FUZZERS=ON -DSESSIONSTORE_BUILD_TESTS=OFF -DSESSIONSTORE_BUILD_TOOLS=OFF \
-  -DSESSIONSTORE_BUILD_BENCHMARKS=OFF -DSESSIONSTORE_SANITIZE=address,undefined > build-fuzz.configure.log
+  -DSESSIONSTORE_BUILD_BENCHMARKS=OFF -DSESSIONSTORE_SANITIZE=address,undefined \
+  -DSESSIONSTORE_PCH=ON > build-fuzz.configure.log
 # shellcheck disable=SC2086
 cmake --build build-fuzz -j "${JOBS:-$(nproc)}" --target fuzz_seeds $targets
 rm -rf build-fuzz/seeds
