@@ -15,13 +15,15 @@
 #include <string>
 #include <vector>
 
+#include "tools/jsonl_ingester.h"
+
 namespace sessionstore::cli {
 
 // The parsed arguments of `ingest`.
 struct IngestArgs {
   std::vector<std::string> files;
   std::string format = "jsonl";  // jsonl, otlp-json or otlp-proto.
-  std::size_t batch = 10000;
+  std::size_t batch = JsonlIngestOptions().batch;
   bool quiet = false;
   bool sync = false;
 };

@@ -23,8 +23,8 @@
 namespace sessionstore {
 
 struct JsonlIngestOptions {
-  // Traces per Store::Ingest call. Default: 10000 (a file's traces are
-  // acknowledged as a whole anyway; against 1000, fewer merge operands and
+  // Traces per Store::Ingest call. Default: 10000 (no caller waits on each
+  // batch of a file; against 1000, fewer merge operands and
   // index updates per trace: bench/README.md, "Ingest batches").
   std::size_t batch = 10000;
   // Show a progress line on stderr (only when it is a terminal). Default: true.
