@@ -29,5 +29,21 @@ TEST(NoThrowTest, TurnsExceptionsIntoIOErrorsNamingTheOperation) {
   EXPECT_EQ(s.message(), "flush: unknown exception");
 }
 
+// RocksDB's perf counting is off inside the call, and the caller's level is
+// back afterwards, also when the body throws.
+TEST(NoThrowTest, TurnsPerfCountingOffForTheCallOnly) {
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableTime);
+  rocksdb::PerfLevel inside = rocksdb::PerfLevel::kUninitialized;
+  EXPECT_TRUE(NoThrow("op", [&] {
+                inside = rocksdb::GetPerfLevel();
+                return Status::OK();
+              }).ok());
+  EXPECT_EQ(inside, rocksdb::PerfLevel::kDisable);
+  EXPECT_EQ(rocksdb::GetPerfLevel(), rocksdb::PerfLevel::kEnableTime);
+  EXPECT_TRUE(NoThrow("op", []() -> Status { throw 1; }).IsIOError());
+  EXPECT_EQ(rocksdb::GetPerfLevel(), rocksdb::PerfLevel::kEnableTime);
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);  // RocksDB's default.
+}
+
 }  // namespace
 }  // namespace sessionstore
