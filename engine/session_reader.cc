@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "engine/aggregate/session_delta.h"
+#include "engine/aggregate/session_fold.h"
 #include "engine/aggregate/session_index_state.h"
 #include "engine/format/keys.h"
 #include "engine/format/trace_codec.h"
@@ -40,14 +41,15 @@ Status SessionReader::Read(const rocksdb::Snapshot* snapshot, std::string_view s
     if (rs.IsIncomplete()) rs = ctx_->db->Get(ro, ctx_->cf.sessions, prefix, &value);
     return FromValue(ro, prefix, session_id, rs, value, summary, last_trace_id);
   }
-  SessionDelta agg, part;
+  SessionFold fold;
   for (int i = 0; i < n; ++i) {
-    if (!SessionDelta::Decode(parts[i].ToStringView(), &part)) {
+    if (!fold.Add(parts[i].ToStringView())) {
       return Status::Corruption("aggregate of session " + Printable(session_id) +
                                 " fails verification");
     }
-    agg.Add(part);
   }
+  SessionDelta agg;
+  fold.Materialize(&agg);
   if (ctx_->merge_operator != nullptr) ctx_->merge_operator->CountFolded(n);
   return FromAggregate(ro, prefix, session_id, std::move(agg), summary, last_trace_id);
 }
@@ -120,8 +122,7 @@ Status SessionReader::ReadLatestTrace(const rocksdb::ReadOptions& ro, const std:
 
 Status SessionReader::ReadLatestFields(const rocksdb::ReadOptions& ro, const std::string& prefix,
                                        bool last, bool user, bool name, SessionSummary* summary,
-                                       std::string* last_trace_id,
-                                       LatestRegister* user_register,
+                                       std::string* last_trace_id, LatestRegister* user_register,
                                        LatestRegister* name_register) const {
   if (last) {
     Status s = ReadLatestTrace(ro, prefix, summary, last_trace_id);

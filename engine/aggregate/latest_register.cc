@@ -34,31 +34,7 @@ void LatestRegister::Retract(int64_t start, const std::string& tid) {
   Then(later);
 }
 
-void LatestRegister::Then(const LatestRegister& later) {
-  // Our best survives unless the later retractions may have removed it.
-  if (has_best && later.has_floor &&
-      !KeyAbove(start_ns, trace_id, later.floor_start_ns, later.floor_trace_id)) {
-    has_best = false;
-    start_ns = 0;
-    trace_id.clear();
-    version = 0;
-    value = Payload();
-  }
-  if (later.has_best && (!has_best || std::tie(later.start_ns, later.trace_id, later.version) >
-                                          std::tie(start_ns, trace_id, version))) {
-    has_best = true;
-    start_ns = later.start_ns;
-    trace_id = later.trace_id;
-    version = later.version;
-    value = later.value;
-  }
-  if (later.has_floor && (!has_floor || KeyAbove(later.floor_start_ns, later.floor_trace_id,
-                                                 floor_start_ns, floor_trace_id))) {
-    has_floor = true;
-    floor_start_ns = later.floor_start_ns;
-    floor_trace_id = later.floor_trace_id;
-  }
-}
+void LatestRegister::Then(const LatestRegister& later) { ComposeLatest(this, later); }
 
 bool LatestRegister::Exact() const {
   if (!has_floor) return true;

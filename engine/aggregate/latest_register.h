@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 
 #include "sessionstore/trace.h"
 
@@ -52,6 +53,39 @@ struct LatestRegister {
 
   bool operator==(const LatestRegister&) const = default;
 };
+
+// this = self, then `later`, for a register of any representation with
+// LatestRegister's fields (owning strings, or views into encoded values as
+// SessionFold keeps them): the one definition of the composition.
+template <typename Register>
+void ComposeLatest(Register* self, const Register& later) {
+  // Our best survives unless the later retractions may have removed it.
+  if (self->has_best && later.has_floor &&
+      !(std::tie(self->start_ns, self->trace_id) >
+        std::tie(later.floor_start_ns, later.floor_trace_id))) {
+    self->has_best = false;
+    self->start_ns = 0;
+    self->trace_id = {};
+    self->version = 0;
+    self->value = {};
+  }
+  if (later.has_best &&
+      (!self->has_best || std::tie(later.start_ns, later.trace_id, later.version) >
+                              std::tie(self->start_ns, self->trace_id, self->version))) {
+    self->has_best = true;
+    self->start_ns = later.start_ns;
+    self->trace_id = later.trace_id;
+    self->version = later.version;
+    self->value = later.value;
+  }
+  if (later.has_floor &&
+      (!self->has_floor || std::tie(later.floor_start_ns, later.floor_trace_id) >
+                               std::tie(self->floor_start_ns, self->floor_trace_id))) {
+    self->has_floor = true;
+    self->floor_start_ns = later.floor_start_ns;
+    self->floor_trace_id = later.floor_trace_id;
+  }
+}
 
 }  // namespace sessionstore
 

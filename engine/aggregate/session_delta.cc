@@ -23,7 +23,6 @@ bool IsZero(const ModelUsage& m) {
 
 void Add(int64_t* a, int64_t b, int64_t sign) { SaturatingAccumulate(a, b, sign); }
 
-
 void AddCounters(SessionDelta* a, const SessionDelta& b, int64_t sign) {
   Add(&a->trace_count, b.trace_count, sign);
   Add(&a->error_count, b.error_count, sign);
@@ -120,14 +119,16 @@ SessionDelta SessionDelta::FromTrace(const Trace& trace, uint64_t version) {
   if (trace.spans.empty()) {
     if (!trace.model.empty() || trace.prompt_tokens != 0 || trace.completion_tokens != 0 ||
         trace.cost_nano_usd != 0) {
-      AddModelUsage(&d.models, trace.model,
-               ModelUsage{1, trace.prompt_tokens, trace.completion_tokens, trace.cost_nano_usd}, 1);
+      AddModelUsage(
+          &d.models, trace.model,
+          ModelUsage{1, trace.prompt_tokens, trace.completion_tokens, trace.cost_nano_usd}, 1);
     }
   }
   for (const Span& span : trace.spans) {
     if (IsGenerationKind(span.kind)) {
       AddModelUsage(&d.models, span.model,
-               ModelUsage{1, span.prompt_tokens, span.completion_tokens, span.cost_nano_usd}, 1);
+                    ModelUsage{1, span.prompt_tokens, span.completion_tokens, span.cost_nano_usd},
+                    1);
     }
     if (span.ttft_ns) {
       d.ttft_sum_ns += *span.ttft_ns;
@@ -154,17 +155,7 @@ SessionDelta SessionDelta::FromTrace(const Trace& trace, uint64_t version) {
 
 void SessionDelta::Add(const SessionDelta& other) {
   AddCounters(this, other, 1);
-  if (other.has_first) {
-    const auto mine = std::tie(first_start_ns, first_trace_id);
-    const auto theirs = std::tie(other.first_start_ns, other.first_trace_id);
-    if (!has_first || theirs < mine || (theirs == mine && other.first_version > first_version)) {
-      has_first = true;
-      first_start_ns = other.first_start_ns;
-      first_trace_id = other.first_trace_id;
-      first_version = other.first_version;
-      first_input = other.first_input;
-    }
-  }
+  KeepFirst(this, other);
   KeepMax(&has_max_end, &max_end_ns, other.has_max_end, other.max_end_ns);
   last.Then(other.last);
   last_user.Then(other.last_user);
@@ -231,16 +222,20 @@ std::string SessionDelta::Encode() const {
   return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
 }
 
-bool SessionDelta::Decode(std::string_view raw, SessionDelta* out) {
-  std::string scratch;
-  const std::string_view bytes = AlignedForFlatBuffers(raw, &scratch);
+const fb::SessionDeltaFb* VerifiedSessionDelta(std::string_view bytes) {
   // Every table takes at least 4 bytes: bound the table count by the size,
   // not by the Verifier's default of one million, which a large valid
   // aggregate (many tags or models) could exceed.
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
                                  /*max_depth=*/64, /*max_tables=*/bytes.size() / 4 + 16);
-  if (!fb::VerifySessionDeltaFbBuffer(verifier)) return false;
-  const fb::SessionDeltaFb* d = fb::GetSessionDeltaFb(bytes.data());
+  if (!fb::VerifySessionDeltaFbBuffer(verifier)) return nullptr;
+  return fb::GetSessionDeltaFb(bytes.data());
+}
+
+bool SessionDelta::Decode(std::string_view raw, SessionDelta* out) {
+  std::string scratch;
+  const fb::SessionDeltaFb* d = VerifiedSessionDelta(AlignedForFlatBuffers(raw, &scratch));
+  if (d == nullptr) return false;
   *out = SessionDelta();
   out->trace_count = d->trace_count();
   out->error_count = d->error_count();

@@ -27,12 +27,17 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <tuple>
 
 #include "engine/aggregate/latest_register.h"
 #include "sessionstore/session.h"
 #include "sessionstore/trace.h"
 
 namespace sessionstore {
+
+namespace fb {
+struct SessionDeltaFb;
+}  // namespace fb
 
 struct SessionDelta {
   int64_t trace_count = 0;
@@ -95,6 +100,29 @@ void AddModelUsage(std::map<std::string, ModelUsage>* models, const std::string&
                    const ModelUsage& d, int64_t sign);
 // Adds n (saturating) to (*tags)[tag] and erases the entry at zero.
 void AddTagCount(std::map<std::string, int64_t>* tags, const std::string& tag, int64_t n);
+
+// The verified FlatBuffers view of an encoded delta, or null when the bytes
+// fail verification. `aligned` must start at an 8-byte boundary
+// (AlignedForFlatBuffers). Decode and SessionFold verify with it.
+const fb::SessionDeltaFb* VerifiedSessionDelta(std::string_view aligned);
+
+// The first-trace register's composition for any representation with
+// SessionDelta's first_* fields (SessionDelta, SessionFold's view): the
+// minimum (start, trace id), then the newest version of that trace.
+template <typename First>
+void KeepFirst(First* self, const First& other) {
+  if (!other.has_first) return;
+  const auto mine = std::tie(self->first_start_ns, self->first_trace_id);
+  const auto theirs = std::tie(other.first_start_ns, other.first_trace_id);
+  if (!self->has_first || theirs < mine ||
+      (theirs == mine && other.first_version > self->first_version)) {
+    self->has_first = true;
+    self->first_start_ns = other.first_start_ns;
+    self->first_trace_id = other.first_trace_id;
+    self->first_version = other.first_version;
+    self->first_input = other.first_input;
+  }
+}
 
 }  // namespace sessionstore
 

@@ -6,32 +6,29 @@
 
 #include <exception>
 
-#include "engine/aggregate/session_delta.h"
+#include "engine/aggregate/session_fold.h"
 
 namespace sessionstore {
 
 bool SessionMergeOperator::FullMergeV2(const MergeOperationInput& in,
                                        MergeOperationOutput* out) const {
   try {
-    SessionDelta acc;
-    if (in.existing_value != nullptr &&
-        !SessionDelta::Decode(in.existing_value->ToStringView(), &acc)) {
+    SessionFold fold;
+    if (in.existing_value != nullptr && !fold.Add(in.existing_value->ToStringView())) {
       rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, in.logger,
                    "sessionstore: corrupt session aggregate (%zu bytes)",
                    in.existing_value->size());
       return false;
     }
-    SessionDelta operand;
     for (const rocksdb::Slice& s : in.operand_list) {
-      if (!SessionDelta::Decode(s.ToStringView(), &operand)) {
+      if (!fold.Add(s.ToStringView())) {
         rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, in.logger,
                      "sessionstore: corrupt session merge operand (%zu bytes)", s.size());
         return false;
       }
-      acc.Add(operand);
     }
     operands_merged_.fetch_add(in.operand_list.size(), std::memory_order_relaxed);
-    out->new_value = acc.Encode();
+    out->new_value = fold.Encode();
     return true;
   } catch (const std::exception&) {
     return false;  // Reported by RocksDB as a corruption of this key.
@@ -45,14 +42,12 @@ bool SessionMergeOperator::PartialMergeMulti(const rocksdb::Slice& /*key*/,
                                              std::string* new_value,
                                              rocksdb::Logger* /*logger*/) const {
   try {
-    SessionDelta acc;
-    SessionDelta operand;
+    SessionFold fold;
     for (const rocksdb::Slice& s : operands) {
       // On a bad operand decline the partial merge; the full merge reports it.
-      if (!SessionDelta::Decode(s.ToStringView(), &operand)) return false;
-      acc.Add(operand);
+      if (!fold.Add(s.ToStringView())) return false;
     }
-    *new_value = acc.Encode();
+    *new_value = fold.Encode();
     return true;
   } catch (...) {
     return false;

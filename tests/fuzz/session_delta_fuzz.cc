@@ -5,20 +5,31 @@
 // operator from disk. Decode must reject bad bytes without crashing; what
 // decodes must re-encode to bytes that decode to the same value, and
 // adding it to itself and reading it into a summary must not overflow
-// (saturating arithmetic, checked by UBSan).
+// (saturating arithmetic, checked by UBSan). SessionFold must accept
+// exactly what Decode accepts and fold it to what Decode and Add give.
 
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include "engine/aggregate/session_delta.h"
+#include "engine/aggregate/session_fold.h"
 
 namespace ss = sessionstore;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   ss::SessionDelta delta;
-  if (!ss::SessionDelta::Decode(in, &delta)) return 0;
+  ss::SessionFold fold;
+  const bool decoded = ss::SessionDelta::Decode(in, &delta);
+  if (fold.Add(in) != decoded) std::abort();
+  if (!decoded) return 0;
+  if (!fold.Add(in)) std::abort();
+  ss::SessionDelta folded, twice;
+  fold.Materialize(&folded);
+  twice.Add(delta);
+  twice.Add(delta);
+  if (!(folded == twice)) std::abort();
   const std::string encoded = delta.Encode();
   ss::SessionDelta again;
   if (!ss::SessionDelta::Decode(encoded, &again) || again.Encode() != encoded) std::abort();

@@ -1,0 +1,182 @@
+// Copyright sessionstore authors.
+
+#include "engine/aggregate/session_fold.h"
+
+#include <flatbuffers/flatbuffers.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "engine/aggregate/aggregate_math.h"
+#include "session_delta_generated.h"
+
+namespace sessionstore {
+
+namespace {
+
+std::string_view View(const flatbuffers::String* s) {
+  return s == nullptr ? std::string_view() : std::string_view(s->data(), s->size());
+}
+
+SessionFold::PayloadView ViewPayload(const fb::PayloadFb* p) {
+  if (p == nullptr) return {};
+  return {View(p->value()), p->is_json()};
+}
+
+// As SessionDelta::Decode reads a register (all fields zero unless set).
+SessionFold::RegisterView ViewLatest(const fb::LatestFb& in) {
+  SessionFold::RegisterView r;
+  r.has_best = in.has_best();
+  if (r.has_best) {
+    r.start_ns = in.start_ns();
+    r.trace_id = View(in.trace_id());
+    r.version = in.version();
+    r.value = ViewPayload(in.value());
+  }
+  r.has_floor = in.has_floor();
+  if (r.has_floor) {
+    r.floor_start_ns = in.floor_start_ns();
+    r.floor_trace_id = View(in.floor_trace_id());
+  }
+  return r;
+}
+
+LatestRegister Own(const SessionFold::RegisterView& v) {
+  LatestRegister r;
+  r.has_best = v.has_best;
+  r.start_ns = v.start_ns;
+  r.trace_id.assign(v.trace_id);
+  r.version = v.version;
+  r.value = Payload{std::string(v.value.value), v.value.is_json};
+  r.has_floor = v.has_floor;
+  r.floor_start_ns = v.floor_start_ns;
+  r.floor_trace_id.assign(v.floor_trace_id);
+  return r;
+}
+
+bool IsZero(const ModelUsage& m) {
+  return m.calls == 0 && m.prompt_tokens == 0 && m.completion_tokens == 0 && m.cost_nano_usd == 0;
+}
+
+// The entry of `name` in a vector sorted by name, inserted (zero) if absent.
+template <typename V>
+typename V::value_type::second_type& EntryOf(V* v, std::string_view name) {
+  auto it = std::lower_bound(v->begin(), v->end(), name,
+                             [](const auto& e, std::string_view n) { return e.first < n; });
+  if (it == v->end() || it->first != name) it = v->insert(it, {name, {}});
+  return it->second;
+}
+
+void AddUsage(ModelUsage* a, const ModelUsage& b) {
+  SaturatingAccumulate(&a->calls, b.calls, 1);
+  SaturatingAccumulate(&a->prompt_tokens, b.prompt_tokens, 1);
+  SaturatingAccumulate(&a->completion_tokens, b.completion_tokens, 1);
+  SaturatingAccumulate(&a->cost_nano_usd, b.cost_nano_usd, 1);
+}
+
+// True when the entries' names are strictly ascending: each name at most
+// once, so adding them one by one equals Decode's map (later duplicates
+// would overwrite there).
+template <typename Entries, typename NameOf>
+bool StrictlyAscending(const Entries* entries, NameOf name_of) {
+  if (entries == nullptr) return true;
+  for (flatbuffers::uoffset_t i = 1; i < entries->size(); ++i) {
+    if (!(name_of(entries->Get(i - 1)) < name_of(entries->Get(i)))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool SessionFold::Add(std::string_view raw) {
+  std::string_view bytes = raw;
+  if (reinterpret_cast<uintptr_t>(raw.data()) % 8 != 0) bytes = owned_.emplace_back(raw);
+  const fb::SessionDeltaFb* d = VerifiedSessionDelta(bytes);
+  if (d == nullptr || d->last() == nullptr || d->last_user() == nullptr ||
+      d->last_name() == nullptr) {
+    return false;
+  }
+  const int64_t counters[8] = {d->trace_count(),   d->error_count(),       d->span_count(),
+                               d->prompt_tokens(), d->completion_tokens(), d->cost_nano_usd(),
+                               d->ttft_sum_ns(),   d->ttft_count()};
+  for (int i = 0; i < 8; ++i) SaturatingAccumulate(&counters_[i], counters[i], 1);
+  FirstView first;
+  if (d->has_first()) {
+    first.has_first = true;
+    first.first_start_ns = d->first_start_ns();
+    first.first_trace_id = View(d->first_trace_id());
+    first.first_version = d->first_version();
+    first.first_input = ViewPayload(d->first_input());
+  }
+  KeepFirst(&first_, first);
+  KeepMax(&has_max_end_, &max_end_ns_, d->has_max_end(), d->max_end_ns());
+  const auto model_name = [](const fb::ModelUsageFb* m) { return View(m->model()); };
+  const auto tag_name = [](const fb::TagCountFb* t) { return View(t->tag()); };
+  if (!StrictlyAscending(d->models(), model_name) || !StrictlyAscending(d->tags(), tag_name)) {
+    if (!AddDecoded(bytes)) return false;
+  } else {
+    if (const auto* models = d->models()) {
+      for (const fb::ModelUsageFb* m : *models) {
+        const ModelUsage u{m->calls(), m->prompt_tokens(), m->completion_tokens(),
+                           m->cost_nano_usd()};
+        if (!IsZero(u)) AddUsage(&EntryOf(&models_, model_name(m)), u);
+      }
+    }
+    if (const auto* tags = d->tags()) {
+      for (const fb::TagCountFb* t : *tags) {
+        if (t->traces() != 0) SaturatingAccumulate(&EntryOf(&tags_, tag_name(t)), t->traces(), 1);
+      }
+    }
+  }
+  ComposeLatest(&latest_[0], ViewLatest(*d->last()));
+  ComposeLatest(&latest_[1], ViewLatest(*d->last_user()));
+  ComposeLatest(&latest_[2], ViewLatest(*d->last_name()));
+  ++count_;
+  return true;
+}
+
+bool SessionFold::AddDecoded(std::string_view bytes) {
+  SessionDelta decoded;
+  if (!SessionDelta::Decode(bytes, &decoded)) return false;
+  for (const auto& [name, usage] : decoded.models) {
+    AddUsage(&EntryOf(&models_, owned_.emplace_back(name)), usage);
+  }
+  for (const auto& [tag, n] : decoded.tags) {
+    SaturatingAccumulate(&EntryOf(&tags_, owned_.emplace_back(tag)), n, 1);
+  }
+  return true;
+}
+
+void SessionFold::Materialize(SessionDelta* out) const {
+  *out = SessionDelta();
+  int64_t* const counters[8] = {&out->trace_count,   &out->error_count,       &out->span_count,
+                                &out->prompt_tokens, &out->completion_tokens, &out->cost_nano_usd,
+                                &out->ttft_sum_ns,   &out->ttft_count};
+  for (int i = 0; i < 8; ++i) *counters[i] = counters_[i];
+  if (first_.has_first) {
+    out->has_first = true;
+    out->first_start_ns = first_.first_start_ns;
+    out->first_trace_id.assign(first_.first_trace_id);
+    out->first_version = first_.first_version;
+    out->first_input = Payload{std::string(first_.first_input.value), first_.first_input.is_json};
+  }
+  out->has_max_end = has_max_end_;
+  out->max_end_ns = max_end_ns_;
+  for (const auto& [name, usage] : models_) {
+    if (!IsZero(usage)) out->models.emplace_hint(out->models.end(), std::string(name), usage);
+  }
+  for (const auto& [tag, n] : tags_) {
+    if (n != 0) out->tags.emplace_hint(out->tags.end(), std::string(tag), n);
+  }
+  out->last = Own(latest_[0]);
+  out->last_user = Own(latest_[1]);
+  out->last_name = Own(latest_[2]);
+}
+
+std::string SessionFold::Encode() const {
+  SessionDelta d;
+  Materialize(&d);
+  return d.Encode();
+}
+
+}  // namespace sessionstore

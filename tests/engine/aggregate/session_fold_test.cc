@@ -1,0 +1,174 @@
+// Copyright sessionstore authors.
+
+#include "engine/aggregate/session_fold.h"
+
+#include <flatbuffers/flatbuffers.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "session_delta_generated.h"
+#include "tests/engine/test_util.h"
+
+namespace sessionstore {
+namespace {
+
+using testing::kSec;
+using testing::kT0;
+using testing::LlmSpan;
+using testing::MakeTrace;
+
+// The reference: every value decoded and added in order onto SessionDelta().
+bool Reference(const std::vector<std::string>& values, SessionDelta* out) {
+  *out = SessionDelta();
+  SessionDelta part;
+  for (const std::string& v : values) {
+    if (!SessionDelta::Decode(v, &part)) return false;
+    out->Add(part);
+  }
+  return true;
+}
+
+// A random trace's contribution, update, retraction or counter extreme: the
+// shapes the write path emits and some it never does (negative and
+// saturating counters).
+SessionDelta RandomDelta(std::mt19937_64* rng) {
+  auto pick = [&](uint64_t n) { return (*rng)() % n; };
+  Trace t =
+      MakeTrace("t" + std::to_string(pick(6)), "s", kT0 + static_cast<int64_t>(pick(5)) * kSec);
+  t.output = Payload{"out" + std::to_string(pick(100)), pick(2) == 0};
+  t.input = Payload{"in" + std::to_string(pick(100)), false};
+  if (pick(2) == 0) t.user_id = "u" + std::to_string(pick(3));
+  if (pick(3) == 0) t.session_name = "n" + std::to_string(pick(3));
+  for (uint64_t i = pick(3); i > 0; --i) {
+    t.spans.push_back(LlmSpan("sp" + std::to_string(i), t.start_ns, 10, 5,
+                              static_cast<int64_t>(pick(1000)), "m" + std::to_string(pick(4))));
+  }
+  for (uint64_t i = pick(4); i > 0; --i) t.tags.push_back("tag" + std::to_string(pick(5)));
+  std::sort(t.tags.begin(), t.tags.end());
+  t.tags.erase(std::unique(t.tags.begin(), t.tags.end()), t.tags.end());
+  SessionDelta d;
+  switch (pick(5)) {
+    case 0:  // A start that moved earlier: retraction, then the new version.
+      d = SessionDelta::RetractionOf(t);
+      t.start_ns -= kSec;
+      d.Add(SessionDelta::FromTrace(t, 2));
+      break;
+    case 1: {  // An update: new minus old counters.
+      d = SessionDelta::FromTrace(t, 1 + pick(3));
+      Trace old = t;
+      old.spans.clear();
+      old.tags = {"tag0"};
+      d.SubtractCounters(SessionDelta::FromTrace(old, 1));
+      break;
+    }
+    case 2:  // Counters at the edge: sums must saturate the same way.
+      d = SessionDelta::FromTrace(t, 1);
+      d.cost_nano_usd =
+          pick(2) == 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+      d.tags["tag0"] = std::numeric_limits<int64_t>::max();
+      break;
+    default:
+      d = SessionDelta::FromTrace(t, 1 + pick(2));
+  }
+  return d;
+}
+
+TEST(SessionFoldTest, EqualsDecodeAndAddOnRandomSequences) {
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 2000; ++round) {
+    std::vector<std::string> values;
+    for (uint64_t n = 1 + rng() % 8; n > 0; --n) values.push_back(RandomDelta(&rng).Encode());
+    SessionDelta want;
+    ASSERT_TRUE(Reference(values, &want));
+    SessionFold fold;
+    for (const std::string& v : values) ASSERT_TRUE(fold.Add(v));
+    EXPECT_EQ(fold.count(), values.size());
+    SessionDelta got;
+    fold.Materialize(&got);
+    ASSERT_EQ(got, want) << "round " << round;
+    EXPECT_EQ(fold.Encode(), want.Encode());
+  }
+}
+
+TEST(SessionFoldTest, MisalignedValuesFoldTheSame) {
+  std::mt19937_64 rng(11);
+  std::vector<std::string> values;
+  for (int i = 0; i < 6; ++i) values.push_back(RandomDelta(&rng).Encode());
+  SessionDelta want;
+  ASSERT_TRUE(Reference(values, &want));
+  // Each value at an odd offset, as in a RocksDB block.
+  std::vector<std::string> storage;
+  for (const std::string& v : values) storage.push_back("x" + v);
+  SessionFold fold;
+  for (const std::string& s : storage) ASSERT_TRUE(fold.Add(std::string_view(s).substr(1)));
+  SessionDelta got;
+  fold.Materialize(&got);
+  EXPECT_EQ(got, want);
+}
+
+TEST(SessionFoldTest, EmptyFoldIsTheIdentity) {
+  SessionFold fold;
+  SessionDelta got;
+  fold.Materialize(&got);
+  EXPECT_EQ(got, SessionDelta());
+  EXPECT_TRUE(got.IsIdentity());
+}
+
+TEST(SessionFoldTest, RejectsWhatDecodeRejects) {
+  SessionFold fold;
+  EXPECT_FALSE(fold.Add("not a flatbuffer"));
+  // Verified, but without the latest registers.
+  flatbuffers::FlatBufferBuilder b;
+  fb::SessionDeltaFbBuilder d(b);
+  d.add_trace_count(1);
+  b.Finish(d.Finish());
+  const std::string bytes(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+  SessionFold fold2;
+  EXPECT_FALSE(fold2.Add(bytes));
+}
+
+// Bytes no writer produces but that verify: unsorted and repeated model and
+// tag names read as Decode reads them (a repeated name: the later entry).
+TEST(SessionFoldTest, UnsortedAndRepeatedNamesReadAsDecodeReadsThem) {
+  flatbuffers::FlatBufferBuilder b;
+  std::vector<flatbuffers::Offset<fb::ModelUsageFb>> models = {
+      fb::CreateModelUsageFb(b, b.CreateString("z"), 1, 2, 3, 4),
+      fb::CreateModelUsageFb(b, b.CreateString("a"), 1, 1, 1, 1),
+      fb::CreateModelUsageFb(b, b.CreateString("z"), 5, 5, 5, 5)};
+  std::vector<flatbuffers::Offset<fb::TagCountFb>> tags = {
+      fb::CreateTagCountFb(b, b.CreateString("t"), 2),
+      fb::CreateTagCountFb(b, b.CreateString("t"), 3)};
+  auto mv = b.CreateVector(models);
+  auto tv = b.CreateVector(tags);
+  auto reg = [&] { return fb::CreateLatestFb(b); };
+  auto l1 = reg(), l2 = reg(), l3 = reg();
+  fb::SessionDeltaFbBuilder d(b);
+  d.add_trace_count(1);
+  d.add_models(mv);
+  d.add_tags(tv);
+  d.add_last(l1);
+  d.add_last_user(l2);
+  d.add_last_name(l3);
+  b.Finish(d.Finish());
+  const std::string odd(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+  std::mt19937_64 rng(3);
+  const std::string normal = RandomDelta(&rng).Encode();
+  const std::vector<std::string> values = {normal, odd, odd};
+  SessionDelta want;
+  ASSERT_TRUE(Reference(values, &want));
+  EXPECT_EQ(want.models.at("z").calls, 10);  // Later entry, twice.
+  EXPECT_EQ(want.tags.at("t"), 6);
+  SessionFold fold;
+  for (const std::string& v : values) ASSERT_TRUE(fold.Add(v));
+  SessionDelta got;
+  fold.Materialize(&got);
+  EXPECT_EQ(got, want);
+}
+
+}  // namespace
+}  // namespace sessionstore
