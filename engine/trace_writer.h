@@ -75,6 +75,15 @@ class TraceWriter {
   };
   // What the batch writes besides the records: session deltas by id.
   using SessionDeltas = std::map<std::string, SessionDelta>;
+  // A record or locator write, kept until Commit adds them all in key order
+  // (keys are distinct within a batch: each trace id is applied once).
+  struct KeyedWrite {
+    rocksdb::ColumnFamilyHandle* cf = nullptr;
+    bool is_delete = false;
+    std::string key;
+    std::string value;
+  };
+  using KeyedWrites = std::vector<KeyedWrite>;
 
   // Validates each trace (rejections into *result) and groups the valid
   // versions by trace id, in batch order.
@@ -84,14 +93,14 @@ class TraceWriter {
   // records they point to.
   Status ReadStored(const std::vector<PendingTrace>& pending, StoredVersions* stored) const;
   // Applies one trace's versions in batch order on top of the stored one
-  // (`i` indexes `stored`), adding its writes to `wb` and its session delta
-  // to `deltas`.
+  // (`i` indexes `stored`), adding its writes to `writes` and its session
+  // delta to `deltas`.
   void ApplyTrace(const std::vector<Trace>& batch, const PendingTrace& p, std::size_t i,
-                  const StoredVersions& stored, rocksdb::WriteBatch* wb, SessionDeltas* deltas,
+                  const StoredVersions& stored, KeyedWrites* writes, SessionDeltas* deltas,
                   IngestResult* result) const;
-  // Adds one merge operand per changed session and the batch's dirty
-  // marker to `wb`, and writes it.
-  Status Commit(SessionDeltas* deltas, std::size_t batch_size, rocksdb::WriteBatch* wb);
+  // Writes one batch: `writes`, one merge operand per changed session and
+  // the batch's dirty marker.
+  Status Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedWrites* writes);
 
   // The earliest (start, trace id) a session's first-trace register is
   // known to hold: offered by a batch this writer wrote. A later operand
