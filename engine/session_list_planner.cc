@@ -229,12 +229,6 @@ Status SessionListPlanner::ReadRows(const std::vector<ListPosition>& positions,
   }
   if (!misses.empty()) {
     ReadSnapshot snapshot(*ctx_);
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot.snapshot();
-    std::vector<rocksdb::Slice> keys;
-    keys.reserve(misses.size());
-    for (std::size_t i : misses) keys.emplace_back(positions[i].prefix);
-    const BatchGet got(ctx_->db, ro, ctx_->cf.sessions, keys);
     for (std::size_t j = 0; j < misses.size(); ++j) {
       const std::string& prefix = positions[misses[j]].prefix;
       std::string_view p = prefix;
@@ -244,8 +238,7 @@ Status SessionListPlanner::ReadRows(const std::vector<ListPosition>& positions,
         return Status::Corruption("session index: malformed session prefix");
       }
       SessionSummary& row = rows[misses[j]];
-      Status s = reader_->FromValue(ro, prefix, id, got.statuses[j], got.values[j].ToStringView(),
-                                    &row, nullptr);
+      Status s = reader_->Read(snapshot.snapshot(), id, &row, nullptr);
       if (s.IsNotFound()) continue;  // Gone since it was indexed.
       if (!s.ok()) return s;
       cache->Insert(prefix, tickets[j], row);
