@@ -39,14 +39,6 @@ class SessionReader final : public IndexRowSource {
   Status Read(const rocksdb::Snapshot* snapshot, std::string_view session_id,
               SessionSummary* summary, std::string* last_trace_id = nullptr) const;
 
-  // Read's second half, for callers that fetched the aggregate themselves
-  // (the list planner's MultiGet): builds the summary from the read's
-  // status `rs` and `value` of the session at `prefix`, both as of
-  // ro.snapshot.
-  Status FromValue(const rocksdb::ReadOptions& ro, const std::string& prefix,
-                   std::string_view session_id, const rocksdb::Status& rs, std::string_view value,
-                   SessionSummary* summary, std::string* last_trace_id) const;
-
   // IndexRowSource: each session's index state (sorted, distinct prefixes)
   // as of `snapshot`, from one MultiGet of aggregates, with exact registers
   // (from the stored traces where the aggregate's are unsure).
@@ -55,6 +47,12 @@ class SessionReader final : public IndexRowSource {
                      std::vector<IndexRow>* rows) const override;
 
  private:
+  // Read's second half where RocksDB folded the value (a plain Get, or a
+  // single part): builds the summary from the read's status `rs` and
+  // `value` of the session at `prefix`, both as of ro.snapshot.
+  Status FromValue(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                   std::string_view session_id, const rocksdb::Status& rs, std::string_view value,
+                   SessionSummary* summary, std::string* last_trace_id) const;
   // FromValue's second half, from the decoded (or folded) aggregate.
   Status FromAggregate(const rocksdb::ReadOptions& ro, const std::string& prefix,
                        std::string_view session_id, SessionDelta agg, SessionSummary* summary,
