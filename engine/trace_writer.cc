@@ -3,6 +3,7 @@
 #include "engine/trace_writer.h"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <tuple>
 #include <unordered_map>
@@ -46,6 +47,42 @@ void SortRejections(IngestResult* result) {
 }
 
 }  // namespace
+
+// Every family's writes in key order: the memtable's skip list then inserts
+// each key next to the previous one (its splice) instead of searching from
+// the top; random order took about 37 key comparisons per insert
+// (bench/README.md, "Fold, perf level, key order"). Sorted: the family and
+// the key's first 8 bytes as integers, the whole key only on a tie (the
+// order is the keys' byte order: a shorter key is padded with zero bytes,
+// and a tie compares the keys themselves).
+Status TraceWriter::AddInKeyOrder(const KeyedWrites& writes, rocksdb::WriteBatch* wb) {
+  struct Sorted {
+    uint32_t family;
+    uint64_t head;
+    const KeyedWrite* write;
+  };
+  std::vector<Sorted> order;
+  order.reserve(writes.size());
+  for (const KeyedWrite& w : writes) {
+    unsigned char head[8] = {};
+    std::memcpy(head, w.key.data(), std::min<std::size_t>(8, w.key.size()));
+    uint64_t h = 0;
+    for (unsigned char c : head) h = (h << 8) | c;
+    order.push_back({w.cf->GetID(), h, &w});
+  }
+  std::sort(order.begin(), order.end(), [](const Sorted& a, const Sorted& b) {
+    if (a.family != b.family) return a.family < b.family;
+    if (a.head != b.head) return a.head < b.head;
+    return a.write->key < b.write->key;
+  });
+  for (const Sorted& o : order) {
+    const KeyedWrite& w = *o.write;
+    const rocksdb::Status st =
+        w.is_delete ? wb->Delete(w.cf, w.key) : wb->Put(w.cf, w.key, w.value);
+    if (!st.ok()) return FromRocks(st, "batch trace writes");
+  }
+  return Status::OK();
+}
 
 Status TraceWriter::Ingest(const std::vector<Trace>& batch, IngestResult* result) {
   *result = IngestResult();
@@ -251,25 +288,10 @@ void TraceWriter::RememberFirstOffers(const SessionDeltas& deltas) noexcept {
 
 Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedWrites* writes) {
   DropLosingFirstOffers(deltas);
-  // Every family's writes in key order: the memtable's skip list then
-  // inserts each key next to the previous one (its splice) instead of
-  // searching from the top; random order took about 37 key comparisons per
-  // insert (bench/README.md, "Fold and perf level"). Pointers are sorted,
-  // not the writes.
-  std::vector<const KeyedWrite*> order;
-  order.reserve(writes->size());
-  for (const KeyedWrite& w : *writes) order.push_back(&w);
-  std::sort(order.begin(), order.end(), [](const KeyedWrite* a, const KeyedWrite* b) {
-    const uint32_t fa = a->cf->GetID(), fb = b->cf->GetID();
-    return fa != fb ? fa < fb : a->key < b->key;
-  });
   rocksdb::WriteBatch batch;
   rocksdb::WriteBatch* const wb = &batch;
-  for (const KeyedWrite* w : order) {
-    const rocksdb::Status st =
-        w->is_delete ? wb->Delete(w->cf, w->key) : wb->Put(w->cf, w->key, w->value);
-    if (!st.ok()) return FromRocks(st, "batch trace writes");
-  }
+  Status s = AddInKeyOrder(*writes, wb);
+  if (!s.ok()) return s;
   // One operand and one dirty-marker entry (for the session indexes) per
   // changed session, in the same atomic write as the traces; the operands
   // in key order too.

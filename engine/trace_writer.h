@@ -98,6 +98,8 @@ class TraceWriter {
   void ApplyTrace(const std::vector<Trace>& batch, const PendingTrace& p, std::size_t i,
                   const StoredVersions& stored, KeyedWrites* writes, SessionDeltas* deltas,
                   IngestResult* result) const;
+  // Adds `writes` to `wb` in key order, each family's together.
+  static Status AddInKeyOrder(const KeyedWrites& writes, rocksdb::WriteBatch* wb);
   // Writes one batch: `writes`, one merge operand per changed session and
   // the batch's dirty marker.
   Status Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedWrites* writes);
