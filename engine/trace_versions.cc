@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace sessionstore {
@@ -21,11 +22,11 @@ std::string Quote(std::string_view s) {
   return out;
 }
 
-Status Invalid(const std::string& field, const std::string& why) {
-  return Status::InvalidArgument(field + ": " + why);
+Status Invalid(std::string_view field, const std::string& why) {
+  return Status::InvalidArgument(std::string(field) + ": " + why);
 }
 
-Status CheckId(const std::string& field, const std::string& id, bool required) {
+Status CheckId(std::string_view field, const std::string& id, bool required) {
   if (required && id.empty()) return Invalid(field, "required and must not be empty");
   if (id.size() > kMaxIdBytes) {
     return Invalid(field, "longer than " + std::to_string(kMaxIdBytes) + " bytes (" +
@@ -34,16 +35,21 @@ Status CheckId(const std::string& field, const std::string& id, bool required) {
   return Status::OK();
 }
 
-Status CheckUsage(const std::string& prefix, int64_t prompt, int64_t completion, int64_t cost) {
+Status CheckUsage(std::string_view prefix, int64_t prompt, int64_t completion, int64_t cost) {
   if (prompt < 0)
-    return Invalid(prefix + "prompt_tokens", "negative (" + std::to_string(prompt) + ")");
+    return Invalid(std::string(prefix) + "prompt_tokens",
+                   "negative (" + std::to_string(prompt) + ")");
   if (completion < 0) {
-    return Invalid(prefix + "completion_tokens", "negative (" + std::to_string(completion) + ")");
+    return Invalid(std::string(prefix) + "completion_tokens",
+                   "negative (" + std::to_string(completion) + ")");
   }
-  if (cost < 0) return Invalid(prefix + "cost_usd", "negative");
-  if (prompt > kMaxTokens) return Invalid(prefix + "prompt_tokens", "larger than 2^40");
-  if (completion > kMaxTokens) return Invalid(prefix + "completion_tokens", "larger than 2^40");
-  if (cost > kMaxCostNanoUsd) return Invalid(prefix + "cost_usd", "larger than 1099.5 USD");
+  if (cost < 0) return Invalid(std::string(prefix) + "cost_usd", "negative");
+  if (prompt > kMaxTokens)
+    return Invalid(std::string(prefix) + "prompt_tokens", "larger than 2^40");
+  if (completion > kMaxTokens)
+    return Invalid(std::string(prefix) + "completion_tokens", "larger than 2^40");
+  if (cost > kMaxCostNanoUsd)
+    return Invalid(std::string(prefix) + "cost_usd", "larger than 1099.5 USD");
   return Status::OK();
 }
 
@@ -78,7 +84,7 @@ void MergeSpan(Span* m, const Span& in) {
   for (const auto& [k, v] : in.attributes) m->attributes[k] = v;
 }
 
-Status CheckTime(const std::string& field, int64_t ns) {
+Status CheckTime(std::string_view field, int64_t ns) {
   if (ns < 0 || ns == std::numeric_limits<int64_t>::max()) {
     return Invalid(field, "outside 1970-01-01 to 2262-04-11");
   }
