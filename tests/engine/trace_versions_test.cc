@@ -16,6 +16,22 @@ using testing::kT0;
 using testing::LlmSpan;
 using testing::MakeTrace;
 
+// The first span (in trace order) whose id an earlier span has is named,
+// and a span that fails its own checks first is named for that.
+TEST(TraceVersionsTest, DuplicateSpanIdsNameTheFirstRepeat) {
+  Trace t = MakeTrace("t", "s", kT0);
+  t.spans = {LlmSpan("b", kT0, 1, 1, 1), LlmSpan("a", kT0, 1, 1, 1), LlmSpan("c", kT0, 1, 1, 1),
+             LlmSpan("a", kT0, 1, 1, 1), LlmSpan("b", kT0, 1, 1, 1)};
+  EXPECT_EQ(ValidateTrace(t).message(), "spans[3].span_id: duplicate \"a\"");
+  t.spans[2].prompt_tokens = -1;
+  EXPECT_EQ(ValidateTrace(t).message(), "spans[2].prompt_tokens: negative (-1)");
+  t.spans[2].prompt_tokens = 1;
+  t.spans[3].span_id = "d";
+  EXPECT_EQ(ValidateTrace(t).message(), "spans[4].span_id: duplicate \"b\"");
+  t.spans[4].span_id = "e";
+  EXPECT_TRUE(ValidateTrace(t).ok());
+}
+
 TEST(TraceVersionsTest, ValidationNamesFieldAndReason) {
   Trace t = MakeTrace("", "s", kT0);
   EXPECT_NE(ValidateTrace(t).message().find("trace_id: required"), std::string::npos);
