@@ -1,0 +1,72 @@
+// Copyright sessionstore authors.
+//
+// read_loop: a fixed loop of first reads on an existing store, for counting
+// their instructions (valgrind --tool=callgrind) rather than timing them.
+// The store is opened read-only (a secondary instance: no flush or
+// compaction changes its shape between runs) with the summary cache off,
+// so every read folds the session's aggregate as a first read does.
+// Public API only.
+//
+// Usage: read_loop DB RUNS get|user
+//   get:  RUNS GetSession calls, of sess-(i * 7919 % 20000) (the ids of
+//         `sessionstore generate`)
+//   user: RUNS first pages (50 rows) of ListSessions for user-(i % 200)
+// Prints the runs, the rows read and the wall time per run and per row.
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "sessionstore/store.h"
+
+namespace ss = sessionstore;
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: read_loop DB RUNS get|user\n");
+    return 2;
+  }
+  const std::string mode = argv[3];
+  const long runs = std::strtol(argv[2], nullptr, 10);
+  if (runs <= 0 || (mode != "get" && mode != "user")) {
+    std::fprintf(stderr, "read_loop: RUNS must be positive and the mode get or user\n");
+    return 2;
+  }
+  ss::Options o;
+  o.create_if_missing = false;
+  o.read_only = true;
+  o.summary_cache_bytes = 0;
+  std::unique_ptr<ss::Store> store;
+  ss::Status s = ss::Store::Open(o, argv[1], &store);
+  if (!s.ok()) {
+    std::fprintf(stderr, "read_loop: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::size_t rows = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (long i = 0; i < runs; ++i) {
+    if (mode == "user") {
+      ss::ListSessionsOptions lo;
+      lo.user_id = "user-" + std::to_string(i % 200);
+      ss::SessionPage page;
+      s = store->ListSessions(lo, &page);
+      rows += page.sessions.size();
+    } else {
+      ss::SessionSummary summary;
+      s = store->GetSession("sess-" + std::to_string(i * 7919 % 20000), &summary);
+      if (s.ok()) ++rows;
+      if (s.IsNotFound()) s = ss::Status::OK();
+    }
+    if (!s.ok()) {
+      std::fprintf(stderr, "read_loop: %s\n", s.ToString().c_str());
+      return 1;
+    }
+  }
+  const double us =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("%ld runs, %zu rows, %.1f us per run, %.2f us per row\n", runs, rows, us / runs,
+              rows == 0 ? 0.0 : us / static_cast<double>(rows));
+  return 0;
+}
