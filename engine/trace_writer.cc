@@ -77,9 +77,10 @@ Status TraceWriter::AddInKeyOrder(const KeyedWrites& writes, rocksdb::WriteBatch
   });
   for (const Sorted& o : order) {
     const KeyedWrite& w = *o.write;
-    const rocksdb::Status st =
-        w.is_delete ? wb->Delete(w.cf, w.key) : wb->Put(w.cf, w.key, w.value);
-    if (!st.ok()) return FromRocks(st, "batch trace writes");
+    const rocksdb::Status st = w.op == KeyedWrite::Op::kPut      ? wb->Put(w.cf, w.key, w.value)
+                               : w.op == KeyedWrite::Op::kDelete ? wb->Delete(w.cf, w.key)
+                                                                 : wb->Merge(w.cf, w.key, w.value);
+    if (!st.ok()) return FromRocks(st, "batch the writes");
   }
   return Status::OK();
 }
@@ -226,10 +227,12 @@ void TraceWriter::ApplyTrace(const std::vector<Trace>& batch, const PendingTrace
   }
   std::string key = ctx_->TraceKeyOf(merged.session_id, merged.start_ns, merged.trace_id);
   const bool moved = old == nullptr || key != stored.keys[i];
-  if (old != nullptr && moved) writes->push_back({ctx_->cf.traces, true, stored.keys[i], {}});
-  writes->push_back({ctx_->cf.traces, false, std::move(key), std::move(record)});
+  using Op = KeyedWrite::Op;
+  if (old != nullptr && moved)
+    writes->push_back({ctx_->cf.traces, Op::kDelete, stored.keys[i], {}});
+  writes->push_back({ctx_->cf.traces, Op::kPut, std::move(key), std::move(record)});
   if (moved) {
-    writes->push_back({ctx_->cf.trace_ids, false, merged.trace_id,
+    writes->push_back({ctx_->cf.trace_ids, Op::kPut, merged.trace_id,
                        EncodeLocator(merged.start_ns, merged.session_id)});
   }
   if (!merged.session_id.empty()) {
@@ -288,48 +291,36 @@ void TraceWriter::RememberFirstOffers(const SessionDeltas& deltas) noexcept {
 
 Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedWrites* writes) {
   DropLosingFirstOffers(deltas);
-  rocksdb::WriteBatch batch;
-  rocksdb::WriteBatch* const wb = &batch;
-  Status s = AddInKeyOrder(*writes, wb);
-  if (!s.ok()) return s;
   // One operand and one dirty-marker entry (for the session indexes) per
-  // changed session, in the same atomic write as the traces; the operands
-  // in key order too.
+  // changed session, in the same atomic write as the traces.
   std::vector<DirtySession> changed;
-  std::vector<std::string> operands;
   changed.reserve(deltas->size());
-  operands.reserve(deltas->size());
   for (auto& [session, delta] : *deltas) {
     if (delta.IsIdentity()) continue;
-    // The operand is encoded first: the state takes the maps
-    // (RememberFirstOffers reads only the first-trace fields afterwards).
-    std::string operand = delta.Encode();
-    changed.emplace_back(ctx_->SessionPrefix(session), SessionIndexState::Of(std::move(delta)));
-    operands.push_back(std::move(operand));
+    std::string prefix = ctx_->SessionPrefix(session);
+    writes->push_back({ctx_->cf.sessions, KeyedWrite::Op::kMerge, prefix, delta.Encode()});
+    // The operand is encoded: the state takes the maps (RememberFirstOffers
+    // reads only the first-trace fields afterwards).
+    changed.emplace_back(std::move(prefix), SessionIndexState::Of(std::move(delta)));
   }
-  std::vector<std::size_t> by_key(changed.size());
-  for (std::size_t i = 0; i < by_key.size(); ++i) by_key[i] = i;
-  std::sort(by_key.begin(), by_key.end(),
-            [&](std::size_t a, std::size_t b) { return changed[a].first < changed[b].first; });
-  for (std::size_t i : by_key) {
-    const rocksdb::Status st = wb->Merge(ctx_->cf.sessions, changed[i].first, operands[i]);
-    if (!st.ok()) return FromRocks(st, "batch session operands");
-  }
-  if (wb->Count() == 0) return Status::OK();
+  rocksdb::WriteBatch wb;
+  Status s = AddInKeyOrder(*writes, &wb);
+  if (!s.ok()) return s;
+  if (wb.Count() == 0) return Status::OK();
   std::optional<SessionIndexer::Batch> marked;
   if (!changed.empty()) {
     marked.emplace(indexer_);
-    wb->Put(ctx_->cf.dirty, DirtyKey(marked->seq()), EncodeDirtyMarker(changed));
+    wb.Put(ctx_->cf.dirty, DirtyKey(marked->seq()), EncodeDirtyMarker(changed));
   }
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
-  const rocksdb::Status ws = ctx_->db->Write(wo, wb);
+  const rocksdb::Status ws = ctx_->db->Write(wo, &wb);
   // Visible now, not yet acknowledged: cached summaries of the changed
   // sessions go (after a failed write too: nothing is lost by it).
   for (const DirtySession& d : changed) ctx_->summaries->Invalidate(d.first);
   if (marked) marked->End(ws.ok(), &changed);
   if (!ws.ok()) return FromRocks(ws, "write batch of " + std::to_string(batch_size) + " traces");
-  ingested_bytes_.fetch_add(wb->GetDataSize(), std::memory_order_relaxed);
+  ingested_bytes_.fetch_add(wb.GetDataSize(), std::memory_order_relaxed);
   RememberFirstOffers(*deltas);
   return Status::OK();
 }

@@ -75,11 +75,13 @@ class TraceWriter {
   };
   // What the batch writes besides the records: session deltas by id.
   using SessionDeltas = std::map<std::string, SessionDelta>;
-  // A record or locator write, kept until Commit adds them all in key order
-  // (keys are distinct within a batch: each trace id is applied once).
+  // A write of the batch, kept until Commit adds them all in key order
+  // (keys are distinct within a family and batch: each trace id is applied
+  // once, each session gets one operand).
   struct KeyedWrite {
+    enum class Op { kPut, kDelete, kMerge };
     rocksdb::ColumnFamilyHandle* cf = nullptr;
-    bool is_delete = false;
+    Op op = Op::kPut;
     std::string key;
     std::string value;
   };
@@ -100,8 +102,8 @@ class TraceWriter {
                   IngestResult* result) const;
   // Adds `writes` to `wb` in key order, each family's together.
   static Status AddInKeyOrder(const KeyedWrites& writes, rocksdb::WriteBatch* wb);
-  // Writes one batch: `writes`, one merge operand per changed session and
-  // the batch's dirty marker.
+  // Writes one batch: `writes`, plus one merge operand per changed session
+  // and the batch's dirty marker.
   Status Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedWrites* writes);
 
   // The earliest (start, trace id) a session's first-trace register is
