@@ -2,16 +2,12 @@
 
 #include "engine/session_list_planner.h"
 
-#include <rocksdb/snapshot.h>
-
 #include <algorithm>
 #include <utility>
 
 #include "engine/format/keys.h"
-#include "engine/range_scan.h"
 #include "engine/util/case_fold.h"
 #include "engine/util/coding.h"
-#include "engine/util/rocks_status.h"
 
 namespace sessionstore {
 
