@@ -17,10 +17,6 @@ namespace sessionstore {
 
 namespace {
 
-bool IsZero(const ModelUsage& m) {
-  return m.calls == 0 && m.prompt_tokens == 0 && m.completion_tokens == 0 && m.cost_nano_usd == 0;
-}
-
 void Add(int64_t* a, int64_t b, int64_t sign) { SaturatingAccumulate(a, b, sign); }
 
 void AddCounters(SessionDelta* a, const SessionDelta& b, int64_t sign) {
@@ -83,13 +79,21 @@ flatbuffers::Offset<fb::LatestFb> EncodeLatest(flatbuffers::FlatBufferBuilder* b
 
 }  // namespace
 
+bool IsZero(const ModelUsage& m) {
+  return m.calls == 0 && m.prompt_tokens == 0 && m.completion_tokens == 0 && m.cost_nano_usd == 0;
+}
+
+void AccumulateUsage(ModelUsage* a, const ModelUsage& d, int64_t sign) {
+  Add(&a->calls, d.calls, sign);
+  Add(&a->prompt_tokens, d.prompt_tokens, sign);
+  Add(&a->completion_tokens, d.completion_tokens, sign);
+  Add(&a->cost_nano_usd, d.cost_nano_usd, sign);
+}
+
 void AddModelUsage(std::map<std::string, ModelUsage>* models, const std::string& name,
                    const ModelUsage& d, int64_t sign) {
   auto it = models->try_emplace(name).first;
-  Add(&it->second.calls, d.calls, sign);
-  Add(&it->second.prompt_tokens, d.prompt_tokens, sign);
-  Add(&it->second.completion_tokens, d.completion_tokens, sign);
-  Add(&it->second.cost_nano_usd, d.cost_nano_usd, sign);
+  AccumulateUsage(&it->second, d, sign);
   if (IsZero(it->second)) models->erase(it);
 }
 

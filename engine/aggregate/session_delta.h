@@ -94,6 +94,10 @@ struct SessionDelta {
   bool operator==(const SessionDelta&) const = default;
 };
 
+// True when every counter of `m` is zero (the aggregate keeps no such entry).
+bool IsZero(const ModelUsage& m);
+// *a += sign * d, each counter saturating; `sign` is +1 or -1.
+void AccumulateUsage(ModelUsage* a, const ModelUsage& d, int64_t sign);
 // Adds sign * d (saturating) to (*models)[name] and erases the entry when
 // it becomes all zero, as the aggregate keeps its models.
 void AddModelUsage(std::map<std::string, ModelUsage>* models, const std::string& name,

@@ -54,10 +54,6 @@ LatestRegister Own(const SessionFold::RegisterView& v) {
   return r;
 }
 
-bool IsZero(const ModelUsage& m) {
-  return m.calls == 0 && m.prompt_tokens == 0 && m.completion_tokens == 0 && m.cost_nano_usd == 0;
-}
-
 // The entry of `name` in a vector sorted by name, inserted (zero) if absent.
 template <typename V>
 typename V::value_type::second_type& EntryOf(V* v, std::string_view name) {
@@ -65,13 +61,6 @@ typename V::value_type::second_type& EntryOf(V* v, std::string_view name) {
                              [](const auto& e, std::string_view n) { return e.first < n; });
   if (it == v->end() || it->first != name) it = v->insert(it, {name, {}});
   return it->second;
-}
-
-void AddUsage(ModelUsage* a, const ModelUsage& b) {
-  SaturatingAccumulate(&a->calls, b.calls, 1);
-  SaturatingAccumulate(&a->prompt_tokens, b.prompt_tokens, 1);
-  SaturatingAccumulate(&a->completion_tokens, b.completion_tokens, 1);
-  SaturatingAccumulate(&a->cost_nano_usd, b.cost_nano_usd, 1);
 }
 
 // True when the entries' names are strictly ascending: each name at most
@@ -119,7 +108,7 @@ bool SessionFold::Add(std::string_view raw) {
       for (const fb::ModelUsageFb* m : *models) {
         const ModelUsage u{m->calls(), m->prompt_tokens(), m->completion_tokens(),
                            m->cost_nano_usd()};
-        if (!IsZero(u)) AddUsage(&EntryOf(&models_, model_name(m)), u);
+        if (!IsZero(u)) AccumulateUsage(&EntryOf(&models_, model_name(m)), u, 1);
       }
     }
     if (const auto* tags = d->tags()) {
@@ -139,7 +128,7 @@ bool SessionFold::AddDecoded(std::string_view bytes) {
   SessionDelta decoded;
   if (!SessionDelta::Decode(bytes, &decoded)) return false;
   for (const auto& [name, usage] : decoded.models) {
-    AddUsage(&EntryOf(&models_, owned_.emplace_back(name)), usage);
+    AccumulateUsage(&EntryOf(&models_, owned_.emplace_back(name)), usage, 1);
   }
   for (const auto& [tag, n] : decoded.tags) {
     SaturatingAccumulate(&EntryOf(&tags_, owned_.emplace_back(tag)), n, 1);
