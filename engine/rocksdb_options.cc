@@ -22,6 +22,14 @@ rocksdb::BlockBasedTableOptions TableOptions(const std::shared_ptr<rocksdb::Cach
   t.cache_index_and_filter_blocks = true;
   t.pin_l0_filter_and_index_blocks_in_cache = true;
   t.format_version = 5;
+  // XXH3 block checksums, not CRC32C: Debian's librocksdb is built without
+  // SSE4.2 ("Fast CRC32 supported: Not supported on x86" in the LOG), so its
+  // CRC32C runs in software at about 4 instructions per byte, over every
+  // block a flush or compaction writes or reads and every block a read
+  // misses in the cache. Each table records its own checksum type, so
+  // tables written with CRC32C by earlier versions stay readable
+  // (bench/README.md, "Block checksums").
+  t.checksum = rocksdb::kXXH3;
   if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   return t;
 }
@@ -63,8 +71,8 @@ rocksdb::DBOptions MakeDBOptions(const Options& options) {
   // up to four times all memtables' capacity (about 1.3 GB by default;
   // measured: 485 MB of logs after 200K traces), all replayed by the next
   // open. Past the bound, the families that pin the oldest log are flushed.
-  db.max_total_wal_size = std::max<uint64_t>(2 * static_cast<uint64_t>(options.write_buffer_bytes),
-                                             uint64_t{64} << 20);
+  db.max_total_wal_size =
+      std::max<uint64_t>(2 * static_cast<uint64_t>(options.write_buffer_bytes), uint64_t{64} << 20);
   // A torn tail is a write that was never acknowledged; any other damage
   // must not drop acknowledged writes without the user's word.
   // Asked to recover, replay up to the damage: a consistent prefix of the

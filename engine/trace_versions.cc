@@ -173,6 +173,18 @@ Status ValidateTrace(const Trace& t) {
   return Status::OK();
 }
 
+bool IsNormalized(const Trace& t) {
+  for (std::size_t i = 1; i < t.tags.size(); ++i) {
+    if (!(t.tags[i - 1] < t.tags[i])) return false;
+  }
+  if (!std::is_sorted(t.spans.begin(), t.spans.end(), SpanBefore)) return false;
+  const TraceUsage u = ComputeTraceUsage(t);
+  if (t.start_ns != u.effective_start_ns) return false;
+  bool any_end = t.end_ns.has_value();
+  for (const Span& span : t.spans) any_end = any_end || span.end_ns.has_value();
+  return !any_end || t.end_ns == u.effective_end_ns;
+}
+
 void NormalizeTrace(Trace* t) {
   std::sort(t->tags.begin(), t->tags.end());
   t->tags.erase(std::unique(t->tags.begin(), t->tags.end()), t->tags.end());

@@ -177,13 +177,12 @@ Status TraceWriter::ReadStored(const std::vector<PendingTrace>& pending,
   return Status::OK();
 }
 
-void TraceWriter::ApplyTrace(const std::vector<Trace>& batch, const PendingTrace& p, std::size_t i,
-                             const StoredVersions& stored, KeyedWrites* writes,
-                             SessionDeltas* deltas, IngestResult* result) const {
-  const Trace* old = stored.present[i] ? &stored.traces[i] : nullptr;
+std::optional<Trace> TraceWriter::FoldVersions(const std::vector<Trace>& batch,
+                                               const PendingTrace& p, const Trace* old,
+                                               std::vector<std::size_t>* applied,
+                                               IngestResult* result) {
   std::optional<Trace> current;
   if (old != nullptr) current = *old;
-  std::vector<std::size_t> applied;
   for (std::size_t index : p.indexes) {
     Trace version = batch[index];
     NormalizeTrace(&version);
@@ -202,7 +201,40 @@ void TraceWriter::ApplyTrace(const std::vector<Trace>& batch, const PendingTrace
       result->rejected.push_back({index, batch[index].trace_id, s});
       continue;
     }
-    applied.push_back(index);
+    applied->push_back(index);
+  }
+  return current;
+}
+
+SessionDelta TraceWriter::DeltaOf(const Trace& merged, uint64_t version, const Trace* old,
+                                  uint64_t old_version) {
+  const bool was_in_session = old != nullptr && !old->session_id.empty();
+  SessionDelta d;
+  if (was_in_session && old->start_ns != merged.start_ns) {
+    // The start moved earlier: the old key leaves the latest registers.
+    d = SessionDelta::RetractionOf(*old);
+    d.Add(SessionDelta::FromTrace(merged, version));
+  } else {
+    d = SessionDelta::FromTrace(merged, version);
+  }
+  if (was_in_session) d.SubtractCounters(SessionDelta::FromTrace(*old, old_version));
+  return d;
+}
+
+void TraceWriter::ApplyTrace(const std::vector<Trace>& batch, const PendingTrace& p, std::size_t i,
+                             const StoredVersions& stored, KeyedWrites* writes,
+                             SessionDeltas* deltas, IngestResult* result) const {
+  const Trace* old = stored.present[i] ? &stored.traces[i] : nullptr;
+  std::vector<std::size_t> applied;
+  std::optional<Trace> folded;
+  const Trace* current = nullptr;
+  if (old == nullptr && p.indexes.size() == 1 && IsNormalized(batch[p.indexes[0]])) {
+    // Most traces: one new version, already in stored form; no copy.
+    current = &batch[p.indexes[0]];
+    applied.push_back(p.indexes[0]);
+  } else {
+    folded = FoldVersions(batch, p, old, &applied, result);
+    current = folded ? &*folded : nullptr;
   }
   if (applied.empty()) return;
   const Trace& merged = *current;
@@ -236,15 +268,13 @@ void TraceWriter::ApplyTrace(const std::vector<Trace>& batch, const PendingTrace
                        EncodeLocator(merged.start_ns, merged.session_id)});
   }
   if (!merged.session_id.empty()) {
-    const bool was_in_session = old != nullptr && !old->session_id.empty();
-    SessionDelta d;
-    if (was_in_session && old->start_ns != merged.start_ns) {
-      // The start moved earlier: the old key leaves the latest registers.
-      d = SessionDelta::RetractionOf(*old);
+    SessionDelta d = DeltaOf(merged, version, old, old == nullptr ? 0 : stored.versions[i]);
+    auto [it, fresh] = deltas->try_emplace(merged.session_id);
+    if (fresh) {
+      it->second = std::move(d);
+    } else {
+      it->second.Add(d);
     }
-    d.Add(SessionDelta::FromTrace(merged, version));
-    if (was_in_session) d.SubtractCounters(SessionDelta::FromTrace(*old, stored.versions[i]));
-    (*deltas)[merged.session_id].Add(d);
   }
   ++(old == nullptr ? result->inserted : result->updated);
 }

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -94,6 +95,17 @@ class TraceWriter {
   // Reads the stored versions of the pending traces: locators, then the
   // records they point to.
   Status ReadStored(const std::vector<PendingTrace>& pending, StoredVersions* stored) const;
+  // Folds one trace's versions in batch order on top of the stored one
+  // (`old`, null when not stored): each version normalized, rejections into
+  // *result, the positions of the versions taken into *applied. Empty when
+  // nothing is stored and no version was taken.
+  static std::optional<Trace> FoldVersions(const std::vector<Trace>& batch, const PendingTrace& p,
+                                           const Trace* old, std::vector<std::size_t>* applied,
+                                           IngestResult* result);
+  // The session delta of writing `merged` (at `version`) over `old` (at
+  // `old_version`; null when not stored).
+  static SessionDelta DeltaOf(const Trace& merged, uint64_t version, const Trace* old,
+                              uint64_t old_version);
   // Applies one trace's versions in batch order on top of the stored one
   // (`i` indexes `stored`), adding its writes to `writes` and its session
   // delta to `deltas`.

@@ -69,6 +69,15 @@ TEST(RocksdbOptionsTest, EachFamilyGetsItsSettings) {
   EXPECT_NE(traces_table->block_cache, sessions_table->block_cache);
   EXPECT_NE(traces_table->filter_policy, nullptr);
   EXPECT_EQ(index_table->filter_policy, nullptr);  // Scanned, never point-read by key.
+
+  // XXH3 block checksums in every family (Debian's CRC32C runs in software).
+  for (const auto& cf : cfs) {
+    const auto* table = TableOf(cf.options);
+    ASSERT_NE(table, nullptr) << cf.name;
+    if (cf.name != rocksdb::kDefaultColumnFamilyName) {
+      EXPECT_EQ(table->checksum, rocksdb::kXXH3) << cf.name;
+    }
+  }
 }
 
 // Regression: 64 shards of a 192 MB cache held 3 MB each, less than one

@@ -86,6 +86,39 @@ TEST(TraceVersionsTest, NormalizeCoversSpanTimes) {
   EXPECT_EQ(t.tags, (std::vector<std::string>{"a", "z"}));
 }
 
+// IsNormalized says whether NormalizeTrace would change the trace: the
+// writer encodes such a trace without copying it.
+TEST(TraceVersionsTest, IsNormalizedAgreesWithNormalizeTrace) {
+  Trace base = MakeTrace("t", "s", kT0);
+  base.spans = {LlmSpan("a", kT0, 1, 1, 1), LlmSpan("b", kT0 + kSec, 1, 1, 1)};
+  base.tags = {"a", "z"};
+  NormalizeTrace(&base);
+  EXPECT_TRUE(IsNormalized(base));
+
+  std::vector<Trace> variants(6, base);
+  variants[0].tags = {"z", "a"};                          // Unsorted tags.
+  variants[1].tags = {"a", "a"};                          // Repeated tag.
+  std::swap(variants[2].spans[0], variants[2].spans[1]);  // Spans out of order.
+  variants[3].start_ns = kT0 + kSec / 2;                  // Start after a span's.
+  variants[4].end_ns = kT0;                               // End before a span's.
+  variants[5].end_ns.reset();                             // Spans end, trace has none.
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    EXPECT_FALSE(IsNormalized(variants[i])) << i;
+    Trace n = variants[i];
+    NormalizeTrace(&n);
+    EXPECT_NE(n, variants[i]) << i;
+    EXPECT_TRUE(IsNormalized(n)) << i;
+  }
+
+  // No span and no end: nothing to normalize.
+  Trace bare = MakeTrace("u", "s", kT0);
+  bare.spans.clear();
+  bare.end_ns.reset();
+  Trace copy = bare;
+  NormalizeTrace(&copy);
+  EXPECT_EQ(IsNormalized(bare), copy == bare);
+}
+
 TEST(TraceVersionsTest, MergeRules) {
   Trace v1 = MakeTrace("t", "s", kT0);
   v1.user_id = "u1";
