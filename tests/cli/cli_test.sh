@@ -114,6 +114,22 @@ grep -q "edge.jsonl:2: line of 34603008 bytes is over the limit of 33554432; ski
 [ "$(cut -d: -f2 "$work/order.err" | tr '\n' ' ')" = "1 2 " ] ||
   fail "errors out of line order: $(cat "$work/order.err")"
 
+# Also across batches: parse errors and ingest rejections of five batches
+# of two.
+{
+  for b in 1 2 3 4 5; do
+    echo "{\"trace_id\":\"p-$b\",\"session_id\":\"p\",\"start_time\":2,\"end_time\":1}"
+    echo 'not json'
+    echo "{\"trace_id\":\"q-$b\",\"session_id\":\"p\",\"start_time\":2}"
+  done
+} > "$work/order2.jsonl"
+"$bin" --db "$db" ingest --quiet --batch 2 "$work/order2.jsonl" > "$work/order2.out" \
+  2> "$work/order2.err" || true
+[ "$(cut -d: -f2 "$work/order2.err" | tr '\n' ' ')" = "1 2 4 5 7 8 10 11 13 14 " ] ||
+  fail "errors out of line order across batches: $(cat "$work/order2.err")"
+grep -q "ingested 15 lines.*: 5 inserted, 0 updated, 0 unchanged, 10 rejected" "$work/order2.out" ||
+  fail "batched totals: $(cat "$work/order2.out")"
+
 # A store whose CURRENT file is gone is refused, not replaced by an empty one.
 cp -r "$db" "$work/orphan"
 rm "$work/orphan/CURRENT"
