@@ -176,7 +176,15 @@ bool SessionDelta::IsIdentity() const {
 }
 
 std::string SessionDelta::Encode() const {
-  flatbuffers::FlatBufferBuilder b(256);
+  // Sized for the strings and their tables up front: a builder that starts
+  // small doubles (and copies) its buffer some times per operand.
+  std::size_t size = 512 + first_trace_id.size() + first_input.value.size();
+  for (const LatestRegister* r : {&last, &last_user, &last_name}) {
+    size += r->trace_id.size() + r->value.value.size() + r->floor_trace_id.size();
+  }
+  for (const auto& [name, m] : models) size += name.size() + 64;
+  for (const auto& [tag, n] : tags) size += tag.size() + 32;
+  flatbuffers::FlatBufferBuilder b(size);
   std::vector<flatbuffers::Offset<fb::ModelUsageFb>> models_fb;
   models_fb.reserve(models.size());
   for (const auto& [name, m] : models) {
