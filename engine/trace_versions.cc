@@ -131,6 +131,13 @@ std::size_t FirstDuplicateSpanId(const std::vector<Span>& spans) {
   return dup;
 }
 
+// The trace or one of its spans has an end time: the stored end covers them.
+bool HasAnyEnd(const Trace& t) {
+  if (t.end_ns.has_value()) return true;
+  return std::any_of(t.spans.begin(), t.spans.end(),
+                     [](const Span& span) { return span.end_ns.has_value(); });
+}
+
 }  // namespace
 
 Status ValidateTrace(const Trace& t) {
@@ -180,9 +187,7 @@ bool IsNormalized(const Trace& t) {
   if (!std::is_sorted(t.spans.begin(), t.spans.end(), SpanBefore)) return false;
   const TraceUsage u = ComputeTraceUsage(t);
   if (t.start_ns != u.effective_start_ns) return false;
-  bool any_end = t.end_ns.has_value();
-  for (const Span& span : t.spans) any_end = any_end || span.end_ns.has_value();
-  return !any_end || t.end_ns == u.effective_end_ns;
+  return !HasAnyEnd(t) || t.end_ns == u.effective_end_ns;
 }
 
 void NormalizeTrace(Trace* t) {
@@ -191,9 +196,7 @@ void NormalizeTrace(Trace* t) {
   std::sort(t->spans.begin(), t->spans.end(), SpanBefore);
   const TraceUsage u = ComputeTraceUsage(*t);
   t->start_ns = u.effective_start_ns;
-  bool any_end = t->end_ns.has_value();
-  for (const Span& span : t->spans) any_end = any_end || span.end_ns.has_value();
-  if (any_end) t->end_ns = u.effective_end_ns;
+  if (HasAnyEnd(*t)) t->end_ns = u.effective_end_ns;
 }
 
 Trace MergeTraceVersions(const Trace& stored, const Trace& in) {

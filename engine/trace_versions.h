@@ -21,8 +21,8 @@ Status ValidateTrace(const Trace& trace);
 // raised to cover their ends.
 void NormalizeTrace(Trace* trace);
 
-// True when NormalizeTrace would leave `trace` as it is (most traces as
-// clients send them), so the writer can encode it without a copy.
+// True when NormalizeTrace would leave `trace` as it is, so the writer can
+// encode it without a copy.
 bool IsNormalized(const Trace& trace);
 
 // Returns the stored form of `stored` updated by `incoming` (both normalized,

@@ -116,7 +116,8 @@ TEST(TraceVersionsTest, IsNormalizedAgreesWithNormalizeTrace) {
   bare.end_ns.reset();
   Trace copy = bare;
   NormalizeTrace(&copy);
-  EXPECT_EQ(IsNormalized(bare), copy == bare);
+  EXPECT_TRUE(IsNormalized(bare));
+  EXPECT_EQ(copy, bare);
 }
 
 TEST(TraceVersionsTest, MergeRules) {
