@@ -28,7 +28,7 @@ rocksdb::BlockBasedTableOptions TableOptions(const std::shared_ptr<rocksdb::Cach
   // block a flush or compaction writes or reads and every block a read
   // misses in the cache. Each table records its own checksum type, so
   // tables written with CRC32C by earlier versions stay readable
-  // (bench/README.md, "Block checksums").
+  // (bench/README.md, "Block checksums, traces in stored form").
   t.checksum = rocksdb::kXXH3;
   if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   return t;
