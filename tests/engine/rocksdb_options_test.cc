@@ -53,6 +53,10 @@ TEST(RocksdbOptionsTest, EachFamilyGetsItsSettings) {
   EXPECT_EQ(sessions.merge_operator, merge);
   EXPECT_EQ(sessions.max_successive_merges, 5u);
   EXPECT_EQ(sessions.compression, rocksdb::kNoCompression);
+  // A memtable bloom filter over whole session keys: a read of a session
+  // the memtables do not hold skips their skip-list searches.
+  EXPECT_GT(sessions.memtable_prefix_bloom_size_ratio, 0.0);
+  EXPECT_TRUE(sessions.memtable_whole_key_filtering);
   EXPECT_EQ(traces.compression, rocksdb::kLZ4Compression);
   EXPECT_EQ(traces.bottommost_compression, rocksdb::kZSTD);
 
