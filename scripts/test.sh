@@ -23,9 +23,10 @@ build_type=RelWithDebInfo
 extra=()
 if [ -n "$sanitize" ]; then
   # Sanitizer builds test the library: no benchmarks (the main build has
-  # them), precompiled headers (the main build checks the includes).
+  # them), precompiled headers and unity batches (the main build checks the
+  # includes; measured: a third less compile time).
   build_type=Debug
-  extra=(-DSESSIONSTORE_BUILD_BENCHMARKS=OFF -DSESSIONSTORE_PCH=ON)
+  extra=(-DSESSIONSTORE_BUILD_BENCHMARKS=OFF -DSESSIONSTORE_PCH=ON -DCMAKE_UNITY_BUILD=ON)
 fi
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=$build_type -DSESSIONSTORE_WERROR=ON \
   -DSESSIONSTORE_SANITIZE="$sanitize" "${extra[@]}" > "$build_dir.configure.log" 2>&1 || {
