@@ -340,9 +340,14 @@ Status StoreImpl::ReadStats(StoreStats* stats) const {
   if (db_->GetIntProperty(ctx_.cf.sessions, "rocksdb.estimate-num-keys", &v)) {
     stats->sessions = static_cast<int64_t>(v);
   }
-  for (auto* h : handles_) {
+  for (std::size_t i = 0; i < handles_.size(); ++i) {
+    rocksdb::ColumnFamilyHandle* h = handles_[i];
     FamilyStats f;
     f.name = h->GetName();
+    const IoStatsListener::FamilyIo io = io_stats_->family(static_cast<ColumnFamily>(i));
+    f.flushed_bytes = io.flushed_bytes;
+    f.compacted_bytes = io.compacted_bytes;
+    f.compaction_cpu_micros = io.compaction_cpu_micros;
     if (db_->GetIntProperty(h, "rocksdb.live-sst-files-size", &v)) f.disk_bytes += v;
     if (db_->GetIntProperty(h, "rocksdb.total-blob-file-size", &v)) f.disk_bytes += v;
     if (db_->GetIntProperty(h, "rocksdb.cur-size-all-mem-tables", &v)) f.memtable_bytes = v;

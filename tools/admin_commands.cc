@@ -64,6 +64,9 @@ std::string StatsJson(const StoreStats& st) {
       fo.Int("memtable_bytes", static_cast<int64_t>(f.memtable_bytes));
       fo.Int("pending_compaction_bytes", static_cast<int64_t>(f.pending_compaction_bytes));
       fo.Int("keys_estimate", f.keys_estimate);
+      fo.Int("flushed_bytes", static_cast<int64_t>(f.flushed_bytes));
+      fo.Int("compacted_bytes", static_cast<int64_t>(f.compacted_bytes));
+      fo.Int("compaction_cpu_micros", static_cast<int64_t>(f.compaction_cpu_micros));
     }
     families += "]";
     o.Raw("families", families);

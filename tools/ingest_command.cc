@@ -89,6 +89,27 @@ int RunOtlpIngest(Store* store, const IngestArgs& args, const std::vector<std::s
   return rejected == 0 && bad_files == 0 ? kExitOk : kExitRejected;
 }
 
+// --stats: per family, what the flushes and compactions of this ingest
+// wrote and what the compactions cost (StoreStats::families; the close's
+// last flush comes after and is not counted). False when the stats cannot
+// be read (reported).
+bool PrintBackgroundWork(Store* store) {
+  StoreStats st;
+  const Status s = store->GetStats(&st);
+  if (!s.ok()) {
+    Fail(s);
+    return false;
+  }
+  std::printf("%-10s %12s %12s %16s\n", "family", "flushed MB", "compacted MB", "compaction CPU s");
+  for (const FamilyStats& f : st.families) {
+    std::printf("%-10s %12.1f %12.1f %16.1f\n", f.name.c_str(), f.flushed_bytes / 1e6,
+                f.compacted_bytes / 1e6, f.compaction_cpu_micros / 1e6);
+  }
+  std::printf("write amplification %.2f (table bytes written %.1f MB for %.1f MB ingested)\n",
+              st.write_amplification, st.table_bytes_written / 1e6, st.ingested_bytes / 1e6);
+  return true;
+}
+
 }  // namespace
 
 CLI::App* AddIngestCommand(CLI::App* app, IngestArgs* a) {
@@ -106,6 +127,9 @@ CLI::App* AddIngestCommand(CLI::App* app, IngestArgs* a) {
       ->check(CLI::Range(1, 1000000));
   ingest_cmd->add_flag("--quiet", a->quiet, "No progress line");
   ingest_cmd->add_flag("--sync", a->sync, "Fsync every batch");
+  ingest_cmd->add_flag("--stats", a->stats,
+                       "At the end, print per column family the MB RocksDB's flushes and "
+                       "compactions wrote during the ingest and the compactions' CPU seconds");
   return ingest_cmd;
 }
 
@@ -119,7 +143,11 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
   if (!s.ok()) return Fail(s);
   std::vector<std::string> files = args.files;
   if (files.empty()) files.push_back("-");
-  if (args.format != "jsonl") return RunOtlpIngest(store.get(), args, files);
+  if (args.format != "jsonl") {
+    const int code = RunOtlpIngest(store.get(), args, files);
+    if (args.stats && code != kExitError && !PrintBackgroundWork(store.get())) return kExitError;
+    return code;
+  }
   JsonlIngestOptions ingest_options;
   ingest_options.batch = args.batch;
   ingest_options.progress = !args.quiet;
@@ -135,7 +163,9 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
     }
     if (!(s = ingester.Flush()).ok()) return Fail(s);
   }
-  return ingester.Finish() ? kExitOk : kExitRejected;
+  const bool all_landed = ingester.Finish();
+  if (args.stats && !PrintBackgroundWork(store.get())) return kExitError;
+  return all_landed ? kExitOk : kExitRejected;
 }
 
 }  // namespace sessionstore::cli

@@ -26,6 +26,7 @@ struct IngestArgs {
   std::size_t batch = JsonlIngestOptions().batch;
   bool quiet = false;
   bool sync = false;
+  bool stats = false;  // Print the flushes' and compactions' work at the end.
 };
 
 // Registers `ingest` on `app`, binding its arguments to *args, which must

@@ -256,6 +256,13 @@ struct FamilyStats {
   uint64_t memtable_bytes = 0;            // Its memtables.
   uint64_t pending_compaction_bytes = 0;  // RocksDB's estimate of compaction debt.
   int64_t keys_estimate = 0;              // RocksDB's estimate of its keys.
+  // Since this Store was opened: the bytes the family's flushes and
+  // compactions wrote into table and blob files, and the CPU time of its
+  // compactions (RocksDB's background threads; flushes are not timed).
+  // They sum to StoreStats::table_bytes_written.
+  uint64_t flushed_bytes = 0;
+  uint64_t compacted_bytes = 0;
+  uint64_t compaction_cpu_micros = 0;
 };
 
 struct StoreStats {
@@ -267,9 +274,9 @@ struct StoreStats {
   int64_t traces = 0;
   int64_t sessions = 0;
   bool counts_exact = false;
-  uint64_t disk_bytes = 0;                // Live SST and blob files, every family.
-  uint64_t memtable_bytes = 0;            // All memtables.
-  uint64_t block_cache_bytes = 0;         // In use, both block caches.
+  uint64_t disk_bytes = 0;         // Live SST and blob files, every family.
+  uint64_t memtable_bytes = 0;     // All memtables.
+  uint64_t block_cache_bytes = 0;  // In use, both block caches.
   // The summary cache (Options::summary_cache_bytes): bytes held
   // (approximate), and since open the reads it answered and those it did
   // not (each session of a listing page counts once).

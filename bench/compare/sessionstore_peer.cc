@@ -192,6 +192,19 @@ void MeasureHot(Store* store, const Args& a, const Workload& w, Result* r) {
 
 // One run with `threads` writers (none with --stream), the queries
 // measured when `queries`.
+// What the ingest's flushes and compactions wrote, per column family, and
+// the compactions' CPU time: the background work an ingest pays for on top
+// of its own (StoreStats::families).
+void PrintBackgroundWork(const std::string& peer, const StoreStats& stats) {
+  std::printf("%s: flushed / compacted MB, compaction CPU s, by family:", peer.c_str());
+  for (const FamilyStats& f : stats.families) {
+    if (f.flushed_bytes == 0 && f.compacted_bytes == 0) continue;
+    std::printf(" %s %.0f / %.0f, %.1f;", f.name.c_str(), f.flushed_bytes / 1e6,
+                f.compacted_bytes / 1e6, f.compaction_cpu_micros / 1e6);
+  }
+  std::printf("\n");
+}
+
 Result RunWithWriters(const Args& a, const Workload& w, int threads, bool queries) {
   Result r;
   r.peer = "sessionstore/" + std::to_string(threads) + "w";
@@ -213,6 +226,7 @@ Result RunWithWriters(const Args& a, const Workload& w, int threads, bool querie
   if (!store->GetStats(&stats).ok()) Die("stats");
   const uint64_t folded_by_ingest = stats.merge_operands_read;
   if (queries) {
+    PrintBackgroundWork(r.peer, stats);
     MeasureQueries(store.get(), a, w, &r);
     MeasureFilteredLists(store.get(), a, &r);
     MeasureSearchAndAnalytics(store.get(), a, w, &r);

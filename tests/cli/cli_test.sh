@@ -34,6 +34,14 @@ grep -q "2 rejected" "$work/ingest.out" || fail "summary: $(cat "$work/ingest.ou
 "$bin" --db "$db" ingest --quiet "$work/w.jsonl" > "$work/again.out"
 grep -q " 0 inserted, 0 updated" "$work/again.out" || fail "re-ingest changed data: $(cat "$work/again.out")"
 
+# --stats: after the summary, a row per column family and the write amplification.
+"$bin" --db "$work/stats_db" ingest --quiet --stats "$work/w.jsonl" > "$work/stats.out"
+for family in default traces trace_ids sessions index dirty; do
+  grep -Eq "^$family +[0-9.]+ +[0-9.]+ +[0-9.]+$" "$work/stats.out" || fail "ingest --stats: no row for $family: $(cat "$work/stats.out")"
+done
+grep -Eq "^write amplification [0-9.]+ \(table bytes written [0-9.]+ MB for [1-9][0-9.]* MB ingested\)$" "$work/stats.out" ||
+  fail "ingest --stats: $(cat "$work/stats.out")"
+
 "$bin" --db "$db" verify > "$work/verify.out" || fail "verify: $(cat "$work/verify.out")"
 grep -q ": 0 problems" "$work/verify.out" || fail "verify found problems"
 
