@@ -190,8 +190,6 @@ void MeasureHot(Store* store, const Args& a, const Workload& w, Result* r) {
   }
 }
 
-// One run with `threads` writers (none with --stream), the queries
-// measured when `queries`.
 // What the ingest's flushes and compactions wrote, per column family, and
 // the compactions' CPU time: the background work an ingest pays for on top
 // of its own (StoreStats::families).
@@ -205,6 +203,8 @@ void PrintBackgroundWork(const std::string& peer, const StoreStats& stats) {
   std::printf("\n");
 }
 
+// One run with `threads` writers (none with --stream), the queries
+// measured when `queries`.
 Result RunWithWriters(const Args& a, const Workload& w, int threads, bool queries) {
   Result r;
   r.peer = "sessionstore/" + std::to_string(threads) + "w";
