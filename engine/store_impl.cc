@@ -16,6 +16,7 @@
 #include "engine/rocksdb_options.h"
 #include "engine/store_backup.h"
 #include "engine/store_upgrade.h"
+#include "engine/util/fast_crc32c.h"
 #include "engine/util/info_logger.h"
 #include "engine/util/no_throw.h"
 #include "engine/util/rocks_status.h"
@@ -241,8 +242,11 @@ Status StoreImpl::OpenRocksDB(const std::string& path) {
   if (!rs.ok()) return FromRocks(rs, "open " + path);
   db_.reset(raw);
   wal_recovery_ = wal_audit_->Finish();
+  const std::shared_ptr<rocksdb::Logger> log = db_->GetDBOptions().info_log;
+  // Also what links engine/util/fast_crc32c.cc into every program.
+  rocksdb::Log(rocksdb::InfoLogLevel::INFO_LEVEL, log, "sessionstore: write-ahead log CRC32C: %s",
+               Crc32cPathName(ActiveCrc32cPath()));
   if (wal_recovery_.bytes_dropped > 0) {
-    const std::shared_ptr<rocksdb::Logger> log = db_->GetDBOptions().info_log;
     for (const std::string& line : wal_recovery_.details) {
       rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, log, "sessionstore: recovery: %s",
                    line.c_str());
