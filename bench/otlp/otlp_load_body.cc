@@ -10,10 +10,9 @@
 
 namespace sessionstore::bench {
 
-namespace {
-
 // An attribute value as both encodings need it. Strings here are generated
 // from plain ASCII without quotes or backslashes, so JSON needs no escaping.
+// Outside the anonymous namespace: OtlpLoadBody::SpanSpec holds them.
 struct Attr {
   enum class Type { kString, kInt, kDouble, kStringArray } type;
   std::string_view key;
@@ -22,6 +21,8 @@ struct Attr {
   double d = 0;
   std::vector<std::string> array;
 };
+
+namespace {
 
 Attr Str(std::string_view key, std::string value) {
   return {Attr::Type::kString, key, std::move(value), 0, 0, {}};
