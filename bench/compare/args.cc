@@ -54,6 +54,8 @@ bool ParseArgs(int argc, char** argv, Args* a) {
         a->window_hours = std::stoll(value);
       else if (key == "stream")
         a->stream = value == "1" || value == "true";
+      else if (key == "compacted")
+        a->compacted = value == "1" || value == "true";
       else if (key == "index_interval_ms")
         a->index_interval_ms = std::stoi(value);
       else if (key == "summary_cache_mb")
@@ -75,7 +77,8 @@ std::string Usage(const std::string& peers) {
          peers +
          "] "
          "[--duckdb=PATH/libduckdb.so] [--writers=1,2,4] [--index_interval_ms=N] "
-         "[--stream=1] [--window_hours=24] [--summary_cache_mb=N]\n";
+         "[--stream=1] [--window_hours=24] [--summary_cache_mb=N] "
+         "[--compacted=1]\n";
 }
 
 }  // namespace sessionstore::bench

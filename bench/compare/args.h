@@ -16,7 +16,11 @@
 // window_hours (the window of the cost-sorted listing, ending at the last
 // trace; default 24; the figure keeps its "24h" name), summary_cache_mb
 // (the store's Options::summary_cache_bytes in MiB, 0 turns the cache off;
-// default: the option's default).
+// default: the option's default), compacted (1: before the queries, each
+// peer brings what it wrote to its compacted form, untimed: sessionstore
+// Store::Compact, SQLite a log checkpoint, VACUUM and ANALYZE, DuckDB
+// CHECKPOINT; the reads then measure a store at rest instead of one right
+// after ingest).
 
 #ifndef SESSIONSTORE_BENCH_COMPARE_ARGS_H_
 #define SESSIONSTORE_BENCH_COMPARE_ARGS_H_
@@ -46,6 +50,7 @@ struct Args {
   // in memory (for runs too large for RAM): sessionstore only, one writer.
   bool stream = false;
   int64_t window_hours = 24;  // Window of the cost-sorted listing.
+  bool compacted = false;     // Compact before the queries (untimed).
 };
 
 // Parses argv into `a` (whose fields hold the defaults); false on an

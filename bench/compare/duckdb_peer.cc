@@ -257,6 +257,7 @@ std::optional<Result> Run(const Args& a, const Workload& w) {
   const PeakRss rss;
   db.Open(dir + "/traces.duckdb");
   IngestAll(&db, w, &r);
+  if (a.compacted) db.Query("CHECKPOINT");
   MeasureQueries(&db, a, w, &r);
   MeasureHot(&db, a, w, &r);
   db.Query("CHECKPOINT");

@@ -227,6 +227,12 @@ Result RunWithWriters(const Args& a, const Workload& w, int threads, bool querie
   const uint64_t folded_by_ingest = stats.merge_operands_read;
   if (queries) {
     PrintBackgroundWork(r.peer, stats);
+    if (a.compacted) {
+      const auto c0 = Clock::now();
+      if (!store->Compact().ok()) Die("compact");
+      std::printf("%s: compacted before the queries in %.1fs\n", r.peer.c_str(),
+                  Seconds(c0, Clock::now()));
+    }
     MeasureQueries(store.get(), a, w, &r);
     MeasureFilteredLists(store.get(), a, &r);
     MeasureSearchAndAnalytics(store.get(), a, w, &r);
