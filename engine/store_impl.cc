@@ -285,7 +285,7 @@ Status StoreImpl::CheckFormatVersion(const std::string& path) {
   return Status::OK();
 }
 
-Status StoreImpl::Ingest(const std::vector<Trace>& batch, IngestResult* result) {
+Status StoreImpl::Ingest(std::span<const Trace> batch, IngestResult* result) {
   Status s = options_.read_only ? Status::NotSupported("store opened read-only")
                                 : NoThrow("ingest", [&] { return writer_->Ingest(batch, result); });
   if (!s.ok()) *result = IngestResult();  // Nothing of the batch was written.

@@ -26,6 +26,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,7 +76,8 @@ class StoreImpl final : public Store {
                      WalRecoveryReport* recovery);
   ~StoreImpl() override;
 
-  Status Ingest(const std::vector<Trace>& traces, IngestResult* result) override;
+  using Store::Ingest;
+  Status Ingest(std::span<const Trace> traces, IngestResult* result) override;
   Status GetSession(std::string_view session_id, SessionSummary* summary) override;
   Status GetTrace(std::string_view trace_id, Trace* trace) override;
   Status Timeline(std::string_view session_id, const TimelineOptions& options,

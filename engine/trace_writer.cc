@@ -85,7 +85,7 @@ Status TraceWriter::AddInKeyOrder(const KeyedWrites& writes, rocksdb::WriteBatch
   return Status::OK();
 }
 
-Status TraceWriter::Ingest(const std::vector<Trace>& batch, IngestResult* result) {
+Status TraceWriter::Ingest(std::span<const Trace> batch, IngestResult* result) {
   *result = IngestResult();
   std::shared_lock<std::shared_mutex> gate(gate_);
   std::vector<PendingTrace> pending = GroupValid(batch, result);
@@ -112,7 +112,7 @@ Status TraceWriter::Ingest(const std::vector<Trace>& batch, IngestResult* result
   return Commit(&deltas, batch.size(), &writes);
 }
 
-std::vector<TraceWriter::PendingTrace> TraceWriter::GroupValid(const std::vector<Trace>& batch,
+std::vector<TraceWriter::PendingTrace> TraceWriter::GroupValid(std::span<const Trace> batch,
                                                                IngestResult* result) {
   std::vector<PendingTrace> pending;
   std::unordered_map<std::string_view, std::size_t> by_id;
@@ -177,9 +177,8 @@ Status TraceWriter::ReadStored(const std::vector<PendingTrace>& pending,
   return Status::OK();
 }
 
-std::optional<Trace> TraceWriter::FoldVersions(const std::vector<Trace>& batch,
-                                               const PendingTrace& p, const Trace* old,
-                                               std::vector<std::size_t>* applied,
+std::optional<Trace> TraceWriter::FoldVersions(std::span<const Trace> batch, const PendingTrace& p,
+                                               const Trace* old, std::vector<std::size_t>* applied,
                                                IngestResult* result) {
   std::optional<Trace> current;
   if (old != nullptr) current = *old;
@@ -221,7 +220,7 @@ SessionDelta TraceWriter::DeltaOf(const Trace& merged, uint64_t version, const T
   return d;
 }
 
-void TraceWriter::ApplyTrace(const std::vector<Trace>& batch, const PendingTrace& p, std::size_t i,
+void TraceWriter::ApplyTrace(std::span<const Trace> batch, const PendingTrace& p, std::size_t i,
                              const StoredVersions& stored, KeyedWrites* writes,
                              SessionDeltas* deltas, IngestResult* result) const {
   const Trace* old = stored.present[i] ? &stored.traces[i] : nullptr;

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -46,7 +47,7 @@ class TraceWriter {
       : ctx_(context), indexer_(indexer), sync_(sync) {}
 
   // As Store::Ingest, without its clearing of *result on error.
-  Status Ingest(const std::vector<Trace>& batch, IngestResult* result);
+  Status Ingest(std::span<const Trace> batch, IngestResult* result);
 
   // Holds every Ingest off until the returned lock is released (deletes:
   // engine/store_deleter.h). Waits for the batches in flight.
@@ -90,8 +91,7 @@ class TraceWriter {
 
   // Validates each trace (rejections into *result) and groups the valid
   // versions by trace id, in batch order.
-  static std::vector<PendingTrace> GroupValid(const std::vector<Trace>& batch,
-                                              IngestResult* result);
+  static std::vector<PendingTrace> GroupValid(std::span<const Trace> batch, IngestResult* result);
   // Reads the stored versions of the pending traces: locators, then the
   // records they point to.
   Status ReadStored(const std::vector<PendingTrace>& pending, StoredVersions* stored) const;
@@ -99,7 +99,7 @@ class TraceWriter {
   // (`old`, null when not stored): each version normalized, rejections into
   // *result, the positions of the versions taken into *applied. Empty when
   // nothing is stored and no version was taken.
-  static std::optional<Trace> FoldVersions(const std::vector<Trace>& batch, const PendingTrace& p,
+  static std::optional<Trace> FoldVersions(std::span<const Trace> batch, const PendingTrace& p,
                                            const Trace* old, std::vector<std::size_t>* applied,
                                            IngestResult* result);
   // The session delta of writing `merged` (at `version`) over `old` (at
@@ -109,7 +109,7 @@ class TraceWriter {
   // Applies one trace's versions in batch order on top of the stored one
   // (`i` indexes `stored`), adding its writes to `writes` and its session
   // delta to `deltas`.
-  void ApplyTrace(const std::vector<Trace>& batch, const PendingTrace& p, std::size_t i,
+  void ApplyTrace(std::span<const Trace> batch, const PendingTrace& p, std::size_t i,
                   const StoredVersions& stored, KeyedWrites* writes, SessionDeltas* deltas,
                   IngestResult* result) const;
   // Adds `writes` to `wb` in key order, each family's together.

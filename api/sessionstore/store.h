@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -364,7 +365,13 @@ class Store {
   // api/sessionstore/trace.h. Returns non-OK, with *result cleared, only when
   // nothing of the batch was written: IOError, NotSupported (read-only
   // store), Corruption (a stored version of one of its traces is unreadable).
-  virtual Status Ingest(const std::vector<Trace>& traces, IngestResult* result) = 0;
+  // The traces are read, not kept: the caller may reuse or free them once
+  // Ingest returns (a span over any contiguous traces, no copy needed).
+  virtual Status Ingest(std::span<const Trace> traces, IngestResult* result) = 0;
+  // As above, for a vector.
+  Status Ingest(const std::vector<Trace>& traces, IngestResult* result) {
+    return Ingest(std::span<const Trace>(traces), result);
+  }
 
   // Fills *summary with the session's aggregate. NotFound if the session has
   // no trace.

@@ -109,7 +109,10 @@ TEST(StoreConcurrencyTest, ReadersSeeConsistentSessionsDuringIngest) {
       Trace t = testing::MakeTrace("t" + std::to_string(i), "s", kT0 + i * kSec);
       t.spans = {LlmSpan("a", kT0 + i * kSec, 1, 1, 1)};
       IngestResult r;
-      ASSERT_TRUE(store->Ingest({t}, &r).ok());
+      if (!store->Ingest({t}, &r).ok()) {
+        ADD_FAILURE() << "ingest of t" << i << " failed";
+        break;  // Still sets done: the reader loop ends.
+      }
     }
     done = true;
   });
@@ -210,16 +213,19 @@ TEST(StoreConcurrencyTest, FilteredPagesDuringIngestNeverHoldANonMatchingSession
     }
     done = true;
   });
-  int pages = 0;
-  while (!done || pages < 10) {
+  // One walk of pages per round, each round another order and filter set;
+  // ten rounds at least, and every round counts even when its first page
+  // is its last (counting pages instead looped forever once the writer was
+  // done and a walk ended on its first page).
+  for (int round = 0; !done || round < 10; ++round) {
     ListSessionsOptions o;
-    o.order = static_cast<SessionOrder>(pages % 7);
+    o.order = static_cast<SessionOrder>(round % 7);
     o.limit = 4;
     o.trace_count = {3, 20};
     o.cost_nano_usd.max = 60000;
-    if (pages % 2 == 0) o.errors_only = true;
-    if (pages % 3 == 0) o.tags = {"late"};
-    for (int walk = 0; walk < 20; ++walk, ++pages) {
+    if (round % 2 == 0) o.errors_only = true;
+    if (round % 3 == 0) o.tags = {"late"};
+    for (int walk = 0; walk < 20; ++walk) {
       SessionPage page;
       Status st = store->ListSessions(o, &page);
       ASSERT_TRUE(st.ok()) << st.ToString();

@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <span>
 
 #include "sessionstore/store.h"
 
@@ -30,7 +31,8 @@ class BlockingStore : public Store {
     cv_.notify_all();
   }
 
-  Status Ingest(const std::vector<Trace>& traces, IngestResult* result) override {
+  using Store::Ingest;
+  Status Ingest(std::span<const Trace> traces, IngestResult* result) override {
     {
       std::unique_lock<std::mutex> lock(mu_);
       blocked_ = true;
