@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <set>
+#include <span>
 #include <thread>
 
 #include "engine/aggregate/session_delta.h"
@@ -333,6 +334,27 @@ TEST(StoreTest, BadTracesAreRejectedAndTheRestLands) {
   EXPECT_NE(r.rejected[1].reason.message().find("spans[1].span_id: duplicate"), std::string::npos);
   EXPECT_EQ(r.rejected[2].index, 3u);
   EXPECT_NE(r.rejected[2].reason.message().find("end_time"), std::string::npos);
+  EXPECT_EQ(GetSessionOrDie(store.get(), "s").trace_count, 1);
+  ExpectVerifyClean(store.get());
+}
+
+// A span over part of the caller's traces: only those land, and rejection
+// indexes count from the span's first trace.
+TEST(StoreTest, IngestOfASpanTakesOnlyItsTraces) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  const std::vector<Trace> all = {Turn("a", "s", kT0, "x", "y"), Turn("", "s", kT0, "x", "y"),
+                                  Turn("b", "s", kT0 + 1, "x", "y"),
+                                  Turn("c", "s", kT0 + 2, "x", "y")};
+  IngestResult r;
+  ASSERT_TRUE(store->Ingest(std::span<const Trace>(all).subspan(1, 2), &r).ok());
+  EXPECT_EQ(r.inserted, 1u);
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(r.rejected[0].index, 0u);
+  Trace got;
+  EXPECT_TRUE(store->GetTrace("b", &got).ok());
+  EXPECT_TRUE(store->GetTrace("a", &got).IsNotFound());
+  EXPECT_TRUE(store->GetTrace("c", &got).IsNotFound());
   EXPECT_EQ(GetSessionOrDie(store.get(), "s").trace_count, 1);
   ExpectVerifyClean(store.get());
 }
