@@ -116,6 +116,7 @@ std::vector<TraceWriter::PendingTrace> TraceWriter::GroupValid(std::span<const T
                                                                IngestResult* result) {
   std::vector<PendingTrace> pending;
   std::unordered_map<std::string_view, std::size_t> by_id;
+  by_id.reserve(batch.size());
   pending.reserve(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Status s = ValidateTrace(batch[i]);
@@ -124,8 +125,11 @@ std::vector<TraceWriter::PendingTrace> TraceWriter::GroupValid(std::span<const T
       continue;
     }
     auto [it, fresh] = by_id.try_emplace(batch[i].trace_id, pending.size());
-    if (fresh) pending.push_back(PendingTrace{batch[i].trace_id, {}});
-    pending[it->second].indexes.push_back(i);
+    if (fresh) {
+      pending.push_back(PendingTrace{batch[i].trace_id, i, {}});
+    } else {
+      pending[it->second].more.push_back(i);
+    }
   }
   return pending;
 }
@@ -182,7 +186,8 @@ std::optional<Trace> TraceWriter::FoldVersions(std::span<const Trace> batch, con
                                                IngestResult* result) {
   std::optional<Trace> current;
   if (old != nullptr) current = *old;
-  for (std::size_t index : p.indexes) {
+  for (std::size_t k = 0; k < p.count(); ++k) {
+    const std::size_t index = p.at(k);
     Trace version = batch[index];
     NormalizeTrace(&version);
     Status s;
@@ -227,10 +232,10 @@ void TraceWriter::ApplyTrace(std::span<const Trace> batch, const PendingTrace& p
   std::vector<std::size_t> applied;
   std::optional<Trace> folded;
   const Trace* current = nullptr;
-  if (old == nullptr && p.indexes.size() == 1 && IsNormalized(batch[p.indexes[0]])) {
+  if (old == nullptr && p.more.empty() && IsNormalized(batch[p.first])) {
     // Most traces: one new version, already in stored form; no copy.
-    current = &batch[p.indexes[0]];
-    applied.push_back(p.indexes[0]);
+    current = &batch[p.first];
+    applied.push_back(p.first);
   } else {
     folded = FoldVersions(batch, p, old, &applied, result);
     current = folded ? &*folded : nullptr;

@@ -66,7 +66,13 @@ class TraceWriter {
   // One distinct trace id of a batch and the positions of its versions.
   struct PendingTrace {
     std::string_view trace_id;
-    std::vector<std::size_t> indexes;  // Positions in the batch, in order.
+    // Positions in the batch, in order: `first`, then `more` (empty for a
+    // trace sent once in its batch, the usual case, which so allocates
+    // nothing here).
+    std::size_t first = 0;
+    std::vector<std::size_t> more;
+    std::size_t count() const { return 1 + more.size(); }
+    std::size_t at(std::size_t k) const { return k == 0 ? first : more[k - 1]; }
   };
   // What is stored of each pending trace (parallel to the pending list).
   struct StoredVersions {

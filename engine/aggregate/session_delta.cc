@@ -176,23 +176,25 @@ bool SessionDelta::IsIdentity() const {
 }
 
 std::string SessionDelta::Encode() const {
-  // Sized for the strings and their tables up front: a builder that starts
-  // small doubles (and copies) its buffer some times per operand.
-  std::size_t size = 512 + first_trace_id.size() + first_input.value.size();
-  for (const LatestRegister* r : {&last, &last_user, &last_name}) {
-    size += r->trace_id.size() + r->value.value.size() + r->floor_trace_id.size();
-  }
-  for (const auto& [name, m] : models) size += name.size() + 64;
-  for (const auto& [tag, n] : tags) size += tag.size() + 32;
-  flatbuffers::FlatBufferBuilder b(size);
-  std::vector<flatbuffers::Offset<fb::ModelUsageFb>> models_fb;
-  models_fb.reserve(models.size());
+  // One builder and offset vectors per thread, reused: the buffer grows to
+  // the largest operand encoded (released past 1 MiB), so an encode
+  // allocates its result only.
+  struct Scratch {
+    flatbuffers::FlatBufferBuilder builder{1024};
+    std::vector<flatbuffers::Offset<fb::ModelUsageFb>> models;
+    std::vector<flatbuffers::Offset<fb::TagCountFb>> tags;
+  };
+  thread_local Scratch scratch;
+  flatbuffers::FlatBufferBuilder& b = scratch.builder;
+  b.Clear();
+  std::vector<flatbuffers::Offset<fb::ModelUsageFb>>& models_fb = scratch.models;
+  models_fb.clear();
   for (const auto& [name, m] : models) {
     models_fb.push_back(fb::CreateModelUsageFb(b, b.CreateString(name), m.calls, m.prompt_tokens,
                                                m.completion_tokens, m.cost_nano_usd));
   }
-  std::vector<flatbuffers::Offset<fb::TagCountFb>> tags_fb;
-  tags_fb.reserve(tags.size());
+  std::vector<flatbuffers::Offset<fb::TagCountFb>>& tags_fb = scratch.tags;
+  tags_fb.clear();
   for (const auto& [tag, n] : tags) {
     tags_fb.push_back(fb::CreateTagCountFb(b, b.CreateString(tag), n));
   }
@@ -231,7 +233,9 @@ std::string SessionDelta::Encode() const {
   d.add_last_user(last_user_fb);
   d.add_last_name(last_name_fb);
   b.Finish(d.Finish());
-  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+  std::string encoded(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+  if (encoded.size() > (std::size_t{1} << 20)) b.Reset();
+  return encoded;
 }
 
 const fb::SessionDeltaFb* VerifiedSessionDelta(std::string_view bytes) {
