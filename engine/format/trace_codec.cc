@@ -19,7 +19,7 @@ using flatbuffers::Offset;
 // What one thread's encodes reuse: the builder (its buffer grows to the
 // largest record built, and is released past kKeptBuilderBytes) and the
 // offset vectors. Encoding a trace then allocates its result only (it took
-// three to five allocations, a tenth of the write path's).
+// two to five allocations; bench/README.md, "fewer allocations per trace").
 struct EncodeScratch {
   FlatBufferBuilder builder{1024};
   std::vector<Offset<fb::SpanFb>> spans;
