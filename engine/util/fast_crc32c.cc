@@ -22,11 +22,9 @@ __attribute__((visibility("default"))) uint32_t Extend(uint32_t init_crc, const 
 
 namespace sessionstore {
 
-namespace {
-
 // Bitwise (reflected polynomial 0x82f63b78): the reference, and the last
 // resort when neither SSE4.2 nor RocksDB's function is at hand.
-uint32_t ExtendBitwise(uint32_t crc, const char* data, std::size_t n) {
+uint32_t ExtendCrc32cBitwise(uint32_t crc, const char* data, std::size_t n) {
   uint32_t c = ~crc;
   for (std::size_t i = 0; i < n; ++i) {
     c ^= static_cast<uint8_t>(data[i]);
@@ -34,6 +32,8 @@ uint32_t ExtendBitwise(uint32_t crc, const char* data, std::size_t n) {
   }
   return ~c;
 }
+
+namespace {
 
 #ifdef SESSIONSTORE_CRC32C_INTERPOSE
 
@@ -79,11 +79,7 @@ uint32_t ExtendCrc32c(uint32_t crc, const char* data, std::size_t n) {
   if (HasSse42()) return ExtendSse42(crc, data, n);
   if (ExtendFn rocks = RocksExtend(); rocks != nullptr) return rocks(crc, data, n);
 #endif
-  return ExtendBitwise(crc, data, n);
-}
-
-uint32_t ExtendCrc32cBitwise(uint32_t crc, const char* data, std::size_t n) {
-  return ExtendBitwise(crc, data, n);
+  return ExtendCrc32cBitwise(crc, data, n);
 }
 
 Crc32cPath ActiveCrc32cPath() {
