@@ -63,6 +63,7 @@ SessionIndexer::SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* ind
     : db_(db), index_(index), dirty_(dirty), rows_(rows), table_(table) {}
 
 SessionIndexer::~SessionIndexer() {
+  StopPreload();
   {
     std::lock_guard<std::mutex> l(mu_);
     stop_ = true;
@@ -209,9 +210,22 @@ Status SessionIndexer::LoadTable() {
   return LoadTableLocked();
 }
 
-Status SessionIndexer::LoadTableLocked() {
+void SessionIndexer::StartPreload() {
+  if (preload_.joinable()) return;
+  preload_ = std::thread([this] {
+    std::lock_guard<std::mutex> drain(drain_mu_);
+    (void)LoadTableLocked(&stop_preload_);
+  });
+}
+
+void SessionIndexer::StopPreload() {
+  stop_preload_.store(true, std::memory_order_relaxed);
+  if (preload_.joinable()) preload_.join();
+}
+
+Status SessionIndexer::LoadTableLocked(const std::atomic<bool>* cancel) {
   if (table_->loaded()) return Status::OK();
-  return NoThrow("load session table", [this] {
+  return NoThrow("load session table", [this, cancel] {
     // Catch-ups are held off (drain_mu_), so the states read are the ones
     // every later catch-up's changes apply to.
     rocksdb::ReadOptions ro;
@@ -220,6 +234,9 @@ Status SessionIndexer::LoadTableLocked() {
     RangeScan scan(db_, index_, ro, lower, PrefixSuccessor(lower), /*forward=*/true);
     std::vector<SessionTableChange> rows;
     for (scan.Start(); scan.Valid(); scan.Next()) {
+      if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+        return Status::Busy("session index build stopped: the store is closing");
+      }
       SessionIndexState state;
       const std::string_view prefix = scan.key().substr(1);
       if (!DecodeIndexState(scan.value(), &state) || !state.Exact()) {

@@ -28,6 +28,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -140,6 +141,14 @@ class SessionIndexer {
   // only (a process that only ingests never pays for the table).
   Status LoadTable();
 
+  // Starts a thread that runs LoadTable() (Options::preload_session_indexes).
+  // Its error, if any, is dropped: the table stays unloaded and the next
+  // LoadTable() reports it. Call at most once, after Recover().
+  void StartPreload();
+  // Stops the preload thread (a load in progress ends without loading the
+  // table) and joins it. Idempotent; the destructor calls it.
+  void StopPreload();
+
   // For a store opened read-only: loads the table and applies every pending
   // marker to it, in memory only, so listings see every acknowledged batch.
   // The markers and states on disk stay as they are. Call once, after
@@ -193,8 +202,9 @@ class SessionIndexer {
   // Writes `writes` (in key order) with the deletions of the `applied`
   // markers in one batch; nothing when in_memory_ is set.
   Status WriteIndex(const std::vector<IndexWrite>& writes, const std::vector<uint64_t>& applied);
-  // LoadTable's work; the caller holds drain_mu_.
-  Status LoadTableLocked();
+  // LoadTable's work; the caller holds drain_mu_. Gives up (Busy, the
+  // table unloaded) once `cancel` (when given) is set.
+  Status LoadTableLocked(const std::atomic<bool>* cancel = nullptr);
   // Replaces the unsure latest registers of states[unsure_at[j]] with exact
   // ones read (as of `snapshot`) for the session unsure[j].
   Status ResolveUnsure(const rocksdb::Snapshot* snapshot,
@@ -228,6 +238,9 @@ class SessionIndexer {
   Status background_error_;
   bool stop_ = false;
   std::thread thread_;
+
+  std::atomic<bool> stop_preload_{false};
+  std::thread preload_;
 };
 
 }  // namespace sessionstore

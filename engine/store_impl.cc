@@ -58,6 +58,8 @@ StoreImpl::StoreImpl(const Options& options, const InternalOptions& internal)
       merge_operator_(std::make_shared<SessionMergeOperator>()) {}
 
 StoreImpl::~StoreImpl() {
+  // A preload in progress would hold off the closing catch-up until done.
+  if (indexer_) indexer_->StopPreload();
   if (indexer_ && !options_.read_only && !internal_.TEST_skip_index_catch_up_on_close) {
     // Best effort: markers of anything not indexed stay for the next open.
     (void)indexer_->CatchUp();
@@ -180,6 +182,7 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
     if (!s.ok()) return s;
   }
   if (!options_.read_only) indexer_->Start(options_.index_interval_ms);
+  if (options_.preload_session_indexes) indexer_->StartPreload();
   if (!options_.read_only && options_.retention_ns > 0) StartRetention();
   return Status::OK();
 }

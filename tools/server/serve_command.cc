@@ -108,6 +108,9 @@ int RunServe(const std::string& db, const ServeArgs& args) {
   store_options.sync = args.sync;
   store_options.recover_damaged_wal = args.recover;
   store_options.retention_ns = args.retention_ns;
+  // A service lists sessions: build their indexes now, not in the first
+  // request after a restart.
+  store_options.preload_session_indexes = true;
   std::unique_ptr<Store> store;
   if (!(s = Store::Open(store_options, db, &store)).ok()) return Fail(s);
   auto server = std::make_unique<OtlpHttpServer>(store.get(), options);
