@@ -92,15 +92,15 @@ struct Options {
   // Search's window select from) in a background thread as the store opens,
   // instead of in the first call that needs them. That first call then
   // waits only for what is left of the build: about 12 us per session,
-  // measured (1.2 s for 99K sessions; bench/README.md, "First listing").
-  // The indexes hold about 1.3 KB per session from the open on, whether or
-  // not anything is listed. The store is usable at once; ingest goes on
-  // during the build (the indexes catch up after it). A build that fails
-  // (a damaged index state) leaves the indexes unbuilt, and the first call
-  // that needs them builds them and reports the error. Closing the store
-  // stops a build in progress. Default: false (a process that opens the
-  // store to ingest or to read single sessions does not pay for it);
-  // `sessionstore serve` sets it.
+  // measured (1.2 s for 99K sessions; bench/README.md, "The ingest floor,
+  // cold list rows, the first listing"). The indexes hold about 1.3 KB per
+  // session from the open on, whether or not anything is listed. The store
+  // is usable at once; ingest goes on during the build (the indexes catch
+  // up after it). A build that fails (a damaged index state) leaves the
+  // indexes unbuilt, and the first call that needs them builds them and
+  // reports the error. Closing the store stops a build in progress.
+  // Default: false (a process that opens the store to ingest or to read
+  // single sessions does not pay for it); `sessionstore serve` sets it.
   bool preload_session_indexes = false;
 };
 
