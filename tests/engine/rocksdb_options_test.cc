@@ -72,7 +72,10 @@ TEST(RocksdbOptionsTest, EachFamilyGetsItsSettings) {
   EXPECT_EQ(sessions_table->block_cache, index_table->block_cache);
   EXPECT_NE(traces_table->block_cache, sessions_table->block_cache);
   EXPECT_NE(traces_table->filter_policy, nullptr);
-  EXPECT_EQ(index_table->filter_policy, nullptr);  // Scanned, never point-read by key.
+  // Catch-ups read index states by key, most of them absent from a table.
+  EXPECT_NE(index_table->filter_policy, nullptr);
+  EXPECT_TRUE(index.memtable_whole_key_filtering);
+  EXPECT_GT(index.memtable_prefix_bloom_size_ratio, 0);
 
   // XXH3 block checksums in every family (Debian's CRC32C runs in software).
   for (const auto& cf : cfs) {
