@@ -12,6 +12,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "tests/engine/model.h"
 #include "tests/engine/test_util.h"
@@ -24,6 +25,25 @@ using testing::kT0;
 using testing::LlmSpan;
 using testing::OpenOrDie;
 using testing::TempDir;
+
+// Joins the threads when the test returns, an ASSERT's early return in the
+// reading loop included: a joinable std::thread destroyed would end the
+// whole test binary in std::terminate instead of failing this test. The
+// threads' loops are bounded, so the join returns.
+class JoinOnExit {
+ public:
+  explicit JoinOnExit(std::vector<std::thread>* threads) : threads_(threads) {}
+  ~JoinOnExit() {
+    for (std::thread& t : *threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+  JoinOnExit(const JoinOnExit&) = delete;
+  JoinOnExit& operator=(const JoinOnExit&) = delete;
+
+ private:
+  std::vector<std::thread>* const threads_;
+};
 
 // Versions of trace i whose merge does not depend on arrival order: each
 // version sets disjoint spans / fields, and starts only differ by min.
@@ -104,7 +124,9 @@ TEST(StoreConcurrencyTest, ReadersSeeConsistentSessionsDuringIngest) {
   TempDir dir;
   auto store = OpenOrDie(dir.path());
   std::atomic<bool> done{false};
-  std::thread writer([&] {
+  std::vector<std::thread> writer;
+  JoinOnExit join(&writer);
+  writer.emplace_back([&] {
     for (int i = 0; i < 2000; ++i) {
       Trace t = testing::MakeTrace("t" + std::to_string(i), "s", kT0 + i * kSec);
       t.spans = {LlmSpan("a", kT0 + i * kSec, 1, 1, 1)};
@@ -128,7 +150,6 @@ TEST(StoreConcurrencyTest, ReadersSeeConsistentSessionsDuringIngest) {
     EXPECT_GE(s.trace_count, last_count);
     last_count = s.trace_count;
   }
-  writer.join();
 }
 
 // Listings race ingest and the background indexer: every page is ordered
@@ -141,6 +162,7 @@ TEST(StoreConcurrencyTest, ListingsDuringIngestAreOrderedAndComplete) {
   constexpr int kWriters = 2, kPerWriter = 600, kSessions = 40;
   std::atomic<int> writers_done{0};
   std::vector<std::thread> writers;
+  JoinOnExit join(&writers);
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&, w] {
       for (int i = 0; i < kPerWriter; i += 3) {
@@ -197,7 +219,9 @@ TEST(StoreConcurrencyTest, FilteredPagesDuringIngestNeverHoldANonMatchingSession
   auto store = OpenOrDie(dir.path(), options);
   constexpr int kTraces = 1200, kSessions = 30;
   std::atomic<bool> done{false};
-  std::thread writer([&] {
+  std::vector<std::thread> writer;
+  JoinOnExit join(&writer);
+  writer.emplace_back([&] {
     for (int i = 0; i < kTraces; i += 4) {
       std::vector<Trace> batch;
       for (int n = i; n < i + 4; ++n) {
@@ -239,7 +263,6 @@ TEST(StoreConcurrencyTest, FilteredPagesDuringIngestNeverHoldANonMatchingSession
       o.cursor = page.next_cursor;
     }
   }
-  writer.join();
 }
 
 }  // namespace
