@@ -21,12 +21,14 @@
 
 #include "sessionstore/json.h"
 #include "tests/engine/test_util.h"
+#include "tests/tools/capture_stderr.h"
 #include "tools/jsonl_ingester.h"
 
 namespace sessionstore {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::CaptureStderr;
 using testing::TempDir;
 
 const fs::path kCorpus = fs::path(SESSIONSTORE_SOURCE_DIR) / "tests" / "data" / "bad_input";
@@ -37,18 +39,6 @@ std::string ReadFile(const fs::path& path) {
   s << in.rdbuf();
   return s.str();
 }
-
-// Restores std::cerr's buffer, whatever happens.
-class CaptureStderr {
- public:
-  CaptureStderr() : old_(std::cerr.rdbuf(captured_.rdbuf())) {}
-  ~CaptureStderr() { std::cerr.rdbuf(old_); }
-  std::string text() const { return captured_.str(); }
-
- private:
-  std::stringstream captured_;
-  std::streambuf* old_;
-};
 
 // Ingests `input` as the file `name` into a fresh store and checks that
 // stderr is `expected` and that every line it does not report landed.
