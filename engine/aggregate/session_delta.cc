@@ -249,8 +249,8 @@ const fb::SessionDeltaFb* VerifiedSessionDelta(std::string_view bytes) {
 }
 
 bool SessionDelta::Decode(std::string_view raw, SessionDelta* out) {
-  std::string scratch;
-  const fb::SessionDeltaFb* d = VerifiedSessionDelta(AlignedForFlatBuffers(raw, &scratch));
+  AlignScratch scratch;
+  const fb::SessionDeltaFb* d = VerifiedSessionDelta(AlignedForFlatBuffers(raw, scratch.get()));
   if (d == nullptr) return false;
   *out = SessionDelta();
   out->trace_count = d->trace_count();

@@ -171,8 +171,8 @@ const fb::TraceRecordFb* VerifiedRecord(std::string_view bytes) {
 }  // namespace
 
 bool DecodeTrace(std::string_view raw, Trace* t, uint64_t* version) {
-  std::string scratch;
-  const fb::TraceRecordFb* r = VerifiedRecord(AlignedForFlatBuffers(raw, &scratch));
+  AlignScratch scratch;
+  const fb::TraceRecordFb* r = VerifiedRecord(AlignedForFlatBuffers(raw, scratch.get()));
   if (r == nullptr) return false;
   *t = Trace();
   t->trace_id = Str(r->trace_id());
@@ -225,8 +225,8 @@ bool DecodeTrace(std::string_view raw, Trace* t, uint64_t* version) {
 }
 
 bool DecodeTraceText(std::string_view raw, std::string* user_id, Payload* input, Payload* output) {
-  std::string scratch;
-  const fb::TraceRecordFb* r = VerifiedRecord(AlignedForFlatBuffers(raw, &scratch));
+  AlignScratch scratch;
+  const fb::TraceRecordFb* r = VerifiedRecord(AlignedForFlatBuffers(raw, scratch.get()));
   if (r == nullptr) return false;
   *user_id = Str(r->user_id());
   DecodePayload(r->input(), input);
@@ -235,8 +235,8 @@ bool DecodeTraceText(std::string_view raw, std::string* user_id, Payload* input,
 }
 
 bool DecodeTraceOutput(std::string_view raw, Payload* output, int64_t* start_ns) {
-  std::string scratch;
-  const fb::TraceRecordFb* r = VerifiedRecord(AlignedForFlatBuffers(raw, &scratch));
+  AlignScratch scratch;
+  const fb::TraceRecordFb* r = VerifiedRecord(AlignedForFlatBuffers(raw, scratch.get()));
   if (r == nullptr) return false;
   DecodePayload(r->output(), output);
   *start_ns = r->start_ns();

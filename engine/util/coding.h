@@ -12,6 +12,7 @@
 #ifndef SESSIONSTORE_ENGINE_UTIL_CODING_H_
 #define SESSIONSTORE_ENGINE_UTIL_CODING_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -44,6 +45,32 @@ std::string PrefixSuccessor(std::string_view prefix);
 // RocksDB hands out (memtable, blocks) have no alignment guarantee. Returns
 // `bytes` itself when it starts 8-byte aligned, else a copy in *scratch.
 std::string_view AlignedForFlatBuffers(std::string_view bytes, std::string* scratch);
+
+// The calling thread's scratch string for AlignedForFlatBuffers, for
+// decoders that copy what they need out before returning: most values then
+// need no allocation (a fresh string per decode was a heap allocation of
+// the value's size, one or two per read). Holds the buffer for its
+// lifetime; on destruction drops capacity over kKeepBytes, so one huge
+// value does not stay pinned in the thread. Not reentrant: a decoder must
+// not hold one while calling another decoder that does.
+class AlignScratch {
+ public:
+  static constexpr std::size_t kKeepBytes = 64u << 10;
+  AlignScratch() : buffer_(Buffer()) {}
+  ~AlignScratch() {
+    if (buffer_->capacity() > kKeepBytes) std::string().swap(*buffer_);
+  }
+  AlignScratch(const AlignScratch&) = delete;
+  AlignScratch& operator=(const AlignScratch&) = delete;
+  std::string* get() { return buffer_; }
+
+ private:
+  static std::string* Buffer() {
+    thread_local std::string buffer;
+    return &buffer;
+  }
+  std::string* const buffer_;
+};
 
 // A cursor is hex(payload || fixed64-BE(XXH3_64bits(payload))), opaque to
 // users. Decode returns false if it is not hex or the checksum does not

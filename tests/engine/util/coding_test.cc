@@ -5,8 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <random>
+#include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 namespace sessionstore {
@@ -130,6 +134,45 @@ TEST(CodingTest, CursorDecoderRejectsOrRoundTripsAnyInput) {
     }
   }
   EXPECT_GT(accepted, 0);  // Mutations that leave the cursor intact.
+}
+
+TEST(CodingTest, AlignedForFlatBuffersCopiesOnlyUnalignedBytes) {
+  alignas(8) char raw[40];
+  for (int i = 0; i < 40; ++i) raw[i] = static_cast<char>(i);
+  std::string scratch;
+  const std::string_view aligned(raw, 32);
+  EXPECT_EQ(AlignedForFlatBuffers(aligned, &scratch).data(), raw);  // No copy.
+  EXPECT_TRUE(scratch.empty());
+  const std::string_view odd(raw + 1, 32);
+  const std::string_view copy = AlignedForFlatBuffers(odd, &scratch);
+  EXPECT_EQ(copy, odd);
+  EXPECT_NE(copy.data(), odd.data());
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(copy.data()) % 8, 0u);
+}
+
+TEST(CodingTest, AlignScratchIsReusedAndDropsLargeCapacity) {
+  std::string* first = nullptr;
+  {
+    AlignScratch s;
+    first = s.get();
+    s.get()->assign(1000, 'a');
+  }
+  {
+    AlignScratch s;
+    EXPECT_EQ(s.get(), first);  // The thread's buffer, kept with its capacity.
+    EXPECT_GE(s.get()->capacity(), 1000u);
+    s.get()->assign(AlignScratch::kKeepBytes + 1, 'b');
+  }
+  {
+    AlignScratch s;
+    EXPECT_LE(s.get()->capacity(), AlignScratch::kKeepBytes);  // A huge value is not kept.
+  }
+  std::string* other = nullptr;
+  std::thread([&] {
+    AlignScratch s;
+    other = s.get();
+  }).join();
+  EXPECT_NE(other, first);  // One buffer per thread.
 }
 
 }  // namespace
