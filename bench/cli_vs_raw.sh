@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# `sessionstore ingest` against `raw_ingest` (bench/raw_ingest.cc: the same
+# JSON Lines parsed with simdjson, one RocksDB Put per line) on one file, in
+# interleaved rounds, each into a fresh directory. Prints each run's wall
+# and CPU (user+sys, every thread) and, per round, sessionstore's rate and
+# CPU per line against raw's: the two ingest figures of the format issue.
+#
+# Usage: bench/cli_vs_raw.sh [--build DIR] [--rounds N] [--traces T | --file F]
+#   --build DIR   a build with sessionstore and bench/raw_ingest
+#                 (default: build-release, see bench/README.md)
+#   --rounds N    interleaved rounds (default 3)
+#   --traces T    the generated input's traces (default 200000): generated
+#                 once into $TMPDIR/sessionstore-cli-vs-raw/wT.jsonl with
+#                 `sessionstore generate --traces T --sessions T/10
+#                 --payload-bytes 300` (about 1.3 KB a line: 300 MB for
+#                 200000)
+#   --file F      a JSON Lines input of your own instead (raw_ingest needs
+#                 start_time as integer nanoseconds, as `generate` writes)
+set -euo pipefail
+
+build=build-release
+rounds=3
+traces=200000
+file=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --build) build=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --traces) traces=$2; shift 2 ;;
+    --file) file=$2; shift 2 ;;
+    *) echo "usage: $0 [--build DIR] [--rounds N] [--traces T | --file F]" >&2; exit 2 ;;
+  esac
+done
+cli=$build/sessionstore
+raw=$build/bench/raw_ingest
+for bin in "$cli" "$raw"; do
+  if [ ! -x "$bin" ]; then
+    echo "$0: $bin is missing; build first (bench/README.md)" >&2
+    exit 1
+  fi
+done
+if ! [[ $rounds =~ ^[1-9][0-9]*$ && $traces =~ ^[1-9][0-9]*$ ]]; then
+  echo "$0: --rounds and --traces must be positive integers" >&2
+  exit 2
+fi
+
+work=${TMPDIR:-/tmp}/sessionstore-cli-vs-raw
+mkdir -p "$work"
+if [ -z "$file" ]; then
+  file=$work/w$traces.jsonl
+  if [ ! -s "$file" ]; then
+    echo "generating $file" >&2
+    "$cli" generate --traces "$traces" --sessions $(((traces + 9) / 10)) --payload-bytes 300 \
+      -o "$file.tmp"
+    mv "$file.tmp" "$file"
+  fi
+fi
+[ -r "$file" ] || { echo "$0: cannot read $file" >&2; exit 1; }
+lines=$(grep -c . "$file")
+db=$work/db
+trap 'rm -rf "$db"' EXIT
+
+# Runs one ingest into a fresh $db; prints "wall cpu" in seconds.
+run() {
+  rm -rf "$db"
+  local TIMEFORMAT='%R %U %S' t
+  t=$( { time "$@" >/dev/null 2>&1; } 2>&1 ) || { echo "$0: failed: $*" >&2; exit 1; }
+  awk '{printf "%.2f %.2f\n", $1, $2 + $3}' <<<"$t"
+}
+
+echo "file: $file ($lines lines); build: $build"
+printf '%-6s %-14s %8s %8s %10s\n' round program wall_s cpu_s cpu_us/line
+for r in $(seq "$rounds"); do
+  read -r ss_wall ss_cpu < <(run "$cli" --db "$db" ingest --quiet "$file")
+  read -r raw_wall raw_cpu < <(run "$raw" "$file" "$db")
+  for p in sessionstore raw_ingest; do
+    if [ $p = sessionstore ]; then w=$ss_wall c=$ss_cpu; else w=$raw_wall c=$raw_cpu; fi
+    printf '%-6s %-14s %8s %8s %10.1f\n' "$r" $p "$w" "$c" "$(awk -v c="$c" -v n="$lines" 'BEGIN{print c*1e6/n}')"
+  done
+  awk -v sw="$ss_wall" -v rw="$raw_wall" -v sc="$ss_cpu" -v rc="$raw_cpu" -v r="$r" \
+    'BEGIN{printf "%-6s rate against raw %.2fx, CPU per line against raw %.2fx\n", r, rw/sw, sc/rc}'
+done
