@@ -74,6 +74,14 @@ std::string Normalize(const std::string& report) {
   return out;
 }
 
+// Batches of `batch` traces, no progress line.
+JsonlIngestOptions Quiet(std::size_t batch) {
+  JsonlIngestOptions o;
+  o.batch = batch;
+  o.progress = false;
+  return o;
+}
+
 TEST(JsonlIngesterTest, ManySmallBatchesReportInLineOrderAndLandEveryGoodLine) {
   TempDir dir;
   Options options;
@@ -85,10 +93,7 @@ TEST(JsonlIngesterTest, ManySmallBatchesReportInLineOrderAndLandEveryGoodLine) {
   std::string reported;
   {
     CaptureStderr capture;
-    JsonlIngestOptions o;
-    o.batch = 3;
-    o.progress = false;
-    JsonlIngester ingester(store.get(), o);
+    JsonlIngester ingester(store.get(), Quiet(3));
     std::istringstream in(input.text);
     Status s;
     ASSERT_TRUE(ingester.IngestStream(name, &in, &s)) << s.ToString();
@@ -118,10 +123,7 @@ TEST(JsonlIngesterTest, AStoreThatFailsStopsTheIngestWithItsError) {
   auto store = testing::OpenOrDie(dir.path(), options);
   ASSERT_NE(store, nullptr);
   const Input input = MakeInput("ro.jsonl", 200);
-  JsonlIngestOptions o;
-  o.batch = 2;
-  o.progress = false;
-  JsonlIngester ingester(store.get(), o);
+  JsonlIngester ingester(store.get(), Quiet(2));
   std::istringstream in(input.text);
   Status s;
   CaptureStderr capture;
@@ -137,10 +139,7 @@ TEST(JsonlIngesterTest, DestroyedWithoutFlushNeitherHangsNorWritesThePendingBatc
   auto store = testing::OpenOrDie(dir.path());
   ASSERT_NE(store, nullptr);
   {
-    JsonlIngestOptions o;
-    o.batch = 1000;
-    o.progress = false;
-    JsonlIngester ingester(store.get(), o);
+    JsonlIngester ingester(store.get(), Quiet(1000));
     std::istringstream in(GoodLine(1) + "\n" + GoodLine(2) + "\n");
     Status s;
     ASSERT_TRUE(ingester.IngestStream("x.jsonl", &in, &s));
