@@ -103,6 +103,7 @@ void JsonlIngester::WriterLoop() {
     lock.unlock();
     cv_.notify_all();  // The slot is free: the caller may hand the next batch.
     Status s = failed ? Status::OK() : Write(&batch);
+    batch = Batch();  // Its traces are freed outside the lock.
     lock.lock();
     writing_ = false;
     if (!s.ok() && failure_.ok()) failure_ = s;
