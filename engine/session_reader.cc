@@ -2,7 +2,6 @@
 
 #include "engine/session_reader.h"
 
-#include <array>
 #include <memory>
 #include <utility>
 
@@ -12,6 +11,7 @@
 #include "engine/format/keys.h"
 #include "engine/format/trace_codec.h"
 #include "engine/range_scan.h"
+#include "engine/util/operand_parts.h"
 #include "engine/util/rocks_status.h"
 
 namespace sessionstore {
@@ -28,10 +28,9 @@ Status SessionReader::Read(const rocksdb::Snapshot* snapshot, std::string_view s
   // it again (measured: GetSession p50 15-25% faster right after ingest,
   // bench/README.md). More than 16 parts (rare: the write path collapses
   // memtable chains at Options::max_session_operands) take a plain Get.
-  // On the stack: a vector of 16 was a 1.4 KB heap allocation per read.
-  std::array<rocksdb::PinnableSlice, 16> parts;
+  OperandParts parts;
   rocksdb::GetMergeOperandsOptions opts;
-  opts.expected_max_number_of_operands = static_cast<int>(parts.size());
+  opts.expected_max_number_of_operands = static_cast<int>(OperandParts::kCount);
   int n = 0;
   rocksdb::Status rs =
       ctx_->db->GetMergeOperands(ro, ctx_->cf.sessions, prefix, parts.data(), &opts, &n);
