@@ -49,7 +49,8 @@ TEST(RocksdbOptionsTest, EachFamilyGetsItsSettings) {
   EXPECT_EQ(trace_ids.prefix_extractor, nullptr);
 
   EXPECT_EQ(traces.write_buffer_size, options.write_buffer_bytes);
-  EXPECT_EQ(sessions.write_buffer_size, options.write_buffer_bytes / 4);
+  EXPECT_EQ(sessions.write_buffer_size, options.write_buffer_bytes);
+  EXPECT_EQ(trace_ids.write_buffer_size, options.write_buffer_bytes / 4);
   EXPECT_EQ(sessions.merge_operator, merge);
   EXPECT_EQ(sessions.max_successive_merges, 5u);
   EXPECT_EQ(sessions.compression, rocksdb::kNoCompression);
@@ -109,6 +110,8 @@ TEST(RocksdbOptionsTest, SmallBuffersHaveAFloorAndDbOptionsFollowOptions) {
   options.error_if_exists = true;
   const auto cfs = MakeColumnFamilies(options, std::make_shared<SessionMergeOperator>());
   EXPECT_EQ(cfs[static_cast<std::size_t>(ColumnFamily::kSessions)].options.write_buffer_size,
+            4u << 20);
+  EXPECT_EQ(cfs[static_cast<std::size_t>(ColumnFamily::kTraceIds)].options.write_buffer_size,
             4u << 20);
   const rocksdb::DBOptions db = MakeDBOptions(options);
   EXPECT_EQ(db.max_background_jobs, 2);  // Values below 2 count as 2.
