@@ -37,13 +37,17 @@ std::size_t SummaryCache::ChargeOf(std::string_view prefix, const SessionSummary
   return n;
 }
 
-SummaryCache::Shard& SummaryCache::ShardOf(std::string_view prefix) const {
-  return shards_[std::hash<std::string_view>()(prefix) % kShards];
+uint64_t SummaryCache::HashOf(std::string_view prefix) {
+  return std::hash<std::string_view>()(prefix) | 1;  // Never 0 (an empty door slot).
+}
+
+SummaryCache::Shard& SummaryCache::ShardOf(uint64_t hash) const {
+  return shards_[(hash >> 1) % kShards];
 }
 
 bool SummaryCache::Lookup(std::string_view prefix, SessionSummary* summary) const {
   if (!enabled()) return false;
-  Shard& shard = ShardOf(prefix);
+  Shard& shard = ShardOf(HashOf(prefix));
   std::lock_guard<std::mutex> l(shard.mu);
   auto it = shard.map.find(prefix);
   if (it == shard.map.end()) {
@@ -58,14 +62,23 @@ bool SummaryCache::Lookup(std::string_view prefix, SessionSummary* summary) cons
 
 uint64_t SummaryCache::Ticket(std::string_view prefix) const {
   if (!enabled()) return 0;
-  return ShardOf(prefix).generation.load(std::memory_order_acquire);
+  return ShardOf(HashOf(prefix)).generation.load(std::memory_order_acquire);
 }
 
 void SummaryCache::Insert(std::string_view prefix, uint64_t ticket, const SessionSummary& summary) {
   if (!enabled()) return;
+  const uint64_t hash = HashOf(prefix);
+  Shard& shard = ShardOf(hash);
+  {
+    std::lock_guard<std::mutex> l(shard.mu);
+    uint64_t& mark = shard.door[(hash >> 5) % kDoorSlots];
+    if (mark != hash) {  // A first read: mark it, copy nothing.
+      mark = hash;
+      return;
+    }
+  }
   const std::size_t charge = ChargeOf(prefix, summary);
   if (charge > shard_capacity_) return;
-  Shard& shard = ShardOf(prefix);
   std::lock_guard<std::mutex> l(shard.mu);
   // Invalidations take the mutex to bump the generation: under it, an
   // unchanged generation means no write to this shard's sessions became
@@ -85,7 +98,7 @@ void SummaryCache::Insert(std::string_view prefix, uint64_t ticket, const Sessio
 
 void SummaryCache::Invalidate(std::string_view prefix) {
   if (!enabled()) return;
-  Shard& shard = ShardOf(prefix);
+  Shard& shard = ShardOf(HashOf(prefix));
   std::lock_guard<std::mutex> l(shard.mu);
   shard.generation.fetch_add(1, std::memory_order_release);
   auto it = shard.map.find(prefix);

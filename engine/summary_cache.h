@@ -18,9 +18,17 @@
 // Used by GetSession and ListSessions rows, each a read of its own; Verify,
 // the upgrade and the indexer's exact rows read the store itself.
 //
+// Admission: a session is cached from its second read on. The first
+// Insert of a session only marks it in a small table of recent first
+// reads (a doorkeeper, 8 KB per shard; a mark can be overwritten by
+// another session's); the next Insert of a marked session caches it. A
+// session read once (most rows of a listing, a random lookup) so costs no
+// copy into the cache (measured: a first GetSession 19-20 us with the copy,
+// 7 us without; bench/README.md, "Cache admission").
+//
 // Memory: at most `capacity_bytes` (approximate: strings, maps and the
-// entry's bookkeeping), least recently used entries evicted first. A
-// capacity of 0 disables the cache.
+// entry's bookkeeping) plus the doorkeepers, least recently used entries
+// evicted first. A capacity of 0 disables the cache.
 //
 // Thread safety: every method may be called concurrently (16 shards, each
 // with its own mutex).
@@ -60,7 +68,9 @@ class SummaryCache {
   uint64_t Ticket(std::string_view prefix) const;
 
   // Caches `summary` for `prefix` unless the shard was invalidated since
-  // `ticket` was taken (or the entry alone exceeds a shard's capacity).
+  // `ticket` was taken (or the entry alone exceeds a shard's capacity), or
+  // this is the session's first Insert since its mark was last cleared or
+  // overwritten (see Admission above): then it only marks the session.
   void Insert(std::string_view prefix, uint64_t ticket, const SessionSummary& summary);
 
   // Drops the session's entry and refuses inserts of reads that started
@@ -81,6 +91,7 @@ class SummaryCache {
 
  private:
   static constexpr std::size_t kShards = 16;
+  static constexpr std::size_t kDoorSlots = 1024;  // Per shard.
   struct Entry {
     std::string prefix;
     SessionSummary summary;
@@ -92,9 +103,13 @@ class SummaryCache {
     std::list<Entry> lru;  // Most recently used first.
     std::unordered_map<std::string_view, std::list<Entry>::iterator> map;
     std::size_t charge = 0;
+    // Marks of sessions inserted once: a hash of the prefix (never 0) in
+    // the slot its hash selects; 0 is an empty slot.
+    std::array<uint64_t, kDoorSlots> door{};
   };
 
-  Shard& ShardOf(std::string_view prefix) const;
+  static uint64_t HashOf(std::string_view prefix);
+  Shard& ShardOf(uint64_t hash) const;
   void EvictLocked(Shard* shard, std::size_t room);
 
   const std::size_t capacity_;

@@ -83,7 +83,9 @@ struct Options {
   // Memory for session summaries kept folded in memory, so that a session
   // read again by GetSession or a ListSessions page skips folding its
   // aggregate (every write that changes a session drops its entry before
-  // it is acknowledged: reads stay exact). Least recently used entries go
+  // it is acknowledged: reads stay exact). A session is kept from its
+  // second read on: the first read only marks it (in a table of 128 KiB),
+  // so sessions read once cost no copy. Least recently used entries go
   // first; 0 disables it. Default: 32 MiB (about 20K sessions with 1 KB
   // previews).
   std::size_t summary_cache_bytes = 32u << 20;

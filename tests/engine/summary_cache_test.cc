@@ -23,11 +23,17 @@ SessionSummary Summary(const std::string& id, int64_t traces) {
   return s;
 }
 
+// Inserts twice: the first Insert of a session only marks it.
+void Admit(SummaryCache* cache, const std::string& prefix, const SessionSummary& s) {
+  cache->Insert(prefix, cache->Ticket(prefix), s);
+  cache->Insert(prefix, cache->Ticket(prefix), s);
+}
+
 TEST(SummaryCacheTest, HitAfterInsertMissAfterInvalidate) {
   SummaryCache cache(1 << 20);
   SessionSummary out;
   EXPECT_FALSE(cache.Lookup("p1", &out));
-  cache.Insert("p1", cache.Ticket("p1"), Summary("s1", 3));
+  Admit(&cache, "p1", Summary("s1", 3));
   ASSERT_TRUE(cache.Lookup("p1", &out));
   EXPECT_EQ(out, Summary("s1", 3));
   EXPECT_FALSE(cache.Lookup("p2", &out));
@@ -36,10 +42,57 @@ TEST(SummaryCacheTest, HitAfterInsertMissAfterInvalidate) {
   EXPECT_EQ(cache.charge(), 0u);
   EXPECT_EQ(cache.hits(), 1u);
   EXPECT_EQ(cache.misses(), 3u);
+  // Still marked after the invalidation: the next read caches it again.
+  cache.Insert("p1", cache.Ticket("p1"), Summary("s1", 4));
+  ASSERT_TRUE(cache.Lookup("p1", &out));
+  EXPECT_EQ(out.trace_count, 4);
+}
+
+TEST(SummaryCacheTest, TheFirstInsertOfASessionOnlyMarksIt) {
+  SummaryCache cache(1 << 20);
+  SessionSummary out;
+  cache.Insert("p1", cache.Ticket("p1"), Summary("s1", 1));
+  EXPECT_FALSE(cache.Lookup("p1", &out));
+  EXPECT_EQ(cache.charge(), 0u);
+  cache.Insert("p2", cache.Ticket("p2"), Summary("s2", 1));  // Another session's mark.
+  cache.Insert("p1", cache.Ticket("p1"), Summary("s1", 2));
+  ASSERT_TRUE(cache.Lookup("p1", &out));
+  EXPECT_EQ(out.trace_count, 2);
+  EXPECT_FALSE(cache.Lookup("p2", &out));
+  EXPECT_EQ(cache.charge(), SummaryCache::ChargeOf("p1", Summary("s1", 2)));
+}
+
+TEST(SummaryCacheTest, ASessionWhoseMarkWasTakenIsMarkedAgain) {
+  // Find a session whose mark takes p1's slot: after it, p1's next Insert
+  // only marks p1 again (a later admission, never a wrong entry).
+  SummaryCache probe(1 << 20);
+  SessionSummary out;
+  probe.Insert("p1", probe.Ticket("p1"), Summary("s1", 1));  // Marks p1.
+  std::string rival;
+  for (int i = 0; i < 1'000'000 && rival.empty(); ++i) {
+    const std::string q = "q" + std::to_string(i);
+    probe.Insert(q, probe.Ticket(q), Summary("s", 1));  // Marks q.
+    probe.Insert("p1", probe.Ticket("p1"), Summary("s1", 1));
+    if (probe.Lookup("p1", &out)) {
+      probe.Invalidate("p1");  // p1 still marked: drop its entry, try the next.
+    } else {
+      rival = q;  // q took p1's mark; that Insert marked p1 again.
+    }
+  }
+  ASSERT_FALSE(rival.empty());
+  SummaryCache cache(1 << 20);
+  cache.Insert("p1", cache.Ticket("p1"), Summary("s1", 1));
+  cache.Insert(rival, cache.Ticket(rival), Summary("s", 1));
+  cache.Insert("p1", cache.Ticket("p1"), Summary("s1", 2));
+  EXPECT_FALSE(cache.Lookup("p1", &out));
+  cache.Insert("p1", cache.Ticket("p1"), Summary("s1", 3));
+  ASSERT_TRUE(cache.Lookup("p1", &out));
+  EXPECT_EQ(out.trace_count, 3);
 }
 
 TEST(SummaryCacheTest, InsertWithATicketOlderThanAnInvalidationIsRefused) {
   SummaryCache cache(1 << 20);
+  cache.Insert("p1", cache.Ticket("p1"), Summary("s1", 0));  // Marks p1.
   const uint64_t ticket = cache.Ticket("p1");
   cache.Invalidate("p1");  // A write became visible after the ticket.
   cache.Insert("p1", ticket, Summary("s1", 1));
@@ -52,7 +105,7 @@ TEST(SummaryCacheTest, InsertWithATicketOlderThanAnInvalidationIsRefused) {
 
 TEST(SummaryCacheTest, InsertReplacesAndChargesOnce) {
   SummaryCache cache(1 << 20);
-  cache.Insert("p1", cache.Ticket("p1"), Summary("s1", 1));
+  Admit(&cache, "p1", Summary("s1", 1));
   const std::size_t one = cache.charge();
   EXPECT_EQ(one, SummaryCache::ChargeOf("p1", Summary("s1", 1)));
   cache.Insert("p1", cache.Ticket("p1"), Summary("s1", 2));
@@ -69,7 +122,7 @@ TEST(SummaryCacheTest, StaysWithinCapacityAndEvictsLeastRecentlyUsed) {
   for (int i = 0; i < 1000; ++i) {
     char p[8];
     std::snprintf(p, sizeof p, "p-%03d", i);
-    cache.Insert(p, cache.Ticket(p), Summary(p, i));
+    Admit(&cache, p, Summary(p, i));
     EXPECT_LE(cache.charge(), capacity);
   }
   int held = 0;
@@ -92,7 +145,7 @@ TEST(SummaryCacheTest, StaysWithinCapacityAndEvictsLeastRecentlyUsed) {
 TEST(SummaryCacheTest, DisabledCacheHoldsNothing) {
   SummaryCache cache(0);
   EXPECT_FALSE(cache.enabled());
-  cache.Insert("p1", cache.Ticket("p1"), Summary("s1", 1));
+  Admit(&cache, "p1", Summary("s1", 1));
   SessionSummary out;
   EXPECT_FALSE(cache.Lookup("p1", &out));
   EXPECT_EQ(cache.charge(), 0u);
@@ -100,8 +153,10 @@ TEST(SummaryCacheTest, DisabledCacheHoldsNothing) {
 
 TEST(SummaryCacheTest, InvalidateAllDropsEverything) {
   SummaryCache cache(1 << 20);
+  cache.Insert("p2", cache.Ticket("p2"), Summary("s2", 0));  // Marks p2.
   const uint64_t ticket = cache.Ticket("p2");
-  cache.Insert("p1", cache.Ticket("p1"), Summary("s1", 1));
+  Admit(&cache, "p1", Summary("s1", 1));
+  ASSERT_GT(cache.charge(), 0u);
   cache.InvalidateAll();
   cache.Insert("p2", ticket, Summary("s2", 1));
   SessionSummary out;
