@@ -114,8 +114,9 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
 
   // Aggregates: a memtable as large as the traces' (not a quarter), so
   // that fewer level-0 files hold a session's operands when it is read
-  // right after ingest (measured: a first page of a user's sessions 35%
-  // faster; bench/README.md, "Reads right after ingest").
+  // right after ingest (measured: a first page of a user's sessions 23%
+  // faster at the median of seven runs; bench/README.md, "Cache
+  // admission, operand slices, the aggregates' memtable").
   rocksdb::ColumnFamilyOptions sessions;
   sessions.write_buffer_size = std::max(options.write_buffer_bytes, small_buffer);
   sessions.merge_operator = session_merge_operator;

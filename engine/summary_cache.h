@@ -24,7 +24,8 @@
 // another session's); the next Insert of a marked session caches it. A
 // session read once (most rows of a listing, a random lookup) so costs no
 // copy into the cache (measured: a first GetSession 19-20 us with the copy,
-// 7 us without; bench/README.md, "Cache admission").
+// 7 us without; bench/README.md, "Cache admission, operand slices, the
+// aggregates' memtable").
 //
 // Memory: at most `capacity_bytes` (approximate: strings, maps and the
 // entry's bookkeeping) plus the doorkeepers, least recently used entries

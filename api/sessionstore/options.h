@@ -68,9 +68,10 @@ struct Options {
   // most two memtables (one filling, one flushing): about 300 MiB at the
   // default. The aggregates' memtable is as large as the traces' so that
   // fewer level-0 files hold a session's operands right after ingest
-  // (measured: a first page of one user's sessions 35% faster, for 60 MB
-  // more peak RSS at 1M traces; bench/README.md, "Reads right after
-  // ingest"). Default: 64 MiB.
+  // (measured: a first page of one user's sessions 23% faster at the
+  // median of seven runs, for 60 MB more peak RSS at 1M traces;
+  // bench/README.md, "Cache admission, operand slices, the aggregates'
+  // memtable"). Default: 64 MiB.
   std::size_t write_buffer_bytes = 64u << 20;
   // Background flush and compaction threads; values below 2 count as 2.
   // Default: 2.
