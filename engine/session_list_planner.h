@@ -44,9 +44,11 @@ class SessionListPlanner {
   // the summary cache, the others from one MultiGet of aggregates as of a
   // snapshot taken after the cache lookups; sessions gone since they were
   // indexed are skipped. Rows that no longer match `options` as read are
-  // left out.
+  // left out. The rows are built in *reuse (the caller's previous rows,
+  // resized), then swapped into page->sessions.
   Status ReadRows(const std::vector<ListPosition>& positions, const ListSessionsOptions& options,
-                  const std::string& folded_search, SessionPage* page) const;
+                  const std::string& folded_search, std::vector<SessionSummary>* reuse,
+                  SessionPage* page) const;
 
   const StoreContext* const ctx_;
   const SessionReader* const reader_;

@@ -85,6 +85,49 @@ TEST(StoreTest, ListSessionsNewestFirstWithUserFilterAndCursor) {
   EXPECT_EQ(list_all(w), (std::vector<std::string>{"s2", "s0"}));
 }
 
+// ListSessions builds a page in the rows of the page it is given (their
+// buffers are reused): a page listed into the same object again, after
+// pages of other sizes and contents, equals one listed into a fresh object.
+TEST(StoreTest, ListingIntoAReusedPageGivesWhatAFreshPageGives) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  auto ingest_round = [&](int round) {
+    std::vector<Trace> traces;
+    for (int k = 0; k < 12; ++k) {
+      Trace t = Turn("t" + std::to_string(round) + "-" + std::to_string(k), "s" + std::to_string(k),
+                     kT0 + (round * 100 + k) * kSec, std::string(50 * k + 1, 'i'),
+                     std::string(round == 0 ? 1500 - 100 * k : 3, 'o'));
+      t.user_id = k % 2 == 0 ? "even" : "odd";
+      if (k % 3 == 0) t.tags = {"tag" + std::to_string(k), "vip"};
+      traces.push_back(t);
+    }
+    IngestOrDie(store.get(), traces);
+  };
+  std::vector<ListSessionsOptions> queries(6);
+  queries[0].limit = 5;
+  queries[1].limit = 2;
+  queries[2].user_id = "odd";
+  queries[3].order = SessionOrder::kCost;
+  queries[3].limit = 7;
+  queries[4].user_id = "nobody";
+  queries[5].limit = 12;
+  SessionPage reused;
+  for (int round = 0; round < 2; ++round) {
+    ingest_round(round);
+    for (int pass = 0; pass < 3; ++pass) {  // The third pass reads cached rows.
+      for (const ListSessionsOptions& q : queries) {
+        SessionPage fresh;
+        ASSERT_TRUE(store->ListSessions(q, &fresh).ok());
+        ASSERT_TRUE(store->ListSessions(q, &reused).ok());
+        EXPECT_EQ(reused.sessions, fresh.sessions) << "round " << round << " pass " << pass;
+        EXPECT_EQ(reused.next_cursor, fresh.next_cursor);
+      }
+    }
+  }
+  ASSERT_TRUE(store->ListSessions(queries[5], &reused).ok());
+  EXPECT_EQ(reused.sessions.size(), 12u);
+}
+
 TEST(StoreTest, ListSessionsByCostTokensAndCountInBothDirections) {
   TempDir dir;
   auto store = OpenOrDie(dir.path());
