@@ -410,7 +410,9 @@ class Store {
   // a session whose sort key or filtered values change between pages may
   // be skipped or seen twice; with no ingest meanwhile, walking every page
   // yields each matching session exactly once. A read-only store lists
-  // every batch acknowledged before it was opened.
+  // every batch acknowledged before it was opened. *page is overwritten;
+  // the rows it held are reused as the new rows' storage, so listing into
+  // the same SessionPage again allocates less.
   virtual Status ListSessions(const ListSessionsOptions& options, SessionPage* page) = 0;
 
   // Fills *report with statistics of the sessions of a window (see
