@@ -66,11 +66,14 @@ rocksdb::DBOptions MakeDBOptions(const Options& options) {
   db.bytes_per_sync = 1 << 20;
   db.keep_log_file_num = 4;
   // Bound the live write-ahead log. A log file is kept while any family
-  // holds unflushed data from it, and the small families (trace ids,
-  // aggregates) fill their memtables slowly: without a bound RocksDB keeps
-  // up to four times all memtables' capacity (about 1.3 GB by default;
-  // measured: 485 MB of logs after 200K traces), all replayed by the next
-  // open. Past the bound, the families that pin the oldest log are flushed.
+  // holds unflushed data from it, and the families with few bytes per
+  // trace (trace ids, aggregates) fill their memtables slowly: without a
+  // bound RocksDB keeps up to four times all memtables' capacity (about
+  // 1.7 GB by default; measured: 485 MB of logs after 200K traces), all
+  // replayed by the next open. Past the bound, the families that pin the
+  // oldest log are flushed (the aggregates' memtable usually so, before it
+  // fills: bench/README.md, "Cache admission, operand slices, the
+  // aggregates' memtable").
   db.max_total_wal_size =
       std::max<uint64_t>(2 * static_cast<uint64_t>(options.write_buffer_bytes), uint64_t{64} << 20);
   // A torn tail is a write that was never acknowledged; any other damage

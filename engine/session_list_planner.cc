@@ -213,8 +213,9 @@ Status SessionListPlanner::ReadRows(const std::vector<ListPosition>& positions,
                                     const ListSessionsOptions& options,
                                     const std::string& folded_search,
                                     std::vector<SessionSummary>* reuse, SessionPage* page) const {
-  // Rows from the summary cache; the rest (misses) from one MultiGet, with
-  // tickets taken before its snapshot (SummaryCache::Insert). A hit is a
+  // Rows from the summary cache; the rest (misses) each from
+  // SessionReader::Read under one snapshot, with tickets taken before it
+  // (SummaryCache::Insert). A hit is a
   // copy assignment into a reused row, which keeps the row's buffers
   // (glibc's malloc serves the previews, over 1 KB, slowly in a large
   // heap: a cached page of 50 rows 120-160 us against 16 us with jemalloc;

@@ -36,6 +36,8 @@ class SessionReader final : public IndexRowSource {
   // `last_trace_id` is given, sets it to the id of the session's latest
   // trace. NotFound for an empty id or a session without traces;
   // Corruption naming the session when a stored value fails verification.
+  // Uses the thread's OperandParts (engine/util/operand_parts.h): nothing
+  // it calls may call Read again.
   Status Read(const rocksdb::Snapshot* snapshot, std::string_view session_id,
               SessionSummary* summary, std::string* last_trace_id = nullptr) const;
 

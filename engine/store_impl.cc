@@ -321,7 +321,9 @@ Status StoreImpl::Timeline(std::string_view session_id, const TimelineOptions& o
 }
 
 Status StoreImpl::ListSessions(const ListSessionsOptions& options, SessionPage* page) {
-  return NoThrow("list sessions", [&] { return planner_->List(options, page); });
+  Status s = NoThrow("list sessions", [&] { return planner_->List(options, page); });
+  if (!s.ok()) *page = SessionPage();  // An exception may have left it half filled.
+  return s;
 }
 
 Status StoreImpl::Analytics(const AnalyticsOptions& options, AnalyticsReport* report) {

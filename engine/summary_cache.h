@@ -70,8 +70,8 @@ class SummaryCache {
 
   // Caches `summary` for `prefix` unless the shard was invalidated since
   // `ticket` was taken (or the entry alone exceeds a shard's capacity), or
-  // this is the session's first Insert since its mark was last cleared or
-  // overwritten (see Admission above): then it only marks the session.
+  // the session is not marked (its first Insert, or another session's
+  // mark took its slot; see Admission above): then it only marks it.
   void Insert(std::string_view prefix, uint64_t ticket, const SessionSummary& summary);
 
   // Drops the session's entry and refuses inserts of reads that started

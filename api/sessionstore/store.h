@@ -395,7 +395,7 @@ class Store {
   // applies every ingest that returned before the call (read-your-writes),
   // so its cost includes indexing the sessions changed since the
   // background indexer last ran (Options::index_interval_ms). Cost per
-  // page: the rows' aggregate reads (one MultiGet), plus a walk of the
+  // page: the rows' aggregate reads (one per row not cached), plus a walk of the
   // order's set from the cursor that stops once the page is full (by last
   // activity with any window; by the other orders when there is neither a
   // `from_ns` nor a user filter; filters that match few sessions, or work

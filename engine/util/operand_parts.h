@@ -11,8 +11,9 @@
 //
 // A guard: the constructor hands out the thread's slices; the destructor
 // releases every pin (a pinned slice holds a cached block) and drops a
-// string grown past kKeepBytes, so one huge value does not stay allocated
-// in the thread. Not reentrant: a thread must not hold two at once.
+// string grown past kKeepBytes, so a thread keeps at most kCount x
+// kKeepBytes (1 MiB) between reads. Not reentrant: a thread must not hold
+// two at once (asserted in debug builds).
 
 #ifndef SESSIONSTORE_ENGINE_UTIL_OPERAND_PARTS_H_
 #define SESSIONSTORE_ENGINE_UTIL_OPERAND_PARTS_H_
@@ -20,6 +21,7 @@
 #include <rocksdb/slice.h>
 
 #include <array>
+#include <cassert>
 #include <cstddef>
 #include <string>
 
@@ -30,8 +32,12 @@ class OperandParts {
   static constexpr std::size_t kCount = 16;
   static constexpr std::size_t kKeepBytes = 64u << 10;
 
-  OperandParts() : parts_(Parts()) {}
+  OperandParts() : parts_(Parts()) {
+    assert(!InUse());
+    InUse() = true;
+  }
   ~OperandParts() {
+    InUse() = false;
     for (rocksdb::PinnableSlice& part : *parts_) {
       part.Reset();
       if (part.GetSelf()->capacity() > kKeepBytes) std::string().swap(*part.GetSelf());
@@ -45,6 +51,10 @@ class OperandParts {
   rocksdb::PinnableSlice& operator[](std::size_t i) { return (*parts_)[i]; }
 
  private:
+  static bool& InUse() {
+    thread_local bool in_use = false;
+    return in_use;
+  }
   static std::array<rocksdb::PinnableSlice, kCount>* Parts() {
     thread_local std::array<rocksdb::PinnableSlice, kCount> parts;
     return &parts;
