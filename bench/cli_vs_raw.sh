@@ -5,10 +5,13 @@
 # and CPU (user+sys, every thread) and, per round, sessionstore's rate and
 # CPU per line against raw's: the two ingest figures of the format issue.
 #
-# Usage: bench/cli_vs_raw.sh [--build DIR] [--rounds N] [--traces T | --file F]
+# Usage: bench/cli_vs_raw.sh [--build DIR] [--rounds N] [--jobs J]
+#                            [--traces T | --file F]
 #   --build DIR   a build with sessionstore and bench/raw_ingest
 #                 (default: build-release, see bench/README.md)
 #   --rounds N    interleaved rounds (default 3)
+#   --jobs J      flush and compaction threads of both (Options::
+#                 background_jobs; default: the option's default, 2)
 #   --traces T    the generated input's traces (default 200000): generated
 #                 once into $TMPDIR/sessionstore-cli-vs-raw/wT.jsonl with
 #                 `sessionstore generate --traces T --sessions T/10
@@ -20,15 +23,17 @@ set -euo pipefail
 
 build=build-release
 rounds=3
+jobs=0
 traces=200000
 file=""
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
     --traces) traces=$2; shift 2 ;;
     --file) file=$2; shift 2 ;;
-    *) echo "usage: $0 [--build DIR] [--rounds N] [--traces T | --file F]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--build DIR] [--rounds N] [--jobs J] [--traces T | --file F]" >&2; exit 2 ;;
   esac
 done
 cli=$build/sessionstore
@@ -39,8 +44,8 @@ for bin in "$cli" "$raw"; do
     exit 1
   fi
 done
-if ! [[ $rounds =~ ^[1-9][0-9]*$ && $traces =~ ^[1-9][0-9]*$ ]]; then
-  echo "$0: --rounds and --traces must be positive integers" >&2
+if ! [[ $rounds =~ ^[1-9][0-9]*$ && $traces =~ ^[1-9][0-9]*$ && $jobs =~ ^[0-9]+$ ]]; then
+  echo "$0: --rounds and --traces must be positive integers, --jobs a count" >&2
   exit 2
 fi
 
@@ -68,11 +73,13 @@ run() {
   awk '{printf "%.2f %.2f\n", $1, $2 + $3}' <<<"$t"
 }
 
-echo "file: $file ($lines lines); build: $build"
+echo "file: $file ($lines lines); build: $build; background jobs: ${jobs/#0/default}"
+ss_jobs=()
+[ "$jobs" = 0 ] || ss_jobs=(--background-jobs "$jobs")
 printf '%-6s %-14s %8s %8s %10s\n' round program wall_s cpu_s cpu_us/line
 for r in $(seq "$rounds"); do
-  read -r ss_wall ss_cpu < <(run "$cli" --db "$db" ingest --quiet "$file")
-  read -r raw_wall raw_cpu < <(run "$raw" "$file" "$db")
+  read -r ss_wall ss_cpu < <(run "$cli" --db "$db" "${ss_jobs[@]}" ingest --quiet "$file")
+  read -r raw_wall raw_cpu < <(run "$raw" "$file" "$db" 0 "$jobs")
   for p in sessionstore raw_ingest; do
     if [ $p = sessionstore ]; then w=$ss_wall c=$ss_cpu; else w=$raw_wall c=$raw_cpu; fi
     printf '%-6s %-14s %8s %8s %10.1f\n' "$r" $p "$w" "$c" "$(awk -v c="$c" -v n="$lines" 'BEGIN{print c*1e6/n}')"

@@ -9,7 +9,9 @@
 // aggregates, no indexes. Prints lines/s and the process CPU per line, the
 // figures `sessionstore ingest` is compared with (bench/README.md).
 //
-// Usage: raw_ingest FILE DIR [MAX_LINES]   (DIR is removed first)
+// Usage: raw_ingest FILE DIR [MAX_LINES [BACKGROUND_JOBS]]   (DIR is removed
+// first; BACKGROUND_JOBS: Options::background_jobs, default its default, as
+// `sessionstore --background-jobs`)
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
@@ -44,10 +46,12 @@ double CpuSeconds() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) Die("usage: raw_ingest FILE DIR [MAX_LINES]");
-  const std::size_t max_lines = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : SIZE_MAX;
+  if (argc < 3) Die("usage: raw_ingest FILE DIR [MAX_LINES [BACKGROUND_JOBS]]");
+  std::size_t max_lines = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : SIZE_MAX;
+  if (max_lines == 0) max_lines = SIZE_MAX;  // 0: every line (to name BACKGROUND_JOBS).
   std::filesystem::remove_all(argv[2]);
   sessionstore::Options options;
+  if (argc > 4) options.background_jobs = std::atoi(argv[4]);
   rocksdb::Options o(sessionstore::MakeDBOptions(options),
                      sessionstore::MakeTracesOptions(
                          options, sessionstore::NewBlockCache(options.block_cache_bytes)));

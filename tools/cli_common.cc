@@ -44,6 +44,7 @@ Status OpenStore(const std::string& dir, bool read_only, std::unique_ptr<Store>*
   options.recover_damaged_wal = g_open_flags.recover;
   if (!read_only) options.retention_ns = g_open_flags.retention_ns;
   options.follow_writer = read_only && g_open_flags.follow_writer;
+  if (g_open_flags.background_jobs > 0) options.background_jobs = g_open_flags.background_jobs;
   return OpenWithWarning(options, dir, store);
 }
 

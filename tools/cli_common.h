@@ -30,6 +30,7 @@ struct OpenFlags {
   bool recover = false;        // --recover: Options::recover_damaged_wal.
   int64_t retention_ns = 0;    // --retention: Options::retention_ns (writable opens).
   bool follow_writer = false;  // --read-only: Options::follow_writer (query commands).
+  int background_jobs = 0;     // --background-jobs: Options::background_jobs; 0: its default.
 };
 extern OpenFlags g_open_flags;
 

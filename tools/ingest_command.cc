@@ -139,6 +139,7 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
   options.sync = args.sync;
   options.retention_ns = g_open_flags.retention_ns;
   options.recover_damaged_wal = g_open_flags.recover;
+  if (g_open_flags.background_jobs > 0) options.background_jobs = g_open_flags.background_jobs;
   Status s = OpenWithWarning(options, db, &store);
   if (!s.ok()) return Fail(s);
   std::vector<std::string> files = args.files;

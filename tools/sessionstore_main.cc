@@ -328,6 +328,9 @@ void AddGlobalOptions(CLI::App* app, std::string* db, std::string* retention) {
   app->add_flag("--recover", g_open_flags.recover,
                 "Open a store whose write-ahead log is damaged, dropping every write after "
                 "the damage (only after an open failed with Corruption naming a .log)");
+  app->add_option("--background-jobs", g_open_flags.background_jobs,
+                  "Flush and compaction threads of the store (default 2; more cores can use more)")
+      ->check(CLI::Range(1, 256));
 }
 
 // Says in every subcommand's --help where the global options are: CLI11
@@ -430,6 +433,7 @@ int Main(int argc, char** argv) {
   if (*serve_cmd) {
     serve.recover = g_open_flags.recover;
     serve.retention_ns = g_open_flags.retention_ns;
+    serve.background_jobs = g_open_flags.background_jobs;
     return ss::RunServe(db, serve);
   }
   return kExitError;

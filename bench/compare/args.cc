@@ -60,6 +60,8 @@ bool ParseArgs(int argc, char** argv, Args* a) {
         a->index_interval_ms = std::stoi(value);
       else if (key == "summary_cache_mb")
         a->summary_cache_mb = std::stoll(value);
+      else if (key == "background_jobs")
+        a->background_jobs = std::stoi(value);
       else if (key == "writers") {
         if (!ParseWriters(value, &a->writers)) return false;
       } else
@@ -77,7 +79,7 @@ std::string Usage(const std::string& peers) {
          peers +
          "] "
          "[--duckdb=PATH/libduckdb.so] [--writers=1,2,4] [--index_interval_ms=N] "
-         "[--stream=1] [--window_hours=24] [--summary_cache_mb=N] "
+         "[--stream=1] [--window_hours=24] [--summary_cache_mb=N] [--background_jobs=N] "
          "[--compacted=1]\n";
 }
 

@@ -16,8 +16,10 @@
 // window_hours (the window of the cost-sorted listing, ending at the last
 // trace; default 24; the figure keeps its "24h" name), summary_cache_mb
 // (the store's Options::summary_cache_bytes in MiB, 0 turns the cache off;
-// default: the option's default), compacted (1: before the queries, each
-// peer brings what it wrote to its compacted form, untimed: sessionstore
+// default: the option's default), background_jobs (the store's
+// Options::background_jobs, also given to the raw RocksDB peer; default:
+// the option's default), compacted (1: before the queries, each peer
+// brings what it wrote to its compacted form, untimed: sessionstore
 // Store::Compact, SQLite a log checkpoint, VACUUM and ANALYZE, DuckDB
 // CHECKPOINT; the reads then measure a store at rest instead of one right
 // after ingest).
@@ -46,6 +48,7 @@ struct Args {
   std::vector<int> writers = {1, 2, 4};  // The first is the one in the table.
   int index_interval_ms = -1;            // -1: Options' default.
   int64_t summary_cache_mb = -1;         // -1: Options' default.
+  int background_jobs = -1;              // -1: Options' default.
   // Generate the workload in chunks while ingesting instead of holding it
   // in memory (for runs too large for RAM): sessionstore only, one writer.
   bool stream = false;

@@ -40,6 +40,7 @@ std::optional<Result> Run(const Args& a, const Workload& w) {
   }
   const PeakRss rss;
   Options options;
+  if (a.background_jobs > 0) options.background_jobs = a.background_jobs;
   rocksdb::DBOptions dbo = MakeDBOptions(options);
   rocksdb::Options o(dbo, MakeTracesOptions(options, NewBlockCache(options.block_cache_bytes)));
   rocksdb::DB* raw = nullptr;

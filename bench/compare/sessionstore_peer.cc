@@ -215,6 +215,7 @@ Result RunWithWriters(const Args& a, const Workload& w, int threads, bool querie
   std::unique_ptr<Store> store;
   Options options;
   if (a.index_interval_ms >= 0) options.index_interval_ms = a.index_interval_ms;
+  if (a.background_jobs > 0) options.background_jobs = a.background_jobs;
   if (a.summary_cache_mb >= 0) {
     options.summary_cache_bytes = static_cast<std::size_t>(a.summary_cache_mb) << 20;
   }

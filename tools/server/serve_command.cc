@@ -108,6 +108,7 @@ int RunServe(const std::string& db, const ServeArgs& args) {
   store_options.sync = args.sync;
   store_options.recover_damaged_wal = args.recover;
   store_options.retention_ns = args.retention_ns;
+  if (args.background_jobs > 0) store_options.background_jobs = args.background_jobs;
   // A service lists sessions: build their indexes now, not in the first
   // request after a restart.
   store_options.preload_session_indexes = true;

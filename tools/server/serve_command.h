@@ -23,6 +23,7 @@ struct ServeArgs {
   bool sync = false;                      // Options::sync.
   bool recover = false;                   // Options::recover_damaged_wal.
   int64_t retention_ns = 0;               // Options::retention_ns.
+  int background_jobs = 0;                // Options::background_jobs; 0: its default.
   ServerOptions server;
 };
 
