@@ -7,7 +7,7 @@
 # as it ends, so a run cut short keeps the stages it finished.
 #
 # Usage: bench/multicore.sh [--build DIR] [--out DIR] [--traces T] [--jobs J]
-#                            [--big B]
+#                            [--big B] [--stages LIST]
 #   --build DIR   a build with sessionstore, bench/compare and
 #                 bench/raw_ingest (default: build-release)
 #   --out DIR     where the stages' outputs go (default: $TMPDIR/multicore)
@@ -16,6 +16,12 @@
 #   --jobs J      the larger Options::background_jobs tried against the
 #                 default (default: the machine's cores / 2, at least 2)
 #   --big B       also stage 6 on a larger file of B traces (default 0: none)
+#   --stages LIST the stages to run, comma-separated (default 1,2,3,4,5,6)
+#
+# The process's allocator is what the environment gives: glibc's malloc, or
+# LD_PRELOAD=libjemalloc.so.2, or glibc tuned with GLIBC_TUNABLES (see
+# bench/README.md on the reads right after ingest and glibc's mmap
+# threshold).
 #
 # Stages, in this order:
 #   1. compare, right after ingest: sessionstore (writers 1, 2, 4, 8), raw
@@ -32,6 +38,7 @@ traces=200000
 cores=$(nproc)
 jobs=$((cores / 2 < 2 ? 2 : cores / 2))
 big=0
+stages=1,2,3,4,5,6
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2 ;;
@@ -39,7 +46,9 @@ while [ $# -gt 0 ]; do
     --traces) traces=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --big) big=$2; shift 2 ;;
-    *) echo "usage: $0 [--build DIR] [--out DIR] [--traces T] [--jobs J] [--big B]" >&2; exit 2 ;;
+    --stages) stages=$2; shift 2 ;;
+    *) echo "usage: $0 [--build DIR] [--out DIR] [--traces T] [--jobs J] [--big B] [--stages LIST]" >&2
+       exit 2 ;;
   esac
 done
 if ! [[ $traces =~ ^[1-9][0-9]*$ && $jobs =~ ^[1-9][0-9]*$ && $big =~ ^[0-9]+$ ]]; then
@@ -63,6 +72,7 @@ common=(--traces="$traces" --sessions="$sessions" --hot_traces="$sessions" --que
 stage() {
   local name=$1
   shift
+  [[ ,$stages, == *,${name%%-*},* ]] || return 0
   echo "== $name: $*"
   local t0=$SECONDS
   "$@" >"$out/$name.txt" 2>&1 || echo "== $name failed (exit $?)"
@@ -71,7 +81,8 @@ stage() {
 }
 
 {
-  echo "cores: $cores; background jobs tried: default and $jobs"
+  echo "cores: $cores; background jobs tried: default and $jobs; stages $stages"
+  echo "allocator: LD_PRELOAD=${LD_PRELOAD:-} GLIBC_TUNABLES=${GLIBC_TUNABLES:-}"
   grep -m1 'model name' /proc/cpuinfo || true
   free -g | head -2 || true
 } | tee "$out/machine.txt"

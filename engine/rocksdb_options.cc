@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "engine/format/keys.h"
+#include "engine/util/block_memory_pool.h"
 
 namespace sessionstore {
 
@@ -54,7 +55,9 @@ std::shared_ptr<rocksdb::Cache> NewBlockCache(std::size_t capacity) {
   while (shard_bits < 6 && (capacity >> (shard_bits + 1)) >= (std::size_t{16} << 20)) {
     ++shard_bits;
   }
-  return rocksdb::NewLRUCache(capacity, shard_bits);
+  // Block memory from pre-faulted, recycled slabs (BlockMemoryPool).
+  return rocksdb::NewLRUCache(capacity, shard_bits, /*strict_capacity_limit=*/false,
+                              /*high_pri_pool_ratio=*/0.5, std::make_shared<BlockMemoryPool>());
 }
 
 rocksdb::DBOptions MakeDBOptions(const Options& options) {
