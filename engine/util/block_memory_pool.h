@@ -4,23 +4,26 @@
 // rocksdb::MemoryAllocator), taken from slabs whose pages are faulted in
 // when the slab is mapped, and recycled by size class.
 //
-// Why: a block read from a table file goes into a freshly allocated buffer.
-// While a block cache is still filling (right after an ingest, after an
-// open), every such buffer is memory the process never touched, so the
-// read takes one or two page faults. Each costs about a microsecond on a
-// quiet machine, but 15 us or more while flushes and compactions map and
-// unmap memory beside it: the page faults of a first page of one user's
-// sessions (126 for 107 block reads) then doubled its time (bench/README.md,
-// "Page faults of the block caches"). A slab mapped with MAP_POPULATE
-// takes its faults in one call, and recycled buffers take none.
+// Why: right after a large ingest, while flushes and compactions run beside
+// the reads, a block read into a buffer from glibc's heap cost 15-16 us
+// beyond the file read itself in about half of the runs of `compare` on the
+// development machine (3.3 us in the others); into a buffer of this pool,
+// 1.5-2.4 us in every run. A first page of one user's sessions took 655-
+// 1,083 us against 700-2,010 us in six interleaved pairs (bench/README.md,
+// "The block caches' memory"). Slabs are mapped with MAP_POPULATE, so their pages are faulted
+// in by one call rather than one fault at a time, and buffers never go
+// through the process's heap.
 //
 // Buffers up to kMaxPooledBytes are rounded up to a multiple of
 // kClassBytes and served from that size class's free list, else carved from
-// the current slab (kSlabBytes). Larger buffers come from malloc. Slabs are
-// returned to the system only when the pool is destroyed (the caches hold
-// it; RocksDB keeps it alive while a block lives): the pool holds at most the
-// largest amount of block memory that was live at once in each size class,
-// about the caches' capacity plus the blocks being read.
+// the current slab (kSlabBytes: 1 MiB, whose mapping took 0.1 ms on the
+// development machine and up to 0.26 ms in 50 tries, against 0.5-1 ms for
+// 4 MiB: a read that maps a slab pays for it). Larger buffers come from
+// malloc. Slabs are returned to the system only when the pool is destroyed
+// (the caches hold it; RocksDB keeps it alive while a block lives): the
+// pool holds at most the largest amount of block memory that was live at
+// once in each size class, about the caches' capacity plus the blocks
+// being read.
 //
 // Thread safety: every method may be called from any thread (RocksDB's
 // contract for a MemoryAllocator); one mutex guards the free lists and the
@@ -43,7 +46,7 @@ class BlockMemoryPool : public rocksdb::MemoryAllocator {
  public:
   static constexpr std::size_t kClassBytes = 256;
   static constexpr std::size_t kMaxPooledBytes = 64u << 10;
-  static constexpr std::size_t kSlabBytes = 4u << 20;
+  static constexpr std::size_t kSlabBytes = 1u << 20;
 
   BlockMemoryPool() = default;
   ~BlockMemoryPool() override;
