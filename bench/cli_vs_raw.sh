@@ -10,7 +10,7 @@
 #   --build DIR   a build with sessionstore and bench/raw_ingest
 #                 (default: build-release, see bench/README.md)
 #   --rounds N    interleaved rounds (default 3)
-#   --jobs J      flush and compaction threads of both (Options::
+#   --jobs J      flush and compaction threads of both, 2 to 256 (Options::
 #                 background_jobs; default: the option's default, 2)
 #   --traces T    the generated input's traces (default 200000): generated
 #                 once into $TMPDIR/sessionstore-cli-vs-raw/wT.jsonl with
@@ -44,8 +44,9 @@ for bin in "$cli" "$raw"; do
     exit 1
   fi
 done
-if ! [[ $rounds =~ ^[1-9][0-9]*$ && $traces =~ ^[1-9][0-9]*$ && $jobs =~ ^[0-9]+$ ]]; then
-  echo "$0: --rounds and --traces must be positive integers, --jobs a count" >&2
+if ! [[ $rounds =~ ^[1-9][0-9]*$ && $traces =~ ^[1-9][0-9]*$ && $jobs =~ ^(0|[2-9]|[1-9][0-9]+)$ ]] ||
+  [ "$jobs" -gt 256 ]; then
+  echo "$0: --rounds and --traces must be positive integers, --jobs 2 to 256" >&2
   exit 2
 fi
 
@@ -73,12 +74,12 @@ run() {
   awk '{printf "%.2f %.2f\n", $1, $2 + $3}' <<<"$t"
 }
 
-echo "file: $file ($lines lines); build: $build; background jobs: ${jobs/#0/default}"
+echo "file: $file ($lines lines); build: $build; background jobs: $([ "$jobs" = 0 ] && echo default || echo "$jobs")"
 ss_jobs=()
 [ "$jobs" = 0 ] || ss_jobs=(--background-jobs "$jobs")
 printf '%-6s %-14s %8s %8s %10s\n' round program wall_s cpu_s cpu_us/line
 for r in $(seq "$rounds"); do
-  read -r ss_wall ss_cpu < <(run "$cli" --db "$db" "${ss_jobs[@]}" ingest --quiet "$file")
+  read -r ss_wall ss_cpu < <(run "$cli" --db "$db" ${ss_jobs[@]+"${ss_jobs[@]}"} ingest --quiet "$file")
   read -r raw_wall raw_cpu < <(run "$raw" "$file" "$db" 0 "$jobs")
   for p in sessionstore raw_ingest; do
     if [ $p = sessionstore ]; then w=$ss_wall c=$ss_cpu; else w=$raw_wall c=$raw_cpu; fi

@@ -26,9 +26,11 @@
 # Stages, in this order:
 #   1. compare, right after ingest: sessionstore (writers 1, 2, 4, 8), raw
 #      RocksDB and SQLite, the default background jobs;
-#   2. the same with J background jobs (sessionstore and raw RocksDB);
+#   2. compare with --background_jobs=J: sessionstore (writers 1 and 8) and
+#      raw RocksDB;
 #   3. compare after a full compaction: sessionstore and SQLite;
-#   4. bench/cli_vs_raw.sh, 2 rounds, the default background jobs, then J;
+#   4. bench/cli_vs_raw.sh, 2 rounds, the default background jobs;
+#   5. the same with J background jobs;
 #   6. with --big: bench/cli_vs_raw.sh on B traces, 1 round, J jobs.
 set -euo pipefail
 
@@ -59,8 +61,8 @@ for bin in "$build/sessionstore" "$build/bench/compare" "$build/bench/raw_ingest
   [ -x "$bin" ] || { echo "$0: $bin is missing; build first (bench/README.md)" >&2; exit 1; }
 done
 mkdir -p "$out"
-scratch=${TMPDIR:-/tmp}/sessionstore-multicore
-mkdir -p "$scratch"
+here=$(cd "$(dirname "$0")" && pwd)
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/sessionstore-multicore.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 
 sessions=$(((traces + 9) / 10))
@@ -94,10 +96,10 @@ stage 2-after-ingest-jobs "$build/bench/compare" "${common[@]}" \
 stage 3-compacted "$build/bench/compare" "${common[@]}" \
   --peers=sessionstore,sqlite --writers=1 --compacted=1
 export TMPDIR=$scratch
-stage 4-cli-vs-raw bench/cli_vs_raw.sh --build "$build" --rounds 2 --traces "$traces"
-stage 5-cli-vs-raw-jobs bench/cli_vs_raw.sh --build "$build" --rounds 2 --traces "$traces" \
+stage 4-cli-vs-raw "$here/cli_vs_raw.sh" --build "$build" --rounds 2 --traces "$traces"
+stage 5-cli-vs-raw-jobs "$here/cli_vs_raw.sh" --build "$build" --rounds 2 --traces "$traces" \
   --jobs "$jobs"
 if [ "$big" -gt 0 ]; then
-  stage 6-cli-vs-raw-big bench/cli_vs_raw.sh --build "$build" --rounds 1 --traces "$big" \
+  stage 6-cli-vs-raw-big "$here/cli_vs_raw.sh" --build "$build" --rounds 1 --traces "$big" \
     --jobs "$jobs"
 fi

@@ -10,8 +10,9 @@
 // figures `sessionstore ingest` is compared with (bench/README.md).
 //
 // Usage: raw_ingest FILE DIR [MAX_LINES [BACKGROUND_JOBS]]   (DIR is removed
-// first; BACKGROUND_JOBS: Options::background_jobs, default its default, as
-// `sessionstore --background-jobs`)
+// first; MAX_LINES 0 or absent: every line; BACKGROUND_JOBS:
+// Options::background_jobs, default its default, as `sessionstore
+// --background-jobs`)
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>

@@ -55,9 +55,12 @@ std::shared_ptr<rocksdb::Cache> NewBlockCache(std::size_t capacity) {
   while (shard_bits < 6 && (capacity >> (shard_bits + 1)) >= (std::size_t{16} << 20)) {
     ++shard_bits;
   }
-  // Block memory from pre-faulted, recycled slabs (BlockMemoryPool).
+  // Block memory from pre-faulted, recycled slabs (BlockMemoryPool), at
+  // most the capacity plus a quarter (blocks of one size class do not serve
+  // another) plus 8 MiB of blocks in flight; malloc beyond that.
+  auto pool = std::make_shared<BlockMemoryPool>(capacity + capacity / 4 + (std::size_t{8} << 20));
   return rocksdb::NewLRUCache(capacity, shard_bits, /*strict_capacity_limit=*/false,
-                              /*high_pri_pool_ratio=*/0.5, std::make_shared<BlockMemoryPool>());
+                              /*high_pri_pool_ratio=*/0.5, std::move(pool));
 }
 
 rocksdb::DBOptions MakeDBOptions(const Options& options) {

@@ -329,8 +329,8 @@ void AddGlobalOptions(CLI::App* app, std::string* db, std::string* retention) {
                 "Open a store whose write-ahead log is damaged, dropping every write after "
                 "the damage (only after an open failed with Corruption naming a .log)");
   app->add_option("--background-jobs", g_open_flags.background_jobs,
-                  "Flush and compaction threads of the store (default 2; more cores can use more)")
-      ->check(CLI::Range(1, 256));
+                  "Flush and compaction threads of the store (2 to 256; default 2)")
+      ->check(CLI::Range(2, 256));
 }
 
 // Says in every subcommand's --help where the global options are: CLI11
@@ -339,7 +339,7 @@ void AddGlobalOptionsFooter(CLI::App* app) {
   for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) {
     sub->footer(
         "Global options, accepted before or after the subcommand: --db DIR, --retention "
-        "DURATION, --read-only, --recover (see sessionstore --help)");
+        "DURATION, --read-only, --recover, --background-jobs N (see sessionstore --help)");
   }
 }
 

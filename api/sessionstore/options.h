@@ -61,10 +61,10 @@ struct Options {
   // Block cache budget, split into two caches: 3/4 for the trace records,
   // 1/4 shared by the aggregates, locators and indexes (so large records do
   // not evict the small hot blocks every read needs). The caches keep
-  // their block memory in pools of pre-faulted 1 MiB slabs that go back to
-  // the system when the store closes; they hold the most block memory that
-  // was live at once in each size class, about this budget plus the blocks
-  // being read. Default: 256 MiB.
+  // their blocks' memory in pools of pre-faulted 1 MiB slabs that go back
+  // to the system only when the store closes: at most 1.25x this budget
+  // plus 16 MiB in all (blocks beyond that, and blocks over 64 KiB, come
+  // from malloc). Default: 256 MiB.
   std::size_t block_cache_bytes = 256u << 20;
   // Memtable size of the traces and the aggregates (sessions) column
   // families; the trace-id locators get a quarter of it (at least 4 MiB),

@@ -7,23 +7,25 @@
 // Why: right after a large ingest, while flushes and compactions run beside
 // the reads, a block read into a buffer from glibc's heap cost 15-16 us
 // beyond the file read itself in about half of the runs of `compare` on the
-// development machine (3.3 us in the others); into a buffer of this pool,
-// 1.5-2.4 us in every run. A first page of one user's sessions took 655-
-// 1,083 us against 700-2,010 us in six interleaved pairs (bench/README.md,
-// "The block caches' memory"). Slabs are mapped with MAP_POPULATE, so their pages are faulted
-// in by one call rather than one fault at a time, and buffers never go
-// through the process's heap.
+// development machine (3.1-3.5 us in the others); into a buffer of this
+// pool, 1.5-2.4 us in every run. A first page of one user's sessions took
+// 655-1,083 us against 700-2,010 us in six interleaved pairs, three of them
+// with 4 MiB slabs (bench/README.md, "The block caches' memory"). Slabs are mapped with
+// MAP_POPULATE, so their pages are faulted in by one call rather than one fault at a time, and
+// buffers never go through the process's heap.
 //
 // Buffers up to kMaxPooledBytes are rounded up to a multiple of
 // kClassBytes and served from that size class's free list, else carved from
-// the current slab (kSlabBytes: 1 MiB, whose mapping took 0.1 ms on the
-// development machine and up to 0.26 ms in 50 tries, against 0.5-1 ms for
-// 4 MiB: a read that maps a slab pays for it). Larger buffers come from
-// malloc. Slabs are returned to the system only when the pool is destroyed
-// (the caches hold it; RocksDB keeps it alive while a block lives): the
-// pool holds at most the largest amount of block memory that was live at
-// once in each size class, about the caches' capacity plus the blocks
-// being read.
+// the current slab (kSlabBytes: 1 MiB, whose mapping took 0.08-0.26 ms on
+// the development machine in 50 tries, against 0.4-1.0 ms for 4 MiB; it is
+// mapped outside the lock). Larger buffers (index and filter blocks of big
+// tables), and every buffer that would take the pool past `max_slab_bytes`,
+// come from malloc. Slabs go back to the system only when the pool is
+// destroyed (the caches hold it; RocksDB keeps it alive while a block
+// lives), and a freed buffer serves only its own size class: the pool holds
+// the most block memory that was live at once in each class, never more
+// than `max_slab_bytes`. Reads that do not fill the cache (compactions) take
+// their buffers from it too, briefly.
 //
 // Thread safety: every method may be called from any thread (RocksDB's
 // contract for a MemoryAllocator); one mutex guards the free lists and the
@@ -48,15 +50,17 @@ class BlockMemoryPool : public rocksdb::MemoryAllocator {
   static constexpr std::size_t kMaxPooledBytes = 64u << 10;
   static constexpr std::size_t kSlabBytes = 1u << 20;
 
-  BlockMemoryPool() = default;
+  // A pool that maps at most `max_slab_bytes` of slabs (rounded down to
+  // whole slabs; 0: every buffer from malloc).
+  explicit BlockMemoryPool(std::size_t max_slab_bytes);
   ~BlockMemoryPool() override;
   BlockMemoryPool(const BlockMemoryPool&) = delete;
   BlockMemoryPool& operator=(const BlockMemoryPool&) = delete;
 
   const char* Name() const override { return "SessionstoreBlockMemoryPool"; }
 
-  // At least `size` bytes, 16-byte aligned; nullptr only when neither a
-  // slab nor malloc can provide them.
+  // At least `size` bytes, 16-byte aligned; nullptr when malloc fails (as
+  // RocksDB's default, which does not check either).
   void* Allocate(std::size_t size) override;
   // Takes back a buffer from Allocate (nullptr is ignored).
   void Deallocate(void* p) override;
@@ -74,13 +78,17 @@ class BlockMemoryPool : public rocksdb::MemoryAllocator {
   static constexpr std::size_t kHeaderBytes = 16;
   static constexpr uint32_t kFromMalloc = UINT32_MAX;
 
-  // A class's chunk (header and buffer) from the current slab or a new one;
-  // nullptr when no slab can be mapped. Needs mu_.
+  // A class's chunk (header and buffer) from the free list or the current
+  // slab, mapping a new slab if needed (outside the lock); nullptr when the
+  // pool is at its bound or no slab can be mapped.
+  char* Take(std::size_t cls);
+  // Carves from the current slab; nullptr when it has no room. Needs mu_.
   char* CarveLocked(std::size_t chunk_bytes);
 
+  const std::size_t max_slabs_;
   mutable std::mutex mu_;
   std::array<FreeBuffer*, kClasses> free_{};
-  std::vector<void*> slabs_;
+  std::vector<void*> slabs_;  // Every slab mapped, the current one last.
   char* slab_next_ = nullptr;
   char* slab_end_ = nullptr;
 };

@@ -3,6 +3,7 @@
 #include "engine/util/block_memory_pool.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/cache.h>
 
 #include <cstdint>
 #include <cstring>
@@ -10,47 +11,56 @@
 #include <thread>
 #include <vector>
 
+#include "engine/rocksdb_options.h"
+
 namespace sessionstore {
 namespace {
+
+constexpr std::size_t kUnbounded = std::size_t{1} << 40;
 
 bool Aligned16(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0; }
 
 TEST(BlockMemoryPoolTest, BuffersAreWritableAlignedAndDistinct) {
-  BlockMemoryPool pool;
-  std::vector<std::pair<char*, std::size_t>> held;
-  for (std::size_t size : {1u, 255u, 256u, 257u, 4096u, 4500u, 65536u, 65537u, 3u << 20}) {
-    char* p = static_cast<char*>(pool.Allocate(size));
-    ASSERT_NE(p, nullptr) << size;
-    EXPECT_TRUE(Aligned16(p)) << size;
-    EXPECT_GE(pool.UsableSize(p, size), size) << size;
-    std::memset(p, static_cast<int>(size & 0xff), size);
-    held.emplace_back(p, size);
+  BlockMemoryPool pool(kUnbounded);
+  const std::vector<std::size_t> sizes = {1, 255, 256, 257, 4096, 4500, 65536, 65537, 3u << 20};
+  std::vector<char*> held;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    char* p = static_cast<char*>(pool.Allocate(sizes[i]));
+    ASSERT_NE(p, nullptr) << sizes[i];
+    EXPECT_TRUE(Aligned16(p)) << sizes[i];
+    EXPECT_GE(pool.UsableSize(p, sizes[i]), sizes[i]) << sizes[i];
+    std::memset(p, static_cast<int>(i + 1), sizes[i]);
+    held.push_back(p);
   }
   // No buffer overlaps another: each still holds its own fill.
-  for (const auto& [p, size] : held) {
-    for (std::size_t i = 0; i < size; i += 97) ASSERT_EQ(p[i], static_cast<char>(size & 0xff));
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    for (std::size_t k = 0; k < sizes[i]; k += 97) {
+      ASSERT_EQ(held[i][k], static_cast<char>(i + 1)) << sizes[i] << " at " << k;
+    }
+    ASSERT_EQ(held[i][sizes[i] - 1], static_cast<char>(i + 1)) << sizes[i];
   }
-  for (const auto& [p, size] : held) pool.Deallocate(p);
+  for (char* p : held) pool.Deallocate(p);
   pool.Deallocate(nullptr);
 }
 
 TEST(BlockMemoryPoolTest, AFreedBufferServesItsSizeClassAgain) {
-  BlockMemoryPool pool;
+  BlockMemoryPool pool(kUnbounded);
   void* a = pool.Allocate(4500);
-  const std::size_t slabs = pool.SlabBytes();
-  EXPECT_EQ(slabs, BlockMemoryPool::kSlabBytes);
+  EXPECT_EQ(pool.SlabBytes(), BlockMemoryPool::kSlabBytes);
   pool.Deallocate(a);
   // 4,400 rounds up to the same class as 4,500 (4,608 bytes).
   EXPECT_EQ(pool.Allocate(4400), a);
   EXPECT_EQ(pool.UsableSize(a, 4400), 4608u);
-  // Another class does not take it; a larger one is carved anew.
+  pool.Deallocate(a);
+  // Another class does not take it, even while it is free.
   void* b = pool.Allocate(8000);
   EXPECT_NE(b, a);
-  EXPECT_EQ(pool.SlabBytes(), slabs);
+  EXPECT_EQ(pool.SlabBytes(), BlockMemoryPool::kSlabBytes);
+  pool.Deallocate(b);
 }
 
 TEST(BlockMemoryPoolTest, LargeBuffersComeFromMallocAndAreNotPooled) {
-  BlockMemoryPool pool;
+  BlockMemoryPool pool(kUnbounded);
   const std::size_t size = BlockMemoryPool::kMaxPooledBytes + 1;
   void* p = pool.Allocate(size);
   ASSERT_NE(p, nullptr);
@@ -58,10 +68,11 @@ TEST(BlockMemoryPoolTest, LargeBuffersComeFromMallocAndAreNotPooled) {
   EXPECT_EQ(pool.SlabBytes(), 0u);
   pool.Deallocate(p);
   EXPECT_EQ(pool.SlabBytes(), 0u);
+  EXPECT_EQ(pool.Allocate(SIZE_MAX - 8), nullptr);  // A damaged size: no wrap-around.
 }
 
 TEST(BlockMemoryPoolTest, SlabsGrowWhenOneIsFull) {
-  BlockMemoryPool pool;
+  BlockMemoryPool pool(kUnbounded);
   // The largest pooled buffers, with their 16-byte headers.
   const std::size_t per_slab =
       BlockMemoryPool::kSlabBytes / (BlockMemoryPool::kMaxPooledBytes + 16);
@@ -79,8 +90,27 @@ TEST(BlockMemoryPoolTest, SlabsGrowWhenOneIsFull) {
   for (void* p : held) pool.Deallocate(p);
 }
 
+TEST(BlockMemoryPoolTest, PastItsBoundBuffersComeFromMalloc) {
+  BlockMemoryPool pool(BlockMemoryPool::kSlabBytes);  // One slab.
+  std::vector<void*> held;
+  for (int i = 0; i < 600; ++i) held.push_back(pool.Allocate(4000));  // About 2.4 MB.
+  EXPECT_EQ(pool.SlabBytes(), BlockMemoryPool::kSlabBytes);
+  std::set<void*> distinct(held.begin(), held.end());
+  EXPECT_EQ(distinct.size(), held.size());
+  for (void* p : held) {
+    std::memset(p, 0x5a, 4000);
+    pool.Deallocate(p);
+  }
+  BlockMemoryPool none(0);
+  void* p = none.Allocate(100);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(none.UsableSize(p, 100), 100u);  // Not a size class: from malloc.
+  EXPECT_EQ(none.SlabBytes(), 0u);
+  none.Deallocate(p);
+}
+
 TEST(BlockMemoryPoolTest, ThreadsAllocateAndFreeConcurrently) {
-  BlockMemoryPool pool;
+  BlockMemoryPool pool(kUnbounded);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&pool, t] {
@@ -101,10 +131,16 @@ TEST(BlockMemoryPoolTest, ThreadsAllocateAndFreeConcurrently) {
     });
   }
   for (auto& th : threads) th.join();
-  // 4 threads x 33 live buffers of at most about 9 KB, in 36 size
-  // classes: however they interleave, no class ever holds more than the
-  // 132 live buffers (1.2 MB), so the pool stays far below 36 x 1.2 MB.
-  EXPECT_LE(pool.SlabBytes(), 8 * BlockMemoryPool::kSlabBytes);
+  // Each thread's sizes step by 131 bytes over 36 classes of 256, so it
+  // holds at most 2 of its 33 live buffers in one class: at most 8 per
+  // class in all, about 1.4 MB over the classes.
+  EXPECT_LE(pool.SlabBytes(), 3 * BlockMemoryPool::kSlabBytes);
+}
+
+TEST(BlockMemoryPoolTest, TheBlockCachesUseThePool) {
+  const std::shared_ptr<rocksdb::Cache> cache = NewBlockCache(64u << 20);
+  ASSERT_NE(cache->memory_allocator(), nullptr);
+  EXPECT_STREQ(cache->memory_allocator()->Name(), "SessionstoreBlockMemoryPool");
 }
 
 }  // namespace
