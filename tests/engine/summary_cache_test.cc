@@ -171,10 +171,10 @@ TEST(SummaryCacheTest, InvalidateAllDropsEverything) {
 // may find an older version.
 TEST(SummaryCacheTest, NoReaderSeesAnOlderVersionThanTheLastInvalidated) {
   SummaryCache cache(1 << 20);
-  constexpr int kSessions = 8;
-  std::vector<std::atomic<int64_t>> published(kSessions);
-  std::vector<std::atomic<int64_t>> acknowledged(kSessions);
-  for (int i = 0; i < kSessions; ++i) {
+  constexpr int kSessionCount = 8;
+  std::vector<std::atomic<int64_t>> published(kSessionCount);
+  std::vector<std::atomic<int64_t>> acknowledged(kSessionCount);
+  for (int i = 0; i < kSessionCount; ++i) {
     published[i] = 0;
     acknowledged[i] = 0;
   }
@@ -183,7 +183,7 @@ TEST(SummaryCacheTest, NoReaderSeesAnOlderVersionThanTheLastInvalidated) {
   auto prefix = [](int i) { return "p" + std::to_string(i); };
   std::thread writer([&] {
     for (int round = 1; round <= 20000; ++round) {
-      const int i = round % kSessions;
+      const int i = round % kSessionCount;
       published[i].store(round);  // The write becomes visible.
       cache.Invalidate(prefix(i));
       acknowledged[i].store(round);  // Ingest returns.
@@ -194,7 +194,7 @@ TEST(SummaryCacheTest, NoReaderSeesAnOlderVersionThanTheLastInvalidated) {
   for (int r = 0; r < 3; ++r) {
     readers.emplace_back([&, r] {
       for (int n = 0; !stop; ++n) {
-        const int i = (n + r) % kSessions;
+        const int i = (n + r) % kSessionCount;
         const int64_t floor = acknowledged[i].load();
         SessionSummary s;
         if (cache.Lookup(prefix(i), &s)) {
