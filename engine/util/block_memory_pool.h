@@ -59,12 +59,15 @@ class BlockMemoryPool : public rocksdb::MemoryAllocator {
 
   const char* Name() const override { return "SessionstoreBlockMemoryPool"; }
 
-  // At least `size` bytes, 16-byte aligned; nullptr when malloc fails (as
-  // RocksDB's default, which does not check either).
+  // At least `size` bytes, 16-byte aligned; nullptr when malloc fails or
+  // the size would wrap. RocksDB does not check: as with its default
+  // allocation, running out of memory ends the process.
   void* Allocate(std::size_t size) override;
   // Takes back a buffer from Allocate (nullptr is ignored).
   void Deallocate(void* p) override;
-  // The bytes the buffer at p can hold (its size class).
+  // The bytes the buffer at p can hold: its size class, or
+  // `allocation_size` for a buffer from malloc. RocksDB charges the cache
+  // with it.
   std::size_t UsableSize(void* p, std::size_t allocation_size) const override;
 
   // Bytes of slabs mapped so far (for tests and statistics).
