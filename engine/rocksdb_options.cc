@@ -7,6 +7,7 @@
 #include <rocksdb/table.h>
 
 #include <algorithm>
+#include <string_view>
 #include <utility>
 
 #include "engine/format/keys.h"
@@ -61,6 +62,15 @@ std::shared_ptr<rocksdb::Cache> NewBlockCache(std::size_t capacity) {
   auto pool = std::make_shared<BlockMemoryPool>(capacity + capacity / 4 + (std::size_t{8} << 20));
   return rocksdb::NewLRUCache(capacity, shard_bits, /*strict_capacity_limit=*/false,
                               /*high_pri_pool_ratio=*/0.5, std::move(pool));
+}
+
+std::size_t BlockPoolBytes(const rocksdb::Cache* cache) {
+  if (cache == nullptr) return 0;
+  rocksdb::MemoryAllocator* allocator = cache->memory_allocator();
+  if (allocator == nullptr || std::string_view(allocator->Name()) != BlockMemoryPool::kName) {
+    return 0;
+  }
+  return static_cast<const BlockMemoryPool*>(allocator)->SlabBytes();
 }
 
 rocksdb::DBOptions MakeDBOptions(const Options& options) {

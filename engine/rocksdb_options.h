@@ -26,6 +26,10 @@ rocksdb::DBOptions MakeDBOptions(const Options& options);
 // 16 MiB, so that any table's index block can stay cached.
 std::shared_ptr<rocksdb::Cache> NewBlockCache(std::size_t capacity);
 
+// Bytes of slabs the pool of a cache made by NewBlockCache has mapped
+// (BlockMemoryPool::SlabBytes); 0 for another cache or none.
+std::size_t BlockPoolBytes(const rocksdb::Cache* cache);
+
 // Options of the `traces` column family (shares `cache`).
 rocksdb::ColumnFamilyOptions MakeTracesOptions(const Options& options,
                                                const std::shared_ptr<rocksdb::Cache>& cache);

@@ -3,6 +3,7 @@
 #include "engine/store_impl.h"
 
 #include <rocksdb/snapshot.h>
+#include <rocksdb/table.h>
 #include <stdlib.h>
 
 #include <chrono>
@@ -377,6 +378,11 @@ Status StoreImpl::ReadStats(StoreStats* stats) const {
   }
   if (db_->GetIntProperty(ctx_.cf.sessions, "rocksdb.block-cache-usage", &v)) {
     stats->block_cache_bytes += v;
+  }
+  for (rocksdb::ColumnFamilyHandle* h : {ctx_.cf.traces, ctx_.cf.sessions}) {
+    const auto* table =
+        db_->GetOptions(h).table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+    if (table != nullptr) stats->block_pool_bytes += BlockPoolBytes(table->block_cache.get());
   }
   stats->summary_cache_bytes = summaries_.charge();
   stats->summary_cache_hits = summaries_.hits();

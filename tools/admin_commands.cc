@@ -46,6 +46,7 @@ std::string StatsJson(const StoreStats& st) {
     u("disk_bytes", st.disk_bytes);
     u("memtable_bytes", st.memtable_bytes);
     u("block_cache_bytes", st.block_cache_bytes);
+    u("block_pool_bytes", st.block_pool_bytes);
     u("summary_cache_bytes", st.summary_cache_bytes);
     u("summary_cache_hits", st.summary_cache_hits);
     u("summary_cache_misses", st.summary_cache_misses);
@@ -94,9 +95,11 @@ int RunStats(const std::string& db, bool json, bool exact) {
   const char* how = st.counts_exact ? "" : " (estimate)";
   std::printf("traces%s  %lld\nsessions%s  %lld\n", how, static_cast<long long>(st.traces), how,
               static_cast<long long>(st.sessions));
-  std::printf("disk %.1f MB, memtables %.1f MB, block cache %.1f MB, pending compaction %.1f MB\n",
-              st.disk_bytes / 1e6, st.memtable_bytes / 1e6, st.block_cache_bytes / 1e6,
-              st.pending_compaction_bytes / 1e6);
+  std::printf(
+      "disk %.1f MB, memtables %.1f MB, block cache %.1f MB (its pools %.1f MB), pending "
+      "compaction %.1f MB\n",
+      st.disk_bytes / 1e6, st.memtable_bytes / 1e6, st.block_cache_bytes / 1e6,
+      st.block_pool_bytes / 1e6, st.pending_compaction_bytes / 1e6);
   std::printf("summary cache  %.1f MB, %llu hits, %llu misses since open\n",
               st.summary_cache_bytes / 1e6, static_cast<unsigned long long>(st.summary_cache_hits),
               static_cast<unsigned long long>(st.summary_cache_misses));

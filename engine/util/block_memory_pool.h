@@ -57,7 +57,8 @@ class BlockMemoryPool : public rocksdb::MemoryAllocator {
   BlockMemoryPool(const BlockMemoryPool&) = delete;
   BlockMemoryPool& operator=(const BlockMemoryPool&) = delete;
 
-  const char* Name() const override { return "SessionstoreBlockMemoryPool"; }
+  static constexpr const char* kName = "SessionstoreBlockMemoryPool";
+  const char* Name() const override { return kName; }
 
   // At least `size` bytes, 16-byte aligned; nullptr when malloc fails or
   // the size would wrap. RocksDB does not check: as with its default

@@ -1,0 +1,61 @@
+// Copyright sessionstore authors.
+//
+// StoreStats' memory figures through the store: the block caches' pools
+// (BlockMemoryPool) map memory as blocks are read from table files, within
+// their documented bound.
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/engine/test_util.h"
+
+namespace sessionstore {
+namespace {
+
+using testing::GetSessionOrDie;
+using testing::IngestOrDie;
+using testing::kSec;
+using testing::kT0;
+using testing::OpenOrDie;
+using testing::TempDir;
+using testing::Turn;
+
+TEST(StoreStatsTest, BlockPoolsHoldTheBlocksReadFromTables) {
+  TempDir dir;
+  Options options;
+  options.block_cache_bytes = 8u << 20;
+  {
+    auto store = OpenOrDie(dir.path(), options);
+    std::vector<Trace> traces;
+    for (int i = 0; i < 400; ++i) {
+      traces.push_back(Turn("t" + std::to_string(i), "s" + std::to_string(i % 40), kT0 + i * kSec,
+                            std::string(3000, 'q'), std::string(3000, 'r')));
+    }
+    IngestOrDie(store.get(), traces);
+    ASSERT_TRUE(store->Compact().ok());  // Everything in table files.
+  }
+  auto store = OpenOrDie(dir.path(), options);
+  StoreStats before;
+  ASSERT_TRUE(store->GetStats(&before).ok());
+  // Every trace record (about 2.4 MB of blocks once decompressed): more
+  // than the first slab of the traces' cache holds.
+  for (int i = 0; i < 400; ++i) {
+    Trace t;
+    ASSERT_TRUE(store->GetTrace("t" + std::to_string(i), &t).ok()) << i;
+    EXPECT_EQ(t.output.value.size(), 3000u);
+  }
+  for (int s = 0; s < 40; ++s) {
+    EXPECT_EQ(GetSessionOrDie(store.get(), "s" + std::to_string(s)).trace_count, 10);
+  }
+  StoreStats after;
+  ASSERT_TRUE(store->GetStats(&after).ok());
+  EXPECT_GT(after.block_cache_bytes, 0u);
+  EXPECT_GT(after.block_pool_bytes, before.block_pool_bytes);
+  // 1.25x the budget plus 8 MiB for each of the two caches.
+  EXPECT_LE(after.block_pool_bytes, options.block_cache_bytes / 4 * 5 + (16u << 20));
+}
+
+}  // namespace
+}  // namespace sessionstore
