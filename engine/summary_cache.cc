@@ -45,6 +45,11 @@ SummaryCache::Shard& SummaryCache::ShardOf(uint64_t hash) const {
   return shards_[(hash >> 1) % kShards];
 }
 
+SummaryCache::DoorPlace SummaryCache::DoorPlaceOf(std::string_view prefix) {
+  const uint64_t hash = HashOf(prefix);
+  return {(hash >> 1) % kShards, FirstSlotOf(hash), SecondSlotOf(hash)};
+}
+
 bool SummaryCache::Lookup(std::string_view prefix, SessionSummary* summary) const {
   if (!enabled()) return false;
   Shard& shard = ShardOf(HashOf(prefix));
@@ -71,9 +76,20 @@ void SummaryCache::Insert(std::string_view prefix, uint64_t ticket, const Sessio
   Shard& shard = ShardOf(hash);
   {
     std::lock_guard<std::mutex> l(shard.mu);
-    uint64_t& mark = shard.door[(hash >> 5) % kDoorSlots];
-    if (mark != hash) {  // A first read: mark it, copy nothing.
-      mark = hash;
+    uint64_t& first = shard.door[FirstSlotOf(hash)];
+    uint64_t& second = shard.door[SecondSlotOf(hash)];
+    if (first != hash && second != hash) {  // A first read: mark it, copy nothing.
+      if (first == 0) {
+        first = hash;
+      } else if (second == 0) {
+        second = hash;
+      } else {
+        uint64_t& x = shard.victim_state;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        ((x & 1) != 0 ? first : second) = hash;
+      }
       return;
     }
   }

@@ -20,8 +20,11 @@
 //
 // Admission: a session is cached from its second read on. The first
 // Insert of a session only marks it in a small table of recent first
-// reads (a doorkeeper, 8 KB per shard; a mark can be overwritten by
-// another session's); the next Insert of a marked session caches it. A
+// reads (a doorkeeper, 8 KB per shard); the next Insert of a marked
+// session caches it. A session may take either of two slots: an empty one,
+// else one of the two at random, so that two sessions read in turn that
+// share a slot (about one listing page of 50 rows in 14) do not take each
+// other's mark forever; a mark can so be overwritten by another session's. A
 // session read once (most rows of a listing, a random lookup) so costs no
 // copy into the cache (measured: a first GetSession 19-20 us with the copy,
 // 7 us without; bench/README.md, "Cache admission, operand slices, the
@@ -90,6 +93,13 @@ class SummaryCache {
   // Approximate memory of one cached summary (its key included).
   static std::size_t ChargeOf(std::string_view prefix, const SessionSummary& summary);
 
+  // Where a session's marks go: its shard and its two doorkeeper slots (for
+  // tests that need sessions sharing a slot).
+  struct DoorPlace {
+    std::size_t shard, first, second;
+  };
+  static DoorPlace DoorPlaceOf(std::string_view prefix);
+
  private:
   static constexpr std::size_t kShards = 16;
   static constexpr std::size_t kDoorSlots = 1024;  // Per shard.
@@ -107,9 +117,12 @@ class SummaryCache {
     // Marks of sessions inserted once: a hash of the prefix (never 0) in
     // the slot its hash selects; 0 is an empty slot.
     std::array<uint64_t, kDoorSlots> door{};
+    uint64_t victim_state = 0x9e3779b97f4a7c15;  // xorshift64: the slot a mark takes.
   };
 
   static uint64_t HashOf(std::string_view prefix);
+  static std::size_t FirstSlotOf(uint64_t hash) { return (hash >> 5) % kDoorSlots; }
+  static std::size_t SecondSlotOf(uint64_t hash) { return (hash >> 15) % kDoorSlots; }
   Shard& ShardOf(uint64_t hash) const;
   void EvictLocked(Shard* shard, std::size_t room);
 
