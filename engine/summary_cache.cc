@@ -42,12 +42,12 @@ uint64_t SummaryCache::HashOf(std::string_view prefix) {
 }
 
 SummaryCache::Shard& SummaryCache::ShardOf(uint64_t hash) const {
-  return shards_[(hash >> 1) % kShards];
+  return shards_[ShardIndexOf(hash)];
 }
 
 SummaryCache::DoorPlace SummaryCache::DoorPlaceOf(std::string_view prefix) {
   const uint64_t hash = HashOf(prefix);
-  return {(hash >> 1) % kShards, FirstSlotOf(hash), SecondSlotOf(hash)};
+  return {ShardIndexOf(hash), FirstSlotOf(hash), SecondSlotOf(hash)};
 }
 
 bool SummaryCache::Lookup(std::string_view prefix, SessionSummary* summary) const {

@@ -121,6 +121,7 @@ class SummaryCache {
   };
 
   static uint64_t HashOf(std::string_view prefix);
+  static std::size_t ShardIndexOf(uint64_t hash) { return (hash >> 1) % kShards; }
   static std::size_t FirstSlotOf(uint64_t hash) { return (hash >> 5) % kDoorSlots; }
   static std::size_t SecondSlotOf(uint64_t hash) { return (hash >> 15) % kDoorSlots; }
   Shard& ShardOf(uint64_t hash) const;
