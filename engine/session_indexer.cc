@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "engine/aggregate/session_fold.h"
 #include "engine/range_scan.h"
 #include "engine/util/no_throw.h"
 #include "engine/util/rocks_status.h"
@@ -27,7 +28,47 @@ std::string PrefixName(std::string_view prefix) {
   return GetSessionPrefix(&prefix, &hash, &id) ? Printable(id) : "(malformed prefix)";
 }
 
+// Sorts a batch's sessions by prefix (readers search them), unless they
+// are (the writer sorts them).
+void SortByPrefix(std::vector<DirtySession>* batch) {
+  const auto by_prefix = [](const DirtySession& a, const DirtySession& b) {
+    return a.prefix < b.prefix;
+  };
+  if (!std::is_sorted(batch->begin(), batch->end(), by_prefix)) {
+    std::sort(batch->begin(), batch->end(), by_prefix);
+  }
+}
+
+// The session at `prefix` in a batch sorted by prefix, or null.
+const DirtySession* FindSession(const std::vector<DirtySession>& batch, std::string_view prefix) {
+  const auto it = std::lower_bound(
+      batch.begin(), batch.end(), prefix,
+      [](const DirtySession& d, std::string_view p) { return d.prefix < p; });
+  return it != batch.end() && it->prefix == prefix ? &*it : nullptr;
+}
+
 }  // namespace
+
+Status SessionIndexer::FoldAggregate(const rocksdb::Status& read, std::string_view stored,
+                                     const SessionWork& work, SessionDelta* aggregate) const {
+  SessionFold fold;
+  if (read.ok()) {
+    if (!fold.Add(stored)) {
+      return Status::Corruption("aggregate of session " + PrefixName(work.prefix) +
+                                " fails verification");
+    }
+  } else if (!read.IsNotFound()) {
+    return FromRocks(read, "read aggregate of session " + PrefixName(work.prefix));
+  }
+  for (std::string_view d : work.deltas) {
+    if (!fold.Add(d)) {
+      return Status::Corruption("a pending delta of session " + PrefixName(work.prefix) +
+                                " fails verification");
+    }
+  }
+  fold.Materialize(aggregate);
+  return Status::OK();
+}
 
 bool SameTableRow(const SessionIndexState& a, const SessionIndexState& b) {
   if (a.Exists() != b.Exists()) return false;
@@ -57,10 +98,11 @@ SessionTableChange TableChangeOf(std::string_view prefix, const SessionIndexStat
   return c;
 }
 
-SessionIndexer::SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index,
+SessionIndexer::SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* sessions,
+                               rocksdb::ColumnFamilyHandle* index,
                                rocksdb::ColumnFamilyHandle* dirty, const IndexRowSource* rows,
                                SessionTable* table)
-    : db_(db), index_(index), dirty_(dirty), rows_(rows), table_(table) {}
+    : db_(db), sessions_(sessions), index_(index), dirty_(dirty), rows_(rows), table_(table) {}
 
 SessionIndexer::~SessionIndexer() {
   StopPreload();
@@ -78,7 +120,7 @@ Status SessionIndexer::Recover() {
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, dirty_));
-  std::vector<std::pair<std::string_view, SessionIndexState>> sessions;
+  std::vector<DirtySession> sessions;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     uint64_t seq = 0;
     if (!ParseDirtyKey(it->key().ToStringView(), &seq)) {
@@ -86,12 +128,12 @@ Status SessionIndexer::Recover() {
     }
     if (!DecodeDirtyMarker(it->value().ToStringView(), &sessions)) {
       return Status::Corruption("dirty marker " + std::to_string(seq) +
-                                " holds a malformed list of session index deltas");
+                                " holds a malformed list of session deltas");
     }
     max_seq = std::max(max_seq, seq);
     std::vector<DirtySession>& batch = found[seq];
-    for (auto& [prefix, state] : sessions)
-      batch.emplace_back(std::string(prefix), std::move(state));
+    batch = std::move(sessions);
+    SortByPrefix(&batch);
   }
   if (!it->status().ok()) return FromRocks(it->status(), "read dirty markers");
   std::lock_guard<std::mutex> l(mu_);
@@ -161,15 +203,16 @@ void SessionIndexer::Batch::End(bool written, std::vector<DirtySession>* session
   ended_ = true;
   if (!written || sessions->empty()) return;
   node_.mapped() = std::move(*sessions);
+  SortByPrefix(&node_.mapped());  // Cannot throw: the writer sorted them.
   indexer_->AddPending(std::move(node_));
 }
 
 std::size_t SessionIndexer::pending() const {
   std::lock_guard<std::mutex> l(mu_);
   std::unordered_set<std::string_view> sessions;
-  for (const auto& [prefix, state] : retry_) sessions.insert(prefix);
+  for (const auto& [prefix, d] : retry_) sessions.insert(prefix);
   for (const auto& [seq, batch] : pending_) {
-    for (const DirtySession& d : batch) sessions.insert(d.first);
+    for (const DirtySession& d : batch) sessions.insert(d.prefix);
   }
   return sessions.size();
 }
@@ -177,6 +220,67 @@ std::size_t SessionIndexer::pending() const {
 bool SessionIndexer::has_pending() const {
   std::lock_guard<std::mutex> l(mu_);
   return !pending_.empty() || !retry_.empty();
+}
+
+void SessionIndexer::PendingFor(const std::vector<std::string_view>& prefixes,
+                                std::vector<std::vector<std::string>>* deltas,
+                                const std::function<void()>& take_snapshot) const {
+  deltas->resize(prefixes.size());
+  std::shared_lock<std::shared_mutex> apply(apply_mu_);
+  std::lock_guard<std::mutex> l(mu_);
+  for (std::size_t i = 0; i < prefixes.size(); ++i) {
+    (*deltas)[i].clear();
+    CollectLocked(prefixes[i], &(*deltas)[i]);
+  }
+  // Under mu_ too: no batch ends between the collection and the snapshot.
+  take_snapshot();
+}
+
+void SessionIndexer::AllPending(PendingMap* deltas,
+                                const std::function<void()>& take_snapshot) const {
+  deltas->clear();
+  std::shared_lock<std::shared_mutex> apply(apply_mu_);
+  std::lock_guard<std::mutex> l(mu_);
+  // In CollectLocked's order.
+  const auto add_batches = [&](const Pending& batches) {
+    for (const auto& [seq, batch] : batches) {
+      for (const DirtySession& d : batch) (*deltas)[d.prefix].push_back(d.delta);
+    }
+  };
+  const auto add_retry = [&](const Retry& retry) {
+    for (const auto& [prefix, d] : retry) (*deltas)[prefix].push_back(d.delta);
+  };
+  add_batches(kept_);
+  if (inflight_ != nullptr) {
+    add_retry(inflight_->retry);
+    add_batches(inflight_->batches);
+  }
+  add_retry(retry_);
+  add_batches(pending_);
+  take_snapshot();
+}
+
+void SessionIndexer::CollectLocked(std::string_view prefix,
+                                   std::vector<std::string>* deltas) const {
+  // In write order: what a read-only open applied in memory (its store
+  // takes no writes), the catch-up in progress (its retry, then its
+  // batches), what a failed one left, the batches not yet taken.
+  const auto add_batches = [&](const Pending& batches) {
+    for (const auto& [seq, batch] : batches) {
+      if (const DirtySession* d = FindSession(batch, prefix)) deltas->push_back(d->delta);
+    }
+  };
+  const auto add_retry = [&](const Retry& retry) {
+    const auto it = retry.find(prefix);
+    if (it != retry.end()) deltas->push_back(it->second.delta);
+  };
+  add_batches(kept_);
+  if (inflight_ != nullptr) {
+    add_retry(inflight_->retry);
+    add_batches(inflight_->batches);
+  }
+  add_retry(retry_);
+  add_batches(pending_);
 }
 
 Status SessionIndexer::CatchUpNoThrow() {
@@ -261,78 +365,117 @@ Status SessionIndexer::CatchUp() {
 }
 
 Status SessionIndexer::CatchUpLocked() {
-  Pending work;
-  std::map<std::string, SessionIndexState> retry;
-  std::vector<uint64_t> retry_seqs;
+  Work work;
   {
     std::lock_guard<std::mutex> l(mu_);
-    work.swap(pending_);
-    retry.swap(retry_);
-    retry_seqs.swap(retry_seqs_);
+    if (pending_.empty() && retry_.empty()) return Status::OK();
+    work.batches.swap(pending_);
+    work.retry.swap(retry_);
+    work.retry_seqs.swap(retry_seqs_);
+    inflight_ = &work;  // Readers still add it until it is stored.
   }
-  if (work.empty() && retry.empty()) return Status::OK();
   try {
-    return Apply(work, retry, retry_seqs);  // A copy: kept for the catch.
+    return Apply(&work);
   } catch (...) {
-    // Nothing was written (the write is Apply's last step): the work goes
-    // back for the next catch-up. Catch-ups are serialized, so retry_ is
-    // still empty.
+    // Nothing was written (the write is Apply's last step, and it ends
+    // the work itself): the work goes back for the next catch-up.
+    // Catch-ups are serialized, so retry_ is still empty.
     std::lock_guard<std::mutex> l(mu_);
-    pending_.merge(work);
-    retry_ = std::move(retry);
-    retry_seqs_ = std::move(retry_seqs);
+    if (inflight_ == &work) {
+      pending_.merge(work.batches);
+      retry_ = std::move(work.retry);
+      retry_seqs_ = std::move(work.retry_seqs);
+      inflight_ = nullptr;
+    }
     throw;
   }
 }
 
-Status SessionIndexer::Apply(const Pending& work,
-                             const std::map<std::string, SessionIndexState>& retry,
-                             std::vector<uint64_t> retry_seqs) {
-  // Each session's deltas composed in batch order: what a failed catch-up
-  // left first, then by sequence. Batches that touch the same trace hold
-  // its lock from before their Batch is made until after End(), so their sequences
-  // follow their writes, the order the latest registers need (for other
-  // batches the order cannot change an exact result: docs/format.md).
-  // Sorted by prefix: the batch's keys then arrive in order, and the result
-  // does not depend on hash-set iteration.
-  std::map<std::string_view, SessionIndexState> composed;
-  for (const auto& [prefix, delta] : retry) composed[prefix].Add(delta);
-  for (const auto& [seq, batch] : work) {
-    for (const auto& [prefix, delta] : batch) composed[prefix].Add(delta);
+Status SessionIndexer::Apply(Work* work) {
+  // Each session's deltas in batch order: what a failed catch-up left
+  // first, then by sequence. Batches that touch the same trace hold its
+  // lock from before their Batch is made until after End(), so their
+  // sequences follow their writes, the order the latest registers need
+  // (for other batches the order cannot change an exact result:
+  // docs/format.md). Sorted by prefix: the batch's keys then arrive in
+  // order, and the result does not depend on hash-set iteration.
+  std::map<std::string_view, SessionWork> by_session;
+  const auto add = [&](std::string_view prefix, const DirtySession& d) {
+    SessionWork& w = by_session[prefix];
+    w.prefix = prefix;
+    w.deltas.push_back(d.delta);
+    w.state.Add(d.state);
+  };
+  for (const auto& [prefix, d] : work->retry) add(prefix, d);
+  for (const auto& [seq, batch] : work->batches) {
+    for (const DirtySession& d : batch) add(d.prefix, d);
   }
-  std::vector<std::pair<std::string_view, SessionIndexState>> deltas(
-      std::make_move_iterator(composed.begin()), std::make_move_iterator(composed.end()));
-  // For the sessions whose registers need their aggregate: it holds at
-  // least every batch in `work`.
+  std::vector<SessionWork> sessions;
+  sessions.reserve(by_session.size());
+  for (auto& [prefix, w] : by_session) sessions.push_back(std::move(w));
   std::vector<IndexWrite> writes;
   std::vector<SessionTableChange> changes;
   Status s;
   {
     ReadSnapshot snapshot(db_, static_view_);  // Released on every path out.
-    // In chunks: each is one batched read of states (and of aggregates).
+    // In chunks: each is one batched read of aggregates and states.
     constexpr std::size_t kChunk = 256;
-    const std::span<const std::pair<std::string_view, SessionIndexState>> all(deltas);
+    const std::span<const SessionWork> all(sessions);
     for (std::size_t i = 0; i < all.size() && s.ok(); i += kChunk) {
       s = IndexSessions(snapshot.snapshot(), all.subspan(i, std::min(kChunk, all.size() - i)),
                         &writes, &changes);
     }
   }
-  for (const auto& [seq, batch] : work) retry_seqs.push_back(seq);
-  if (s.ok()) s = WriteIndex(writes, retry_seqs);
-  if (!s.ok()) {
-    // Retried by the next catch-up, composed: a persistent error holds one
-    // state per session, not one delta per batch.
-    std::map<std::string, SessionIndexState> left;
-    for (auto& [prefix, delta] : deltas) left.emplace(prefix, std::move(delta));
-    std::lock_guard<std::mutex> l(mu_);
-    retry_ = std::move(left);
-    retry_seqs_ = std::move(retry_seqs);
-    return s;
+  std::vector<uint64_t> applied = work->retry_seqs;
+  for (const auto& [seq, batch] : work->batches) applied.push_back(seq);
+  Retry left;
+  {
+    // Readers (PendingFor) wait while the aggregates change and the work
+    // leaves them: each sees the work in exactly one of the two.
+    std::unique_lock<std::shared_mutex> exclusive(apply_mu_);
+    if (s.ok()) s = WriteIndex(writes, applied);
+    bool composed = true;
+    if (!s.ok()) {
+      // Retried by the next catch-up, composed: a persistent error holds
+      // one state and one delta per session, not one per batch.
+      for (SessionWork& w : sessions) {
+        SessionFold fold;
+        for (std::string_view d : w.deltas) composed = composed && fold.Add(d);
+        if (!composed) break;  // Verified when decoded: not expected.
+        SessionDelta folded;
+        fold.Materialize(&folded);
+        left.emplace(std::string(w.prefix),
+                     DirtySession{std::string(w.prefix), folded.Encode(), std::move(w.state)});
+      }
+      if (composed) work->retry_seqs = std::move(applied);
+    }
+    EndWork(s, composed, work, &left);
   }
+  if (!s.ok()) return s;
   // The states are on disk (or this is the in-memory catch-up of a
   // read-only open): the table follows them.
   if (table_->loaded()) table_->ApplyOrUnload(changes);
   return Status::OK();
+}
+
+void SessionIndexer::EndWork(const Status& s, bool composed, Work* work, Retry* left) noexcept {
+  std::lock_guard<std::mutex> l(mu_);
+  inflight_ = nullptr;
+  if (!s.ok() && composed) {
+    retry_ = std::move(*left);
+    retry_seqs_ = std::move(work->retry_seqs);
+    return;
+  }
+  if (!s.ok()) {
+    // The work as it came (its deltas could not be composed).
+    pending_.merge(work->batches);
+    retry_ = std::move(work->retry);
+    retry_seqs_ = std::move(work->retry_seqs);
+    return;
+  }
+  // A read-only open's catch-up stores nothing: its readers keep adding
+  // the work (the retry is empty: no write ever failed).
+  if (in_memory_) kept_.merge(work->batches);
 }
 
 Status SessionIndexer::WriteIndex(const std::vector<IndexWrite>& writes,
@@ -340,22 +483,27 @@ Status SessionIndexer::WriteIndex(const std::vector<IndexWrite>& writes,
   // A read-only store: nothing is written; the markers stay on disk for the
   // next writable open.
   if (in_memory_) return Status::OK();
-  // In key order: the memtable's skip list then inserts each key next to the
-  // previous one instead of searching from its top. Apply's writes come in
-  // order already (by session prefix, and the state key only adds a tag in
-  // front): checked, and sorted (pointers, not the writes) only if not.
+  // In key order per family: the memtable's skip list then inserts each
+  // key next to the previous one instead of searching from its top.
+  // Apply's writes come in order already (by session prefix; a state key
+  // only adds a tag in front): checked, and sorted (pointers, not the
+  // writes) only if not.
   std::vector<const IndexWrite*> order;
   order.reserve(writes.size());
   for (const IndexWrite& w : writes) order.push_back(&w);
-  const auto by_key = [](const IndexWrite* a, const IndexWrite* b) { return a->key < b->key; };
+  const auto by_key = [](const IndexWrite* a, const IndexWrite* b) {
+    return std::tie(a->family, a->key) < std::tie(b->family, b->key);
+  };
   if (!std::is_sorted(order.begin(), order.end(), by_key)) {
     std::sort(order.begin(), order.end(), by_key);
   }
-  rocksdb::WriteBatch wb;
+  std::size_t bytes = 0;
+  for (const IndexWrite* w : order) bytes += w->key.size() + w->value.size() + 16;
+  rocksdb::WriteBatch wb(bytes + applied.size() * 32);
   Status s;
   for (const IndexWrite* w : order) {
     if (!s.ok()) break;
-    s = FromRocks(wb.Put(index_, w->key, w->value), "batch session index writes");
+    s = FromRocks(wb.Put(w->family, w->key, w->value), "batch session writes");
   }
   // The applied markers go in the same write: each marker key is written
   // once, so SingleDelete lets the pair vanish at the next flush.
@@ -365,79 +513,65 @@ Status SessionIndexer::WriteIndex(const std::vector<IndexWrite>& writes,
   if (!s.ok()) return s;
   // No fsync needed: if this write is lost, so is nothing else, because the
   // markers it deletes come back with it.
-  return FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "write session indexes");
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "write session aggregates");
 }
 
-Status SessionIndexer::IndexSessions(
-    const rocksdb::Snapshot* snapshot,
-    std::span<const std::pair<std::string_view, SessionIndexState>> deltas,
-    std::vector<IndexWrite>* writes, std::vector<SessionTableChange>* changes) {
-  const std::size_t n = deltas.size();
-  // What the indexes hold now. Only catch-ups write 'X', and they are
-  // serialized, so the latest value is the one to add to.
+Status SessionIndexer::IndexSessions(const rocksdb::Snapshot* snapshot,
+                                     std::span<const SessionWork> work,
+                                     std::vector<IndexWrite>* writes,
+                                     std::vector<SessionTableChange>* changes) {
+  const std::size_t n = work.size();
+  // What the store holds now: each session's aggregate and index state.
+  // Only catch-ups write them (and deletions, which hold catch-ups off),
+  // so the latest values are the ones to add to.
+  std::vector<rocksdb::Slice> prefixes;
   std::vector<std::string> state_keys;
+  prefixes.reserve(n);
   state_keys.reserve(n);
-  for (const auto& d : deltas) state_keys.push_back(StateKey(d.first));
+  for (const SessionWork& w : work) {
+    prefixes.emplace_back(w.prefix.data(), w.prefix.size());
+    state_keys.push_back(StateKey(w.prefix));
+  }
+  const BatchGet aggregates(db_, rocksdb::ReadOptions(), sessions_, prefixes, /*sorted=*/true);
   const BatchGet got(db_, rocksdb::ReadOptions(), index_,
                      std::vector<rocksdb::Slice>(state_keys.begin(), state_keys.end()),
                      /*sorted=*/true);
-  std::vector<SessionIndexState> olds(n), states(n);
-  std::vector<bool> indexed(n);
-  std::vector<std::string_view> unsure;  // Sessions whose registers need the aggregate.
-  std::vector<std::size_t> unsure_at;
+  SessionDelta aggregate;
   for (std::size_t i = 0; i < n; ++i) {
+    SessionIndexState old;
     const rocksdb::Status& rs = got.statuses[i];
     if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read index state");
-    indexed[i] = rs.ok();
-    if (indexed[i] && !DecodeIndexState(got.values[i].ToStringView(), &olds[i])) {
-      return Status::Corruption("index state of session " + PrefixName(deltas[i].first) +
+    const bool indexed = rs.ok();
+    if (indexed && !DecodeIndexState(got.values[i].ToStringView(), &old)) {
+      return Status::Corruption("index state of session " + PrefixName(work[i].prefix) +
                                 " is malformed");
     }
-    states[i] = olds[i];
-    states[i].Add(deltas[i].second);
-    if (!states[i].Exact()) {
-      unsure.push_back(deltas[i].first);
-      unsure_at.push_back(i);
+    Status s = FoldAggregate(aggregates.statuses[i], aggregates.values[i].ToStringView(), work[i],
+                             &aggregate);
+    if (!s.ok()) return s;
+    writes->push_back({sessions_, std::string(work[i].prefix), aggregate.Encode()});
+    SessionIndexState state = old;
+    state.Add(work[i].state);
+    if (!state.Exact()) {
+      // A trace's start moved earlier: the stored traces decide the latest
+      // registers. Reading them from a snapshot that also holds later
+      // batches is harmless (the registers are maxima: adding those
+      // batches later changes nothing); the counters stay the exact sum of
+      // the applied batches.
+      IndexRow row;
+      rows_->ExactRow(snapshot, work[i].prefix, aggregate, &row);
+      if (!row.status.ok()) return row.status;
+      state.last = std::move(row.state.last);
+      state.last_user = std::move(row.state.last_user);
+      state.last_name = std::move(row.state.last_name);
+      if (!state.Exact()) return Status::Corruption("session index reader returned unsure registers");
     }
-  }
-  Status s = ResolveUnsure(snapshot, unsure, unsure_at, &states);
-  if (!s.ok()) return s;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (indexed[i] && olds[i] == states[i]) continue;
-    writes->push_back({std::move(state_keys[i]), EncodeIndexState(states[i])});
+    if (indexed && old == state) continue;
+    writes->push_back({index_, std::move(state_keys[i]), EncodeIndexState(state)});
     // What the table holds: only worth building when it is loaded (a
     // process that only ingests never loads it) and when it changed.
-    if (!table_->loaded() || (indexed[i] && SameTableRow(olds[i], states[i]))) continue;
-    changes->push_back(TableChangeOf(deltas[i].first, states[i]));
-  }
-  return Status::OK();
-}
-
-Status SessionIndexer::ResolveUnsure(const rocksdb::Snapshot* snapshot,
-                                     const std::vector<std::string_view>& unsure,
-                                     const std::vector<std::size_t>& unsure_at,
-                                     std::vector<SessionIndexState>* states) const {
-  if (unsure.empty()) return Status::OK();
-  // The registers are maxima, so reading them from a snapshot that also
-  // holds later batches is harmless: adding those batches again later
-  // changes nothing. The counters stay the exact sum of applied batches.
-  std::vector<IndexRow> rows;
-  rows_->ReadIndexRows(snapshot, unsure, &rows);
-  if (rows.size() != unsure.size()) {
-    return Status::Corruption("session index reader returned wrong rows");
-  }
-  for (std::size_t j = 0; j < unsure.size(); ++j) {
-    if (!rows[j].status.ok()) {
-      return rows[j].status.IsNotFound()
-                 ? Status::Corruption("session " + PrefixName(unsure[j]) +
-                                      " is marked changed but has no aggregate")
-                 : rows[j].status;
-    }
-    SessionIndexState& st = (*states)[unsure_at[j]];
-    st.last = std::move(rows[j].state.last);
-    st.last_user = std::move(rows[j].state.last_user);
-    st.last_name = std::move(rows[j].state.last_name);
-    if (!st.Exact()) return Status::Corruption("session index reader returned unsure registers");
+    if (!table_->loaded() || (indexed && SameTableRow(old, state))) continue;
+    changes->push_back(TableChangeOf(work[i].prefix, state));
   }
   return Status::OK();
 }

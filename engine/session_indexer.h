@@ -1,23 +1,28 @@
 // Copyright sessionstore authors.
 //
-// SessionIndexer: keeps the session indexes up to date without ingest ever
-// reading an aggregate, and mostly without the indexer reading one either:
-// each session's index state 'X' in the `index` column family
-// (docs/format.md), and the SessionTable, the in-memory indexes that
-// listings walk, which is a cache of those states.
+// SessionIndexer: keeps each session's stored aggregate and its index
+// state up to date without ingest ever reading either: the aggregate (a
+// SessionDelta value in the `sessions` family, one Put per session), the
+// index state 'X' in the `index` family (docs/format.md), and the
+// SessionTable, the in-memory indexes that listings walk, which is a cache
+// of those states.
 //
 // Ingest writes, in the same atomic batch as the traces, one dirty marker
 // into the `dirty` column family, keyed by a batch sequence number from
-// its Batch, holding each changed session's SessionIndexState delta (the
-// projection of its merge operand), and reports the batch with End().
-// CatchUp() then composes, per session, the state the index holds ('X')
-// with the deltas of every batch reported since, writes the states that
-// changed and deletes the applied markers, all in one atomic batch (each
-// marker is applied exactly once), then applies the changes to the
-// SessionTable when it is loaded. Only when a latest register became unsure
-// (a trace's start moved earlier) does it read the session's aggregate. A
+// its Batch, holding each changed session's SessionDelta (and so its
+// SessionIndexState projection), and reports the batch with End().
+// CatchUp() then folds, per session, the stored aggregate with the deltas
+// of every batch reported since and composes the index state the same
+// way, writes both with the deletions of the applied markers in one atomic
+// batch (each marker is applied exactly once), then applies the changes to
+// the SessionTable when it is loaded. Only when a latest register became
+// unsure (a trace's start moved earlier) does it read stored traces. A
 // crash at any point leaves the markers of every unapplied batch on disk;
 // Recover() picks them up when the store opens again.
+//
+// Readers of aggregates add the deltas a catch-up has not applied yet
+// (PendingFor): every acknowledged batch is in the stored aggregate or in
+// those deltas, never in both.
 //
 // Thread safety: every method may be called concurrently. Catch-ups are
 // serialized among themselves; a Batch and its End are cheap (one mutex).
@@ -33,11 +38,13 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
+#include <functional>
 
 #include "engine/aggregate/session_index_state.h"
 #include "engine/format/keys.h"
@@ -55,18 +62,24 @@ struct IndexRow {
   SessionIndexState state;
 };
 
-// Where a catch-up reads the rows of sessions whose composed state is not
-// exact. Implemented by SessionReader (engine/session_reader.h); tests
+// Where a catch-up and the upgrade read what the aggregates alone do not
+// tell. Implemented by SessionReader (engine/session_reader.h); tests
 // supply their own.
 class IndexRowSource {
  public:
   virtual ~IndexRowSource() = default;
-  // Reads the rows of the sessions with these prefixes (sorted, distinct) as
-  // of `snapshot` into `rows` (resized to match), in one batched read. Must
-  // be safe to call from the indexer's thread.
+  // Reads the rows of the sessions with these prefixes (sorted, distinct)
+  // from their stored aggregates as of `snapshot` into `rows` (resized to
+  // match), in one batched read (the upgrade of an older store).
   virtual void ReadIndexRows(const rocksdb::Snapshot* snapshot,
                              const std::vector<std::string_view>& session_prefixes,
                              std::vector<IndexRow>* rows) const = 0;
+  // The row of the session at `prefix` whose aggregate is `aggregate`,
+  // with exact latest registers: those the aggregate leaves unsure are read
+  // from the session's stored traces as of `snapshot`. Must be safe to call
+  // from the indexer's thread.
+  virtual void ExactRow(const rocksdb::Snapshot* snapshot, std::string_view prefix,
+                        const SessionDelta& aggregate, IndexRow* row) const = 0;
 };
 
 // The table row of a session whose state is `state` (REQUIRES:
@@ -78,11 +91,11 @@ bool SameTableRow(const SessionIndexState& a, const SessionIndexState& b);
 
 class SessionIndexer {
  public:
-  // `db`, `index`, `dirty`, `rows` and `table` are not owned and must
-  // outlive the indexer.
-  SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index,
-                 rocksdb::ColumnFamilyHandle* dirty, const IndexRowSource* rows,
-                 SessionTable* table);
+  // `db`, the families, `rows` and `table` are not owned and must outlive
+  // the indexer.
+  SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* sessions,
+                 rocksdb::ColumnFamilyHandle* index, rocksdb::ColumnFamilyHandle* dirty,
+                 const IndexRowSource* rows, SessionTable* table);
   // Stops the background thread. Does not catch up: the owner calls
   // CatchUp() first if it wants the indexes current.
   ~SessionIndexer();
@@ -124,6 +137,21 @@ class SessionIndexer {
     // The batch's entry of pending_, allocated up front.
     std::map<uint64_t, std::vector<DirtySession>>::node_type node_;
   };
+
+  // For readers of aggregates: fills (*deltas)[i] with the encoded
+  // SessionDeltas, in write order, of every batch reported (End()) before
+  // this call that the stored aggregate of the session at prefixes[i] does
+  // not hold, and calls `take_snapshot` at the same point: the aggregate
+  // stored as of that snapshot plus these deltas is the session's aggregate
+  // as of the call. `take_snapshot` must not call the indexer.
+  void PendingFor(const std::vector<std::string_view>& prefixes,
+                  std::vector<std::vector<std::string>>* deltas,
+                  const std::function<void()>& take_snapshot) const;
+
+  // Every session's pending deltas (as PendingFor), by session prefix.
+  using PendingMap = std::map<std::string, std::vector<std::string>, std::less<>>;
+  // PendingFor for every session that has pending deltas (Verify).
+  void AllPending(PendingMap* deltas, const std::function<void()>& take_snapshot) const;
 
   // Indexes every session marked by a batch whose End() returned before this
   // call. Returns the first error of this or a failed background catch-up;
@@ -169,50 +197,73 @@ class SessionIndexer {
   bool has_pending() const;
 
  private:
-  // The reported batches not yet applied: sequence -> its sessions' deltas.
+  // The reported batches not yet applied: sequence -> its sessions' deltas
+  // (each batch's sessions sorted by prefix).
   using Pending = std::map<uint64_t, std::vector<DirtySession>>;
+  // What a failed catch-up leaves for the next one, per session: its
+  // deltas composed (state) and folded into one (delta).
+  using Retry = std::map<std::string, DirtySession, std::less<>>;
+  // A catch-up's work: the retry it took and the batches it applies.
+  struct Work {
+    Retry retry;
+    std::vector<uint64_t> retry_seqs;  // The markers the retry came from.
+    Pending batches;
+  };
 
   // The next sequence number.
   uint64_t NextSeq();
   // Makes a written batch's node (with its sessions) pending.
   void AddPending(std::map<uint64_t, std::vector<DirtySession>>::node_type node) noexcept;
+  // PendingFor's collection for one session; the caller holds mu_.
+  void CollectLocked(std::string_view prefix, std::vector<std::string>* deltas) const;
 
   void Run(uint32_t interval_ms);
   // One catch-up; the caller holds drain_mu_.
   Status CatchUpLocked();
-  // CatchUpLocked's work: composes `retry` (what a failed catch-up left,
-  // from the markers `retry_seqs`) and then `work` per session, and writes
-  // the index changes with the applied markers' deletions in one batch. On
-  // a failed write the composed deltas become retry_.
-  Status Apply(const Pending& work, const std::map<std::string, SessionIndexState>& retry,
-               std::vector<uint64_t> retry_seqs);
+  // CatchUpLocked's work: folds and composes `work` (its retry first, then
+  // the batches by sequence) per session and writes the aggregates and
+  // index states with the applied markers' deletions in one batch, then
+  // ends the work (EndWork) under the readers' exclusion.
+  Status Apply(Work* work);
+  // Ends a catch-up's work under mu_: on success (`s`) the work is gone
+  // (or, for the in-memory catch-up of a read-only open, kept for
+  // readers); on failure `left` (each session's deltas composed) becomes
+  // retry_, or, unless `composed`, the work goes back as it came.
+  void EndWork(const Status& s, bool composed, Work* work, Retry* left) noexcept;
   // CatchUpLocked with any exception turned into an error Status.
   Status CatchUpNoThrow();
-  // One write to the `index` family: a session's state.
+  // One write of a catch-up: a session's aggregate (`sessions`) or index
+  // state (`index`).
   struct IndexWrite {
+    rocksdb::ColumnFamilyHandle* family;
     std::string key;
     std::string value;
   };
-  // Appends the writes that apply `deltas` (sorted by session prefix) to
-  // the sessions' index states to `writes`, and the table's changes to
-  // `changes`.
-  Status IndexSessions(const rocksdb::Snapshot* snapshot,
-                       std::span<const std::pair<std::string_view, SessionIndexState>> deltas,
+  // One session of a catch-up: its prefix, its deltas in write order, and
+  // their states composed.
+  struct SessionWork {
+    std::string_view prefix;
+    std::vector<std::string_view> deltas;
+    SessionIndexState state;
+  };
+  // Appends the writes that apply `work` (sorted by session prefix) to
+  // the sessions' aggregates and index states to `writes`, and the table's
+  // changes to `changes`.
+  Status IndexSessions(const rocksdb::Snapshot* snapshot, std::span<const SessionWork> work,
                        std::vector<IndexWrite>* writes, std::vector<SessionTableChange>* changes);
-  // Writes `writes` (in key order) with the deletions of the `applied`
-  // markers in one batch; nothing when in_memory_ is set.
+  // The session's aggregate: the stored one (`read`, `stored`: what the
+  // read of `sessions` gave) followed by the work's deltas.
+  Status FoldAggregate(const rocksdb::Status& read, std::string_view stored,
+                       const SessionWork& work, SessionDelta* aggregate) const;
+  // Writes `writes` with the deletions of the `applied` markers in one
+  // batch; nothing when in_memory_ is set.
   Status WriteIndex(const std::vector<IndexWrite>& writes, const std::vector<uint64_t>& applied);
   // LoadTable's work; the caller holds drain_mu_. Gives up (Busy, the
   // table unloaded) once `cancel` (when given) is set.
   Status LoadTableLocked(const std::atomic<bool>* cancel = nullptr);
-  // Replaces the unsure latest registers of states[unsure_at[j]] with exact
-  // ones read (as of `snapshot`) for the session unsure[j].
-  Status ResolveUnsure(const rocksdb::Snapshot* snapshot,
-                       const std::vector<std::string_view>& unsure,
-                       const std::vector<std::size_t>& unsure_at,
-                       std::vector<SessionIndexState>* states) const;
 
   rocksdb::DB* const db_;
+  rocksdb::ColumnFamilyHandle* const sessions_;
   rocksdb::ColumnFamilyHandle* const index_;
   rocksdb::ColumnFamilyHandle* const dirty_;
   const IndexRowSource* const rows_;
@@ -224,17 +275,27 @@ class SessionIndexer {
   bool applied_in_memory_ = false;
 
   std::mutex drain_mu_;  // Serializes catch-ups.
+  // Held exclusively while a catch-up writes and ends its work, shared by
+  // PendingFor: a reader sees each batch in the stored aggregate or in the
+  // pending deltas, never in both or neither. Taken before mu_.
+  mutable std::shared_mutex apply_mu_;
 
   mutable std::mutex mu_;  // Guards the fields below.
   std::condition_variable cv_;
   uint64_t next_seq_ = 1;
   Pending pending_;
-  // What a failed catch-up leaves for the next one: its deltas composed per
-  // session (bounded by the number of sessions, however long a persistent
-  // error lasts) and the sequences of the markers they came from. Every
-  // batch in it ended before any batch in pending_, so it composes first.
-  std::map<std::string, SessionIndexState> retry_;
+  // What a failed catch-up leaves for the next one (bounded by the number
+  // of sessions, however long a persistent error lasts) and the sequences
+  // of the markers it came from. Every batch in it ended before any batch
+  // in pending_, so it composes first.
+  Retry retry_;
   std::vector<uint64_t> retry_seqs_;
+  // The work of the catch-up in progress (null when none): not yet in the
+  // stored aggregates until it ends.
+  const Work* inflight_ = nullptr;
+  // What the in-memory catch-up of a read-only open applied to the table:
+  // never stored, so readers add it to every aggregate they read.
+  Pending kept_;
   Status background_error_;
   bool stop_ = false;
   std::thread thread_;

@@ -3,6 +3,7 @@
 #include "engine/session_list_planner.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "engine/format/keys.h"
@@ -236,7 +237,14 @@ Status SessionListPlanner::ReadRows(const std::vector<ListPosition>& positions,
     tickets.push_back(cache->Ticket(positions[i].prefix));
   }
   if (!misses.empty()) {
-    ReadSnapshot snapshot(*ctx_);
+    // The deltas a catch-up has not folded yet, with the snapshot of the
+    // stored aggregates they follow.
+    std::vector<std::string_view> prefixes;
+    prefixes.reserve(misses.size());
+    for (std::size_t i : misses) prefixes.push_back(positions[i].prefix);
+    std::vector<std::vector<std::string>> pending;
+    std::optional<ReadSnapshot> snapshot;
+    indexer_->PendingFor(prefixes, &pending, [&] { snapshot.emplace(*ctx_); });
     for (std::size_t j = 0; j < misses.size(); ++j) {
       const std::string& prefix = positions[misses[j]].prefix;
       std::string_view p = prefix;
@@ -246,7 +254,7 @@ Status SessionListPlanner::ReadRows(const std::vector<ListPosition>& positions,
         return Status::Corruption("session index: malformed session prefix");
       }
       SessionSummary& row = rows[misses[j]];
-      Status s = reader_->Read(snapshot.snapshot(), id, &row, nullptr);
+      Status s = reader_->Read(snapshot->snapshot(), id, pending[j], &row, nullptr);
       if (s.IsNotFound()) continue;  // Gone since it was indexed.
       if (!s.ok()) return s;
       cache->Insert(prefix, tickets[j], row);

@@ -17,41 +17,46 @@
 namespace sessionstore {
 
 Status SessionReader::Read(const rocksdb::Snapshot* snapshot, std::string_view session_id,
-                           SessionSummary* summary, std::string* last_trace_id) const {
+                           const std::vector<std::string>& pending, SessionSummary* summary,
+                           std::string* last_trace_id) const {
   *summary = SessionSummary();
   if (session_id.empty()) return Status::NotFound("the empty session id names no session");
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
   const std::string prefix = ctx_->SessionPrefix(session_id);
-  // The base value and its merge operands, folded here: the merge
+  // The stored value (and, in a store written by format 6 or earlier, its
+  // merge operands), folded here with the pending deltas: the merge
   // operator's fold would encode the result only for this reader to decode
   // it again (measured: GetSession p50 15-25% faster right after ingest,
-  // bench/README.md). More than 16 parts (rare: the write path collapses
-  // memtable chains at Options::max_session_operands) take a plain Get.
+  // bench/README.md). More than 16 parts (only an old store's operand
+  // chains) take a plain Get.
   OperandParts parts;
   rocksdb::GetMergeOperandsOptions opts;
   opts.expected_max_number_of_operands = static_cast<int>(OperandParts::kCount);
   int n = 0;
   rocksdb::Status rs =
       ctx_->db->GetMergeOperands(ro, ctx_->cf.sessions, prefix, parts.data(), &opts, &n);
-  if (rs.ok() && n == 1) {
+  if (rs.ok() && n == 1 && pending.empty()) {
     return FromValue(ro, prefix, session_id, rs, parts[0].ToStringView(), summary, last_trace_id);
   }
-  if (!rs.ok()) {
-    std::string value;
-    if (rs.IsIncomplete()) rs = ctx_->db->Get(ro, ctx_->cf.sessions, prefix, &value);
-    return FromValue(ro, prefix, session_id, rs, value, summary, last_trace_id);
+  std::string value;
+  if (rs.IsIncomplete()) {
+    rs = ctx_->db->Get(ro, ctx_->cf.sessions, prefix, &value);
+    n = 0;
   }
+  if (rs.IsNotFound() && pending.empty()) return Status::NotFound("session " + Printable(session_id));
+  if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read session " + Printable(session_id));
   SessionFold fold;
-  for (int i = 0; i < n; ++i) {
-    if (!fold.Add(parts[i].ToStringView())) {
-      return Status::Corruption("aggregate of session " + Printable(session_id) +
-                                " fails verification");
-    }
+  bool verified = rs.IsNotFound() || n > 0 || fold.Add(value);
+  for (int i = 0; verified && i < n; ++i) verified = fold.Add(parts[i].ToStringView());
+  for (std::size_t i = 0; verified && i < pending.size(); ++i) verified = fold.Add(pending[i]);
+  if (!verified) {
+    return Status::Corruption("aggregate of session " + Printable(session_id) +
+                              " fails verification");
   }
   SessionDelta agg;
   fold.Materialize(&agg);
-  if (ctx_->merge_operator != nullptr) ctx_->merge_operator->CountFolded(n);
+  if (ctx_->merge_operator != nullptr) ctx_->merge_operator->CountFolded(n + pending.size());
   return FromAggregate(ro, prefix, session_id, std::move(agg), summary, last_trace_id);
 }
 
@@ -163,6 +168,32 @@ Status SessionReader::ReadLatestFields(const rocksdb::ReadOptions& ro, const std
     }
   }
   return scan.status().ok() ? Status::OK() : FromRocks(scan.status(), "read latest fields");
+}
+
+void SessionReader::ExactRow(const rocksdb::Snapshot* snapshot, std::string_view prefix,
+                             const SessionDelta& aggregate, IndexRow* row) const {
+  *row = IndexRow();
+  row->state = SessionIndexState::Of(aggregate);
+  const bool last = !aggregate.last.Exact(), user = !aggregate.last_user.Exact();
+  const bool name = !aggregate.last_name.Exact();
+  if (!last && !user && !name) return;
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::string last_id;
+  LatestRegister user_register, name_register;
+  SessionSummary summary;
+  std::string_view rest = prefix, id;
+  uint64_t hash = 0;
+  if (GetSessionPrefix(&rest, &hash, &id)) summary.session_id.assign(id);
+  row->status = ReadLatestFields(ro, std::string(prefix), last, user, name, &summary, &last_id,
+                                 &user_register, &name_register);
+  if (!row->status.ok()) return;
+  if (last) {
+    row->state.last = LatestRegister();
+    row->state.last.Offer(summary.last_trace_at_ns, last_id, 0, Payload());
+  }
+  if (user) row->state.last_user = std::move(user_register);
+  if (name) row->state.last_name = std::move(name_register);
 }
 
 void SessionReader::ReadIndexRows(const rocksdb::Snapshot* snapshot,

@@ -1,6 +1,7 @@
 // Copyright sessionstore authors.
 //
-// SessionReader: a session's summary from its merged aggregate, with the
+// SessionReader: a session's summary from its stored aggregate and the
+// deltas not yet folded into it (SessionIndexer::PendingFor), with the
 // latest-trace fields (last activity, last output, user, name) taken from
 // the aggregate's latest registers or, where a retraction left a register
 // unsure, from the session's stored traces. It also serves the session
@@ -32,21 +33,27 @@ class SessionReader final : public IndexRowSource {
   // `context` must outlive the reader.
   explicit SessionReader(const StoreContext* context) : ctx_(context) {}
 
-  // The session's summary as of `snapshot` (null: latest). If
-  // `last_trace_id` is given, sets it to the id of the session's latest
-  // trace. NotFound for an empty id or a session without traces;
-  // Corruption naming the session when a stored value fails verification.
-  // Uses the thread's OperandParts (engine/util/operand_parts.h): nothing
-  // it calls may call Read again.
+  // The session's summary: its stored aggregate as of `snapshot` (null:
+  // latest) followed by `pending`, the deltas SessionIndexer::PendingFor
+  // gave for it with that snapshot. If `last_trace_id` is given, sets it to
+  // the id of the session's latest trace. NotFound for an empty id or a
+  // session without traces; Corruption naming the session when a stored
+  // value fails verification. Uses the thread's OperandParts
+  // (engine/util/operand_parts.h): nothing it calls may call Read again.
   Status Read(const rocksdb::Snapshot* snapshot, std::string_view session_id,
-              SessionSummary* summary, std::string* last_trace_id = nullptr) const;
+              const std::vector<std::string>& pending, SessionSummary* summary,
+              std::string* last_trace_id = nullptr) const;
 
   // IndexRowSource: each session's index state (sorted, distinct prefixes)
-  // as of `snapshot`, from one MultiGet of aggregates, with exact registers
-  // (from the stored traces where the aggregate's are unsure).
+  // as of `snapshot`, from one MultiGet of stored aggregates, with exact
+  // registers (from the stored traces where the aggregate's are unsure).
   void ReadIndexRows(const rocksdb::Snapshot* snapshot,
                      const std::vector<std::string_view>& session_prefixes,
                      std::vector<IndexRow>* rows) const override;
+  // IndexRowSource: the row of `aggregate`, its unsure registers read from
+  // the session's stored traces as of `snapshot`.
+  void ExactRow(const rocksdb::Snapshot* snapshot, std::string_view prefix,
+                const SessionDelta& aggregate, IndexRow* row) const override;
 
  private:
   // Read's second half where RocksDB folded the value (a plain Get, or a

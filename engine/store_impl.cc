@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 #include <utility>
 
@@ -158,8 +159,8 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   if (!(s = CheckFormatVersion(path)).ok()) return s;
   session_reader_ = std::make_unique<SessionReader>(&ctx_);
   trace_reader_ = std::make_unique<TraceReader>(&ctx_);
-  indexer_ = std::make_unique<SessionIndexer>(db_.get(), ctx_.cf.index, ctx_.cf.dirty,
-                                              session_reader_.get(), &table_);
+  indexer_ = std::make_unique<SessionIndexer>(db_.get(), ctx_.cf.sessions, ctx_.cf.index,
+                                              ctx_.cf.dirty, session_reader_.get(), &table_);
   if (ctx_.static_view) indexer_->UseStaticView();
   content_search_ =
       std::make_unique<ContentSearch>(&ctx_, indexer_.get(), &table_, options_.read_only);
@@ -169,12 +170,12 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   analytics_ = std::make_unique<SessionAnalytics>(indexer_.get(), &table_, options_.read_only);
   verifier_ = std::make_unique<StoreVerifier>(&ctx_, indexer_.get(), &table_, options_.read_only);
   deleter_ = std::make_unique<StoreDeleter>(&ctx_, writer_.get(), indexer_.get(), &table_);
-  s = indexer_->Recover();
-  if (!s.ok()) return s;
   if (!upgrade_from_.empty()) {
-    s = UpgradeFormat(ctx_, upgrade_from_, indexer_.get(), *session_reader_);
+    s = UpgradeFormat(ctx_, upgrade_from_, *session_reader_);
     if (!s.ok()) return s;
   }
+  s = indexer_->Recover();
+  if (!s.ok()) return s;
   if (options_.read_only && indexer_->has_pending()) {
     // Batches acknowledged before a crash, not yet indexed: a read-only
     // open cannot write their catch-up, so it applies it to the in-memory
@@ -301,8 +302,12 @@ Status StoreImpl::GetSession(std::string_view session_id, SessionSummary* summar
     const std::string prefix = ctx_.SessionPrefix(session_id);
     if (!session_id.empty() && summaries_.Lookup(prefix, summary)) return Status::OK();
     const uint64_t ticket = summaries_.Ticket(prefix);  // Before the snapshot.
-    ReadSnapshot snapshot(ctx_);
-    Status s = session_reader_->Read(snapshot.snapshot(), session_id, summary);
+    // The deltas a catch-up has not folded yet, with the snapshot of the
+    // stored aggregate they follow.
+    std::vector<std::vector<std::string>> pending;
+    std::optional<ReadSnapshot> snapshot;
+    indexer_->PendingFor({prefix}, &pending, [&] { snapshot.emplace(ctx_); });
+    Status s = session_reader_->Read(snapshot->snapshot(), session_id, pending[0], summary);
     if (s.ok()) summaries_.Insert(prefix, ticket, *summary);
     return s;
   });
@@ -483,11 +488,17 @@ Status StoreImpl::TEST_AggregateOperands(std::string_view session_id,
   opts.expected_max_number_of_operands = 1 << 16;
   std::vector<rocksdb::PinnableSlice> values(opts.expected_max_number_of_operands);
   int count = 0;
+  const std::string prefix = ctx_.SessionPrefix(session_id);
+  std::vector<std::vector<std::string>> pending;
+  std::optional<ReadSnapshot> snapshot;
+  indexer_->PendingFor({prefix}, &pending, [&] { snapshot.emplace(ctx_); });
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot->snapshot();
   rocksdb::Status rs =
-      db_->GetMergeOperands(rocksdb::ReadOptions(), ctx_.cf.sessions,
-                            ctx_.SessionPrefix(session_id), values.data(), &opts, &count);
-  if (rs.IsNotFound()) return Status::OK();
+      db_->GetMergeOperands(ro, ctx_.cf.sessions, prefix, values.data(), &opts, &count);
+  if (rs.IsNotFound()) rs = rocksdb::Status::OK();
   for (int i = 0; rs.ok() && i < count; ++i) operands->push_back(values[i].ToString());
+  for (std::string& d : pending[0]) operands->push_back(std::move(d));
   return FromRocks(rs, "get merge operands");
 }
 

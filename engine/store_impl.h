@@ -94,10 +94,11 @@ class StoreImpl final : public Store {
   Status DeleteTracesBefore(int64_t time_ns, DeleteResult* result) override;
   Status Backup(const std::string& backup_dir, BackupResult* result) override;
 
-  // Number of unmerged entries (operands plus a base value) RocksDB holds for
-  // the session's aggregate: what a read of it has to fold.
+  // Number of parts of the session's aggregate a read folds: the stored
+  // value (and, in a store written by format 6 or earlier, its merge
+  // operands) and the deltas no catch-up has stored yet.
   Status TEST_AggregateOperandCount(std::string_view session_id, int* count);
-  // Those entries' bytes, oldest first.
+  // Those parts' bytes, oldest first.
   Status TEST_AggregateOperands(std::string_view session_id, std::vector<std::string>* operands);
   // The retention worker, or null without Options::retention_ns.
   RetentionWorker* TEST_retention() { return retention_.get(); }

@@ -11,6 +11,7 @@
 #include "engine/format/format_version.h"
 #include "engine/format/keys.h"
 #include "engine/range_scan.h"
+#include "engine/util/coding.h"
 #include "engine/util/rocks_status.h"
 
 namespace sessionstore {
@@ -59,11 +60,18 @@ Status RewriteAllStates(const StoreContext& ctx, const IndexRowSource& source) {
 
 }  // namespace
 
-bool IsUpgradableFormat(const std::string& version) { return version == "4" || version == "5"; }
+bool IsUpgradableFormat(const std::string& version) {
+  return version == "4" || version == "5" || version == "6";
+}
 
-Status UpgradeFormat(const StoreContext& ctx, const std::string& version, SessionIndexer* indexer,
+Status UpgradeFormat(const StoreContext& ctx, const std::string& version,
                      const IndexRowSource& rows) {
-  Status s = indexer->CatchUp();
+  // The old markers: their deltas are in the aggregates already (written
+  // with them as merge operands), and the states are rewritten below.
+  const std::string markers(1, kDirtyTag);
+  Status s = FromRocks(ctx.db->DeleteRange(rocksdb::WriteOptions(), ctx.cf.dirty, markers,
+                                           PrefixSuccessor(markers)),
+                       "upgrade: drop the dirty markers of format " + version);
   if (s.ok()) s = RewriteAllStates(ctx, rows);
   if (!s.ok()) return s;
   rocksdb::WriteBatch wb;

@@ -4,15 +4,20 @@
 // kFormatVersion on its first writable open (docs/format.md, "Version
 // history"). Version 4 kept the sorted orders ('O') and users' lists ('U')
 // on disk; version 5 kept index states without the error count, session
-// name, tags and models that version 6's filters need. Both are upgraded
-// by rewriting every session's index state 'X' from its aggregate, then, in
-// one final atomic write, dropping version 4's ranges and storing the new
-// version. A crash before that write leaves the old version in place, and
-// the next open upgrades again from the start (the rewrite is idempotent).
+// name, tags and models that version 6's filters need; versions 4 to 6
+// wrote each batch's session deltas as merge operands into `sessions` and
+// dirty markers holding index states only, where version 7 writes the
+// deltas into the markers and the catch-ups fold them into one stored
+// value per session. All are upgraded the same way: the old markers are
+// dropped (what they mark is already in the aggregates, which the merge
+// operator still folds on read), every session's index state 'X' is
+// rewritten from its aggregate, and one final atomic write drops version
+// 4's ranges and stores the new version. A crash before that write leaves
+// the old version in place, and the next open upgrades again from the
+// start (each step is idempotent).
 //
 // Thread safety: none needed; runs inside Store::Open, before the store
-// is handed out and before the background indexer starts.
-
+// is handed out and before the indexer recovers its markers.
 #ifndef SESSIONSTORE_ENGINE_STORE_UPGRADE_H_
 #define SESSIONSTORE_ENGINE_STORE_UPGRADE_H_
 
@@ -28,12 +33,11 @@ namespace sessionstore {
 bool IsUpgradableFormat(const std::string& version);
 
 // Upgrades the store in `ctx` from `version` (REQUIRES:
-// IsUpgradableFormat(version)). `indexer` must be recovered: its pending
-// markers are applied first, so that the rewritten states are the only
-// ones (no marker is applied twice). `rows` reads each session's exact
+// IsUpgradableFormat(version)), before SessionIndexer::Recover (the old
+// markers do not decode as version 7's). `rows` reads each session's exact
 // state from its aggregate (SessionReader). Returns IOError or Corruption
 // from the reads and writes; the store then keeps its old version.
-Status UpgradeFormat(const StoreContext& ctx, const std::string& version, SessionIndexer* indexer,
+Status UpgradeFormat(const StoreContext& ctx, const std::string& version,
                      const IndexRowSource& rows);
 
 }  // namespace sessionstore

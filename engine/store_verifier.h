@@ -40,12 +40,15 @@ class StoreVerifier {
   // Every trace record against its key and locator, and every session's
   // aggregate and index entries against its recomputation; the prefixes of
   // the sessions seen go to *sessions.
-  Status CheckTraces(const rocksdb::ReadOptions& ro, std::unordered_set<std::string>* sessions,
-                     VerifyReport* report) const;
-  // One session's stored aggregate and index entries against `recomputed`.
+  // `pending` holds the deltas not yet in the stored aggregates
+  // (SessionIndexer::AllPending).
+  Status CheckTraces(const rocksdb::ReadOptions& ro, const SessionIndexer::PendingMap& pending,
+                     std::unordered_set<std::string>* sessions, VerifyReport* report) const;
+  // One session's stored aggregate (followed by its `pending` deltas) and
+  // index entries against `recomputed`.
   void CheckSession(const rocksdb::ReadOptions& ro, const std::string& prefix,
                     const std::string& session_id, const SessionDelta& recomputed,
-                    VerifyReport* report) const;
+                    const SessionIndexer::PendingMap& pending, VerifyReport* report) const;
   // Aggregates of sessions without traces.
   Status CheckAggregates(const rocksdb::ReadOptions& ro,
                          const std::unordered_set<std::string>& sessions,

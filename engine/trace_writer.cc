@@ -83,9 +83,8 @@ Status TraceWriter::AddInKeyOrder(const KeyedWrites& writes, rocksdb::WriteBatch
   });
   for (const Sorted& o : order) {
     const KeyedWrite& w = *o.write;
-    const rocksdb::Status st = w.op == KeyedWrite::Op::kPut      ? wb->Put(w.cf, w.key, w.value)
-                               : w.op == KeyedWrite::Op::kDelete ? wb->Delete(w.cf, w.key)
-                                                                 : wb->Merge(w.cf, w.key, w.value);
+    const rocksdb::Status st = w.op == KeyedWrite::Op::kPut ? wb->Put(w.cf, w.key, w.value)
+                                                            : wb->Delete(w.cf, w.key);
     if (!st.ok()) return FromRocks(st, "batch the writes");
   }
   return Status::OK();
@@ -331,18 +330,23 @@ void TraceWriter::RememberFirstOffers(const SessionDeltas& deltas) noexcept {
 
 Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedWrites* writes) {
   DropLosingFirstOffers(deltas);
-  // One operand and one dirty-marker entry (for the session indexes) per
-  // changed session, in the same atomic write as the traces.
+  // One dirty-marker entry per changed session, in the same atomic write
+  // as the traces: its delta, which the indexer's catch-up folds into the
+  // stored aggregate (readers add it until then).
   std::vector<DirtySession> changed;
   changed.reserve(deltas->size());
   for (auto& [session, delta] : *deltas) {
     if (delta.IsIdentity()) continue;
-    std::string prefix = ctx_->SessionPrefix(session);
-    writes->push_back({ctx_->cf.sessions, KeyedWrite::Op::kMerge, prefix, delta.Encode()});
-    // The operand is encoded: the state takes the maps (RememberFirstOffers
+    std::string encoded = delta.Encode();
+    // The delta is encoded: the state takes the maps (RememberFirstOffers
     // reads only the first-trace fields afterwards).
-    changed.emplace_back(std::move(prefix), SessionIndexState::Of(std::move(delta)));
+    changed.push_back(DirtySession{ctx_->SessionPrefix(session), std::move(encoded),
+                                   SessionIndexState::Of(std::move(delta))});
   }
+  // Sorted by prefix: readers look sessions up in the batches
+  // (SessionIndexer::PendingFor).
+  std::sort(changed.begin(), changed.end(),
+            [](const DirtySession& a, const DirtySession& b) { return a.prefix < b.prefix; });
   const std::string marker = changed.empty() ? std::string() : EncodeDirtyMarker(changed);
   // Sized up front: grown by doubling, a batch of 10,000 traces (about 20
   // MB) was copied over and over as it grew.
@@ -361,10 +365,16 @@ Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedW
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
   const rocksdb::Status ws = ctx_->db->Write(wo, &wb);
-  // Visible now, not yet acknowledged: cached summaries of the changed
-  // sessions go (after a failed write too: nothing is lost by it).
-  for (const DirtySession& d : changed) ctx_->summaries->Invalidate(d.first);
+  // Readers see the batch once it is pending (End); then the cached
+  // summaries of its sessions go (after a failed write too: nothing is
+  // lost by it), so that a summary read before End cannot be cached after
+  // it (SummaryCache::Ticket). End moves the sessions: their prefixes are
+  // kept for the invalidation.
+  std::vector<std::string> prefixes;
+  prefixes.reserve(changed.size());
+  for (const DirtySession& d : changed) prefixes.push_back(d.prefix);
   if (marked) marked->End(ws.ok(), &changed);
+  for (const std::string& p : prefixes) ctx_->summaries->Invalidate(p);
   if (!ws.ok()) return FromRocks(ws, "write batch of " + std::to_string(batch_size) + " traces");
   ingested_bytes_.fetch_add(wb.GetDataSize(), std::memory_order_relaxed);
   RememberFirstOffers(*deltas);

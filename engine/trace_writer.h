@@ -1,15 +1,15 @@
 // Copyright sessionstore authors.
 //
 // TraceWriter: the write path. One Ingest call becomes one atomic RocksDB
-// write batch: the merged trace records, their locators, one aggregate
-// merge operand per changed session and one dirty marker for the session
-// indexer. Ingest reads the stored versions of the batch's traces (to merge
-// by the upsert rules) but never an aggregate.
+// write batch: the merged trace records, their locators and one dirty
+// marker holding each changed session's delta, which the session indexer
+// folds into the stored aggregates. Ingest reads the stored versions of the
+// batch's traces (to merge by the upsert rules) but never an aggregate.
 //
 //   Ingest ─ validate, group by trace id ─ lock the ids (TraceLockTable)
 //          ─ read stored versions (locators, then records: two MultiGets)
 //          ─ merge versions (trace_versions.h), session deltas (SessionDelta)
-//          ─ one WriteBatch: records, locators, Merge operands, dirty marker
+//          ─ one WriteBatch: records, locators, dirty marker (session deltas)
 //          ─ SessionIndexer::End (the batch becomes pending for a catch-up)
 //
 // Thread safety: Ingest may be called concurrently; batches that share a
@@ -85,9 +85,9 @@ class TraceWriter {
   using SessionDeltas = std::map<std::string, SessionDelta>;
   // A write of the batch, kept until Commit adds them all in key order
   // (keys are distinct within a family and batch: each trace id is applied
-  // once, each session gets one operand).
+  // once).
   struct KeyedWrite {
-    enum class Op { kPut, kDelete, kMerge };
+    enum class Op { kPut, kDelete };
     rocksdb::ColumnFamilyHandle* cf = nullptr;
     Op op = Op::kPut;
     std::string key;
@@ -120,14 +120,14 @@ class TraceWriter {
                   IngestResult* result) const;
   // Adds `writes` to `wb` in key order, each family's together.
   static Status AddInKeyOrder(const KeyedWrites& writes, rocksdb::WriteBatch* wb);
-  // Writes one batch: `writes`, plus one merge operand per changed session
-  // and the batch's dirty marker.
+  // Writes one batch: `writes`, plus the batch's dirty marker (one delta
+  // per changed session).
   Status Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedWrites* writes);
 
   // The earliest (start, trace id) a session's first-trace register is
-  // known to hold: offered by a batch this writer wrote. A later operand
+  // known to hold: offered by a batch this writer wrote. A later delta
   // whose first offer is strictly later cannot change that register, so it
-  // leaves the offer (and its input preview, up to 1 KB) out: most operands
+  // leaves the offer (and its input preview, up to 1 KB) out: most deltas
   // of an appending session carry no input. Cleared when it holds
   // kMaxKnownFirsts sessions.
   struct FirstKey {

@@ -3,6 +3,7 @@
 #include "engine/aggregate/session_index_state.h"
 
 #include "engine/aggregate/aggregate_math.h"
+#include "engine/util/coding.h"
 
 namespace sessionstore {
 
@@ -232,24 +233,26 @@ bool DecodeIndexState(std::string_view in, SessionIndexState* s) {
 
 std::string EncodeDirtyMarker(const std::vector<DirtySession>& sessions) {
   std::string out;
-  for (const auto& [prefix, state] : sessions) {
-    out.append(prefix);
-    PutIndexState(&out, state);
+  for (const DirtySession& d : sessions) {
+    out.append(d.prefix);
+    PutLengthPrefixed(&out, d.delta);
   }
   return out;
 }
 
-bool DecodeDirtyMarker(std::string_view in,
-                       std::vector<std::pair<std::string_view, SessionIndexState>>* sessions) {
+bool DecodeDirtyMarker(std::string_view in, std::vector<DirtySession>* sessions) {
   sessions->clear();
   if (in.empty()) return false;
+  SessionDelta delta;
   while (!in.empty()) {
     const std::string_view rest = in;
     uint64_t hash = 0;
-    std::string_view id;
+    std::string_view id, bytes;
     if (!GetSessionPrefix(&in, &hash, &id)) return false;
-    sessions->emplace_back(rest.substr(0, rest.size() - in.size()), SessionIndexState());
-    if (!GetIndexState(&in, &sessions->back().second)) return false;
+    const std::string_view prefix = rest.substr(0, rest.size() - in.size());
+    if (!GetLengthPrefixed(&in, &bytes) || !SessionDelta::Decode(bytes, &delta)) return false;
+    sessions->push_back(
+        DirtySession{std::string(prefix), std::string(bytes), SessionIndexState::Of(std::move(delta))});
   }
   return true;
 }

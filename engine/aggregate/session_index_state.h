@@ -79,13 +79,23 @@ struct SessionIndexState {
 std::string EncodeIndexState(const SessionIndexState& s);
 bool DecodeIndexState(std::string_view in, SessionIndexState* s);
 
-// A dirty marker's value: the batch's changed sessions, each a session
-// prefix followed by its SessionIndexState delta. Decode fails on an empty
-// or malformed list; the prefixes point into `in`.
-using DirtySession = std::pair<std::string, SessionIndexState>;
+// One changed session of an ingest batch: its key prefix, what the batch
+// adds to its aggregate (a SessionDelta, encoded), and that delta's
+// projection, the SessionIndexState delta the indexes apply.
+struct DirtySession {
+  std::string prefix;
+  std::string delta;  // SessionDelta::Encode().
+  SessionIndexState state;
+
+  bool operator==(const DirtySession&) const = default;
+};
+
+// A dirty marker's value (store format 7): the batch's changed sessions,
+// each a session prefix followed by its length-prefixed SessionDelta.
+// Decode verifies every delta and derives its state; it fails on an empty
+// or malformed list.
 std::string EncodeDirtyMarker(const std::vector<DirtySession>& sessions);
-bool DecodeDirtyMarker(std::string_view in,
-                       std::vector<std::pair<std::string_view, SessionIndexState>>* sessions);
+bool DecodeDirtyMarker(std::string_view in, std::vector<DirtySession>* sessions);
 
 }  // namespace sessionstore
 

@@ -15,7 +15,7 @@ inline constexpr char kFormatVersionKey[] = "sessionstore.format_version";
 // are upgraded by their first writable open (engine/store_upgrade.h);
 // any other version is refused with NotSupported. Change only with
 // docs/format.md.
-inline constexpr char kFormatVersion[] = "6";
+inline constexpr char kFormatVersion[] = "7";
 
 }  // namespace sessionstore
 

@@ -1,9 +1,10 @@
 // Copyright sessionstore authors.
 //
-// SessionIndexer on a bare RocksDB with the `index` and `dirty` families and
-// a reader that serves rows from a map, so that the protocol (markers,
-// catch-up, exactly-once application, recovery, unsure registers) is tested
-// without the rest of the store.
+// SessionIndexer on a bare RocksDB with the `sessions`, `index` and `dirty`
+// families and a reader that serves exact registers from a map, so that the
+// protocol (markers, catch-up, exactly-once application, recovery, unsure
+// registers, the pending deltas readers add) is tested without the rest of
+// the store.
 
 #include "engine/session_indexer.h"
 
@@ -11,14 +12,18 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
+#include <atomic>
 #include <iterator>
 #include <map>
 #include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "engine/aggregate/session_fold.h"
 #include "engine/aggregate/session_index_state.h"
 #include "engine/format/keys.h"
 #include "tests/engine/test_util.h"
@@ -28,36 +33,44 @@ namespace {
 
 using testing::TempDir;
 
-// Index rows from a map of aggregates, with injectable read failures.
+// Exact registers from a map of states, with injectable read failures.
 class FakeRowSource : public IndexRowSource {
  public:
   void ReadIndexRows(const rocksdb::Snapshot*, const std::vector<std::string_view>& prefixes,
                      std::vector<IndexRow>* rows) const override {
     rows->assign(prefixes.size(), IndexRow());
+    for (std::size_t i = 0; i < prefixes.size(); ++i) Row(prefixes[i], &(*rows)[i]);
+  }
+  void ExactRow(const rocksdb::Snapshot*, std::string_view prefix, const SessionDelta&,
+                IndexRow* row) const override {
+    *row = IndexRow();
     if (throwing_reads > 0) {
       --throwing_reads;
       throw std::bad_alloc();
     }
-    for (std::size_t i = 0; i < prefixes.size(); ++i) {
-      ++reads;
-      if (failing_reads > 0) {
-        --failing_reads;
-        (*rows)[i].status = Status::IOError("injected read failure");
-        continue;
-      }
-      auto it = aggregates.find(std::string(prefixes[i]));
-      if (it == aggregates.end()) {
-        (*rows)[i].status = Status::NotFound("no session");
-      } else {
-        (*rows)[i].state = it->second;
-      }
-    }
+    Row(prefix, row);
   }
 
   std::map<std::string, SessionIndexState> aggregates;
   mutable int reads = 0;
   mutable int failing_reads = 0;
   mutable int throwing_reads = 0;  // The next calls that throw std::bad_alloc.
+
+ private:
+  void Row(std::string_view prefix, IndexRow* row) const {
+    ++reads;
+    if (failing_reads > 0) {
+      --failing_reads;
+      row->status = Status::IOError("injected read failure");
+      return;
+    }
+    auto it = aggregates.find(std::string(prefix));
+    if (it == aggregates.end()) {
+      row->status = Status::NotFound("no session");
+    } else {
+      row->state = it->second;
+    }
+  }
 };
 
 class SessionIndexerTest : public ::testing::Test {
@@ -71,14 +84,16 @@ class SessionIndexerTest : public ::testing::Test {
     rocksdb::DBOptions o;
     o.create_if_missing = true;
     o.create_missing_column_families = true;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-        {rocksdb::kDefaultColumnFamilyName, {}}, {"index", {}}, {"dirty", {}}};
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}},
+                                                        {"index", {}},
+                                                        {"dirty", {}},
+                                                        {"sessions", {}}};
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(o, dir_.path(), cfs, &handles_, &raw).ok());
     db_.reset(raw);
     table_ = std::make_unique<SessionTable>();
-    indexer_ = std::make_unique<SessionIndexer>(db_.get(), handles_[1], handles_[2], &rows_,
-                                                table_.get());
+    indexer_ = std::make_unique<SessionIndexer>(db_.get(), handles_[3], handles_[1], handles_[2],
+                                                &rows_, table_.get());
     if (recover) {
       ASSERT_TRUE(indexer_->Recover().ok());
     }
@@ -97,24 +112,29 @@ class SessionIndexerTest : public ::testing::Test {
     return p;
   }
 
-  // The index delta of one new trace `trace_id` at `start` by user `user`.
-  static SessionIndexState NewTrace(const std::string& trace_id, int64_t start,
-                                    const std::string& user = "u") {
-    SessionIndexState d;
+  // The session delta of one new trace `trace_id` at `start` by user `user`.
+  static SessionDelta NewTrace(const std::string& trace_id, int64_t start,
+                               const std::string& user = "u") {
+    SessionDelta d;
     d.trace_count = 1;
     d.cost_nano_usd = 10;
-    d.total_tokens = 3;
+    d.prompt_tokens = 3;
     d.has_first = true;
-    d.first_ns = start;
+    d.first_start_ns = start;
+    d.first_trace_id = trace_id;
+    d.first_version = 1;
     d.has_max_end = true;
     d.max_end_ns = start + 5;
-    d.last.Offer(start, trace_id, 1, Payload());
+    d.last.Offer(start, trace_id, 1, Payload{"out-" + trace_id, false});
     d.last_user.Offer(start, trace_id, 1, Payload{user, false});
     return d;
   }
+  // A marker entry of session `id`.
+  static DirtySession Dirty(const std::string& id, const SessionDelta& d) {
+    return DirtySession{Prefix(id), d.Encode(), SessionIndexState::Of(d)};
+  }
 
-  // What ingest does for a batch: the marker in one write (the aggregates
-  // themselves are not needed: the reader's map stands in for them).
+  // What ingest does for a batch: the marker in one write.
   void Ingest(std::vector<DirtySession> sessions) {
     SessionIndexer::Batch batch(indexer_.get());
     rocksdb::WriteBatch wb;
@@ -124,9 +144,34 @@ class SessionIndexerTest : public ::testing::Test {
   void Ingest(const std::vector<std::string>& ids, int64_t start) {
     std::vector<DirtySession> sessions;
     for (const std::string& id : ids) {
-      sessions.emplace_back(Prefix(id), NewTrace(id + "-" + std::to_string(start), start));
+      sessions.push_back(Dirty(id, NewTrace(id + "-" + std::to_string(start), start)));
     }
     Ingest(std::move(sessions));
+  }
+
+  // Session `id`'s aggregate as a reader sees it: the stored one followed
+  // by the pending deltas; trace_count -1 when there is neither.
+  SessionDelta Read(const std::string& id) {
+    std::vector<std::vector<std::string>> pending;
+    const rocksdb::Snapshot* snapshot = nullptr;
+    const std::string prefix = Prefix(id);
+    indexer_->PendingFor({prefix}, &pending, [&] { snapshot = db_->GetSnapshot(); });
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot;
+    std::string value;
+    const rocksdb::Status rs = db_->Get(ro, handles_[3], prefix, &value);
+    db_->ReleaseSnapshot(snapshot);
+    SessionFold fold;
+    EXPECT_TRUE(rs.ok() || rs.IsNotFound()) << rs.ToString();
+    if (rs.ok()) EXPECT_TRUE(fold.Add(value));
+    for (const std::string& d : pending[0]) EXPECT_TRUE(fold.Add(d));
+    SessionDelta agg;
+    if (!rs.ok() && pending[0].empty()) {
+      agg.trace_count = -1;
+      return agg;
+    }
+    fold.Materialize(&agg);
+    return agg;
   }
 
   std::size_t Count(rocksdb::ColumnFamilyHandle* cf, const std::string& prefix = "") {
@@ -145,15 +190,17 @@ class SessionIndexerTest : public ::testing::Test {
     Ingest({"a"}, 100);
     Ingest({"a"}, 200);
     ASSERT_TRUE(indexer_->CatchUp().ok());
-    SessionIndexState moved;
+    SessionDelta moved;
     moved.last.Retract(200, "a-200");
-    moved.last.Offer(50, "a-200", 2, Payload());
+    moved.last.Offer(50, "a-200", 2, Payload{"out-a-200", false});
     moved.has_first = true;
-    moved.first_ns = 50;
-    SessionIndexState aggregate = NewTrace("a-100", 100);
+    moved.first_start_ns = 50;
+    moved.first_trace_id = "a-200";
+    moved.first_version = 2;
+    SessionIndexState aggregate = SessionIndexState::Of(NewTrace("a-100", 100));
     aggregate.trace_count = 99;
     rows_.aggregates[Prefix("a")] = aggregate;
-    Ingest({DirtySession(Prefix("a"), moved)});
+    Ingest({Dirty("a", moved)});
   }
 
   SessionIndexState State(const std::string& id) {
@@ -182,8 +229,11 @@ TEST_F(SessionIndexerTest, CatchUpComposesDeltasAndDeletesMarkers) {
   ASSERT_TRUE(indexer_->CatchUp().ok());
   EXPECT_EQ(indexer_->pending(), 0u);
   EXPECT_EQ(Count(handles_[2]), 0u);
-  EXPECT_EQ(Count(handles_[1]), 2u);  // Only the states are on disk.
+  EXPECT_EQ(Count(handles_[1]), 2u);  // Only the states are in `index`.
   EXPECT_EQ(Count(handles_[1], "X"), 2u);
+  EXPECT_EQ(Count(handles_[3]), 2u);  // One stored aggregate per session.
+  EXPECT_EQ(Read("b").trace_count, 2);
+  EXPECT_EQ(Read("b").last.value.value, "out-b-200");
   EXPECT_FALSE(table_->loaded());  // Loaded by the first listing, not by catch-ups.
   ASSERT_TRUE(indexer_->LoadTable().ok());
   EXPECT_EQ(table_->size(), 2u);
@@ -193,7 +243,7 @@ TEST_F(SessionIndexerTest, CatchUpComposesDeltasAndDeletesMarkers) {
   EXPECT_EQ(b.last_ns, 200);
   EXPECT_EQ(b.cost_nano_usd, 20);
   EXPECT_EQ(b.duration_ns, 105);
-  EXPECT_EQ(rows_.reads, 0);  // Exact registers: no aggregate was read.
+  EXPECT_EQ(rows_.reads, 0);  // Exact registers: no trace was read.
   // A session that changes again: the loaded table follows the state.
   Ingest({"a"}, 300);
   ASSERT_TRUE(indexer_->CatchUp().ok());
@@ -208,10 +258,10 @@ TEST_F(SessionIndexerTest, CatchUpComposesDeltasAndDeletesMarkers) {
 }
 
 TEST_F(SessionIndexerTest, NewUserMovesTheUserEntry) {
-  Ingest({DirtySession(Prefix("a"), NewTrace("t1", 100, "alice"))});
-  Ingest({DirtySession(Prefix("a"), NewTrace("t2", 200, "bob"))});
+  Ingest({Dirty("a", NewTrace("t1", 100, "alice"))});
+  Ingest({Dirty("a", NewTrace("t2", 200, "bob"))});
   // An older trace with another user changes nothing about the user.
-  Ingest({DirtySession(Prefix("a"), NewTrace("t0", 50, "carol"))});
+  Ingest({Dirty("a", NewTrace("t0", 50, "carol"))});
   ASSERT_TRUE(indexer_->CatchUp().ok());
   EXPECT_EQ(State("a").user_id(), "bob");
   EXPECT_EQ(State("a").Entry().first_ns, 50);
@@ -297,7 +347,7 @@ TEST_F(SessionIndexerTest, BatchAboveOneInFlightIsAppliedOnce) {
   // its marker went in the same write, so a crash now cannot apply it twice.
   EXPECT_EQ(Count(handles_[1], "X"), 1u);
   EXPECT_EQ(Count(handles_[2]), 0u);
-  std::vector<DirtySession> late = {{Prefix("a"), NewTrace("late", 50)}};
+  std::vector<DirtySession> late = {Dirty("a", NewTrace("late", 50))};
   rocksdb::WriteBatch wb;
   ASSERT_TRUE(wb.Put(handles_[2], DirtyKey(open_batch.seq()), EncodeDirtyMarker(late)).ok());
   open_batch.End(db_->Write(rocksdb::WriteOptions(), &wb).ok(), &late);
@@ -340,6 +390,94 @@ TEST_F(SessionIndexerTest, MalformedMarkerIsCorruptionOnRecover) {
   Status s = indexer_->Recover();
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.ToString().find("marker 5"), std::string::npos) << s.ToString();
+}
+
+TEST_F(SessionIndexerTest, ReadersAddThePendingDeltasUntilACatchUpStoresThem) {
+  EXPECT_EQ(Read("a").trace_count, -1);
+  Ingest({"a"}, 100);
+  Ingest({"a", "b"}, 200);
+  // Nothing stored yet: a reader folds the two pending deltas in order.
+  EXPECT_EQ(Count(handles_[3]), 0u);
+  SessionDelta a = Read("a");
+  EXPECT_EQ(a.trace_count, 2);
+  EXPECT_EQ(a.last.value.value, "out-a-200");
+  EXPECT_EQ(a.first_start_ns, 100);
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  // Stored: the same aggregate, and no pending delta counted again.
+  EXPECT_EQ(Read("a"), a);
+  EXPECT_EQ(Read("b").trace_count, 1);
+  Ingest({"a"}, 300);
+  EXPECT_EQ(Read("a").trace_count, 3);  // Stored two, one pending.
+  EXPECT_EQ(Read("a").last.value.value, "out-a-300");
+}
+
+TEST_F(SessionIndexerTest, ReadersDuringCatchUpsSeeEachBatchExactlyOnce) {
+  // A reader racing the catch-ups: each batch is in the stored aggregate or
+  // in the pending deltas, never both or neither, so the count it reads
+  // never falls and never exceeds what was ingested.
+  constexpr int kBatches = 300;
+  std::atomic<int> ended{0};
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    int64_t last = 0;
+    while (!done.load()) {
+      const int before = ended.load();
+      const int64_t n = std::max<int64_t>(0, Read("a").trace_count);
+      const int after = ended.load();
+      EXPECT_GE(n, before);
+      EXPECT_LE(n, after);
+      EXPECT_GE(n, last);
+      last = n;
+    }
+  });
+  std::thread catch_ups([&] {
+    while (!done.load()) EXPECT_TRUE(indexer_->CatchUp().ok());
+  });
+  for (int i = 1; i <= kBatches; ++i) {
+    Ingest({"a"}, i);
+    ended.store(i);
+  }
+  done.store(true);
+  reader.join();
+  catch_ups.join();
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  EXPECT_EQ(Read("a").trace_count, kBatches);
+  EXPECT_EQ(State("a").Entry().trace_count, kBatches);
+}
+
+TEST_F(SessionIndexerTest, InMemoryCatchUpKeepsItsDeltasForReaders) {
+  // A read-only open applies the markers to its table only: nothing is
+  // stored, so readers go on adding them.
+  Ingest({"a"}, 100);
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  Ingest({"a"}, 200);
+  Close();
+  Open();
+  ASSERT_TRUE(indexer_->ApplyPendingInMemory().ok());
+  EXPECT_FALSE(indexer_->has_pending());
+  EXPECT_EQ(Read("a").trace_count, 2);
+  EXPECT_EQ(Count(handles_[2]), 1u);  // The marker stays for a writable open.
+  SessionTableChange row;
+  ASSERT_TRUE(table_->Find(Prefix("a"), &row));
+  EXPECT_EQ(row.entry.trace_count, 2);
+}
+
+TEST_F(SessionIndexerTest, FailedCatchUpStoresTheAggregatesOfItsRetryOnce) {
+  IndexTwoTracesThenMoveTheLatestEarlier();
+  Ingest({"b"}, 300);
+  rows_.failing_reads = 1;
+  EXPECT_TRUE(indexer_->CatchUp().IsIOError());
+  // While the retry waits, readers add it.
+  EXPECT_EQ(Read("a").trace_count, 2);
+  EXPECT_EQ(Read("a").first_start_ns, 50);
+  EXPECT_EQ(Read("b").trace_count, 1);
+  Ingest({"b"}, 400);
+  EXPECT_EQ(Read("b").trace_count, 2);
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  EXPECT_EQ(Read("a").trace_count, 2);
+  EXPECT_EQ(Read("a").first_start_ns, 50);
+  EXPECT_EQ(Read("b").trace_count, 2);
+  EXPECT_EQ(Read("b").last.value.value, "out-b-400");
 }
 
 }  // namespace

@@ -71,9 +71,17 @@ TEST(StoreTest, AggregatesOfOneSession) {
   ExpectVerifyClean(store.get());
 }
 
+// A store without the background catch-up: every session delta stays
+// pending until a listing catches up.
+Options NoBackgroundCatchUp() {
+  Options options;
+  options.index_interval_ms = 0;
+  return options;
+}
+
 TEST(StoreTest, RetryChangesNothing) {
   TempDir dir;
-  auto store = OpenOrDie(dir.path());
+  auto store = OpenOrDie(dir.path(), NoBackgroundCatchUp());
   const Trace a = Turn("a", "s", kT0, "q", "r");
   IngestOrDie(store.get(), {a});
   const SessionSummary before = GetSessionOrDie(store.get(), "s");
@@ -86,41 +94,46 @@ TEST(StoreTest, RetryChangesNothing) {
   auto* impl = static_cast<StoreImpl*>(store.get());
   int operands = 0;
   ASSERT_TRUE(impl->TEST_AggregateOperandCount("s", &operands).ok());
-  EXPECT_EQ(operands, 1);  // Retries wrote no merge operand.
+  EXPECT_EQ(operands, 1);  // Retries wrote no session delta.
 }
 
-// GetSession folds a session's unmerged operands itself (no merge-operator
-// encode and re-decode): the result is the same aggregate, every operand is
-// counted in StoreStats, and more operands than the fold takes fall back to
-// RocksDB's merge.
-TEST(StoreTest, GetSessionFoldsUnmergedOperands) {
+// GetSession folds the deltas no catch-up has stored yet onto the stored
+// aggregate: the same aggregate before and after the catch-up, every delta
+// folded counted in StoreStats.
+TEST(StoreTest, GetSessionFoldsThePendingDeltas) {
   TempDir dir;
-  Options options;
-  options.max_session_operands = 0;  // Keep every operand in the memtable.
-  auto store = OpenOrDie(dir.path(), options);
+  auto store = OpenOrDie(dir.path(), NoBackgroundCatchUp());
+  auto* impl = static_cast<StoreImpl*>(store.get());
   for (int i = 0; i < 40; ++i) {
     IngestOrDie(store.get(), {Turn("t" + std::to_string(i), "s", kT0 + i * kSec, "q", "r")});
-    if (i == 2 || i == 39) {
-      auto* impl = static_cast<StoreImpl*>(store.get());
-      int operands = 0;
-      ASSERT_TRUE(impl->TEST_AggregateOperandCount("s", &operands).ok());
-      EXPECT_EQ(operands, i + 1);
-      StoreStats before, after;
-      ASSERT_TRUE(store->GetStats(&before).ok());
-      const SessionSummary s = GetSessionOrDie(store.get(), "s");
-      ASSERT_TRUE(store->GetStats(&after).ok());
-      EXPECT_EQ(s.trace_count, i + 1);
-      EXPECT_EQ(s.first_input.value, "q");
-      EXPECT_EQ(s.last_trace_at_ns, kT0 + i * kSec);
-      EXPECT_EQ(after.merge_operands_read - before.merge_operands_read,
-                static_cast<uint64_t>(i + 1));
-    }
+    if (i != 2 && i != 39) continue;
+    int operands = 0;
+    ASSERT_TRUE(impl->TEST_AggregateOperandCount("s", &operands).ok());
+    EXPECT_EQ(operands, i + 1);
+    StoreStats before, after;
+    ASSERT_TRUE(store->GetStats(&before).ok());
+    const SessionSummary s = GetSessionOrDie(store.get(), "s");
+    ASSERT_TRUE(store->GetStats(&after).ok());
+    EXPECT_EQ(s.trace_count, i + 1);
+    EXPECT_EQ(s.first_input.value, "q");
+    EXPECT_EQ(s.last_trace_at_ns, kT0 + i * kSec);
+    EXPECT_EQ(after.merge_operands_read - before.merge_operands_read,
+              static_cast<uint64_t>(i + 1));
   }
+  const SessionSummary pending = GetSessionOrDie(store.get(), "s");
+  ListSessionsOptions o;
+  SessionPage page;
+  ASSERT_TRUE(store->ListSessions(o, &page).ok());  // Catches up.
+  int operands = 0;
+  ASSERT_TRUE(impl->TEST_AggregateOperandCount("s", &operands).ok());
+  EXPECT_EQ(operands, 1);  // One stored value.
+  EXPECT_EQ(GetSessionOrDie(store.get(), "s"), pending);
+  ExpectVerifyClean(store.get());
 }
 
-TEST(StoreTest, OperandsOfLaterTracesCarryNoFirstInput) {
+TEST(StoreTest, DeltasOfLaterTracesCarryNoFirstInput) {
   TempDir dir;
-  auto store = OpenOrDie(dir.path());
+  auto store = OpenOrDie(dir.path(), NoBackgroundCatchUp());
   auto* impl = static_cast<StoreImpl*>(store.get());
   Trace first = MakeTrace("t1", "s", kT0 + 10 * kSec);
   first.input = Payload{"first question", false};

@@ -96,17 +96,25 @@ TEST(SessionIndexStateTest, DirtyMarkerRoundTrip) {
   std::string a, b;
   PutSessionPrefix(&a, 7, "sess");
   PutSessionPrefix(&b, 9, std::string("a\0b", 3));
-  const std::string marker = EncodeDirtyMarker({{a, Sample()}, {b, SessionIndexState()}});
-  std::vector<std::pair<std::string_view, SessionIndexState>> listed;
+  const SessionDelta da = SessionDelta::FromTrace(MakeTrace("t1", "sess", 100), 1);
+  SessionDelta db = SessionDelta::FromTrace(MakeTrace("t2", "other", 200), 3);
+  db.Add(SessionDelta::FromTrace(MakeTrace("t3", "other", 50), 1));
+  const std::vector<DirtySession> sessions = {
+      {a, da.Encode(), SessionIndexState::Of(da)}, {b, db.Encode(), SessionIndexState::Of(db)}};
+  const std::string marker = EncodeDirtyMarker(sessions);
+  std::vector<DirtySession> listed;
   ASSERT_TRUE(DecodeDirtyMarker(marker, &listed));
-  ASSERT_EQ(listed.size(), 2u);
-  EXPECT_EQ(listed[0].first, a);
-  EXPECT_EQ(listed[0].second, Sample());
-  EXPECT_EQ(listed[1].first, b);
+  EXPECT_EQ(listed, sessions);  // Prefixes, deltas and their states.
+  SessionDelta back;
+  ASSERT_TRUE(SessionDelta::Decode(listed[1].delta, &back));
+  EXPECT_EQ(back, db);
   EXPECT_FALSE(DecodeDirtyMarker("", &listed));
   EXPECT_FALSE(DecodeDirtyMarker(marker + "x", &listed));
   EXPECT_FALSE(DecodeDirtyMarker(marker.substr(0, marker.size() - 1), &listed));
-  EXPECT_FALSE(DecodeDirtyMarker(a, &listed));  // A prefix without its state.
+  EXPECT_FALSE(DecodeDirtyMarker(a, &listed));  // A prefix without its delta.
+  // A delta that fails verification: its length kept, its bytes damaged.
+  std::string damaged = EncodeDirtyMarker({{a, std::string(da.Encode().size(), 'x'), {}}});
+  EXPECT_FALSE(DecodeDirtyMarker(damaged, &listed));
 }
 
 // The indexer composes projections; the store composes whole deltas. Both
