@@ -91,6 +91,15 @@ bool SameTableRow(const SessionIndexState& a, const SessionIndexState& b);
 
 class SessionIndexer {
  public:
+  // The background thread catches up before its interval ends once this
+  // many batches, or this many bytes of deltas, are pending: it bounds the
+  // deltas a reader folds and the memory they hold.
+  static constexpr std::size_t kEarlyCatchUpBatches = 64;
+  static constexpr std::size_t kEarlyCatchUpBytes = std::size_t{16} << 20;
+  // Past these the writers catch up themselves (PendingOverBound).
+  static constexpr std::size_t kMaxPendingBatches = 4 * kEarlyCatchUpBatches;
+  static constexpr std::size_t kMaxPendingBytes = 4 * kEarlyCatchUpBytes;
+
   // `db`, the families, `rows` and `table` are not owned and must outlive
   // the indexer.
   SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* sessions,
@@ -153,6 +162,13 @@ class SessionIndexer {
   // PendingFor for every session that has pending deltas (Verify).
   void AllPending(PendingMap* deltas, const std::function<void()>& take_snapshot) const;
 
+  // True when more is pending than the writers may leave to the background
+  // thread (kMaxPendingBatches batches or kMaxPendingBytes of deltas).
+  bool PendingOverBound() const;
+  // A catch-up run by a writer that found PendingOverBound(): as CatchUp(),
+  // but its error is kept for the next CatchUp() to report.
+  void CatchUpForWriter();
+
   // Indexes every session marked by a batch whose End() returned before this
   // call. Returns the first error of this or a failed background catch-up;
   // batches that failed stay pending and are retried.
@@ -210,8 +226,18 @@ class SessionIndexer {
     Pending batches;
   };
 
+
+  // Session id of a prefix, for messages.
+  static std::string PrefixName(std::string_view prefix);
   // The next sequence number.
   uint64_t NextSeq();
+  // True when pending_ holds enough for an early catch-up; the caller
+  // holds mu_.
+  bool PendingFullLocked() const;
+  // The bytes of a batch's deltas.
+  static std::size_t DeltaBytes(const std::vector<DirtySession>& batch);
+  // Recomputes pending_bytes_ from pending_; the caller holds mu_.
+  void RecountPendingLocked();
   // Makes a written batch's node (with its sessions) pending.
   void AddPending(std::map<uint64_t, std::vector<DirtySession>>::node_type node) noexcept;
   // PendingFor's collection for one session; the caller holds mu_.
@@ -284,6 +310,7 @@ class SessionIndexer {
   std::condition_variable cv_;
   uint64_t next_seq_ = 1;
   Pending pending_;
+  std::size_t pending_bytes_ = 0;  // Of the deltas in pending_.
   // What a failed catch-up leaves for the next one (bounded by the number
   // of sessions, however long a persistent error lasts) and the sequences
   // of the markers it came from. Every batch in it ended before any batch

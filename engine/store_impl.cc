@@ -294,6 +294,10 @@ Status StoreImpl::Ingest(std::span<const Trace> batch, IngestResult* result) {
   Status s = options_.read_only ? Status::NotSupported("store opened read-only")
                                 : NoThrow("ingest", [&] { return writer_->Ingest(batch, result); });
   if (!s.ok()) *result = IngestResult();  // Nothing of the batch was written.
+  // Catch-ups behind the writers (a slow disk, no background thread): the
+  // writer folds the pending deltas itself, which bounds what they hold
+  // and what a reader folds. Its error waits for the next CatchUp.
+  if (s.ok() && indexer_->PendingOverBound()) indexer_->CatchUpForWriter();
   return s;
 }
 

@@ -163,7 +163,9 @@ class SessionIndexerTest : public ::testing::Test {
     db_->ReleaseSnapshot(snapshot);
     SessionFold fold;
     EXPECT_TRUE(rs.ok() || rs.IsNotFound()) << rs.ToString();
-    if (rs.ok()) EXPECT_TRUE(fold.Add(value));
+    if (rs.ok()) {
+      EXPECT_TRUE(fold.Add(value));
+    }
     for (const std::string& d : pending[0]) EXPECT_TRUE(fold.Add(d));
     SessionDelta agg;
     if (!rs.ok() && pending[0].empty()) {

@@ -1,10 +1,12 @@
 // Copyright sessionstore authors.
 //
-// Format 4 and 5 -> 6: a version-4 store (its 'O' and 'U' entries, its
+// Formats 4, 5 and 6 -> 7: a version-4 store (its 'O' and 'U' entries, its
 // version-2 index states and its version written here over a current
-// store, as version 4 left them) and a version-5 store (version-2 states)
-// are upgraded by a writable open and refused by a read-only one; the
-// upgraded states carry what the filters need.
+// store, as version 4 left them), a version-5 store (version-2 states) and
+// a version-6 store are upgraded by a writable open and refused by a
+// read-only one; the upgraded states carry what the filters need. All
+// three kept their aggregates as merge operands and left dirty markers of
+// index states (not version 7's deltas), both written here too.
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
@@ -17,6 +19,7 @@
 #include "engine/aggregate/session_merge_operator.h"
 #include "engine/column_families.h"
 #include "engine/format/format_version.h"
+#include "engine/format/keys.h"
 #include "engine/rocksdb_options.h"
 #include "engine/store_impl.h"
 #include "tests/engine/test_util.h"
@@ -86,6 +89,17 @@ void MakeOldVersion(const std::string& path, const std::string& version) {
       if (it->key()[0] != kStateTag) continue;
       ASSERT_TRUE(wb.Put(cf.index, it->key(), Version2State(it->value().ToStringView())).ok());
     }
+    // The aggregates as merge operands, and a marker of the old kind (a
+    // prefix and an index state) not yet applied.
+    std::unique_ptr<rocksdb::Iterator> agg(db->NewIterator(rocksdb::ReadOptions(), cf.sessions));
+    for (agg->SeekToFirst(); agg->Valid(); agg->Next()) {
+      ASSERT_TRUE(wb.Delete(cf.sessions, agg->key()).ok());
+      ASSERT_TRUE(wb.Merge(cf.sessions, agg->key(), agg->value()).ok());
+      SessionDelta d;
+      ASSERT_TRUE(SessionDelta::Decode(agg->value().ToStringView(), &d));
+      const std::string marker = agg->key().ToString() + EncodeIndexState(SessionIndexState::Of(d));
+      ASSERT_TRUE(wb.Put(cf.dirty, DirtyKey(1000), marker).ok());
+    }
     if (version == "4") {
       ASSERT_TRUE(wb.Put(cf.index, "Ol" + std::string(8, '\1') + "x", "entry").ok());
       ASSERT_TRUE(wb.Put(cf.index, "U\1u" + std::string(8, '\1') + "x", "entry").ok());
@@ -133,13 +147,20 @@ TEST_P(StoreUpgradeTest, UpgradedByAWritableOpenOnly) {
       ASSERT_EQ(page.sessions.size(), 1u);
       EXPECT_EQ(page.sessions[0].session_id, "s1");
     }
+    // A catch-up folds a new delta onto an aggregate kept as operands.
+    IngestOrDie(store.get(), {MakeTrace("t3", "s1", kT0 + 2 * kSec)});
+    ASSERT_TRUE(store->ListSessions(ListSessionsOptions(), &page).ok());
+    EXPECT_EQ(page.sessions[0].session_id, "s1");
+    EXPECT_EQ(page.sessions[0].trace_count, 2);
+    EXPECT_EQ(page.sessions[0].session_name, "Refund");
+    ExpectVerifyClean(store.get());
   }
   std::string version;
   EXPECT_EQ(IndexKeysNotStates(dir.path(), &version), 0u);
   EXPECT_EQ(version, kFormatVersion);
 }
 
-INSTANTIATE_TEST_SUITE_P(Versions, StoreUpgradeTest, ::testing::Values("4", "5"));
+INSTANTIATE_TEST_SUITE_P(Versions, StoreUpgradeTest, ::testing::Values("4", "5", "6"));
 
 }  // namespace
 }  // namespace sessionstore

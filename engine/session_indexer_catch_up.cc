@@ -1,0 +1,270 @@
+// Copyright sessionstore authors.
+//
+// SessionIndexer's catch-up: the fold of the pending deltas into the stored
+// aggregates and index states, and its one atomic write (the protocol is in
+// engine/session_indexer.h; the rest of the indexer in session_indexer.cc).
+
+#include <rocksdb/snapshot.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <map>
+#include <span>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "engine/aggregate/session_fold.h"
+#include "engine/range_scan.h"
+#include "engine/session_indexer.h"
+#include "engine/util/rocks_status.h"
+
+namespace sessionstore {
+
+Status SessionIndexer::CatchUp() {
+  std::lock_guard<std::mutex> drain(drain_mu_);
+  Status s = CatchUpNoThrow();
+  std::lock_guard<std::mutex> l(mu_);
+  if (s.ok() && !background_error_.ok()) s = background_error_;
+  background_error_ = Status::OK();
+  return s;
+}
+
+Status SessionIndexer::CatchUpLocked() {
+  Work work;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (pending_.empty() && retry_.empty()) return Status::OK();
+    work.batches.swap(pending_);
+    pending_bytes_ = 0;
+    work.retry.swap(retry_);
+    work.retry_seqs.swap(retry_seqs_);
+    inflight_ = &work;  // Readers still add it until it is stored.
+  }
+  try {
+    return Apply(&work);
+  } catch (...) {
+    // Nothing was written (the write is Apply's last step, and it ends
+    // the work itself): the work goes back for the next catch-up.
+    // Catch-ups are serialized, so retry_ is still empty.
+    std::lock_guard<std::mutex> l(mu_);
+    if (inflight_ == &work) {
+      pending_.merge(work.batches);
+      RecountPendingLocked();
+      retry_ = std::move(work.retry);
+      retry_seqs_ = std::move(work.retry_seqs);
+      inflight_ = nullptr;
+    }
+    throw;
+  }
+}
+
+Status SessionIndexer::Apply(Work* work) {
+  // Each session's deltas in batch order: what a failed catch-up left
+  // first, then by sequence. Batches that touch the same trace hold its
+  // lock from before their Batch is made until after End(), so their
+  // sequences follow their writes, the order the latest registers need
+  // (for other batches the order cannot change an exact result:
+  // docs/format.md). Sorted by prefix: the batch's keys then arrive in
+  // order, and the result does not depend on hash-set iteration.
+  std::map<std::string_view, SessionWork> by_session;
+  const auto add = [&](std::string_view prefix, const DirtySession& d) {
+    SessionWork& w = by_session[prefix];
+    w.prefix = prefix;
+    w.deltas.push_back(d.delta);
+    w.state.Add(d.state);
+  };
+  for (const auto& [prefix, d] : work->retry) add(prefix, d);
+  for (const auto& [seq, batch] : work->batches) {
+    for (const DirtySession& d : batch) add(d.prefix, d);
+  }
+  std::vector<SessionWork> sessions;
+  sessions.reserve(by_session.size());
+  for (auto& [prefix, w] : by_session) sessions.push_back(std::move(w));
+  std::vector<IndexWrite> writes;
+  std::vector<SessionTableChange> changes;
+  Status s;
+  {
+    ReadSnapshot snapshot(db_, static_view_);  // Released on every path out.
+    // In chunks: each is one batched read of aggregates and states.
+    constexpr std::size_t kChunk = 256;
+    const std::span<const SessionWork> all(sessions);
+    for (std::size_t i = 0; i < all.size() && s.ok(); i += kChunk) {
+      s = IndexSessions(snapshot.snapshot(), all.subspan(i, std::min(kChunk, all.size() - i)),
+                        &writes, &changes);
+    }
+  }
+  std::vector<uint64_t> applied = work->retry_seqs;
+  for (const auto& [seq, batch] : work->batches) applied.push_back(seq);
+  Retry left;
+  {
+    // Readers (PendingFor) wait while the aggregates change and the work
+    // leaves them: each sees the work in exactly one of the two.
+    std::unique_lock<std::shared_mutex> exclusive(apply_mu_);
+    if (s.ok()) s = WriteIndex(writes, applied);
+    bool composed = true;
+    if (!s.ok()) {
+      // Retried by the next catch-up, composed: a persistent error holds
+      // one state and one delta per session, not one per batch.
+      for (SessionWork& w : sessions) {
+        SessionFold fold;
+        for (std::string_view d : w.deltas) composed = composed && fold.Add(d);
+        if (!composed) break;  // Verified when decoded: not expected.
+        SessionDelta folded;
+        fold.Materialize(&folded);
+        left.emplace(std::string(w.prefix),
+                     DirtySession{std::string(w.prefix), folded.Encode(), std::move(w.state)});
+      }
+      if (composed) work->retry_seqs = std::move(applied);
+    }
+    EndWork(s, composed, work, &left);
+  }
+  if (!s.ok()) return s;
+  // The states are on disk (or this is the in-memory catch-up of a
+  // read-only open): the table follows them.
+  if (table_->loaded()) table_->ApplyOrUnload(changes);
+  return Status::OK();
+}
+
+void SessionIndexer::EndWork(const Status& s, bool composed, Work* work, Retry* left) noexcept {
+  std::lock_guard<std::mutex> l(mu_);
+  inflight_ = nullptr;
+  if (!s.ok() && composed) {
+    retry_ = std::move(*left);
+    retry_seqs_ = std::move(work->retry_seqs);
+    return;
+  }
+  if (!s.ok()) {
+    // The work as it came (its deltas could not be composed).
+    pending_.merge(work->batches);
+    RecountPendingLocked();
+    retry_ = std::move(work->retry);
+    retry_seqs_ = std::move(work->retry_seqs);
+    return;
+  }
+  // A read-only open's catch-up stores nothing: its readers keep adding
+  // the work (the retry is empty: no write ever failed).
+  if (in_memory_) kept_.merge(work->batches);
+}
+
+Status SessionIndexer::WriteIndex(const std::vector<IndexWrite>& writes,
+                                  const std::vector<uint64_t>& applied) {
+  // A read-only store: nothing is written; the markers stay on disk for the
+  // next writable open.
+  if (in_memory_) return Status::OK();
+  // In key order per family: the memtable's skip list then inserts each
+  // key next to the previous one instead of searching from its top.
+  // Apply's writes come in order already (by session prefix; a state key
+  // only adds a tag in front): checked, and sorted (pointers, not the
+  // writes) only if not.
+  std::vector<const IndexWrite*> order;
+  order.reserve(writes.size());
+  for (const IndexWrite& w : writes) order.push_back(&w);
+  const auto by_key = [](const IndexWrite* a, const IndexWrite* b) {
+    return std::tie(a->family, a->key) < std::tie(b->family, b->key);
+  };
+  if (!std::is_sorted(order.begin(), order.end(), by_key)) {
+    std::sort(order.begin(), order.end(), by_key);
+  }
+  std::size_t bytes = 0;
+  for (const IndexWrite* w : order) bytes += w->key.size() + w->value.size() + 16;
+  rocksdb::WriteBatch wb(bytes + applied.size() * 32);
+  Status s;
+  for (const IndexWrite* w : order) {
+    if (!s.ok()) break;
+    s = FromRocks(wb.Put(w->family, w->key, w->value), "batch session writes");
+  }
+  // The applied markers go in the same write: each marker key is written
+  // once, so SingleDelete lets the pair vanish at the next flush.
+  for (std::size_t i = 0; s.ok() && i < applied.size(); ++i) {
+    s = FromRocks(wb.SingleDelete(dirty_, DirtyKey(applied[i])), "delete dirty marker");
+  }
+  if (!s.ok()) return s;
+  // No fsync needed: if this write is lost, so is nothing else, because the
+  // markers it deletes come back with it.
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "write session aggregates");
+}
+
+Status SessionIndexer::IndexSessions(const rocksdb::Snapshot* snapshot,
+                                     std::span<const SessionWork> work,
+                                     std::vector<IndexWrite>* writes,
+                                     std::vector<SessionTableChange>* changes) {
+  const std::size_t n = work.size();
+  // What the store holds now: each session's aggregate and index state.
+  // Only catch-ups write them (and deletions, which hold catch-ups off),
+  // so the latest values are the ones to add to.
+  std::vector<rocksdb::Slice> prefixes;
+  std::vector<std::string> state_keys;
+  prefixes.reserve(n);
+  state_keys.reserve(n);
+  for (const SessionWork& w : work) {
+    prefixes.emplace_back(w.prefix.data(), w.prefix.size());
+    state_keys.push_back(StateKey(w.prefix));
+  }
+  const BatchGet aggregates(db_, rocksdb::ReadOptions(), sessions_, prefixes, /*sorted=*/true);
+  const BatchGet got(db_, rocksdb::ReadOptions(), index_,
+                     std::vector<rocksdb::Slice>(state_keys.begin(), state_keys.end()),
+                     /*sorted=*/true);
+  SessionDelta aggregate;
+  for (std::size_t i = 0; i < n; ++i) {
+    SessionIndexState old;
+    const rocksdb::Status& rs = got.statuses[i];
+    if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read index state");
+    const bool indexed = rs.ok();
+    if (indexed && !DecodeIndexState(got.values[i].ToStringView(), &old)) {
+      return Status::Corruption("index state of session " + PrefixName(work[i].prefix) +
+                                " is malformed");
+    }
+    Status s = FoldAggregate(aggregates.statuses[i], aggregates.values[i].ToStringView(), work[i],
+                             &aggregate);
+    if (!s.ok()) return s;
+    writes->push_back({sessions_, std::string(work[i].prefix), aggregate.Encode()});
+    SessionIndexState state = old;
+    state.Add(work[i].state);
+    if (!state.Exact()) {
+      // A trace's start moved earlier: the stored traces decide the latest
+      // registers. Reading them from a snapshot that also holds later
+      // batches is harmless (the registers are maxima: adding those
+      // batches later changes nothing); the counters stay the exact sum of
+      // the applied batches.
+      IndexRow row;
+      rows_->ExactRow(snapshot, work[i].prefix, aggregate, &row);
+      if (!row.status.ok()) return row.status;
+      state.last = std::move(row.state.last);
+      state.last_user = std::move(row.state.last_user);
+      state.last_name = std::move(row.state.last_name);
+      if (!state.Exact()) return Status::Corruption("session index reader returned unsure registers");
+    }
+    if (indexed && old == state) continue;
+    writes->push_back({index_, std::move(state_keys[i]), EncodeIndexState(state)});
+    // What the table holds: only worth building when it is loaded (a
+    // process that only ingests never loads it) and when it changed.
+    if (!table_->loaded() || (indexed && SameTableRow(old, state))) continue;
+    changes->push_back(TableChangeOf(work[i].prefix, state));
+  }
+  return Status::OK();
+}
+
+Status SessionIndexer::FoldAggregate(const rocksdb::Status& read, std::string_view stored,
+                                     const SessionWork& work, SessionDelta* aggregate) const {
+  SessionFold fold;
+  if (read.ok()) {
+    if (!fold.Add(stored)) {
+      return Status::Corruption("aggregate of session " + PrefixName(work.prefix) +
+                                " fails verification");
+    }
+  } else if (!read.IsNotFound()) {
+    return FromRocks(read, "read aggregate of session " + PrefixName(work.prefix));
+  }
+  for (std::string_view d : work.deltas) {
+    if (!fold.Add(d)) {
+      return Status::Corruption("a pending delta of session " + PrefixName(work.prefix) +
+                                " fails verification");
+    }
+  }
+  fold.Materialize(aggregate);
+  return Status::OK();
+}
+
+}  // namespace sessionstore
