@@ -66,24 +66,22 @@ struct Options {
   // plus 16 MiB in all (blocks beyond that, and blocks over 64 KiB, come
   // from malloc). Default: 256 MiB.
   std::size_t block_cache_bytes = 256u << 20;
-  // Memtable size of the traces and the aggregates (sessions) column
-  // families; the trace-id locators get a quarter of it (at least 4 MiB),
-  // the index states and dirty markers 4 MiB each. Each family holds at
-  // most two memtables (one filling, one flushing): about 300 MiB at the
-  // default. The aggregates' memtable is as large as the traces' so that
-  // fewer level-0 files hold a session's operands right after ingest
-  // (measured: a first page of one user's sessions 23% faster at the
-  // median of seven runs, for 60 MB more peak RSS at 1M traces;
-  // bench/README.md, "Cache admission, operand slices, the aggregates'
-  // memtable"). Default: 64 MiB.
+  // Memtable size of the traces, the aggregates (sessions) and the dirty
+  // markers' column families; the trace-id locators get a quarter of it (at
+  // least 4 MiB), the index states 4 MiB. Each family holds at most two
+  // memtables (one filling, one flushing): about 420 MiB at the default.
+  // The markers hold every batch's session deltas until a catch-up folds
+  // them, and a memtable this size lets most of them cancel there instead
+  // of reaching a table. Default: 64 MiB.
   std::size_t write_buffer_bytes = 64u << 20;
   // Background flush and compaction threads; values below 2 count as 2.
   // Default: 2.
   int background_jobs = 2;
   // Maximum merge operands kept in the memtable for one session before the
-  // write path collapses them; bounds the work of reading a hot session.
-  // 0 disables the bound. Default: 8 (measured: reads of busy sessions 2-3x
-  // faster than with 32 at the same ingest rate; bench/README.md).
+  // write path collapses them. Format 7 writes no merge operands (each
+  // session's aggregate is one value, kept by the catch-ups), so this
+  // matters only for the operands a store upgraded from format 6 or earlier
+  // still holds. 0 disables the bound. Default: 8.
   std::size_t max_session_operands = 8;
   // Memory for session summaries kept folded in memory, so that a session
   // read again by GetSession or a ListSessions page skips folding its
@@ -95,11 +93,14 @@ struct Options {
   // previews).
   std::size_t summary_cache_bytes = 32u << 20;
   // How long the background session indexer lets changed sessions gather
-  // before it updates the session indexes (ListSessions) in one write.
-  // Longer batches more ingest per index update; ListSessions always catches
-  // up first, so this never makes a listing stale. 0: no background thread
-  // (ListSessions, Flush, Verify and closing the store catch up). Default:
-  // 1000 (against 200: each catch-up folds more traces per changed session;
+  // before it folds their deltas into the stored aggregates and the session
+  // indexes (ListSessions) in one write; sooner once 64 batches or 16 MiB
+  // of deltas are pending. Longer batches more ingest per update; reads
+  // add the deltas not yet folded and ListSessions catches up first, so
+  // this never makes a read or a listing stale. 0: no background thread
+  // (ListSessions, Flush, Verify, closing the store, and a writer that
+  // finds 256 batches or 64 MiB pending catch up). Default: 1000 (against
+  // 200: each catch-up folds more traces per changed session;
   // bench/README.md, "Ingest batches").
   uint32_t index_interval_ms = 1000;
   // Build the in-memory session indexes (what ListSessions, Analytics and

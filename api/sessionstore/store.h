@@ -296,9 +296,10 @@ struct StoreStats {
   uint64_t table_bytes_written = 0;
   double write_amplification = 0;
   std::vector<FamilyStats> families;
-  // Merge operands folded into full aggregates since the store was opened,
-  // by reads, flushes, compactions and the write path's collapsing of long
-  // chains.
+  // Session deltas and merge operands folded into full aggregates since the
+  // store was opened by reads (the deltas no catch-up has stored yet, and
+  // the operands of a store upgraded from format 6 or earlier), and by
+  // flushes and compactions (those operands only).
   uint64_t merge_operands_read = 0;
   // Retention (Options::retention_ns) since open: passes run, traces removed.
   uint64_t retention_passes = 0;

@@ -2,7 +2,7 @@
 //
 // libFuzzer target: the session index values read back by the indexer and
 // by listings: a session's index state ('X'), a dirty marker's list of
-// index deltas, and an index entry (engine/aggregate/session_index_state.h,
+// session deltas, and an index entry (engine/aggregate/session_index_state.h,
 // engine/format/keys.h). Each decoder must reject bad bytes without
 // crashing, and what decodes must re-encode to the same bytes (one
 // encoding per value); a legacy format-2 state (store format 5) re-encodes
@@ -36,15 +36,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (char order : ss::kSessionOrders) (void)ss::OrderMetric(order, e);
     }
   }
-  std::vector<std::pair<std::string_view, ss::SessionIndexState>> listed;
+  std::vector<ss::DirtySession> listed;
   if (ss::DecodeDirtyMarker(in, &listed)) {
-    std::vector<ss::DirtySession> copies;
-    for (const auto& [prefix, delta] : listed) copies.emplace_back(std::string(prefix), delta);
-    // Markers of store format 5 hold format-2 states, which re-encode as
-    // the current format: the round trip must keep every delta.
-    const std::string again = ss::EncodeDirtyMarker(copies);
-    std::vector<std::pair<std::string_view, ss::SessionIndexState>> back;
+    // What decodes re-encodes to a marker of the same sessions and deltas
+    // (the same bytes, unless a length was not in its shortest varint),
+    // and each delta's state is its projection.
+    const std::string again = ss::EncodeDirtyMarker(listed);
+    std::vector<ss::DirtySession> back;
     if (again != in && (!ss::DecodeDirtyMarker(again, &back) || back != listed)) std::abort();
+    for (const ss::DirtySession& d : listed) {
+      ss::SessionDelta delta;
+      if (!ss::SessionDelta::Decode(d.delta, &delta)) std::abort();
+      if (!(ss::SessionIndexState::Of(delta) == d.state)) std::abort();
+    }
   }
   return 0;
 }
