@@ -94,8 +94,8 @@ class SessionIndexer {
   // The background thread catches up before its interval ends once this
   // many batches, or this many bytes of deltas, are pending: it bounds the
   // deltas a reader folds and the memory they hold.
-  static constexpr std::size_t kEarlyCatchUpBatches = 64;
-  static constexpr std::size_t kEarlyCatchUpBytes = std::size_t{16} << 20;
+  static constexpr std::size_t kEarlyCatchUpBatches = 256;
+  static constexpr std::size_t kEarlyCatchUpBytes = std::size_t{32} << 20;
   // Past these the writers catch up themselves (PendingOverBound).
   static constexpr std::size_t kMaxPendingBatches = 4 * kEarlyCatchUpBatches;
   static constexpr std::size_t kMaxPendingBytes = 4 * kEarlyCatchUpBytes;

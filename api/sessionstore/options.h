@@ -94,12 +94,12 @@ struct Options {
   std::size_t summary_cache_bytes = 32u << 20;
   // How long the background session indexer lets changed sessions gather
   // before it folds their deltas into the stored aggregates and the session
-  // indexes (ListSessions) in one write; sooner once 64 batches or 16 MiB
+  // indexes (ListSessions) in one write; sooner once 256 batches or 32 MiB
   // of deltas are pending. Longer batches more ingest per update; reads
   // add the deltas not yet folded and ListSessions catches up first, so
   // this never makes a read or a listing stale. 0: no background thread
   // (ListSessions, Flush, Verify, closing the store, and a writer that
-  // finds 256 batches or 64 MiB pending catch up). Default: 1000 (against
+  // finds 1024 batches or 128 MiB pending catch up). Default: 1000 (against
   // 200: each catch-up folds more traces per changed session;
   // bench/README.md, "Ingest batches").
   uint32_t index_interval_ms = 1000;
