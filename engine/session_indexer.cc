@@ -258,46 +258,45 @@ void SessionIndexer::AllPending(PendingMap* deltas,
   deltas->clear();
   std::shared_lock<std::shared_mutex> apply(apply_mu_);
   std::lock_guard<std::mutex> l(mu_);
-  // In CollectLocked's order.
-  const auto add_batches = [&](const Pending& batches) {
-    for (const auto& [seq, batch] : batches) {
-      for (const DirtySession& d : batch) (*deltas)[d.prefix].push_back(d.delta);
-    }
-  };
-  const auto add_retry = [&](const Retry& retry) {
-    for (const auto& [prefix, d] : retry) (*deltas)[prefix].push_back(d.delta);
-  };
-  add_batches(kept_);
-  if (inflight_ != nullptr) {
-    add_retry(inflight_->retry);
-    add_batches(inflight_->batches);
-  }
-  add_retry(retry_);
-  add_batches(pending_);
+  VisitPendingLocked(
+      [&](const Pending& batches) {
+        for (const auto& [seq, batch] : batches) {
+          for (const DirtySession& d : batch) (*deltas)[d.prefix].push_back(d.delta);
+        }
+      },
+      [&](const Retry& retry) {
+        for (const auto& [prefix, d] : retry) (*deltas)[prefix].push_back(d.delta);
+      });
   take_snapshot();
 }
 
 void SessionIndexer::CollectLocked(std::string_view prefix,
                                    std::vector<std::string>* deltas) const {
+  VisitPendingLocked(
+      [&](const Pending& batches) {
+        for (const auto& [seq, batch] : batches) {
+          if (const DirtySession* d = FindSession(batch, prefix)) deltas->push_back(d->delta);
+        }
+      },
+      [&](const Retry& retry) {
+        const auto it = retry.find(prefix);
+        if (it != retry.end()) deltas->push_back(it->second.delta);
+      });
+}
+
+void SessionIndexer::VisitPendingLocked(
+    const std::function<void(const Pending&)>& batches,
+    const std::function<void(const Retry&)>& retry) const {
   // In write order: what a read-only open applied in memory (its store
   // takes no writes), the catch-up in progress (its retry, then its
   // batches), what a failed one left, the batches not yet taken.
-  const auto add_batches = [&](const Pending& batches) {
-    for (const auto& [seq, batch] : batches) {
-      if (const DirtySession* d = FindSession(batch, prefix)) deltas->push_back(d->delta);
-    }
-  };
-  const auto add_retry = [&](const Retry& retry) {
-    const auto it = retry.find(prefix);
-    if (it != retry.end()) deltas->push_back(it->second.delta);
-  };
-  add_batches(kept_);
+  batches(kept_);
   if (inflight_ != nullptr) {
-    add_retry(inflight_->retry);
-    add_batches(inflight_->batches);
+    retry(inflight_->retry);
+    batches(inflight_->batches);
   }
-  add_retry(retry_);
-  add_batches(pending_);
+  retry(retry_);
+  batches(pending_);
 }
 
 Status SessionIndexer::CatchUpNoThrow() {

@@ -242,6 +242,10 @@ class SessionIndexer {
   void AddPending(std::map<uint64_t, std::vector<DirtySession>>::node_type node) noexcept;
   // PendingFor's collection for one session; the caller holds mu_.
   void CollectLocked(std::string_view prefix, std::vector<std::string>* deltas) const;
+  // Calls `batches` and `retry` on everything readers add, in write order;
+  // the caller holds mu_.
+  void VisitPendingLocked(const std::function<void(const Pending&)>& batches,
+                          const std::function<void(const Retry&)>& retry) const;
 
   void Run(uint32_t interval_ms);
   // One catch-up; the caller holds drain_mu_.
