@@ -243,14 +243,39 @@ void SessionIndexer::PendingFor(const std::vector<std::string_view>& prefixes,
                                 std::vector<std::vector<std::string>>* deltas,
                                 const std::function<void()>& take_snapshot) const {
   deltas->resize(prefixes.size());
+  const auto collect = [&] {
+    for (std::size_t i = 0; i < prefixes.size(); ++i) {
+      (*deltas)[i].clear();
+      CollectLocked(prefixes[i], &(*deltas)[i]);
+    }
+    // Under mu_ too: no batch ends and no catch-up starts between the
+    // collection and the snapshot.
+    take_snapshot();
+  };
+  {
+    // No session of the read in the catch-up in progress (if any): its
+    // write changes none of their aggregates, so the read need not wait
+    // for it.
+    std::lock_guard<std::mutex> l(mu_);
+    if (!InflightHoldsAnyLocked(prefixes)) {
+      collect();
+      return;
+    }
+  }
   std::shared_lock<std::shared_mutex> apply(apply_mu_);
   std::lock_guard<std::mutex> l(mu_);
-  for (std::size_t i = 0; i < prefixes.size(); ++i) {
-    (*deltas)[i].clear();
-    CollectLocked(prefixes[i], &(*deltas)[i]);
+  collect();
+}
+
+bool SessionIndexer::InflightHoldsAnyLocked(const std::vector<std::string_view>& prefixes) const {
+  if (inflight_ == nullptr) return false;
+  for (std::string_view prefix : prefixes) {
+    if (inflight_->retry.find(prefix) != inflight_->retry.end()) return true;
+    for (const auto& [seq, batch] : inflight_->batches) {
+      if (FindSession(batch, prefix) != nullptr) return true;
+    }
   }
-  // Under mu_ too: no batch ends between the collection and the snapshot.
-  take_snapshot();
+  return false;
 }
 
 void SessionIndexer::AllPending(PendingMap* deltas,

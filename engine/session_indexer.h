@@ -240,6 +240,9 @@ class SessionIndexer {
   void RecountPendingLocked();
   // Makes a written batch's node (with its sessions) pending.
   void AddPending(std::map<uint64_t, std::vector<DirtySession>>::node_type node) noexcept;
+  // True when the catch-up in progress applies a batch (or retry) of one of
+  // these sessions; the caller holds mu_.
+  bool InflightHoldsAnyLocked(const std::vector<std::string_view>& prefixes) const;
   // PendingFor's collection for one session; the caller holds mu_.
   void CollectLocked(std::string_view prefix, std::vector<std::string>* deltas) const;
   // Calls `batches` and `retry` on everything readers add, in write order;
@@ -262,13 +265,6 @@ class SessionIndexer {
   void EndWork(const Status& s, bool composed, Work* work, Retry* left) noexcept;
   // CatchUpLocked with any exception turned into an error Status.
   Status CatchUpNoThrow();
-  // One write of a catch-up: a session's aggregate (`sessions`) or index
-  // state (`index`).
-  struct IndexWrite {
-    rocksdb::ColumnFamilyHandle* family;
-    std::string key;
-    std::string value;
-  };
   // One session of a catch-up: its prefix, its deltas in write order, and
   // their states composed.
   struct SessionWork {
@@ -276,18 +272,18 @@ class SessionIndexer {
     std::vector<std::string_view> deltas;
     SessionIndexState state;
   };
-  // Appends the writes that apply `work` (sorted by session prefix) to
-  // the sessions' aggregates and index states to `writes`, and the table's
-  // changes to `changes`.
+  // Adds to `wb` the writes that apply `work` (sorted by session prefix)
+  // to the sessions' aggregates and index states (none when in_memory_),
+  // and appends the table's changes to `changes`.
   Status IndexSessions(const rocksdb::Snapshot* snapshot, std::span<const SessionWork> work,
-                       std::vector<IndexWrite>* writes, std::vector<SessionTableChange>* changes);
+                       rocksdb::WriteBatch* wb, std::vector<SessionTableChange>* changes);
   // The session's aggregate: the stored one (`read`, `stored`: what the
   // read of `sessions` gave) followed by the work's deltas.
   Status FoldAggregate(const rocksdb::Status& read, std::string_view stored,
                        const SessionWork& work, SessionDelta* aggregate) const;
-  // Writes `writes` with the deletions of the `applied` markers in one
-  // batch; nothing when in_memory_ is set.
-  Status WriteIndex(const std::vector<IndexWrite>& writes, const std::vector<uint64_t>& applied);
+  // Adds the deletions of the `applied` markers to `wb` and writes it, in
+  // one atomic write; nothing when in_memory_ is set.
+  Status WriteIndex(rocksdb::WriteBatch* wb, const std::vector<uint64_t>& applied);
   // LoadTable's work; the caller holds drain_mu_. Gives up (Busy, the
   // table unloaded) once `cancel` (when given) is set.
   Status LoadTableLocked(const std::atomic<bool>* cancel = nullptr);
@@ -306,8 +302,9 @@ class SessionIndexer {
 
   std::mutex drain_mu_;  // Serializes catch-ups.
   // Held exclusively while a catch-up writes and ends its work, shared by
-  // PendingFor: a reader sees each batch in the stored aggregate or in the
-  // pending deltas, never in both or neither. Taken before mu_.
+  // PendingFor when a session it reads is in that work: a reader sees each
+  // batch in the stored aggregate or in the pending deltas, never in both
+  // or neither. Taken before mu_.
   mutable std::shared_mutex apply_mu_;
 
   mutable std::mutex mu_;  // Guards the fields below.

@@ -82,7 +82,10 @@ Status SessionIndexer::Apply(Work* work) {
   std::vector<SessionWork> sessions;
   sessions.reserve(by_session.size());
   for (auto& [prefix, w] : by_session) sessions.push_back(std::move(w));
-  std::vector<IndexWrite> writes;
+  // The aggregates and states go straight into the batch, in session order
+  // (each family's keys ascending, so each memtable insert lands next to
+  // the previous one): one copy of them, not two.
+  rocksdb::WriteBatch wb;
   std::vector<SessionTableChange> changes;
   Status s;
   {
@@ -92,7 +95,7 @@ Status SessionIndexer::Apply(Work* work) {
     const std::span<const SessionWork> all(sessions);
     for (std::size_t i = 0; i < all.size() && s.ok(); i += kChunk) {
       s = IndexSessions(snapshot.snapshot(), all.subspan(i, std::min(kChunk, all.size() - i)),
-                        &writes, &changes);
+                        &wb, &changes);
     }
   }
   std::vector<uint64_t> applied = work->retry_seqs;
@@ -102,7 +105,7 @@ Status SessionIndexer::Apply(Work* work) {
     // Readers (PendingFor) wait while the aggregates change and the work
     // leaves them: each sees the work in exactly one of the two.
     std::unique_lock<std::shared_mutex> exclusive(apply_mu_);
-    if (s.ok()) s = WriteIndex(writes, applied);
+    if (s.ok()) s = WriteIndex(&wb, applied);
     bool composed = true;
     if (!s.ok()) {
       // Retried by the next catch-up, composed: a persistent error holds
@@ -148,47 +151,25 @@ void SessionIndexer::EndWork(const Status& s, bool composed, Work* work, Retry* 
   if (in_memory_) kept_.merge(work->batches);
 }
 
-Status SessionIndexer::WriteIndex(const std::vector<IndexWrite>& writes,
-                                  const std::vector<uint64_t>& applied) {
+Status SessionIndexer::WriteIndex(rocksdb::WriteBatch* wb, const std::vector<uint64_t>& applied) {
   // A read-only store: nothing is written; the markers stay on disk for the
   // next writable open.
   if (in_memory_) return Status::OK();
-  // In key order per family: the memtable's skip list then inserts each
-  // key next to the previous one instead of searching from its top.
-  // Apply's writes come in order already (by session prefix; a state key
-  // only adds a tag in front): checked, and sorted (pointers, not the
-  // writes) only if not.
-  std::vector<const IndexWrite*> order;
-  order.reserve(writes.size());
-  for (const IndexWrite& w : writes) order.push_back(&w);
-  const auto by_key = [](const IndexWrite* a, const IndexWrite* b) {
-    return std::tie(a->family, a->key) < std::tie(b->family, b->key);
-  };
-  if (!std::is_sorted(order.begin(), order.end(), by_key)) {
-    std::sort(order.begin(), order.end(), by_key);
-  }
-  std::size_t bytes = 0;
-  for (const IndexWrite* w : order) bytes += w->key.size() + w->value.size() + 16;
-  rocksdb::WriteBatch wb(bytes + applied.size() * 32);
-  Status s;
-  for (const IndexWrite* w : order) {
-    if (!s.ok()) break;
-    s = FromRocks(wb.Put(w->family, w->key, w->value), "batch session writes");
-  }
   // The applied markers go in the same write: each marker key is written
   // once, so SingleDelete lets the pair vanish at the next flush.
+  Status s;
   for (std::size_t i = 0; s.ok() && i < applied.size(); ++i) {
-    s = FromRocks(wb.SingleDelete(dirty_, DirtyKey(applied[i])), "delete dirty marker");
+    s = FromRocks(wb->SingleDelete(dirty_, DirtyKey(applied[i])), "delete dirty marker");
   }
   if (!s.ok()) return s;
   // No fsync needed: if this write is lost, so is nothing else, because the
   // markers it deletes come back with it.
-  return FromRocks(db_->Write(rocksdb::WriteOptions(), &wb), "write session aggregates");
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), wb), "write session aggregates");
 }
 
 Status SessionIndexer::IndexSessions(const rocksdb::Snapshot* snapshot,
                                      std::span<const SessionWork> work,
-                                     std::vector<IndexWrite>* writes,
+                                     rocksdb::WriteBatch* wb,
                                      std::vector<SessionTableChange>* changes) {
   const std::size_t n = work.size();
   // What the store holds now: each session's aggregate and index state.
@@ -219,7 +200,11 @@ Status SessionIndexer::IndexSessions(const rocksdb::Snapshot* snapshot,
     Status s = FoldAggregate(aggregates.statuses[i], aggregates.values[i].ToStringView(), work[i],
                              &aggregate);
     if (!s.ok()) return s;
-    writes->push_back({sessions_, std::string(work[i].prefix), aggregate.Encode()});
+    // Not when catching up in memory (a read-only open): nothing is written.
+    if (!in_memory_) {
+      s = FromRocks(wb->Put(sessions_, work[i].prefix, aggregate.Encode()), "batch aggregate");
+      if (!s.ok()) return s;
+    }
     SessionIndexState state = old;
     state.Add(work[i].state);
     if (!state.Exact()) {
@@ -237,7 +222,10 @@ Status SessionIndexer::IndexSessions(const rocksdb::Snapshot* snapshot,
       if (!state.Exact()) return Status::Corruption("session index reader returned unsure registers");
     }
     if (indexed && old == state) continue;
-    writes->push_back({index_, std::move(state_keys[i]), EncodeIndexState(state)});
+    if (!in_memory_) {
+      s = FromRocks(wb->Put(index_, state_keys[i], EncodeIndexState(state)), "batch index state");
+      if (!s.ok()) return s;
+    }
     // What the table holds: only worth building when it is loaded (a
     // process that only ingests never loads it) and when it changed.
     if (!table_->loaded() || (indexed && SameTableRow(old, state))) continue;

@@ -414,36 +414,58 @@ TEST_F(SessionIndexerTest, ReadersAddThePendingDeltasUntilACatchUpStoresThem) {
 }
 
 TEST_F(SessionIndexerTest, ReadersDuringCatchUpsSeeEachBatchExactlyOnce) {
-  // A reader racing the catch-ups: each batch is in the stored aggregate or
-  // in the pending deltas, never both or neither, so the count it reads
-  // never falls and never exceeds what was ingested.
+  // Readers racing the catch-ups: each batch is in the stored aggregate or
+  // in the pending deltas, never both or neither, so the count a reader
+  // sees never falls and never exceeds what was ingested. "a" is in every
+  // batch (its reads often meet a catch-up that applies it); "b" in every
+  // third (its reads often meet one that does not: they need not wait).
   constexpr int kBatches = 300;
-  std::atomic<int> ended{0};
+  std::atomic<int> started{0};  // Batches whose Ingest began.
+  std::atomic<int> ended{0};    // Batches whose Ingest returned.
   std::atomic<bool> done{false};
-  std::thread reader([&] {
+  const auto expected = [](const std::string& id, int batches) {
+    return id == "a" ? batches : batches / 3;
+  };
+  const auto read_loop = [&](const std::string& id) {
     int64_t last = 0;
     while (!done.load()) {
-      const int before = ended.load();
-      const int64_t n = std::max<int64_t>(0, Read("a").trace_count);
-      const int after = ended.load();
-      EXPECT_GE(n, before);
-      EXPECT_LE(n, after);
-      EXPECT_GE(n, last);
+      const int ended_before = ended.load();
+      const int started_before = started.load();
+      const int64_t n = std::max<int64_t>(0, Read(id).trace_count);
+      const int started_after = started.load();
+      const int ended_after = ended.load();
+      // Every batch acknowledged before the read; none not yet begun.
+      EXPECT_GE(n, expected(id, ended_before)) << id;
+      EXPECT_LE(n, expected(id, started_after)) << id;
+      if (started_before == ended_before && started_after == ended_before &&
+          ended_after == ended_before) {
+        EXPECT_EQ(n, expected(id, ended_before)) << id;  // Nothing in flight.
+      }
+      EXPECT_GE(n, last) << id;
       last = n;
     }
-  });
+  };
+  std::thread reader_a(read_loop, "a");
+  std::thread reader_b(read_loop, "b");
   std::thread catch_ups([&] {
     while (!done.load()) EXPECT_TRUE(indexer_->CatchUp().ok());
   });
   for (int i = 1; i <= kBatches; ++i) {
-    Ingest({"a"}, i);
+    started.store(i);
+    if (i % 3 == 0) {
+      Ingest({"a", "b"}, i);
+    } else {
+      Ingest({"a"}, i);
+    }
     ended.store(i);
   }
   done.store(true);
-  reader.join();
+  reader_a.join();
+  reader_b.join();
   catch_ups.join();
   ASSERT_TRUE(indexer_->CatchUp().ok());
   EXPECT_EQ(Read("a").trace_count, kBatches);
+  EXPECT_EQ(Read("b").trace_count, kBatches / 3);
   EXPECT_EQ(State("a").Entry().trace_count, kBatches);
 }
 
