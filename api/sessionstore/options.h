@@ -99,7 +99,10 @@ struct Options {
   // add the deltas not yet folded and ListSessions catches up first, so
   // this never makes a read or a listing stale. 0: no background thread
   // (ListSessions, Flush, Verify, closing the store, and a writer that
-  // finds 1024 batches or 128 MiB pending catch up). Default: 1000 (against
+  // finds 1024 batches or 128 MiB pending catch up). Memory: the pending
+  // deltas (at most about 128 MiB plus the batches of writers in flight)
+  // and, while a catch-up writes, one batch with the aggregate of every
+  // session it changed (about 2.5 KB each). Default: 1000 (against
   // 200: each catch-up folds more traces per changed session;
   // bench/README.md, "Ingest batches").
   uint32_t index_interval_ms = 1000;
