@@ -96,6 +96,9 @@ class SessionIndexer {
   // deltas a reader folds and the memory they hold.
   static constexpr std::size_t kEarlyCatchUpBatches = 256;
   static constexpr std::size_t kEarlyCatchUpBytes = std::size_t{32} << 20;
+  // A catch-up applies at most this many bytes of deltas (or one batch) in
+  // one write: it bounds the memory of its aggregates and write batch.
+  static constexpr std::size_t kCatchUpRoundBytes = kEarlyCatchUpBytes;
   // Past these the writers catch up themselves (PendingOverBound).
   static constexpr std::size_t kMaxPendingBatches = 4 * kEarlyCatchUpBatches;
   static constexpr std::size_t kMaxPendingBytes = 4 * kEarlyCatchUpBytes;
@@ -212,6 +215,10 @@ class SessionIndexer {
   // True when any session waits for a catch-up. O(1).
   bool has_pending() const;
 
+  // Tests: the bytes of deltas a catch-up round takes (kCatchUpRoundBytes
+  // by default; 1 takes one batch per round). Call before any catch-up.
+  void SetRoundBytesForTest(std::size_t bytes) { round_bytes_ = bytes; }
+
  private:
   // The reported batches not yet applied: sequence -> its sessions' deltas
   // (each batch's sessions sorted by prefix).
@@ -251,8 +258,12 @@ class SessionIndexer {
                           const std::function<void(const Retry&)>& retry) const;
 
   void Run(uint32_t interval_ms);
-  // One catch-up; the caller holds drain_mu_.
+  // One catch-up, in rounds (CatchUpRound); the caller holds drain_mu_.
   Status CatchUpLocked();
+  // One round of a catch-up: what a failed one left and the pending
+  // batches below `below_seq`, in sequence order, up to kCatchUpRoundBytes
+  // of deltas (at least one batch), applied in one atomic write.
+  Status CatchUpRound(uint64_t below_seq);
   // CatchUpLocked's work: folds and composes `work` (its retry first, then
   // the batches by sequence) per session and writes the aggregates and
   // index states with the applied markers' deletions in one batch, then
@@ -299,6 +310,7 @@ class SessionIndexer {
   bool in_memory_ = false;
   bool static_view_ = false;  // See UseStaticView.
   bool applied_in_memory_ = false;
+  std::size_t round_bytes_ = kCatchUpRoundBytes;  // See SetRoundBytesForTest.
 
   std::mutex drain_mu_;  // Serializes catch-ups.
   // Held exclusively while a catch-up writes and ends its work, shared by

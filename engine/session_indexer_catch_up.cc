@@ -8,6 +8,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <span>
 #include <string>
@@ -32,14 +33,45 @@ Status SessionIndexer::CatchUp() {
 }
 
 Status SessionIndexer::CatchUpLocked() {
-  Work work;
+  // In rounds of at most kCatchUpRoundBytes of deltas (at least one batch
+  // each): each round is one atomic write, so what a round holds in memory
+  // (its deltas, the aggregates it writes) stays bounded however much is
+  // pending. The rounds go on until every batch reported before this call
+  // is applied; batches reported since wait for the next call.
+  uint64_t below_seq = 0;
   {
     std::lock_guard<std::mutex> l(mu_);
     if (pending_.empty() && retry_.empty()) return Status::OK();
-    work.batches.swap(pending_);
-    pending_bytes_ = 0;
+    below_seq = next_seq_;  // Above every batch reported so far.
+  }
+  while (true) {
+    Status s = CatchUpRound(below_seq);
+    if (!s.ok()) return s;
+    std::lock_guard<std::mutex> l(mu_);
+    if (retry_.empty() && (pending_.empty() || pending_.begin()->first >= below_seq)) {
+      return Status::OK();
+    }
+  }
+}
+
+Status SessionIndexer::CatchUpRound(uint64_t below_seq) {
+  Work work;
+  {
+    std::lock_guard<std::mutex> l(mu_);
     work.retry.swap(retry_);
     work.retry_seqs.swap(retry_seqs_);
+    // The in-memory catch-up of a read-only open takes everything at once:
+    // it stores nothing, so a later round would compose onto the states
+    // on disk without the earlier rounds' deltas.
+    const std::size_t budget = in_memory_ ? SIZE_MAX : round_bytes_;
+    std::size_t bytes = 0;
+    while (!pending_.empty() && pending_.begin()->first < below_seq && bytes < budget) {
+      auto node = pending_.extract(pending_.begin());  // Moves the node: no allocation.
+      bytes += DeltaBytes(node.mapped());
+      work.batches.insert(std::move(node));
+    }
+    pending_bytes_ -= std::min(bytes, pending_bytes_);
+    if (work.batches.empty() && work.retry.empty()) return Status::OK();
     inflight_ = &work;  // Readers still add it until it is stored.
   }
   try {

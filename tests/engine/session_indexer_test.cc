@@ -504,5 +504,38 @@ TEST_F(SessionIndexerTest, FailedCatchUpStoresTheAggregatesOfItsRetryOnce) {
   EXPECT_EQ(Read("b").last.value.value, "out-b-400");
 }
 
+TEST_F(SessionIndexerTest, CatchUpInRoundsAppliesEachBatchOnce) {
+  // One batch per round: each round is its own write, and the catch-up
+  // goes on until every batch reported before it is applied.
+  indexer_->SetRoundBytesForTest(1);
+  for (int i = 1; i <= 10; ++i) Ingest({"a", "b"}, i * 100);
+  Ingest({"c"}, 2000);
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  EXPECT_FALSE(indexer_->has_pending());
+  EXPECT_EQ(Count(handles_[2]), 0u);
+  EXPECT_EQ(State("a").Entry().trace_count, 10);
+  EXPECT_EQ(State("b").Entry().last_ns, 1000);
+  EXPECT_EQ(Read("a").trace_count, 10);
+  EXPECT_EQ(Read("a").last.value.value, "out-a-1000");
+  EXPECT_EQ(Read("c").trace_count, 1);
+  ASSERT_TRUE(indexer_->LoadTable().ok());
+  EXPECT_EQ(table_->size(), 3u);
+}
+
+TEST_F(SessionIndexerTest, InMemoryCatchUpTakesEverythingInOneRound) {
+  // A read-only open stores nothing between rounds: split, a later round
+  // would compose onto the states on disk without the earlier ones.
+  for (int i = 1; i <= 5; ++i) Ingest({"a"}, i * 100);
+  Close();
+  Open();
+  indexer_->SetRoundBytesForTest(1);
+  ASSERT_TRUE(indexer_->ApplyPendingInMemory().ok());
+  SessionTableChange row;
+  ASSERT_TRUE(table_->Find(Prefix("a"), &row));
+  EXPECT_EQ(row.entry.trace_count, 5);
+  EXPECT_EQ(row.entry.last_ns, 500);
+  EXPECT_EQ(Read("a").trace_count, 5);
+}
+
 }  // namespace
 }  // namespace sessionstore
