@@ -102,7 +102,8 @@ struct Options {
   // finds 1024 batches or 128 MiB pending catch up). Memory: the pending
   // deltas (at most about 128 MiB plus the batches of writers in flight)
   // and, while a catch-up writes, one batch with the aggregate of every
-  // session it changed (about 2.5 KB each). Default: 1000 (against
+  // session its round changed (about 2.5 KB each; a round takes at most 32
+  // MiB of deltas). Default: 1000 (against
   // 200: each catch-up folds more traces per changed session;
   // bench/README.md, "Ingest batches").
   uint32_t index_interval_ms = 1000;
