@@ -207,10 +207,9 @@ void SessionReader::ReadIndexRows(const rocksdb::Snapshot* snapshot,
                      std::vector<rocksdb::Slice>(prefixes.begin(), prefixes.end()),
                      /*sorted=*/true);
   SessionDelta agg;
-  SessionSummary summary;
   for (std::size_t i = 0; i < n; ++i) {
     IndexRow& row = (*rows)[i];
-    const std::string prefix(prefixes[i]);
+    const std::string_view prefix = prefixes[i];
     std::string_view rest = prefix, id;
     uint64_t hash = 0;
     if (!GetSessionPrefix(&rest, &hash, &id) || !rest.empty()) {
@@ -230,23 +229,8 @@ void SessionReader::ReadIndexRows(const rocksdb::Snapshot* snapshot,
           Status::Corruption("aggregate of session " + Printable(id) + " fails verification");
       continue;
     }
-    row.state = SessionIndexState::Of(agg);
     // Unsure registers: the stored traces decide, as for GetSession.
-    const bool last = !agg.last.Exact(), user = !agg.last_user.Exact();
-    const bool name = !agg.last_name.Exact();
-    if (!last && !user && !name) continue;
-    std::string last_id;
-    LatestRegister user_register, name_register;
-    summary.session_id.assign(id);
-    row.status = ReadLatestFields(ro, prefix, last, user, name, &summary, &last_id, &user_register,
-                                  &name_register);
-    if (!row.status.ok()) continue;
-    if (last) {
-      row.state.last = LatestRegister();
-      row.state.last.Offer(summary.last_trace_at_ns, last_id, 0, Payload());
-    }
-    if (user) row.state.last_user = std::move(user_register);
-    if (name) row.state.last_name = std::move(name_register);
+    ExactRow(snapshot, prefix, agg, &row);
   }
 }
 
