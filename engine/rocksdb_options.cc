@@ -70,7 +70,7 @@ std::size_t BlockPoolBytes(const rocksdb::Cache* cache) {
   if (allocator == nullptr || std::string_view(allocator->Name()) != BlockMemoryPool::kName) {
     return 0;
   }
-  return static_cast<const BlockMemoryPool*>(allocator)->SlabBytes();
+  return static_cast<const BlockMemoryPool*>(allocator)->MappedBytes();
 }
 
 rocksdb::DBOptions MakeDBOptions(const Options& options) {

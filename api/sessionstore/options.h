@@ -63,8 +63,8 @@ struct Options {
   // not evict the small hot blocks every read needs). The caches keep
   // their blocks' memory in pools of pre-faulted 1 MiB slabs that go back
   // to the system only when the store closes: at most 1.25x this budget
-  // plus 16 MiB in all (blocks beyond that, and blocks over 64 KiB, come
-  // from malloc). Default: 256 MiB.
+  // plus 16 MiB in all, two spare slabs per cache included (blocks beyond
+  // that, and blocks over 64 KiB, come from malloc). Default: 256 MiB.
   std::size_t block_cache_bytes = 256u << 20;
   // Memtable size of the traces, the aggregates (sessions) and the dirty
   // markers' column families; the trace-id locators get a quarter of it (at

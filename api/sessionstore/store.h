@@ -278,8 +278,9 @@ struct StoreStats {
   uint64_t disk_bytes = 0;         // Live SST and blob files, every family.
   uint64_t memtable_bytes = 0;     // All memtables.
   uint64_t block_cache_bytes = 0;  // In use, both block caches.
-  // Memory the block caches' pools have mapped for their blocks (kept until
-  // the store closes; at most 1.25x Options::block_cache_bytes plus 16 MiB).
+  // Memory the block caches' pools have mapped for their blocks, spare
+  // slabs included (kept until the store closes; at most 1.25x
+  // Options::block_cache_bytes plus 16 MiB).
   uint64_t block_pool_bytes = 0;
   // The summary cache (Options::summary_cache_bytes): bytes held
   // (approximate), and since open the reads it answered and those it did

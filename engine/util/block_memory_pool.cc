@@ -14,13 +14,29 @@ namespace {
 // The header in front of every buffer: its size class, or kFromMalloc.
 uint32_t& ClassOf(char* chunk) { return *reinterpret_cast<uint32_t*>(chunk); }
 
+// A populated slab, or nullptr when the system refuses one.
+void* MapSlab() {
+  void* slab = mmap(nullptr, BlockMemoryPool::kSlabBytes, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  return slab == MAP_FAILED ? nullptr : slab;
+}
+
 }  // namespace
 
 BlockMemoryPool::BlockMemoryPool(std::size_t max_slab_bytes)
-    : max_slabs_(max_slab_bytes / kSlabBytes) {}
+    : max_slabs_(max_slab_bytes / kSlabBytes) {
+  spares_.reserve(kSpareSlabs + 1);  // So that pushing a spare cannot throw.
+}
 
 BlockMemoryPool::~BlockMemoryPool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  refill_cv_.notify_all();
+  if (refiller_.joinable()) refiller_.join();
   for (void* slab : slabs_) munmap(slab, kSlabBytes);
+  for (void* slab : spares_) munmap(slab, kSlabBytes);
 }
 
 void* BlockMemoryPool::Allocate(std::size_t size) {
@@ -48,35 +64,83 @@ char* BlockMemoryPool::Take(std::size_t cls) {
       return reinterpret_cast<char*>(f) - kHeaderBytes;
     }
     if (char* chunk = CarveLocked(chunk_bytes)) return chunk;
-    if (slabs_.size() >= max_slabs_) return nullptr;
+    if (!spares_.empty()) {
+      void* slab = spares_.back();
+      spares_.pop_back();
+      refill_cv_.notify_one();
+      return InstallLocked(slab) ? CarveLocked(chunk_bytes) : nullptr;
+    }
+    if (!RoomLocked()) return nullptr;
+    ++mapping_;
   }
-  // Map a slab without the lock (a tenth of a millisecond or more), so
-  // that other threads' buffers do not wait for it.
-  void* slab = mmap(nullptr, kSlabBytes, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-  if (slab == MAP_FAILED) return nullptr;
-  std::lock_guard<std::mutex> lock(mu_);
-  // Another thread may have mapped one meanwhile: use its room first, and
-  // give this slab back rather than go past the bound.
-  if (char* chunk = CarveLocked(chunk_bytes)) {
-    munmap(slab, kSlabBytes);
-    return chunk;
+  // No spare ready: map one here, without the lock (a tenth of a
+  // millisecond or more), so that other threads' buffers do not wait.
+  void* slab = MapSlab();
+  char* chunk = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --mapping_;
+    if (slab == nullptr) return nullptr;
+    ++caller_maps_;
+    if ((chunk = CarveLocked(chunk_bytes)) != nullptr) {
+      // Another thread installed a slab meanwhile: this one waits as a
+      // spare (room for it was counted in mapping_).
+      try {
+        spares_.push_back(slab);
+      } catch (...) {  // bad_alloc
+        munmap(slab, kSlabBytes);
+      }
+    } else if (InstallLocked(slab)) {
+      chunk = CarveLocked(chunk_bytes);
+    }
   }
-  if (slabs_.size() >= max_slabs_) {
-    munmap(slab, kSlabBytes);
-    return nullptr;
-  }
+  StartRefill();
+  return chunk;
+}
+
+bool BlockMemoryPool::InstallLocked(void* slab) {
   try {
     slabs_.push_back(slab);
   } catch (...) {  // bad_alloc: no exception may leave a RocksDB callback.
     munmap(slab, kSlabBytes);
-    return nullptr;
+    return false;
   }
-  // The old slab's tail (less than one chunk of this class) stays unused:
-  // at most kMaxPooledBytes of a slab.
+  // The old slab's tail (less than one chunk of the class that asked) stays
+  // unused: at most kMaxPooledBytes of a slab.
   slab_next_ = static_cast<char*>(slab);
   slab_end_ = slab_next_ + kSlabBytes;
-  return CarveLocked(chunk_bytes);
+  return true;
+}
+
+void BlockMemoryPool::StartRefill() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (refill_started_ || stop_) return;
+  refill_started_ = true;
+  try {
+    refiller_ = std::thread([this] { RefillLoop(); });
+  } catch (...) {  // No thread: callers keep mapping their own slabs.
+  }
+}
+
+void BlockMemoryPool::RefillLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    if (spares_.size() >= kSpareSlabs || !RoomLocked()) {
+      refill_cv_.wait(lock);
+      continue;
+    }
+    ++mapping_;
+    lock.unlock();
+    void* slab = MapSlab();
+    lock.lock();
+    --mapping_;
+    if (slab == nullptr) {
+      // The system is short of memory: try again at the next slab taken.
+      refill_cv_.wait(lock);
+      continue;
+    }
+    spares_.push_back(slab);  // Reserved: cannot throw.
+  }
 }
 
 void BlockMemoryPool::Deallocate(void* p) {
@@ -101,6 +165,21 @@ std::size_t BlockMemoryPool::UsableSize(void* p, std::size_t allocation_size) co
 std::size_t BlockMemoryPool::SlabBytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return slabs_.size() * kSlabBytes;
+}
+
+std::size_t BlockMemoryPool::MappedBytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return (slabs_.size() + spares_.size()) * kSlabBytes;
+}
+
+std::size_t BlockMemoryPool::SpareSlabs() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return spares_.size();
+}
+
+std::size_t BlockMemoryPool::SlabsMappedByCallers() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return caller_maps_;
 }
 
 char* BlockMemoryPool::CarveLocked(std::size_t chunk_bytes) {

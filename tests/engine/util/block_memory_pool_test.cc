@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/cache.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <set>
@@ -135,6 +136,59 @@ TEST(BlockMemoryPoolTest, ThreadsAllocateAndFreeConcurrently) {
   // holds at most 2 of its 33 live buffers in one class: at most 8 per
   // class in all, about 1.4 MB over the classes.
   EXPECT_LE(pool.SlabBytes(), 3 * BlockMemoryPool::kSlabBytes);
+}
+
+// Waits up to 10 s for the pool's thread to have `n` spares ready.
+bool SparesReady(const BlockMemoryPool& pool, std::size_t n) {
+  for (int i = 0; i < 10000 && pool.SpareSlabs() < n; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return pool.SpareSlabs() >= n;
+}
+
+TEST(BlockMemoryPoolTest, SlabsAreMappedAheadOfTheBuffersThatNeedThem) {
+  BlockMemoryPool pool(kUnbounded);
+  EXPECT_EQ(pool.MappedBytes(), 0u);  // An unused pool maps nothing.
+  const std::size_t per_slab =
+      BlockMemoryPool::kSlabBytes / (BlockMemoryPool::kMaxPooledBytes + 16);
+  std::vector<void*> held;
+  held.push_back(pool.Allocate(BlockMemoryPool::kMaxPooledBytes));
+  EXPECT_EQ(pool.SlabsMappedByCallers(), 1u);  // The first slab.
+  // Five more slabs' worth, each slab taken from the spares that the
+  // pool's thread mapped meanwhile.
+  for (int slab = 0; slab < 5; ++slab) {
+    ASSERT_TRUE(SparesReady(pool, BlockMemoryPool::kSpareSlabs)) << slab;
+    for (std::size_t i = 0; i < per_slab; ++i) {
+      held.push_back(pool.Allocate(BlockMemoryPool::kMaxPooledBytes));
+    }
+  }
+  EXPECT_EQ(pool.SlabsMappedByCallers(), 1u);
+  EXPECT_EQ(pool.SlabBytes(), 6 * BlockMemoryPool::kSlabBytes);
+  ASSERT_TRUE(SparesReady(pool, BlockMemoryPool::kSpareSlabs));
+  EXPECT_EQ(pool.MappedBytes(),
+            (6 + BlockMemoryPool::kSpareSlabs) * BlockMemoryPool::kSlabBytes);
+  std::set<void*> distinct(held.begin(), held.end());
+  EXPECT_EQ(distinct.size(), held.size());
+  for (void* p : held) {
+    std::memset(p, 0x3c, BlockMemoryPool::kMaxPooledBytes);
+    pool.Deallocate(p);
+  }
+}
+
+TEST(BlockMemoryPoolTest, SparesCountTowardTheBound) {
+  BlockMemoryPool pool(2 * BlockMemoryPool::kSlabBytes);
+  void* p = pool.Allocate(4000);
+  ASSERT_TRUE(SparesReady(pool, 1));
+  // Room for one spare only, however long the thread runs.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(pool.SpareSlabs(), 1u);
+  EXPECT_EQ(pool.MappedBytes(), 2 * BlockMemoryPool::kSlabBytes);
+  std::vector<void*> held;
+  for (int i = 0; i < 600; ++i) held.push_back(pool.Allocate(4000));  // About 2.4 MB.
+  EXPECT_EQ(pool.MappedBytes(), 2 * BlockMemoryPool::kSlabBytes);
+  EXPECT_EQ(pool.SpareSlabs(), 0u);
+  for (void* q : held) pool.Deallocate(q);
+  pool.Deallocate(p);
 }
 
 TEST(BlockMemoryPoolTest, TheBlockCachesUseThePool) {
