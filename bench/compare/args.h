@@ -11,8 +11,9 @@
 // is measured in the table, default 1,2,4), index_interval_ms (the store's
 // Options::index_interval_ms; default: the option's default), stream (1:
 // generate the workload in chunks while ingesting instead of holding it in
-// memory, for runs larger than RAM; sessionstore with one writer only, and
-// only the Ingest calls and the final index catch-up are timed),
+// memory, for runs larger than RAM; sessionstore with one writer and
+// SQLite only, and only their inserts (sessionstore: the Ingest calls and
+// the final index catch-up) are timed),
 // window_hours (the window of the cost-sorted listing, ending at the last
 // trace; default 24; the figure keeps its "24h" name), summary_cache_mb
 // (the store's Options::summary_cache_bytes in MiB, 0 turns the cache off;

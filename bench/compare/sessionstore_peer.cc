@@ -2,7 +2,7 @@
 //
 // The sessionstore peer: the public Store API, ingest with each --writers
 // count (the first one measured in the table, with the queries), or
-// streamed with --stream=1.
+// streamed with --stream=1 (IngestInChunks).
 
 #include <algorithm>
 #include <atomic>
@@ -47,27 +47,15 @@ void IngestThreaded(Store* store, const Workload& w, int threads) {
 
 // Generates the workload again and ingests it from this thread; returns the
 // seconds spent in Ingest calls.
-double IngestStreamed(Store* store, const Args& a, const std::string& peer) {
+double IngestStreamed(Store* store, const Args& a, const Workload& w, const std::string& peer) {
   const auto wall0 = Clock::now();
-  // Chunks of 100K versions generated outside the timing: the clock runs
-  // only while Ingest does (background flushes and compactions keep
-  // running while the next chunk is generated).
-  WorkloadGenerator gen(GeneratorOptions(a));
-  std::vector<Trace> chunk;
-  double timed = 0;
-  for (bool more = true; more;) {
-    chunk.clear();
-    Trace t;
-    while (chunk.size() < 100'000 && (more = gen.Next(&t))) chunk.push_back(std::move(t));
-    const auto c0 = Clock::now();
-    const std::span<const Trace> all(chunk);
+  const double timed = IngestInChunks(a, w, [&](std::span<const Trace> all) {
     for (std::size_t b = 0; b < all.size(); b += kBatch) {
       IngestResult res;
       Status st = store->Ingest(all.subspan(b, std::min(kBatch, all.size() - b)), &res);
       if (!st.ok()) Die(st.ToString());
     }
-    timed += Seconds(c0, Clock::now());
-  }
+  });
   std::printf("%s: streamed ingest wall %.1f s (generation included), Ingest calls %.1f s\n",
               peer.c_str(), Seconds(wall0, Clock::now()), timed);
   return timed;
@@ -78,7 +66,7 @@ double IngestStreamed(Store* store, const Args& a, const std::string& peer) {
 void Ingest(Store* store, const Args& a, const Workload& w, int threads, Result* r) {
   auto t0 = Clock::now();
   if (a.stream) {
-    const double timed = IngestStreamed(store, a, r->peer);
+    const double timed = IngestStreamed(store, a, w, r->peer);
     // The rest of the timing (final catch-up) starts from a clock that
     // already counts the Ingest calls.
     t0 = Clock::now() -

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "bench/compare/harness.h"
 #include "sessionstore/json.h"
 
 namespace sessionstore::bench {
@@ -82,6 +83,27 @@ Workload MakeWorkload(const Args& a) {
   }
   w.hot = MakeHotSession(a.hot_traces, w.max_start);
   return w;
+}
+
+double IngestInChunks(const Args& a, const Workload& w,
+                      const std::function<void(std::span<const Trace>)>& ingest) {
+  if (!a.stream) {
+    const auto t0 = Clock::now();
+    ingest(std::span<const Trace>(w.versions));
+    return Seconds(t0, Clock::now());
+  }
+  WorkloadGenerator gen(GeneratorOptions(a));
+  std::vector<Trace> chunk;
+  double timed = 0;
+  for (bool more = true; more;) {
+    chunk.clear();
+    Trace t;
+    while (chunk.size() < 100'000 && (more = gen.Next(&t))) chunk.push_back(std::move(t));
+    const auto c0 = Clock::now();
+    ingest(std::span<const Trace>(chunk));
+    timed += Seconds(c0, Clock::now());
+  }
+  return timed;
 }
 
 int64_t WindowStart(const Args& a, const Workload& w) {

@@ -10,6 +10,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,14 @@ WorkloadOptions GeneratorOptions(const Args& a);
 // With a.stream, only the statistics: the versions are generated again, in
 // chunks, by the ingest that uses them.
 Workload MakeWorkload(const Args& a);
+
+// Calls `ingest` with every version in arrival order: w.versions in one
+// span, or with a.stream, generated again in chunks of 100K versions (a
+// multiple of every peer's batch). Returns the seconds spent inside
+// `ingest` (with a.stream, the generation of the next chunk is not
+// counted; background work keeps running meanwhile).
+double IngestInChunks(const Args& a, const Workload& w,
+                      const std::function<void(std::span<const Trace>)>& ingest);
 
 // Start of the window of the cost-sorted listing ("ListSessions by cost,
 // 24h"): a.window_hours before the last trace.
