@@ -72,7 +72,10 @@ struct Options {
   // memtables (one filling, one flushing): about 420 MiB at the default.
   // The markers hold every batch's session deltas until a catch-up folds
   // them, and a memtable this size lets most of them cancel there instead
-  // of reaching a table. Default: 64 MiB.
+  // of reaching a table. The live write-ahead log is kept under about four
+  // times this (256 MiB at the default): past it the families that hold
+  // its oldest file are flushed; after a crash the next open replays it.
+  // Default: 64 MiB.
   std::size_t write_buffer_bytes = 64u << 20;
   // Background flush and compaction threads; values below 2 count as 2.
   // Default: 2.

@@ -94,6 +94,9 @@ char* BlockMemoryPool::Take(std::size_t cls) {
       chunk = CarveLocked(chunk_bytes);
     }
   }
+  // The thread maps the next spares (it may have stopped at a failed
+  // mapping and waits for a slab to be taken).
+  refill_cv_.notify_one();
   StartRefill();
   return chunk;
 }
