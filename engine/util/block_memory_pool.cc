@@ -25,7 +25,7 @@ void* MapSlab() {
 
 BlockMemoryPool::BlockMemoryPool(std::size_t max_slab_bytes)
     : max_slabs_(max_slab_bytes / kSlabBytes) {
-  spares_.reserve(kSpareSlabs + 1);  // So that pushing a spare cannot throw.
+  spares_.reserve(kSpareSlabs + 1);  // Pushing a spare rarely allocates.
 }
 
 BlockMemoryPool::~BlockMemoryPool() {
@@ -142,7 +142,12 @@ void BlockMemoryPool::RefillLoop() {
       refill_cv_.wait(lock);
       continue;
     }
-    spares_.push_back(slab);  // Reserved: cannot throw.
+    try {
+      spares_.push_back(slab);  // Reserved; callers may have added spares too.
+    } catch (...) {  // bad_alloc: no exception may leave the thread.
+      munmap(slab, kSlabBytes);
+      refill_cv_.wait(lock);
+    }
   }
 }
 
