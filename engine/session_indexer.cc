@@ -239,6 +239,11 @@ bool SessionIndexer::has_pending() const {
   return !pending_.empty() || !retry_.empty();
 }
 
+std::size_t SessionIndexer::pending_bytes() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return pending_bytes_;
+}
+
 void SessionIndexer::PendingFor(const std::vector<std::string_view>& prefixes,
                                 std::vector<std::vector<std::string>>* deltas,
                                 const std::function<void()>& take_snapshot) const {

@@ -214,6 +214,10 @@ class SessionIndexer {
   std::size_t pending() const;
   // True when any session waits for a catch-up. O(1).
   bool has_pending() const;
+  // Bytes of the encoded deltas of the batches waiting for a catch-up (not
+  // those of a catch-up round in progress, at most kCatchUpRoundBytes, nor
+  // what a failed catch-up left for a retry). O(1).
+  std::size_t pending_bytes() const;
 
   // Tests: the bytes of deltas a catch-up round takes (kCatchUpRoundBytes
   // by default; 1 takes one batch per round). Call before any catch-up.

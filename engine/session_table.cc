@@ -150,6 +150,39 @@ std::size_t SessionTable::size() const {
   return by_last_.size();
 }
 
+std::size_t SessionTable::ApproximateBytes() const {
+  // Heap bytes of a std::string beyond the object (none within the
+  // short-string buffer).
+  const auto heap = [](const std::string& str) -> std::size_t {
+    return str.capacity() > 15 ? str.capacity() + 1 : 0;
+  };
+  // A std::set node: three pointers and the colour, then the key.
+  constexpr std::size_t kSetNode = 32 + sizeof(LastKey);
+  // An unordered_map node: the next pointer, the pair, the cached hash.
+  const auto map_node = [](std::size_t value_bytes) { return 16 + value_bytes; };
+  std::shared_lock<std::shared_mutex> l(mu_);
+  if (!loaded_) return 0;
+  std::size_t bytes = rows_.size() * sizeof(Row) + compact_.capacity() * sizeof(Compact);
+  for (const Row& r : rows_) {
+    bytes += heap(r.prefix) + heap(r.name) + (r.tags.capacity() + r.models.capacity()) * 4;
+  }
+  bytes += slot_of_.bucket_count() * sizeof(void*) +
+           slot_of_.size() * map_node(sizeof(std::pair<const std::string_view, uint32_t>));
+  std::size_t keys = by_last_.size();
+  for (const ByLast& set : by_order_) keys += set.size();
+  for (const ByLast& set : by_user_) keys += set.size();
+  bytes += keys * kSetNode + by_user_.capacity() * sizeof(ByLast);
+  for (const std::string& u : users_) bytes += sizeof(std::string) + heap(u);
+  bytes += user_slot_.bucket_count() * sizeof(void*) +
+           user_slot_.size() * map_node(sizeof(std::pair<const std::string, uint32_t>));
+  for (const Names* names : {&tag_names_, &model_names_}) {
+    for (const std::string& n : names->names) {
+      bytes += sizeof(std::string) + heap(n) + map_node(sizeof(std::string) + 8) + heap(n);
+    }
+  }
+  return bytes;
+}
+
 int64_t SessionTable::trace_total() const {
   std::shared_lock<std::shared_mutex> l(mu_);
   int64_t n = 0;

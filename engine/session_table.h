@@ -133,6 +133,11 @@ class SessionTable {
   bool Find(std::string_view prefix, SessionTableChange* row) const;
   // Listed sessions.
   std::size_t size() const;
+  // The memory the table holds, approximately: what its containers and
+  // strings asked the allocator for (node and bucket sizes as libstdc++
+  // lays them out; the allocator's own overhead comes on top). Walks every
+  // row: O(sessions) under the shared lock. 0 when not loaded.
+  std::size_t ApproximateBytes() const;
   // The sum of the listed sessions' trace counts.
   int64_t trace_total() const;
   // Calls f(const SessionTableChange&) with every listed session's row

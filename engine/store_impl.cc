@@ -396,6 +396,8 @@ Status StoreImpl::ReadStats(StoreStats* stats) const {
   stats->summary_cache_bytes = summaries_.charge();
   stats->summary_cache_hits = summaries_.hits();
   stats->summary_cache_misses = summaries_.misses();
+  if (indexer_) stats->pending_delta_bytes = indexer_->pending_bytes();
+  stats->session_index_bytes = table_.ApproximateBytes();
   stats->merge_operands_read = merge_operator_->operands_merged();
   if (writer_) stats->ingested_bytes = writer_->ingested_bytes();
   stats->table_bytes_written = io_stats_->flushed_bytes() + io_stats_->compacted_bytes();

@@ -288,6 +288,15 @@ struct StoreStats {
   uint64_t summary_cache_bytes = 0;
   uint64_t summary_cache_hits = 0;
   uint64_t summary_cache_misses = 0;
+  // Session deltas waiting for the background catch-up (encoded bytes;
+  // Options::index_interval_ms says what bounds them), and the in-memory
+  // session indexes, approximately (what their containers asked the
+  // allocator for; 0 until a listing, Verify or
+  // Options::preload_session_indexes loads them; not bounded by an option:
+  // they grow with the sessions, about 1.2 KB each). Computing the second
+  // walks every session.
+  uint64_t pending_delta_bytes = 0;
+  uint64_t session_index_bytes = 0;
   uint64_t pending_compaction_bytes = 0;  // Every family.
   // Since the store was opened: bytes of the ingest batches written (the
   // write-ahead log's payload), bytes RocksDB wrote into table files

@@ -41,6 +41,9 @@ for family in default traces trace_ids sessions index dirty; do
 done
 grep -Eq "^write amplification [0-9.]+ \(table bytes written [0-9.]+ MB for [1-9][0-9.]* MB ingested\)$" "$work/stats.out" ||
   fail "ingest --stats: $(cat "$work/stats.out")"
+# ... and the memory at the peak resident set, split by what holds it.
+grep -Eq "^memory at the peak resident set \([1-9][0-9]* samples\): [1-9][0-9.]* MiB resident; memtables [1-9][0-9.]*, " "$work/stats.out" ||
+  fail "ingest --stats: no memory line: $(cat "$work/stats.out")"
 
 "$bin" --db "$db" verify > "$work/verify.out" || fail "verify: $(cat "$work/verify.out")"
 grep -q ": 0 problems" "$work/verify.out" || fail "verify found problems"
@@ -186,6 +189,7 @@ grep -q "not a positive duration" "$work/ret.err" || fail "no hint: $(cat "$work
 # stats: exact counts on request; backup and restore.
 "$bin" --db "$db" stats --exact --json > "$work/stats.json" || fail "stats --exact"
 grep -q '"counts_exact":true' "$work/stats.json" || fail "stats: $(cat "$work/stats.json")"
+grep -Eq '"session_index_bytes":[1-9][0-9]*' "$work/stats.json" || fail "stats: the loaded session indexes hold no bytes: $(cat "$work/stats.json")"
 "$bin" --db "$db" stats > "$work/stats.txt" || fail "stats"
 grep -q "traces (estimate)" "$work/stats.txt" || fail "stats: $(cat "$work/stats.txt")"
 "$bin" --db "$db" backup "$work/backups" > "$work/backup.out" || fail "backup"

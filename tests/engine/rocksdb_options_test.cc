@@ -60,6 +60,13 @@ TEST(RocksdbOptionsTest, EachFamilyGetsItsSettings) {
   EXPECT_TRUE(sessions.memtable_whole_key_filtering);
   EXPECT_EQ(traces.compression, rocksdb::kLZ4Compression);
   EXPECT_EQ(traces.bottommost_compression, rocksdb::kZSTD);
+  // Level-0 compactions of traces wait for 16 files; the other families
+  // keep RocksDB's 4.
+  EXPECT_EQ(traces.level0_file_num_compaction_trigger, 16);
+  EXPECT_GT(traces.level0_slowdown_writes_trigger, traces.level0_file_num_compaction_trigger);
+  EXPECT_GT(traces.level0_stop_writes_trigger, traces.level0_slowdown_writes_trigger);
+  EXPECT_EQ(sessions.level0_file_num_compaction_trigger, 4);
+  EXPECT_EQ(trace_ids.level0_file_num_compaction_trigger, 4);
 
   // Two caches: 3/4 for trace records, 1/4 for everything else.
   const auto* traces_table = TableOf(traces);

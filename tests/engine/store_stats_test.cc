@@ -2,7 +2,9 @@
 //
 // StoreStats' memory figures through the store: the block caches' pools
 // (BlockMemoryPool) map memory as blocks are read from table files, within
-// their documented bound.
+// their documented bound; the pending session deltas are counted until a
+// catch-up folds them; the session indexes count from their load on and
+// grow with the sessions.
 
 #include <gtest/gtest.h>
 
@@ -55,6 +57,41 @@ TEST(StoreStatsTest, BlockPoolsHoldTheBlocksReadFromTables) {
   EXPECT_GT(after.block_pool_bytes, before.block_pool_bytes);
   // 1.25x the budget plus 8 MiB for each of the two caches.
   EXPECT_LE(after.block_pool_bytes, options.block_cache_bytes / 4 * 5 + (16u << 20));
+}
+
+TEST(StoreStatsTest, PendingDeltasAndSessionIndexesAreCounted) {
+  TempDir dir;
+  Options options;
+  options.index_interval_ms = 0;  // Deltas wait for a listing's catch-up.
+  auto store = OpenOrDie(dir.path(), options);
+  auto ingest_sessions = [&](int first, int count) {
+    std::vector<Trace> traces;
+    for (int i = first; i < first + count; ++i) {
+      traces.push_back(Turn("t" + std::to_string(i), "session-" + std::to_string(i),
+                            kT0 + i * kSec, "hello", "there"));
+    }
+    IngestOrDie(store.get(), traces);
+  };
+  ingest_sessions(0, 100);
+  StoreStats st;
+  ASSERT_TRUE(store->GetStats(&st).ok());
+  EXPECT_GT(st.pending_delta_bytes, 100u * 20) << "a delta per session, each tens of bytes";
+  EXPECT_EQ(st.session_index_bytes, 0u) << "nothing listed yet: the indexes are not loaded";
+
+  SessionPage page;
+  ASSERT_TRUE(store->ListSessions(ListSessionsOptions(), &page).ok());
+  ASSERT_TRUE(store->GetStats(&st).ok());
+  EXPECT_EQ(st.pending_delta_bytes, 0u) << "the listing caught up";
+  const uint64_t hundred = st.session_index_bytes;
+  // Each session: at least its row, its compact entry and a key in each of
+  // the seven orders.
+  EXPECT_GT(hundred, 100u * 400);
+
+  ingest_sessions(100, 900);
+  ASSERT_TRUE(store->ListSessions(ListSessionsOptions(), &page).ok());
+  ASSERT_TRUE(store->GetStats(&st).ok());
+  EXPECT_GT(st.session_index_bytes, hundred * 8) << "ten times the sessions";
+  EXPECT_LT(st.session_index_bytes, hundred * 12);
 }
 
 }  // namespace
