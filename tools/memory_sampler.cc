@@ -16,6 +16,7 @@ bool ReadStore(Store* store, MemorySample* s) {
   if (!store->GetStats(&st).ok()) return false;
   s->resident = MemorySampler::ResidentBytes();
   s->memtables = st.memtable_bytes;
+  s->block_cache = st.block_cache_bytes;
   s->block_pools = st.block_pool_bytes;
   s->pending_deltas = st.pending_delta_bytes;
   s->summary_cache = st.summary_cache_bytes;

@@ -26,7 +26,8 @@ namespace sessionstore {
 struct MemorySample {
   uint64_t resident = 0;         // The process's resident set.
   uint64_t memtables = 0;        // StoreStats::memtable_bytes.
-  uint64_t block_pools = 0;      // StoreStats::block_pool_bytes.
+  uint64_t block_cache = 0;      // StoreStats::block_cache_bytes (in use).
+  uint64_t block_pools = 0;      // StoreStats::block_pool_bytes (mapped).
   uint64_t pending_deltas = 0;   // StoreStats::pending_delta_bytes.
   uint64_t summary_cache = 0;    // StoreStats::summary_cache_bytes.
   uint64_t session_indexes = 0;  // StoreStats::session_index_bytes.
