@@ -117,18 +117,20 @@ rocksdb::ColumnFamilyOptions MakeTracesOptions(const Options& options,
   traces.memtable_prefix_bloom_size_ratio = 0.05;
   traces.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, true)));
   traces.level_compaction_dynamic_level_bytes = true;
-  // Uncompressed at level 0 and the base level, LZ4 between, ZSTD at the
-  // bottom. Level-0 and base-level data is rewritten by every level-0
-  // compaction (below), so compressing it there cost more than anything
-  // else in the compactions (LZ4 about 13% of a 10M ingest's CPU). With
-  // dynamic level bytes, entry i > 0 is the level i - 1 below the base
-  // level; ZSTD (bottommost_compression) overrides the last one. At 10M
-  // traces, with the small families' LZ4: 28.9K lines/s against 19.1K, CPU
-  // 731 s against 1,118 s, disk right after ingest 13.1 GB against 10.9
-  // (the base level uncompressed; after a full compaction all of it is in
-  // the bottom level) (bench/README.md, "Compression of young traces").
+  // The base level uncompressed, LZ4 above and below it, ZSTD at the
+  // bottom. Every level-0 compaction rewrites the whole base level
+  // (below), so compressing it there cost more than anything else in the
+  // compactions (LZ4 about 13% of a 10M ingest's CPU). Level 0 stays LZ4:
+  // a store under a few GB keeps most traces there, and uncompressed they
+  // took 1.45x the disk at 1M. With dynamic level bytes, entry 0 is level 0 and
+  // entry i > 0 the level i - 1 below the base level; ZSTD
+  // (bottommost_compression) overrides the last one. At 10M traces, with
+  // the small families' LZ4 below: 28.3K lines/s against 19.1K, 14.1 GB
+  // on disk right after ingest against 10.9 (after a full compaction all
+  // of it is in the bottom level); at 1M within noise of before
+  // (bench/README.md, "Compression of young traces").
   traces.compression = rocksdb::kLZ4Compression;
-  traces.compression_per_level = {rocksdb::kNoCompression,  rocksdb::kNoCompression,
+  traces.compression_per_level = {rocksdb::kLZ4Compression, rocksdb::kNoCompression,
                                   rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
                                   rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
                                   rocksdb::kLZ4Compression};

@@ -58,15 +58,15 @@ TEST(RocksdbOptionsTest, EachFamilyGetsItsSettings) {
   // the memtables do not hold skips their skip-list searches.
   EXPECT_GT(sessions.memtable_prefix_bloom_size_ratio, 0.0);
   EXPECT_TRUE(sessions.memtable_whole_key_filtering);
-  // Traces: uncompressed at level 0 and the base level (rewritten by
-  // every level-0 compaction), LZ4 between, ZSTD at the bottom; one entry
+  // Traces: the base level uncompressed (every level-0 compaction
+  // rewrites it), LZ4 above and below it, ZSTD at the bottom; one entry
   // per level.
   ASSERT_TRUE(traces.level_compaction_dynamic_level_bytes);
   ASSERT_EQ(traces.compression_per_level.size(), static_cast<std::size_t>(traces.num_levels));
-  EXPECT_EQ(traces.compression_per_level[0], rocksdb::kNoCompression);
-  EXPECT_EQ(traces.compression_per_level[1], rocksdb::kNoCompression);
-  for (std::size_t i = 2; i < traces.compression_per_level.size(); ++i) {
-    EXPECT_EQ(traces.compression_per_level[i], rocksdb::kLZ4Compression) << i;
+  for (std::size_t i = 0; i < traces.compression_per_level.size(); ++i) {
+    EXPECT_EQ(traces.compression_per_level[i],
+              i == 1 ? rocksdb::kNoCompression : rocksdb::kLZ4Compression)
+        << i;
   }
   EXPECT_EQ(traces.bottommost_compression, rocksdb::kZSTD);
   // The small keys: LZ4 at every level, the bottom one included.
