@@ -122,8 +122,8 @@ rocksdb::ColumnFamilyOptions MakeTracesOptions(const Options& options,
   // (below), so compressing it there cost more than anything else in the
   // compactions (LZ4 about 13% of a 10M ingest's CPU). Level 0 stays LZ4:
   // a store under a few GB keeps most traces there, and uncompressed they
-  // took 1.45x the disk at 1M. With dynamic level bytes, entry 0 is level 0 and
-  // entry i > 0 the level i - 1 below the base level; ZSTD
+  // took 1.45x the disk at 1M. With dynamic level bytes, entry 0 is level
+  // 0 and entry i > 0 the level i - 1 below the base level; ZSTD
   // (bottommost_compression) overrides the last one. At 10M traces, with
   // the small families' LZ4 below: 28.3K lines/s against 19.1K, 14.1 GB
   // on disk right after ingest against 10.9 (after a full compaction all
