@@ -117,7 +117,13 @@ Status SessionIndexer::Apply(Work* work) {
   // The aggregates and states go straight into the batch, in session order
   // (each family's keys ascending, so each memtable insert lands next to
   // the previous one): one copy of them, not two.
-  rocksdb::WriteBatch wb;
+  std::size_t delta_bytes = 0;
+  for (const auto& [prefix, d] : work->retry) delta_bytes += prefix.size() + d.delta.size();
+  for (const auto& [seq, batch] : work->batches) delta_bytes += DeltaBytes(batch);
+  // About the deltas' size: an aggregate is about as large as a delta
+  // with both previews; a state is smaller.
+  WriteBatchPool::Lease lease = round_batches_.Acquire(delta_bytes + (delta_bytes >> 1));
+  rocksdb::WriteBatch& wb = *lease;
   std::vector<SessionTableChange> changes;
   Status s;
   {

@@ -347,24 +347,35 @@ Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedW
   // (SessionIndexer::PendingFor).
   std::sort(changed.begin(), changed.end(),
             [](const DirtySession& a, const DirtySession& b) { return a.prefix < b.prefix; });
-  const std::string marker = changed.empty() ? std::string() : EncodeDirtyMarker(changed);
-  // Sized up front: grown by doubling, a batch of 10,000 traces (about 20
-  // MB) was copied over and over as it grew.
-  std::size_t bytes = kWriteBatchHeaderBytes + marker.size() + kWriteBatchEntryBytes;
+  // The marker goes into the batch in pieces (each delta copied once).
+  std::string marker_lengths;
+  std::vector<std::string_view> marker_parts;
+  const std::size_t marker_bytes =
+      changed.empty() ? 0 : DirtyMarkerPieces(changed, &marker_lengths, &marker_parts);
+  // Sized up front, from a kept batch: grown by doubling, a batch of
+  // 10,000 traces (about 20 MB) was copied over and over as it grew, and a
+  // new buffer that large costs a page fault per page (WriteBatchPool).
+  std::size_t bytes = kWriteBatchHeaderBytes + marker_bytes + 2 * kWriteBatchEntryBytes;
   for (const KeyedWrite& w : *writes)
     bytes += w.key.size() + w.value.size() + kWriteBatchEntryBytes;
-  rocksdb::WriteBatch wb(bytes);
-  Status s = AddInKeyOrder(*writes, &wb);
+  WriteBatchPool::Lease wb = batches_.Acquire(bytes);
+  Status s = AddInKeyOrder(*writes, wb.get());
   if (!s.ok()) return s;
-  if (wb.Count() == 0) return Status::OK();
+  if (wb->Count() == 0) return Status::OK();
   std::optional<SessionIndexer::Batch> marked;
   if (!changed.empty()) {
     marked.emplace(indexer_);
-    wb.Put(ctx_->cf.dirty, DirtyKey(marked->seq()), marker);
+    const std::string key = DirtyKey(marked->seq());
+    const rocksdb::Slice key_slice(key);
+    std::vector<rocksdb::Slice> value(marker_parts.begin(), marker_parts.end());
+    s = FromRocks(wb->Put(ctx_->cf.dirty, rocksdb::SliceParts(&key_slice, 1),
+                          rocksdb::SliceParts(value.data(), static_cast<int>(value.size()))),
+                  "batch the dirty marker");
+    if (!s.ok()) return s;
   }
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
-  const rocksdb::Status ws = ctx_->db->Write(wo, &wb);
+  const rocksdb::Status ws = ctx_->db->Write(wo, wb.get());
   // Readers see the batch once it is pending (End); then the cached
   // summaries of its sessions go (after a failed write too: nothing is
   // lost by it), so that a summary read before End cannot be cached after
@@ -376,7 +387,7 @@ Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedW
   if (marked) marked->End(ws.ok(), &changed);
   for (const std::string& p : prefixes) ctx_->summaries->Invalidate(p);
   if (!ws.ok()) return FromRocks(ws, "write batch of " + std::to_string(batch_size) + " traces");
-  ingested_bytes_.fetch_add(wb.GetDataSize(), std::memory_order_relaxed);
+  ingested_bytes_.fetch_add(wb->GetDataSize(), std::memory_order_relaxed);
   RememberFirstOffers(*deltas);
   return Status::OK();
 }

@@ -240,6 +240,27 @@ std::string EncodeDirtyMarker(const std::vector<DirtySession>& sessions) {
   return out;
 }
 
+std::size_t DirtyMarkerPieces(const std::vector<DirtySession>& sessions, std::string* lengths,
+                              std::vector<std::string_view>* parts) {
+  // Each length prefix is a varint32 of at most 5 bytes: reserved up front,
+  // `lengths` never moves while the views into it are taken.
+  lengths->clear();
+  lengths->reserve(5 * sessions.size());
+  parts->clear();
+  parts->reserve(3 * sessions.size());
+  std::size_t total = 0;
+  for (const DirtySession& d : sessions) {
+    const std::size_t at = lengths->size();
+    PutVarint32(lengths, static_cast<uint32_t>(d.delta.size()));
+    const std::string_view length(lengths->data() + at, lengths->size() - at);
+    parts->push_back(d.prefix);
+    parts->push_back(length);
+    parts->push_back(d.delta);
+    total += d.prefix.size() + length.size() + d.delta.size();
+  }
+  return total;
+}
+
 bool DecodeDirtyMarker(std::string_view in, std::vector<DirtySession>* sessions) {
   sessions->clear();
   if (in.empty()) return false;

@@ -95,6 +95,13 @@ struct DirtySession {
 // Decode verifies every delta and derives its state; it fails on an empty
 // or malformed list.
 std::string EncodeDirtyMarker(const std::vector<DirtySession>& sessions);
+// The same bytes as pieces that concatenate to EncodeDirtyMarker(sessions),
+// for a write that gathers them without a copy of the deltas first:
+// `parts` (cleared) points into `sessions` and into `lengths` (cleared,
+// then holds the length prefixes); both must outlive `parts`' use.
+// Returns the total size.
+std::size_t DirtyMarkerPieces(const std::vector<DirtySession>& sessions, std::string* lengths,
+                              std::vector<std::string_view>* parts);
 bool DecodeDirtyMarker(std::string_view in, std::vector<DirtySession>* sessions);
 
 }  // namespace sessionstore

@@ -117,6 +117,32 @@ TEST(SessionIndexStateTest, DirtyMarkerRoundTrip) {
   EXPECT_FALSE(DecodeDirtyMarker(damaged, &listed));
 }
 
+TEST(SessionIndexStateTest, DirtyMarkerPiecesConcatenateToTheMarker) {
+  std::vector<DirtySession> sessions;
+  for (int i = 0; i < 40; ++i) {
+    std::string prefix;
+    PutSessionPrefix(&prefix, static_cast<uint64_t>(i) * 977, "sess-" + std::to_string(i));
+    Trace t = MakeTrace("t" + std::to_string(i), "sess-" + std::to_string(i), 100 + i);
+    t.input.value = std::string(static_cast<std::size_t>(i) * 13, 'i');  // Lengths past one varint byte.
+    const SessionDelta d = SessionDelta::FromTrace(t, 1);
+    sessions.push_back({prefix, d.Encode(), SessionIndexState::Of(d)});
+  }
+  std::string lengths = "left over";
+  std::vector<std::string_view> parts = {"stale"};
+  const std::size_t total = DirtyMarkerPieces(sessions, &lengths, &parts);
+  std::string joined;
+  for (std::string_view p : parts) joined.append(p);
+  const std::string marker = EncodeDirtyMarker(sessions);
+  EXPECT_EQ(joined, marker);
+  EXPECT_EQ(total, marker.size());
+  EXPECT_EQ(parts.size(), 3 * sessions.size());
+  std::vector<DirtySession> listed;
+  ASSERT_TRUE(DecodeDirtyMarker(joined, &listed));
+  EXPECT_EQ(listed, sessions);
+  EXPECT_EQ(DirtyMarkerPieces({}, &lengths, &parts), 0u);
+  EXPECT_TRUE(parts.empty());
+}
+
 // The indexer composes projections; the store composes whole deltas. Both
 // must agree on everything the indexes hold, for any grouping.
 TEST(SessionIndexStateTest, ProjectionCommutesWithComposition) {
