@@ -290,8 +290,9 @@ class SessionIndexer {
   };
   // Adds to `wb` the writes that apply `work` (sorted by session prefix)
   // to the sessions' aggregates and index states (none when in_memory_),
-  // and appends the table's changes to `changes`.
-  Status IndexSessions(const rocksdb::Snapshot* snapshot, std::span<const SessionWork> work,
+  // and appends the table's changes to `changes`. Stored traces, read only
+  // for unsure latest registers, are read from `snapshot`.
+  Status IndexSessions(LazyReadSnapshot* snapshot, std::span<const SessionWork> work,
                        rocksdb::WriteBatch* wb, std::vector<SessionTableChange>* changes);
   // The session's aggregate: the stored one (`read`, `stored`: what the
   // read of `sessions` gave) followed by the work's deltas.

@@ -127,12 +127,16 @@ Status SessionIndexer::Apply(Work* work) {
   std::vector<SessionTableChange> changes;
   Status s;
   {
-    ReadSnapshot snapshot(db_, static_view_);  // Released on every path out.
+    // Taken only if a register is unsure, for ExactRow: a snapshot held
+    // through every catch-up kept most dirty markers from cancelling with
+    // their deletions in a flush (they were flushed, then compacted away).
+    // Aggregates and states need none: only catch-ups write them.
+    LazyReadSnapshot snapshot(db_, static_view_);  // Released on every path out.
     // In chunks: each is one batched read of aggregates and states.
     constexpr std::size_t kChunk = 256;
     const std::span<const SessionWork> all(sessions);
     for (std::size_t i = 0; i < all.size() && s.ok(); i += kChunk) {
-      s = IndexSessions(snapshot.snapshot(), all.subspan(i, std::min(kChunk, all.size() - i)),
+      s = IndexSessions(&snapshot, all.subspan(i, std::min(kChunk, all.size() - i)),
                         &wb, &changes);
     }
   }
@@ -205,7 +209,7 @@ Status SessionIndexer::WriteIndex(rocksdb::WriteBatch* wb, const std::vector<uin
   return FromRocks(db_->Write(rocksdb::WriteOptions(), wb), "write session aggregates");
 }
 
-Status SessionIndexer::IndexSessions(const rocksdb::Snapshot* snapshot,
+Status SessionIndexer::IndexSessions(LazyReadSnapshot* snapshot,
                                      std::span<const SessionWork> work,
                                      rocksdb::WriteBatch* wb,
                                      std::vector<SessionTableChange>* changes) {
@@ -252,7 +256,7 @@ Status SessionIndexer::IndexSessions(const rocksdb::Snapshot* snapshot,
       // batches later changes nothing); the counters stay the exact sum of
       // the applied batches.
       IndexRow row;
-      rows_->ExactRow(snapshot, work[i].prefix, aggregate, &row);
+      rows_->ExactRow(snapshot->Get(), work[i].prefix, aggregate, &row);
       if (!row.status.ok()) return row.status;
       state.last = std::move(row.state.last);
       state.last_user = std::move(row.state.last_user);

@@ -75,6 +75,24 @@ class ReadSnapshot {
   mutable std::optional<rocksdb::ManagedSnapshot> managed_;  // snapshot() is not const.
 };
 
+// A ReadSnapshot taken at the first Get(), for reads that are rare and
+// may see a later state than the work began with. A snapshot that lives
+// long keeps every overwritten or deleted value written during its life
+// (a dirty marker and its SingleDelete) from cancelling in a flush.
+class LazyReadSnapshot {
+ public:
+  LazyReadSnapshot(rocksdb::DB* db, bool static_view) : db_(db), static_view_(static_view) {}
+  const rocksdb::Snapshot* Get() {
+    if (!taken_) taken_.emplace(db_, static_view_);
+    return taken_->snapshot();
+  }
+
+ private:
+  rocksdb::DB* const db_;
+  const bool static_view_;
+  std::optional<ReadSnapshot> taken_;
+};
+
 }  // namespace sessionstore
 
 #endif  // SESSIONSTORE_ENGINE_STORE_CONTEXT_H_
