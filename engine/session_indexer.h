@@ -127,9 +127,9 @@ class SessionIndexer {
 
   // The ingest protocol, one Batch per ingest that writes a marker: its
   // seq() names the marker (DirtyKey(seq) in the `dirty` family, value
-  // EncodeDirtyMarker(sessions)); End() reports, once the write returned,
-  // whether it was applied and, if it was, the sessions it marked (moved
-  // from). A Batch destroyed without End() (an early return, an exception)
+  // EncodeDirtyMarker(sessions), written from DirtyMarkerPieces); End()
+  // reports, once the write returned, whether it was applied and, if it
+  // was, the sessions it marked (moved from). A Batch destroyed without End() (an early return, an exception)
   // ends its sequence as not written. Everything End() needs is allocated
   // when the Batch is made, so End() cannot fail after a successful write.
   class Batch {

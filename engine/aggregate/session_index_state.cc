@@ -232,11 +232,11 @@ bool DecodeIndexState(std::string_view in, SessionIndexState* s) {
 }
 
 std::string EncodeDirtyMarker(const std::vector<DirtySession>& sessions) {
+  std::string lengths;
+  std::vector<std::string_view> parts;
   std::string out;
-  for (const DirtySession& d : sessions) {
-    out.append(d.prefix);
-    PutLengthPrefixed(&out, d.delta);
-  }
+  out.reserve(DirtyMarkerPieces(sessions, &lengths, &parts));
+  for (std::string_view part : parts) out.append(part);
   return out;
 }
 

@@ -92,16 +92,15 @@ struct DirtySession {
 
 // A dirty marker's value (store format 7): the batch's changed sessions,
 // each a session prefix followed by its length-prefixed SessionDelta.
-// Decode verifies every delta and derives its state; it fails on an empty
-// or malformed list.
-std::string EncodeDirtyMarker(const std::vector<DirtySession>& sessions);
-// The same bytes as pieces that concatenate to EncodeDirtyMarker(sessions),
-// for a write that gathers them without a copy of the deltas first:
-// `parts` (cleared) points into `sessions` and into `lengths` (cleared,
-// then holds the length prefixes); both must outlive `parts`' use.
-// Returns the total size.
+// DirtyMarkerPieces gives its bytes as pieces, for a write that gathers
+// them without copying the deltas first: `parts` (cleared) points into
+// `sessions` and into `lengths` (cleared, then holds the length
+// prefixes), both of which must outlive `parts`' use; it returns the total
+// size. EncodeDirtyMarker joins the pieces. Decode verifies every delta
+// and derives its state; it fails on an empty or malformed list.
 std::size_t DirtyMarkerPieces(const std::vector<DirtySession>& sessions, std::string* lengths,
                               std::vector<std::string_view>* parts);
+std::string EncodeDirtyMarker(const std::vector<DirtySession>& sessions);
 bool DecodeDirtyMarker(std::string_view in, std::vector<DirtySession>* sessions);
 
 }  // namespace sessionstore
