@@ -4,14 +4,13 @@
 
 #include "sessionstore/session.h"
 
+#include "engine/aggregate/session_delta.h"
+
 namespace sessionstore {
 
 Payload MakePreview(const Payload& payload) {
-  if (payload.value.size() <= kPreviewBytes) return payload;
-  std::size_t cut = kPreviewBytes;
-  // Step back over UTF-8 continuation bytes (10xxxxxx) so the cut never
-  // splits a character.
-  while (cut > 0 && (static_cast<unsigned char>(payload.value[cut]) & 0xC0) == 0x80) --cut;
+  const std::size_t cut = PreviewLength(payload.value);
+  if (cut == payload.value.size()) return payload;
   return Payload{payload.value.substr(0, cut), false};
 }
 

@@ -110,6 +110,7 @@ Status TraceWriter::Ingest(std::span<const Trace> batch, IngestResult* result) {
   KeyedWrites writes;
   writes.reserve(pending.size() * 2);
   SessionDeltas deltas;
+  deltas.reserve(pending.size());
   for (std::size_t i = 0; i < pending.size(); ++i) {
     ApplyTrace(batch, pending[i], i, stored, &writes, &deltas, result);
   }
@@ -277,12 +278,12 @@ void TraceWriter::ApplyTrace(std::span<const Trace> batch, const PendingTrace& p
                        EncodeLocator(merged.start_ns, merged.session_id)});
   }
   if (!merged.session_id.empty()) {
-    SessionDelta d = DeltaOf(merged, version, old, old == nullptr ? 0 : stored.versions[i]);
-    auto [it, fresh] = deltas->try_emplace(merged.session_id);
-    if (fresh) {
-      it->second = std::move(d);
+    SessionDelta& batch_delta = (*deltas)[merged.session_id];
+    if (old == nullptr) {
+      // Most traces: added in place, no delta of their own.
+      batch_delta.AddTrace(merged, version);
     } else {
-      it->second.Add(d);
+      batch_delta.Add(DeltaOf(merged, version, old, stored.versions[i]));
     }
   }
   ++(old == nullptr ? result->inserted : result->updated);
@@ -333,20 +334,26 @@ Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedW
   // One dirty-marker entry per changed session, in the same atomic write
   // as the traces: its delta, which the indexer's catch-up folds into the
   // stored aggregate (readers add it until then).
-  std::vector<DirtySession> changed;
-  changed.reserve(deltas->size());
+  // Sorted by prefix: readers look sessions up in the batches
+  // (SessionIndexer::PendingFor). The (prefix, delta) pairs are sorted
+  // before the DirtySessions are made: moving those (strings, maps) in a
+  // sort cost more than building them.
+  std::vector<std::pair<std::string, SessionDelta*>> order;
+  order.reserve(deltas->size());
   for (auto& [session, delta] : *deltas) {
-    if (delta.IsIdentity()) continue;
-    std::string encoded = delta.Encode();
+    if (!delta.IsIdentity()) order.emplace_back(ctx_->SessionPrefix(session), &delta);
+  }
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<DirtySession> changed;
+  changed.reserve(order.size());
+  for (auto& [prefix, delta] : order) {
+    std::string encoded = delta->Encode();
     // The delta is encoded: the state takes the maps (RememberFirstOffers
     // reads only the first-trace fields afterwards).
-    changed.push_back(DirtySession{ctx_->SessionPrefix(session), std::move(encoded),
-                                   SessionIndexState::Of(std::move(delta))});
+    changed.push_back(DirtySession{std::move(prefix), std::move(encoded),
+                                   SessionIndexState::Of(std::move(*delta))});
   }
-  // Sorted by prefix: readers look sessions up in the batches
-  // (SessionIndexer::PendingFor).
-  std::sort(changed.begin(), changed.end(),
-            [](const DirtySession& a, const DirtySession& b) { return a.prefix < b.prefix; });
   // The marker goes into the batch in pieces (each delta copied once).
   std::string marker_lengths;
   std::vector<std::string_view> marker_parts;

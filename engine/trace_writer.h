@@ -82,8 +82,9 @@ class TraceWriter {
     std::vector<uint64_t> versions;
     std::vector<bool> present;
   };
-  // What the batch writes besides the records: session deltas by id.
-  using SessionDeltas = std::map<std::string, SessionDelta>;
+  // What the batch writes besides the records: session deltas by id (in
+  // no order: Commit orders them by session prefix).
+  using SessionDeltas = std::unordered_map<std::string, SessionDelta>;
   // A write of the batch, kept until Commit adds them all in key order
   // (keys are distinct within a family and batch: each trace id is applied
   // once).

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 #include "sessionstore/trace.h"
@@ -41,7 +42,11 @@ struct LatestRegister {
   std::string floor_trace_id;
 
   // The trace (start, trace_id) at `version` has the property with `value`.
+  // The same as Then() of a register holding only that best; copies the id
+  // and the value only when they win.
   void Offer(int64_t start, const std::string& trace_id, uint64_t version, Payload value);
+  void Offer(int64_t start, const std::string& trace_id, uint64_t version,
+             std::string_view value, bool is_json);
   // The trace that was at (start, trace_id) is no longer there.
   void Retract(int64_t start, const std::string& trace_id);
   // this = this, then `later`.

@@ -4,8 +4,10 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <algorithm>
 #include <limits>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "engine/aggregate/aggregate_math.h"
@@ -111,50 +113,102 @@ SessionDelta SessionDelta::RetractionOf(const Trace& old) {
   return d;
 }
 
+std::size_t PreviewLength(std::string_view value) {
+  if (value.size() <= kPreviewBytes) return value.size();
+  std::size_t cut = kPreviewBytes;
+  // Step back over UTF-8 continuation bytes (10xxxxxx) so the cut never
+  // splits a character.
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+  return cut;
+}
+
 SessionDelta SessionDelta::FromTrace(const Trace& trace, uint64_t version) {
   SessionDelta d;
-  const TraceUsage usage = ComputeTraceUsage(trace);
-  d.trace_count = 1;
-  d.error_count = usage.has_error ? 1 : 0;
-  d.span_count = static_cast<int64_t>(trace.spans.size());
-  d.prompt_tokens = usage.prompt_tokens;
-  d.completion_tokens = usage.completion_tokens;
-  d.cost_nano_usd = usage.cost_nano_usd;
+  d.AddTrace(trace, version);
+  return d;
+}
+
+namespace {
+
+// The trace's usage per model, summed as FromTrace's own map would hold it
+// (so that adding each sum equals Add of that map, saturation included).
+// The thread's vector is reused: a trace names few models.
+using ModelSums = std::vector<std::pair<const std::string*, ModelUsage>>;
+
+void SumModels(const Trace& trace, ModelSums* sums) {
+  sums->clear();
+  auto add = [&](const std::string& model, const ModelUsage& u) {
+    auto it = std::find_if(sums->begin(), sums->end(),
+                           [&](const auto& e) { return *e.first == model; });
+    if (it == sums->end()) it = sums->insert(sums->end(), {&model, ModelUsage{}});
+    AccumulateUsage(&it->second, u, 1);
+  };
   if (trace.spans.empty()) {
     if (!trace.model.empty() || trace.prompt_tokens != 0 || trace.completion_tokens != 0 ||
         trace.cost_nano_usd != 0) {
-      AddModelUsage(
-          &d.models, trace.model,
-          ModelUsage{1, trace.prompt_tokens, trace.completion_tokens, trace.cost_nano_usd}, 1);
+      add(trace.model,
+          ModelUsage{1, trace.prompt_tokens, trace.completion_tokens, trace.cost_nano_usd});
     }
   }
   for (const Span& span : trace.spans) {
     if (IsGenerationKind(span.kind)) {
-      AddModelUsage(&d.models, span.model,
-                    ModelUsage{1, span.prompt_tokens, span.completion_tokens, span.cost_nano_usd},
-                    1);
-    }
-    if (span.ttft_ns) {
-      d.ttft_sum_ns += *span.ttft_ns;
-      d.ttft_count += 1;
+      add(span.model,
+          ModelUsage{1, span.prompt_tokens, span.completion_tokens, span.cost_nano_usd});
     }
   }
-  for (const std::string& tag : trace.tags) AddTagCount(&d.tags, tag, 1);
-  d.has_first = true;
-  d.first_start_ns = usage.effective_start_ns;
-  d.first_trace_id = trace.trace_id;
-  d.first_version = version;
-  d.first_input = MakePreview(trace.input);
-  d.has_max_end = true;
-  d.max_end_ns = usage.effective_end_ns;
-  d.last.Offer(trace.start_ns, trace.trace_id, version, MakePreview(trace.output));
+}
+
+}  // namespace
+
+void SessionDelta::AddTrace(const Trace& trace, uint64_t v) {
+  const TraceUsage usage = ComputeTraceUsage(trace);
+  int64_t ttft_sum = 0;
+  int64_t ttft_n = 0;
+  for (const Span& span : trace.spans) {
+    if (span.ttft_ns) {
+      ttft_sum += *span.ttft_ns;
+      ttft_n += 1;
+    }
+  }
+  // The counters as AddCounters adds FromTrace's.
+  SaturatingAccumulate(&trace_count, 1, 1);
+  SaturatingAccumulate(&error_count, usage.has_error ? 1 : 0, 1);
+  SaturatingAccumulate(&span_count, static_cast<int64_t>(trace.spans.size()), 1);
+  SaturatingAccumulate(&prompt_tokens, usage.prompt_tokens, 1);
+  SaturatingAccumulate(&completion_tokens, usage.completion_tokens, 1);
+  SaturatingAccumulate(&cost_nano_usd, usage.cost_nano_usd, 1);
+  SaturatingAccumulate(&ttft_sum_ns, ttft_sum, 1);
+  SaturatingAccumulate(&ttft_count, ttft_n, 1);
+  thread_local ModelSums sums;
+  SumModels(trace, &sums);
+  for (const auto& [model, u] : sums) AddModelUsage(&models, *model, u, 1);
+  // Tags are distinct in a stored (normalized) trace, but a repeated one
+  // counts once per occurrence, as FromTrace's map did.
+  for (const std::string& tag : trace.tags) AddTagCount(&tags, tag, 1);
+  // The first-trace register: KeepFirst of the trace's offer.
+  const int64_t first = usage.effective_start_ns;
+  if (!has_first || std::tie(first, trace.trace_id) < std::tie(first_start_ns, first_trace_id) ||
+      (std::tie(first, trace.trace_id) == std::tie(first_start_ns, first_trace_id) &&
+       v > first_version)) {
+    has_first = true;
+    first_start_ns = first;
+    first_trace_id = trace.trace_id;
+    first_version = v;
+    const std::size_t cut = PreviewLength(trace.input.value);
+    first_input.value.assign(trace.input.value, 0, cut);
+    first_input.is_json = cut == trace.input.value.size() && trace.input.is_json;
+  }
+  KeepMax(&has_max_end, &max_end_ns, true, usage.effective_end_ns);
+  const std::size_t out_cut = PreviewLength(trace.output.value);
+  last.Offer(trace.start_ns, trace.trace_id, v,
+             std::string_view(trace.output.value).substr(0, out_cut),
+             out_cut == trace.output.value.size() && trace.output.is_json);
   if (!trace.user_id.empty()) {
-    d.last_user.Offer(trace.start_ns, trace.trace_id, version, Payload{trace.user_id, false});
+    last_user.Offer(trace.start_ns, trace.trace_id, v, trace.user_id, false);
   }
   if (!trace.session_name.empty()) {
-    d.last_name.Offer(trace.start_ns, trace.trace_id, version, Payload{trace.session_name, false});
+    last_name.Offer(trace.start_ns, trace.trace_id, v, trace.session_name, false);
   }
-  return d;
 }
 
 void SessionDelta::Add(const SessionDelta& other) {

@@ -65,8 +65,13 @@ struct SessionDelta {
   LatestRegister last_user;  // Value: the user id.
   LatestRegister last_name;  // Value: the session name.
 
-  // What one stored trace (at `version`) contributes to its session.
+  // What one stored trace (at `version`) contributes to its session:
+  // SessionDelta().AddTrace(trace, version).
   static SessionDelta FromTrace(const Trace& trace, uint64_t version);
+  // this = this followed by FromTrace(trace, version), in place: strings
+  // (ids, previews) are copied only into registers they win, and map
+  // entries only made for models and tags this delta lacks.
+  void AddTrace(const Trace& trace, uint64_t version);
 
   // this = this followed by other, for every field. Associative; the
   // counters and the first/max-end registers are also commutative, the
@@ -93,6 +98,10 @@ struct SessionDelta {
 
   bool operator==(const SessionDelta&) const = default;
 };
+
+// The length of `value`'s preview: at most kPreviewBytes, cut at a UTF-8
+// character boundary (MakePreview, sessionstore/session.h).
+std::size_t PreviewLength(std::string_view value);
 
 // True when every counter of `m` is zero (the aggregate keeps no such entry).
 bool IsZero(const ModelUsage& m);

@@ -5,8 +5,10 @@
 #include <flatbuffers/flatbuffers.h>
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 #include <random>
+#include <string>
 
 #include "session_delta_generated.h"
 #include "tests/engine/test_util.h"
@@ -56,6 +58,70 @@ TEST(SessionDeltaTest, SpanlessTraceCountsItsOwnUsage) {
   EXPECT_EQ(d.completion_tokens, 6);
   EXPECT_EQ(d.models.at("m"), (ModelUsage{1, 4, 6, 10}));
   EXPECT_EQ(d.max_end_ns, kT0);  // No end: counts its start.
+}
+
+// A random trace for AddTrace: models repeated across spans (summed per
+// model first), tags, previews over 1 KB with multi-byte characters.
+Trace RandomTrace(std::mt19937_64* rng) {
+  auto pick = [&](uint64_t n) { return (*rng)() % n; };
+  Trace t = MakeTrace("t" + std::to_string(pick(8)), "s", kT0 + static_cast<int64_t>(pick(4)) * kSec);
+  const std::string unit = pick(2) == 0 ? "ab" : "\xC3\xA9";  // 'é': two bytes.
+  std::string big;
+  for (uint64_t i = pick(2) == 0 ? 3 : 700; i > 0; --i) big += unit;
+  t.input = Payload{"in" + big, pick(2) == 0};
+  t.output = Payload{"o" + big, pick(2) == 0};
+  if (pick(2) == 0) t.user_id = "u" + std::to_string(pick(3));
+  if (pick(3) == 0) t.session_name = "n" + std::to_string(pick(3));
+  if (pick(4) == 0) t.end_ns = t.start_ns + static_cast<int64_t>(pick(10)) * kSec;
+  for (uint64_t i = pick(4); i > 0; --i) {
+    Span sp = LlmSpan("sp" + std::to_string(i), t.start_ns - static_cast<int64_t>(pick(2)) * kSec,
+                      static_cast<int64_t>(pick(50)), static_cast<int64_t>(pick(50)),
+                      pick(5) == 0 ? std::numeric_limits<int64_t>::max() / 2
+                                   : static_cast<int64_t>(pick(1000)),
+                      "m" + std::to_string(pick(2)));
+    if (pick(3) == 0) sp.ttft_ns = static_cast<int64_t>(pick(100));
+    if (pick(4) == 0) sp.kind = SpanKind::kTool;
+    t.spans.push_back(sp);
+  }
+  if (t.spans.empty() && pick(2) == 0) {
+    t.model = "m" + std::to_string(pick(2));
+    t.prompt_tokens = static_cast<int64_t>(pick(9));
+  }
+  for (uint64_t i = pick(3); i > 0; --i) t.tags.push_back("tag" + std::to_string(pick(3)));
+  return t;
+}
+
+TEST(SessionDeltaTest, AddTraceEqualsAddingTheTracesContribution) {
+  std::mt19937_64 rng(5);
+  for (int round = 0; round < 300; ++round) {
+    // Start from what a batch's delta may hold: contributions, updates
+    // (negative counters), retractions (floors), saturated sums.
+    SessionDelta in_place;
+    if (rng() % 3 == 0) in_place = SessionDelta::RetractionOf(MakeTrace("t9", "s", kT0 + 3 * kSec));
+    if (rng() % 4 == 0) in_place.SubtractCounters(SessionDelta::FromTrace(RandomTrace(&rng), 1));
+    if (rng() % 5 == 0) in_place.cost_nano_usd = std::numeric_limits<int64_t>::max();
+    SessionDelta reference = in_place;
+    for (int k = static_cast<int>(rng() % 6); k >= 0; --k) {
+      const Trace t = RandomTrace(&rng);
+      const uint64_t version = 1 + rng() % 3;
+      in_place.AddTrace(t, version);
+      reference.Add(SessionDelta::FromTrace(t, version));
+      ASSERT_EQ(in_place, reference) << "round " << round;
+    }
+  }
+}
+
+TEST(SessionDeltaTest, PreviewsAreCutAtACharacterBoundary) {
+  Trace t = MakeTrace("t", "s", kT0);
+  std::string text(kPreviewBytes - 1, 'x');
+  text += "\xC3\xA9";  // Two bytes across the limit.
+  t.input = Payload{text, true};
+  t.output = Payload{"{}", true};
+  const SessionDelta d = SessionDelta::FromTrace(t, 1);
+  EXPECT_EQ(d.first_input.value, std::string(kPreviewBytes - 1, 'x'));
+  EXPECT_FALSE(d.first_input.is_json);  // A cut value is no longer JSON.
+  EXPECT_EQ(d.last.value, (Payload{"{}", true}));
+  EXPECT_EQ(d.first_input, MakePreview(t.input));
 }
 
 TEST(SessionDeltaTest, UpdateDeltaTurnsOldIntoNew) {
