@@ -46,6 +46,7 @@
 #include <vector>
 #include <functional>
 
+#include "engine/aggregate/session_fold.h"
 #include "engine/aggregate/session_index_state.h"
 #include "engine/format/keys.h"
 #include "engine/session_table.h"
@@ -294,10 +295,11 @@ class SessionIndexer {
   // for unsure latest registers, are read from `snapshot`.
   Status IndexSessions(LazyReadSnapshot* snapshot, std::span<const SessionWork> work,
                        rocksdb::WriteBatch* wb, std::vector<SessionTableChange>* changes);
-  // The session's aggregate: the stored one (`read`, `stored`: what the
-  // read of `sessions` gave) followed by the work's deltas.
+  // Adds to `fold` (empty) the session's aggregate: the stored one (`read`,
+  // `stored`: what the read of `sessions` gave) followed by the work's
+  // deltas. The fold views `stored` and the deltas: they must outlive it.
   Status FoldAggregate(const rocksdb::Status& read, std::string_view stored,
-                       const SessionWork& work, SessionDelta* aggregate) const;
+                       const SessionWork& work, SessionFold* fold) const;
   // Adds the deletions of the `applied` markers to `wb` and writes it, in
   // one atomic write; nothing when in_memory_ is set.
   Status WriteIndex(rocksdb::WriteBatch* wb, const std::vector<uint64_t>& applied);

@@ -229,7 +229,7 @@ Status SessionIndexer::IndexSessions(LazyReadSnapshot* snapshot,
   const BatchGet got(db_, rocksdb::ReadOptions(), index_,
                      std::vector<rocksdb::Slice>(state_keys.begin(), state_keys.end()),
                      /*sorted=*/true);
-  SessionDelta aggregate;
+  SessionDelta aggregate;  // Materialized only for an unsure state.
   for (std::size_t i = 0; i < n; ++i) {
     SessionIndexState old;
     const rocksdb::Status& rs = got.statuses[i];
@@ -239,17 +239,19 @@ Status SessionIndexer::IndexSessions(LazyReadSnapshot* snapshot,
       return Status::Corruption("index state of session " + PrefixName(work[i].prefix) +
                                 " is malformed");
     }
-    Status s = FoldAggregate(aggregates.statuses[i], aggregates.values[i].ToStringView(), work[i],
-                             &aggregate);
+    SessionFold fold;
+    Status s =
+        FoldAggregate(aggregates.statuses[i], aggregates.values[i].ToStringView(), work[i], &fold);
     if (!s.ok()) return s;
     // Not when catching up in memory (a read-only open): nothing is written.
     if (!in_memory_) {
-      s = FromRocks(wb->Put(sessions_, work[i].prefix, aggregate.Encode()), "batch aggregate");
+      s = FromRocks(wb->Put(sessions_, work[i].prefix, fold.Encode()), "batch aggregate");
       if (!s.ok()) return s;
     }
     SessionIndexState state = old;
     state.Add(work[i].state);
     if (!state.Exact()) {
+      fold.Materialize(&aggregate);
       // A trace's start moved earlier: the stored traces decide the latest
       // registers. Reading them from a snapshot that also holds later
       // batches is harmless (the registers are maxima: adding those
@@ -277,10 +279,9 @@ Status SessionIndexer::IndexSessions(LazyReadSnapshot* snapshot,
 }
 
 Status SessionIndexer::FoldAggregate(const rocksdb::Status& read, std::string_view stored,
-                                     const SessionWork& work, SessionDelta* aggregate) const {
-  SessionFold fold;
+                                     const SessionWork& work, SessionFold* fold) const {
   if (read.ok()) {
-    if (!fold.Add(stored)) {
+    if (!fold->Add(stored)) {
       return Status::Corruption("aggregate of session " + PrefixName(work.prefix) +
                                 " fails verification");
     }
@@ -288,12 +289,11 @@ Status SessionIndexer::FoldAggregate(const rocksdb::Status& read, std::string_vi
     return FromRocks(read, "read aggregate of session " + PrefixName(work.prefix));
   }
   for (std::string_view d : work.deltas) {
-    if (!fold.Add(d)) {
+    if (!fold->Add(d)) {
       return Status::Corruption("a pending delta of session " + PrefixName(work.prefix) +
                                 " fails verification");
     }
   }
-  fold.Materialize(aggregate);
   return Status::OK();
 }
 

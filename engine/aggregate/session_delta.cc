@@ -13,6 +13,7 @@
 #include "engine/aggregate/aggregate_math.h"
 #include "engine/format/keys.h"
 #include "engine/format/trace_codec.h"
+#include "engine/aggregate/session_delta_encoder.h"
 #include "session_delta_generated.h"
 
 namespace sessionstore {
@@ -52,31 +53,6 @@ bool DecodeLatest(const fb::LatestFb* in, LatestRegister* out) {
     if (in->floor_trace_id()) out->floor_trace_id = in->floor_trace_id()->str();
   }
   return true;
-}
-
-flatbuffers::Offset<fb::LatestFb> EncodeLatest(flatbuffers::FlatBufferBuilder* b,
-                                               const LatestRegister& r) {
-  flatbuffers::Offset<flatbuffers::String> tid, ftid;
-  flatbuffers::Offset<fb::PayloadFb> value;
-  if (r.has_best) {
-    tid = b->CreateString(r.trace_id);
-    value = fb::CreatePayloadFb(*b, b->CreateString(r.value.value), r.value.is_json);
-  }
-  if (r.has_floor) ftid = b->CreateString(r.floor_trace_id);
-  fb::LatestFbBuilder l(*b);
-  l.add_has_best(r.has_best);
-  if (r.has_best) {
-    l.add_start_ns(r.start_ns);
-    l.add_trace_id(tid);
-    l.add_version(r.version);
-    l.add_value(value);
-  }
-  l.add_has_floor(r.has_floor);
-  if (r.has_floor) {
-    l.add_floor_start_ns(r.floor_start_ns);
-    l.add_floor_trace_id(ftid);
-  }
-  return l.Finish();
 }
 
 }  // namespace
@@ -229,68 +205,7 @@ bool SessionDelta::IsIdentity() const {
          last_user.IsIdentity() && last_name.IsIdentity();
 }
 
-std::string SessionDelta::Encode() const {
-  // One builder and offset vectors per thread, reused: the buffer grows to
-  // the largest operand encoded (released past 1 MiB), so an encode
-  // allocates its result only.
-  struct Scratch {
-    flatbuffers::FlatBufferBuilder builder{1024};
-    std::vector<flatbuffers::Offset<fb::ModelUsageFb>> models;
-    std::vector<flatbuffers::Offset<fb::TagCountFb>> tags;
-  };
-  thread_local Scratch scratch;
-  flatbuffers::FlatBufferBuilder& b = scratch.builder;
-  b.Clear();
-  std::vector<flatbuffers::Offset<fb::ModelUsageFb>>& models_fb = scratch.models;
-  models_fb.clear();
-  for (const auto& [name, m] : models) {
-    models_fb.push_back(fb::CreateModelUsageFb(b, b.CreateString(name), m.calls, m.prompt_tokens,
-                                               m.completion_tokens, m.cost_nano_usd));
-  }
-  std::vector<flatbuffers::Offset<fb::TagCountFb>>& tags_fb = scratch.tags;
-  tags_fb.clear();
-  for (const auto& [tag, n] : tags) {
-    tags_fb.push_back(fb::CreateTagCountFb(b, b.CreateString(tag), n));
-  }
-  flatbuffers::Offset<flatbuffers::String> first_tid;
-  flatbuffers::Offset<fb::PayloadFb> first_in;
-  if (has_first) {
-    first_tid = b.CreateString(first_trace_id);
-    first_in = fb::CreatePayloadFb(b, b.CreateString(first_input.value), first_input.is_json);
-  }
-  auto models_vec = b.CreateVector(models_fb);
-  auto tags_vec = b.CreateVector(tags_fb);
-  auto last_fb = EncodeLatest(&b, last);
-  auto last_user_fb = EncodeLatest(&b, last_user);
-  auto last_name_fb = EncodeLatest(&b, last_name);
-  fb::SessionDeltaFbBuilder d(b);
-  d.add_trace_count(trace_count);
-  d.add_error_count(error_count);
-  d.add_span_count(span_count);
-  d.add_prompt_tokens(prompt_tokens);
-  d.add_completion_tokens(completion_tokens);
-  d.add_cost_nano_usd(cost_nano_usd);
-  d.add_ttft_sum_ns(ttft_sum_ns);
-  d.add_ttft_count(ttft_count);
-  d.add_has_first(has_first);
-  if (has_first) {
-    d.add_first_start_ns(first_start_ns);
-    d.add_first_trace_id(first_tid);
-    d.add_first_version(first_version);
-    d.add_first_input(first_in);
-  }
-  d.add_has_max_end(has_max_end);
-  d.add_max_end_ns(max_end_ns);
-  d.add_models(models_vec);
-  d.add_tags(tags_vec);
-  d.add_last(last_fb);
-  d.add_last_user(last_user_fb);
-  d.add_last_name(last_name_fb);
-  b.Finish(d.Finish());
-  std::string encoded(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
-  if (encoded.size() > (std::size_t{1} << 20)) b.Reset();
-  return encoded;
-}
+std::string SessionDelta::Encode() const { return EncodeDeltaFields(*this); }
 
 const fb::SessionDeltaFb* VerifiedSessionDelta(std::string_view bytes) {
   // Every table takes at least 4 bytes: bound the table count by the size,

@@ -6,8 +6,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "engine/aggregate/aggregate_math.h"
+#include "engine/aggregate/session_delta_encoder.h"
 #include "session_delta_generated.h"
 
 namespace sessionstore {
@@ -163,9 +167,54 @@ void SessionFold::Materialize(SessionDelta* out) const {
 }
 
 std::string SessionFold::Encode() const {
-  SessionDelta d;
-  Materialize(&d);
-  return d.Encode();
+  // SessionDelta's fields as views into the folded values: what
+  // Materialize would copy (zero map entries dropped), encoded in place.
+  struct Fields {
+    int64_t trace_count, error_count, span_count, prompt_tokens, completion_tokens,
+        cost_nano_usd, ttft_sum_ns, ttft_count;
+    bool has_first;
+    int64_t first_start_ns;
+    std::string_view first_trace_id;
+    uint64_t first_version;
+    PayloadView first_input;
+    bool has_max_end;
+    int64_t max_end_ns;
+    std::vector<std::pair<std::string_view, ModelUsage>>& models;
+    std::vector<std::pair<std::string_view, int64_t>>& tags;
+    const RegisterView &last, &last_user, &last_name;
+  };
+  thread_local std::vector<std::pair<std::string_view, ModelUsage>> models;
+  thread_local std::vector<std::pair<std::string_view, int64_t>> tags;
+  models.clear();
+  tags.clear();
+  for (const auto& entry : models_) {
+    if (!IsZero(entry.second)) models.push_back(entry);
+  }
+  for (const auto& entry : tags_) {
+    if (entry.second != 0) tags.push_back(entry);
+  }
+  const bool first = first_.has_first;
+  const Fields f{counters_[0],
+                 counters_[1],
+                 counters_[2],
+                 counters_[3],
+                 counters_[4],
+                 counters_[5],
+                 counters_[6],
+                 counters_[7],
+                 first,
+                 first ? first_.first_start_ns : 0,
+                 first ? first_.first_trace_id : std::string_view(),
+                 first ? first_.first_version : 0,
+                 first ? first_.first_input : PayloadView(),
+                 has_max_end_,
+                 max_end_ns_,
+                 models,
+                 tags,
+                 latest_[0],
+                 latest_[1],
+                 latest_[2]};
+  return EncodeDeltaFields(f);
 }
 
 }  // namespace sessionstore

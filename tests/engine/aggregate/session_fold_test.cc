@@ -117,6 +117,7 @@ TEST(SessionFoldTest, EmptyFoldIsTheIdentity) {
   fold.Materialize(&got);
   EXPECT_EQ(got, SessionDelta());
   EXPECT_TRUE(got.IsIdentity());
+  EXPECT_EQ(fold.Encode(), SessionDelta().Encode());  // Encoded from the views, byte for byte.
 }
 
 TEST(SessionFoldTest, RejectsWhatDecodeRejects) {
