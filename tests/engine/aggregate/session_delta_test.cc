@@ -60,8 +60,9 @@ TEST(SessionDeltaTest, SpanlessTraceCountsItsOwnUsage) {
   EXPECT_EQ(d.max_end_ns, kT0);  // No end: counts its start.
 }
 
-// A random trace for AddTrace: models repeated across spans (summed per
-// model first), tags, previews over 1 KB with multi-byte characters.
+// A random valid trace for AddTrace: models repeated across spans (summed
+// per model first), costs up to the limit, tags, previews over 1 KB with
+// multi-byte characters.
 Trace RandomTrace(std::mt19937_64* rng) {
   auto pick = [&](uint64_t n) { return (*rng)() % n; };
   Trace t = MakeTrace("t" + std::to_string(pick(8)), "s", kT0 + static_cast<int64_t>(pick(4)) * kSec);
@@ -76,8 +77,7 @@ Trace RandomTrace(std::mt19937_64* rng) {
   for (uint64_t i = pick(4); i > 0; --i) {
     Span sp = LlmSpan("sp" + std::to_string(i), t.start_ns - static_cast<int64_t>(pick(2)) * kSec,
                       static_cast<int64_t>(pick(50)), static_cast<int64_t>(pick(50)),
-                      pick(5) == 0 ? std::numeric_limits<int64_t>::max() / 2
-                                   : static_cast<int64_t>(pick(1000)),
+                      pick(5) == 0 ? kMaxCostNanoUsd : static_cast<int64_t>(pick(1000)),
                       "m" + std::to_string(pick(2)));
     if (pick(3) == 0) sp.ttft_ns = static_cast<int64_t>(pick(100));
     if (pick(4) == 0) sp.kind = SpanKind::kTool;
