@@ -106,32 +106,53 @@ SessionDelta SessionDelta::FromTrace(const Trace& trace, uint64_t version) {
 
 namespace {
 
-// The trace's usage per model, summed as FromTrace's own map would hold it
-// (so that adding each sum equals Add of that map, saturation included).
-// The thread's vector is reused: a trace names few models.
+// The trace's usage per model, summed as a map of its own would hold it
+// (each model's spans in span order, from zero), so that adding each sum
+// equals Add of that map, saturation included. Sorted stably (a trace may
+// name up to kMaxSpans models: no search per span). The thread's vector is reused.
 using ModelSums = std::vector<std::pair<const std::string*, ModelUsage>>;
 
 void SumModels(const Trace& trace, ModelSums* sums) {
   sums->clear();
-  auto add = [&](const std::string& model, const ModelUsage& u) {
-    auto it = std::find_if(sums->begin(), sums->end(),
-                           [&](const auto& e) { return *e.first == model; });
-    if (it == sums->end()) it = sums->insert(sums->end(), {&model, ModelUsage{}});
-    AccumulateUsage(&it->second, u, 1);
-  };
+  ReleaseIfLarge(sums);  // A large one is given back.
   if (trace.spans.empty()) {
     if (!trace.model.empty() || trace.prompt_tokens != 0 || trace.completion_tokens != 0 ||
         trace.cost_nano_usd != 0) {
-      add(trace.model,
-          ModelUsage{1, trace.prompt_tokens, trace.completion_tokens, trace.cost_nano_usd});
+      sums->push_back(
+          {&trace.model,
+           ModelUsage{1, trace.prompt_tokens, trace.completion_tokens, trace.cost_nano_usd}});
     }
+    return;
   }
   for (const Span& span : trace.spans) {
     if (IsGenerationKind(span.kind)) {
-      add(span.model,
-          ModelUsage{1, span.prompt_tokens, span.completion_tokens, span.cost_nano_usd});
+      sums->push_back(
+          {&span.model, ModelUsage{1, span.prompt_tokens, span.completion_tokens, span.cost_nano_usd}});
     }
   }
+  auto by_name = [](const auto& a, const auto& b) { return *a.first < *b.first; };
+  if (sums->size() <= 16) {
+    // Insertion sort (stable, no buffer): a trace names a few models.
+    for (std::size_t i = 1; i < sums->size(); ++i) {
+      std::rotate(std::upper_bound(sums->begin(), sums->begin() + i, (*sums)[i], by_name),
+                  sums->begin() + i, sums->begin() + i + 1);
+    }
+  } else {
+    std::stable_sort(sums->begin(), sums->end(), by_name);
+  }
+  // Each run of one model folded into its first entry, in span order.
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < sums->size(); ++i) {
+    const auto [model, usage] = (*sums)[i];
+    if (out > 0 && *(*sums)[out - 1].first == *model) {
+      AccumulateUsage(&(*sums)[out - 1].second, usage, 1);
+    } else {
+      ModelUsage sum;  // From zero, as a new map entry.
+      AccumulateUsage(&sum, usage, 1);
+      (*sums)[out++] = {model, sum};
+    }
+  }
+  sums->resize(out);
 }
 
 }  // namespace

@@ -30,6 +30,13 @@
 
 namespace sessionstore {
 
+// Frees a thread's scratch vector that grew past 4096 entries (a value
+// with that many models or tags is rare; the memory is not kept for it).
+template <typename V>
+void ReleaseIfLarge(V* v) {
+  if (v->capacity() > 4096) V().swap(*v);
+}
+
 template <typename Register>
 flatbuffers::Offset<fb::LatestFb> EncodeLatestFields(flatbuffers::FlatBufferBuilder* b,
                                                      const Register& r) {
@@ -59,7 +66,8 @@ flatbuffers::Offset<fb::LatestFb> EncodeLatestFields(flatbuffers::FlatBufferBuil
 
 // The encoded delta. One builder and offset vectors per thread (and
 // representation), reused: the buffer grows to the largest value encoded
-// (released past 1 MiB), so an encode allocates its result only.
+// (released past 1 MiB, the vectors past 4096 entries), so an encode
+// allocates its result only.
 template <typename Delta>
 std::string EncodeDeltaFields(const Delta& d) {
   struct Scratch {
@@ -120,6 +128,8 @@ std::string EncodeDeltaFields(const Delta& d) {
   b.Finish(out.Finish());
   std::string encoded(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
   if (encoded.size() > (std::size_t{1} << 20)) b.Reset();
+  ReleaseIfLarge(&models_fb);
+  ReleaseIfLarge(&tags_fb);
   return encoded;
 }
 

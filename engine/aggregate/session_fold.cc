@@ -214,7 +214,10 @@ std::string SessionFold::Encode() const {
                  latest_[0],
                  latest_[1],
                  latest_[2]};
-  return EncodeDeltaFields(f);
+  std::string encoded = EncodeDeltaFields(f);
+  ReleaseIfLarge(&models);
+  ReleaseIfLarge(&tags);
+  return encoded;
 }
 
 }  // namespace sessionstore

@@ -52,7 +52,7 @@ SessionDelta RandomDelta(std::mt19937_64* rng) {
   std::sort(t.tags.begin(), t.tags.end());
   t.tags.erase(std::unique(t.tags.begin(), t.tags.end()), t.tags.end());
   SessionDelta d;
-  switch (pick(5)) {
+  switch (pick(6)) {
     case 0:  // A start that moved earlier: retraction, then the new version.
       d = SessionDelta::RetractionOf(t);
       t.start_ns -= kSec;
@@ -71,6 +71,10 @@ SessionDelta RandomDelta(std::mt19937_64* rng) {
       d.cost_nano_usd =
           pick(2) == 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
       d.tags["tag0"] = std::numeric_limits<int64_t>::max();
+      break;
+    case 4:  // A removed trace: negative counters, models and tags (they
+             // fold to zero entries with its contribution).
+      d.SubtractCounters(SessionDelta::FromTrace(t, 1));
       break;
     default:
       d = SessionDelta::FromTrace(t, 1 + pick(2));
@@ -109,6 +113,7 @@ TEST(SessionFoldTest, MisalignedValuesFoldTheSame) {
   SessionDelta got;
   fold.Materialize(&got);
   EXPECT_EQ(got, want);
+  EXPECT_EQ(fold.Encode(), want.Encode());
 }
 
 TEST(SessionFoldTest, EmptyFoldIsTheIdentity) {
@@ -169,6 +174,33 @@ TEST(SessionFoldTest, UnsortedAndRepeatedNamesReadAsDecodeReadsThem) {
   SessionDelta got;
   fold.Materialize(&got);
   EXPECT_EQ(got, want);
+  EXPECT_EQ(fold.Encode(), want.Encode());
+}
+
+// Entries that fold to zero (a contribution and its removal) are dropped
+// from the encoding as from the materialized delta; a fold with no first
+// register encodes without one.
+TEST(SessionFoldTest, ZeroEntriesAndAMissingFirstRegisterEncodeAsMaterialized) {
+  Trace t = MakeTrace("t", "s", kT0);
+  t.spans.push_back(LlmSpan("sp", kT0, 10, 5, 7, "m"));
+  t.tags = {"a"};
+  SessionDelta removed;
+  removed.SubtractCounters(SessionDelta::FromTrace(t, 1));
+  const std::vector<std::string> values = {SessionDelta::FromTrace(t, 1).Encode(),
+                                           removed.Encode()};
+  SessionDelta want;
+  ASSERT_TRUE(Reference(values, &want));
+  EXPECT_TRUE(want.models.empty());
+  EXPECT_TRUE(want.tags.empty());
+  SessionFold fold;
+  for (const std::string& v : values) ASSERT_TRUE(fold.Add(v));
+  EXPECT_EQ(fold.Encode(), want.Encode());
+  SessionFold no_first;
+  ASSERT_TRUE(no_first.Add(removed.Encode()));
+  SessionDelta only_removed;
+  no_first.Materialize(&only_removed);
+  EXPECT_FALSE(only_removed.has_first);
+  EXPECT_EQ(no_first.Encode(), removed.Encode());
 }
 
 }  // namespace
