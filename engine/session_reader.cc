@@ -154,14 +154,14 @@ Status SessionReader::ReadLatestFields(const rocksdb::ReadOptions& ro, const std
     if (user && !t.user_id.empty()) {
       if (user_register != nullptr) {
         *user_register = LatestRegister();
-        user_register->Offer(t.start_ns, t.trace_id, version, Payload{t.user_id, false});
+        user_register->Offer(t.start_ns, t.trace_id, version, t.user_id, false);
       }
       summary->user_id = std::move(t.user_id);
       user = false;
     }
     if (name && !t.session_name.empty()) {
       if (name_register != nullptr) {
-        name_register->Offer(t.start_ns, t.trace_id, version, Payload{t.session_name, false});
+        name_register->Offer(t.start_ns, t.trace_id, version, t.session_name, false);
       }
       summary->session_name = std::move(t.session_name);
       name = false;
@@ -190,7 +190,7 @@ void SessionReader::ExactRow(const rocksdb::Snapshot* snapshot, std::string_view
   if (!row->status.ok()) return;
   if (last) {
     row->state.last = LatestRegister();
-    row->state.last.Offer(summary.last_trace_at_ns, last_id, 0, Payload());
+    row->state.last.Offer(summary.last_trace_at_ns, last_id, 0, std::string_view(), false);
   }
   if (user) row->state.last_user = std::move(user_register);
   if (name) row->state.last_name = std::move(name_register);

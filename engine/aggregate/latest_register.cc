@@ -16,15 +16,6 @@ bool KeyAbove(int64_t start, const std::string& tid, int64_t fstart, const std::
 
 }  // namespace
 
-void LatestRegister::Offer(int64_t start, const std::string& tid, uint64_t ver, Payload v) {
-  if (has_best && std::tie(start, tid, ver) <= std::tie(start_ns, trace_id, version)) return;
-  has_best = true;
-  start_ns = start;
-  trace_id = tid;
-  version = ver;
-  value = std::move(v);
-}
-
 void LatestRegister::Offer(int64_t start, const std::string& tid, uint64_t ver,
                            std::string_view v, bool is_json) {
   // ComposeLatest with a later register that has a best and no floor: only

@@ -41,12 +41,14 @@ struct LatestRegister {
   int64_t floor_start_ns = 0;
   std::string floor_trace_id;
 
-  // The trace (start, trace_id) at `version` has the property with `value`.
-  // The same as Then() of a register holding only that best; copies the id
-  // and the value only when they win.
-  void Offer(int64_t start, const std::string& trace_id, uint64_t version, Payload value);
+  // The trace (start, trace_id) at `version` has the property with the
+  // payload (value, is_json). The same as Then() of a register holding only
+  // that best; copies the id and the value only when they win.
   void Offer(int64_t start, const std::string& trace_id, uint64_t version,
              std::string_view value, bool is_json);
+  void Offer(int64_t start, const std::string& tid, uint64_t ver, const Payload& v) {
+    Offer(start, tid, ver, v.value, v.is_json);
+  }
   // The trace that was at (start, trace_id) is no longer there.
   void Retract(int64_t start, const std::string& trace_id);
   // this = this, then `later`.

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "engine/aggregate/aggregate_math.h"
+#include "engine/aggregate/session_delta_encoder.h"
 #include "engine/format/keys.h"
 #include "engine/format/trace_codec.h"
-#include "engine/aggregate/session_delta_encoder.h"
 #include "session_delta_generated.h"
 
 namespace sessionstore {
@@ -109,7 +109,8 @@ namespace {
 // The trace's usage per model, summed as a map of its own would hold it
 // (each model's spans in span order, from zero), so that adding each sum
 // equals Add of that map, saturation included. Sorted stably (a trace may
-// name up to kMaxSpans models: no search per span). The thread's vector is reused.
+// name up to kMaxSpans models: no search per span). The thread's vector is
+// reused.
 using ModelSums = std::vector<std::pair<const std::string*, ModelUsage>>;
 
 void SumModels(const Trace& trace, ModelSums* sums) {
@@ -126,8 +127,8 @@ void SumModels(const Trace& trace, ModelSums* sums) {
   }
   for (const Span& span : trace.spans) {
     if (IsGenerationKind(span.kind)) {
-      sums->push_back(
-          {&span.model, ModelUsage{1, span.prompt_tokens, span.completion_tokens, span.cost_nano_usd}});
+      sums->push_back({&span.model, ModelUsage{1, span.prompt_tokens, span.completion_tokens,
+                                               span.cost_nano_usd}});
     }
   }
   auto by_name = [](const auto& a, const auto& b) { return *a.first < *b.first; };

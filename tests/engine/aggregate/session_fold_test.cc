@@ -195,8 +195,9 @@ TEST(SessionFoldTest, ZeroEntriesAndAMissingFirstRegisterEncodeAsMaterialized) {
   SessionFold fold;
   for (const std::string& v : values) ASSERT_TRUE(fold.Add(v));
   EXPECT_EQ(fold.Encode(), want.Encode());
+  const std::string removed_bytes = removed.Encode();  // Viewed by the fold: kept alive.
   SessionFold no_first;
-  ASSERT_TRUE(no_first.Add(removed.Encode()));
+  ASSERT_TRUE(no_first.Add(removed_bytes));
   SessionDelta only_removed;
   no_first.Materialize(&only_removed);
   EXPECT_FALSE(only_removed.has_first);
