@@ -6,7 +6,8 @@
 // decodes must re-encode to bytes that decode to the same value, and
 // adding it to itself and reading it into a summary must not overflow
 // (saturating arithmetic, checked by UBSan). SessionFold must accept
-// exactly what Decode accepts and fold it to what Decode and Add give.
+// exactly what Decode accepts, fold it to what Decode and Add give, and
+// encode the fold (from its views) to the bytes of that value's encoding.
 
 #include <cstdint>
 #include <cstdlib>
@@ -30,6 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   twice.Add(delta);
   twice.Add(delta);
   if (!(folded == twice)) std::abort();
+  if (fold.Encode() != twice.Encode()) std::abort();
   const std::string encoded = delta.Encode();
   ss::SessionDelta again;
   if (!ss::SessionDelta::Decode(encoded, &again) || again.Encode() != encoded) std::abort();
