@@ -193,7 +193,6 @@ std::string SessionFold::Encode() const {
   for (const auto& entry : tags_) {
     if (entry.second != 0) tags.push_back(entry);
   }
-  const bool first = first_.has_first;
   const Fields f{counters_[0],
                  counters_[1],
                  counters_[2],
@@ -202,11 +201,11 @@ std::string SessionFold::Encode() const {
                  counters_[5],
                  counters_[6],
                  counters_[7],
-                 first,
-                 first ? first_.first_start_ns : 0,
-                 first ? first_.first_trace_id : std::string_view(),
-                 first ? first_.first_version : 0,
-                 first ? first_.first_input : PayloadView(),
+                 first_.has_first,  // The first_* fields are encoded only with it.
+                 first_.first_start_ns,
+                 first_.first_trace_id,
+                 first_.first_version,
+                 first_.first_input,
                  has_max_end_,
                  max_end_ns_,
                  models,
