@@ -48,19 +48,6 @@ std::string SessionIndexer::PrefixName(std::string_view prefix) {
   return GetSessionPrefix(&prefix, &hash, &id) ? Printable(id) : "(malformed prefix)";
 }
 
-bool SameTableRow(const SessionIndexState& a, const SessionIndexState& b) {
-  if (a.Exists() != b.Exists()) return false;
-  if (!a.Exists()) return true;
-  auto same_keys = [](const auto& x, const auto& y) {
-    return x.size() == y.size() &&
-           std::equal(x.begin(), x.end(), y.begin(),
-                      [](const auto& p, const auto& q) { return p.first == q.first; });
-  };
-  return a.Entry() == b.Entry() && a.user_id() == b.user_id() &&
-         a.session_name() == b.session_name() && same_keys(a.tags, b.tags) &&
-         same_keys(a.models, b.models);
-}
-
 SessionTableChange TableChangeOf(std::string_view prefix, const SessionIndexState& state) {
   SessionTableChange c;
   c.prefix.assign(prefix);

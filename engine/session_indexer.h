@@ -12,8 +12,9 @@
 // its Batch, holding each changed session's SessionDelta (and so its
 // SessionIndexState projection), and reports the batch with End().
 // CatchUp() then folds, per session, the stored aggregate with the deltas
-// of every batch reported since and composes the index state the same
-// way, writes both with the deletions of the applied markers in one atomic
+// of every batch reported since and takes the index state from the fold
+// (the state is the aggregate's projection, so the stored one is never
+// read), writes both with the deletions of the applied markers in one atomic
 // batch (each marker is applied exactly once), then applies the changes to
 // the SessionTable when it is loaded. Only when a latest register became
 // unsure (a trace's start moved earlier) does it read stored traces. A
@@ -87,9 +88,6 @@ class IndexRowSource {
 // The table row of a session whose state is `state` (REQUIRES:
 // state.Exact()); not listed, with empty fields, when it has no trace.
 SessionTableChange TableChangeOf(std::string_view prefix, const SessionIndexState& state);
-// True when the two states (REQUIRES: both Exact()) give the same table
-// row: TableChangeOf of either is equal, computed without building them.
-bool SameTableRow(const SessionIndexState& a, const SessionIndexState& b);
 
 class SessionIndexer {
  public:
@@ -282,12 +280,10 @@ class SessionIndexer {
   void EndWork(const Status& s, bool composed, Work* work, Retry* left) noexcept;
   // CatchUpLocked with any exception turned into an error Status.
   Status CatchUpNoThrow();
-  // One session of a catch-up: its prefix, its deltas in write order, and
-  // their states composed.
+  // One session of a catch-up: its prefix and its deltas in write order.
   struct SessionWork {
     std::string_view prefix;
     std::vector<std::string_view> deltas;
-    SessionIndexState state;
   };
   // Adds to `wb` the writes that apply `work` (sorted by session prefix)
   // to the sessions' aggregates and index states (none when in_memory_),

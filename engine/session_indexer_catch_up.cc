@@ -105,7 +105,6 @@ Status SessionIndexer::Apply(Work* work) {
     SessionWork& w = by_session[prefix];
     w.prefix = prefix;
     w.deltas.push_back(d.delta);
-    w.state.Add(d.state);
   };
   for (const auto& [prefix, d] : work->retry) add(prefix, d);
   for (const auto& [seq, batch] : work->batches) {
@@ -158,8 +157,10 @@ Status SessionIndexer::Apply(Work* work) {
         if (!composed) break;  // Verified when decoded: not expected.
         SessionDelta folded;
         fold.Materialize(&folded);
+        std::string encoded = folded.Encode();
         left.emplace(std::string(w.prefix),
-                     DirtySession{std::string(w.prefix), folded.Encode(), std::move(w.state)});
+                     DirtySession{std::string(w.prefix), std::move(encoded),
+                                  SessionIndexState::Of(std::move(folded))});
       }
       if (composed) work->retry_seqs = std::move(applied);
     }
@@ -214,31 +215,18 @@ Status SessionIndexer::IndexSessions(LazyReadSnapshot* snapshot,
                                      rocksdb::WriteBatch* wb,
                                      std::vector<SessionTableChange>* changes) {
   const std::size_t n = work.size();
-  // What the store holds now: each session's aggregate and index state.
-  // Only catch-ups write them (and deletions, which hold catch-ups off),
-  // so the latest values are the ones to add to.
+  // What the store holds now: each session's aggregate. Only catch-ups
+  // write them (and deletions, which hold catch-ups off), so the latest
+  // values are the ones to add to. The index state is the aggregate's
+  // projection (SessionIndexState::Of, a homomorphism: the 'X' state
+  // stored beside each aggregate is its projection), so it is taken from
+  // the fold rather than read and composed with the markers' states.
   std::vector<rocksdb::Slice> prefixes;
-  std::vector<std::string> state_keys;
   prefixes.reserve(n);
-  state_keys.reserve(n);
-  for (const SessionWork& w : work) {
-    prefixes.emplace_back(w.prefix.data(), w.prefix.size());
-    state_keys.push_back(StateKey(w.prefix));
-  }
+  for (const SessionWork& w : work) prefixes.emplace_back(w.prefix.data(), w.prefix.size());
   const BatchGet aggregates(db_, rocksdb::ReadOptions(), sessions_, prefixes, /*sorted=*/true);
-  const BatchGet got(db_, rocksdb::ReadOptions(), index_,
-                     std::vector<rocksdb::Slice>(state_keys.begin(), state_keys.end()),
-                     /*sorted=*/true);
   SessionDelta aggregate;  // Materialized only for an unsure state.
   for (std::size_t i = 0; i < n; ++i) {
-    SessionIndexState old;
-    const rocksdb::Status& rs = got.statuses[i];
-    if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read index state");
-    const bool indexed = rs.ok();
-    if (indexed && !DecodeIndexState(got.values[i].ToStringView(), &old)) {
-      return Status::Corruption("index state of session " + PrefixName(work[i].prefix) +
-                                " is malformed");
-    }
     SessionFold fold;
     Status s =
         FoldAggregate(aggregates.statuses[i], aggregates.values[i].ToStringView(), work[i], &fold);
@@ -248,8 +236,7 @@ Status SessionIndexer::IndexSessions(LazyReadSnapshot* snapshot,
       s = FromRocks(wb->Put(sessions_, work[i].prefix, fold.Encode()), "batch aggregate");
       if (!s.ok()) return s;
     }
-    SessionIndexState state = old;
-    state.Add(work[i].state);
+    SessionIndexState state = fold.IndexState();
     if (!state.Exact()) {
       fold.Materialize(&aggregate);
       // A trace's start moved earlier: the stored traces decide the latest
@@ -265,15 +252,14 @@ Status SessionIndexer::IndexSessions(LazyReadSnapshot* snapshot,
       state.last_name = std::move(row.state.last_name);
       if (!state.Exact()) return Status::Corruption("session index reader returned unsure registers");
     }
-    if (indexed && old == state) continue;
     if (!in_memory_) {
-      s = FromRocks(wb->Put(index_, state_keys[i], EncodeIndexState(state)), "batch index state");
+      s = FromRocks(wb->Put(index_, StateKey(work[i].prefix), EncodeIndexState(state)),
+                    "batch index state");
       if (!s.ok()) return s;
     }
     // What the table holds: only worth building when it is loaded (a
-    // process that only ingests never loads it) and when it changed.
-    if (!table_->loaded() || (indexed && SameTableRow(old, state))) continue;
-    changes->push_back(TableChangeOf(work[i].prefix, state));
+    // process that only ingests never loads it).
+    if (table_->loaded()) changes->push_back(TableChangeOf(work[i].prefix, state));
   }
   return Status::OK();
 }

@@ -45,13 +45,14 @@ SessionFold::RegisterView ViewLatest(const fb::LatestFb& in) {
   return r;
 }
 
-LatestRegister Own(const SessionFold::RegisterView& v) {
+// `with_value` false: keys only (the index's `last` register).
+LatestRegister Own(const SessionFold::RegisterView& v, bool with_value = true) {
   LatestRegister r;
   r.has_best = v.has_best;
   r.start_ns = v.start_ns;
   r.trace_id.assign(v.trace_id);
   r.version = v.version;
-  r.value = Payload{std::string(v.value.value), v.value.is_json};
+  if (with_value) r.value = Payload{std::string(v.value.value), v.value.is_json};
   r.has_floor = v.has_floor;
   r.floor_start_ns = v.floor_start_ns;
   r.floor_trace_id.assign(v.floor_trace_id);
@@ -164,6 +165,30 @@ void SessionFold::Materialize(SessionDelta* out) const {
   out->last = Own(latest_[0]);
   out->last_user = Own(latest_[1]);
   out->last_name = Own(latest_[2]);
+}
+
+SessionIndexState SessionFold::IndexState() const {
+  // As SessionIndexState::Of(Materialize()): the same fields, the same
+  // zero entries dropped (tests/engine/aggregate/session_fold_test.cc).
+  SessionIndexState s;
+  s.trace_count = counters_[0];
+  s.error_count = counters_[1];
+  s.cost_nano_usd = counters_[5];
+  s.total_tokens = SaturatingAdd(counters_[3], counters_[4]);
+  s.has_first = first_.has_first;
+  s.first_ns = first_.has_first ? first_.first_start_ns : 0;
+  s.has_max_end = has_max_end_;
+  s.max_end_ns = has_max_end_ ? max_end_ns_ : 0;
+  s.last = Own(latest_[0], /*with_value=*/false);
+  s.last_user = Own(latest_[1]);
+  s.last_name = Own(latest_[2]);
+  for (const auto& [name, usage] : models_) {
+    if (!IsZero(usage)) s.models.emplace_hint(s.models.end(), std::string(name), usage);
+  }
+  for (const auto& [tag, n] : tags_) {
+    if (n != 0) s.tags.emplace_hint(s.tags.end(), std::string(tag), n);
+  }
+  return s;
 }
 
 std::string SessionFold::Encode() const {

@@ -4,7 +4,7 @@
 // merge operands, in write order) into one, reading each through its
 // FlatBuffers view instead of decoding it into a SessionDelta. Strings (trace
 // ids, previews, model and tag names) stay views into the encoded bytes and
-// only the winners are copied, once, by Materialize or Encode; per operand
+// only the winners are copied, once, by Materialize, Encode or IndexState; per operand
 // the fold allocates nothing but an aligned copy of a misaligned value.
 //
 // The result equals decoding every value with SessionDelta::Decode and
@@ -13,7 +13,8 @@
 // readers and the merge operator may use either.
 //
 // Value type without synchronization. The bytes passed to Add must stay
-// valid and unchanged until the last call to Materialize or Encode.
+// valid and unchanged until the last call to Materialize, Encode or
+// IndexState.
 
 #ifndef SESSIONSTORE_ENGINE_AGGREGATE_SESSION_FOLD_H_
 #define SESSIONSTORE_ENGINE_AGGREGATE_SESSION_FOLD_H_
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "engine/aggregate/session_delta.h"
+#include "engine/aggregate/session_index_state.h"
 
 namespace sessionstore {
 
@@ -39,6 +41,10 @@ class SessionFold {
   void Materialize(SessionDelta* out) const;
   // SessionDelta::Encode of the folded delta.
   std::string Encode() const;
+  // SessionIndexState::Of of the folded delta, built from the views without
+  // materializing it (only the index's strings are copied: the registers'
+  // trace ids, user id and session name, tag and model names).
+  SessionIndexState IndexState() const;
   // Values added so far.
   std::size_t count() const { return count_; }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/aggregate/session_index_state.h"
 #include "session_delta_generated.h"
 #include "tests/engine/test_util.h"
 
@@ -180,6 +181,29 @@ TEST(SessionFoldTest, UnsortedAndRepeatedNamesReadAsDecodeReadsThem) {
 // Entries that fold to zero (a contribution and its removal) are dropped
 // from the encoding as from the materialized delta; a fold with no first
 // register encodes without one.
+// The catch-up takes each session's index state from its fold: it must be
+// the projection of the folded aggregate, zero entries and all.
+TEST(SessionFoldTest, IndexStateIsTheProjectionOfTheFoldedDelta) {
+  std::mt19937_64 rng(17);
+  int with_maps = 0, unsure = 0;
+  for (int round = 0; round < 2000; ++round) {
+    std::vector<std::string> values;
+    for (uint64_t n = 1 + rng() % 8; n > 0; --n) values.push_back(RandomDelta(&rng).Encode());
+    SessionDelta want;
+    ASSERT_TRUE(Reference(values, &want));
+    SessionFold fold;
+    for (const std::string& v : values) ASSERT_TRUE(fold.Add(v));
+    const SessionIndexState got = fold.IndexState();
+    ASSERT_EQ(got, SessionIndexState::Of(want)) << "round " << round;
+    EXPECT_TRUE(got.last.value.value.empty());  // Keys only.
+    with_maps += !got.tags.empty() && !got.models.empty();
+    unsure += !got.Exact();
+  }
+  // The sequences exercise what the projection copies.
+  EXPECT_GT(with_maps, 100);
+  EXPECT_GT(unsure, 10);
+}
+
 TEST(SessionFoldTest, ZeroEntriesAndAMissingFirstRegisterEncodeAsMaterialized) {
   Trace t = MakeTrace("t", "s", kT0);
   t.spans.push_back(LlmSpan("sp", kT0, 10, 5, 7, "m"));
@@ -202,6 +226,9 @@ TEST(SessionFoldTest, ZeroEntriesAndAMissingFirstRegisterEncodeAsMaterialized) {
   no_first.Materialize(&only_removed);
   EXPECT_FALSE(only_removed.has_first);
   EXPECT_EQ(no_first.Encode(), removed.Encode());
+  EXPECT_EQ(fold.IndexState(), SessionIndexState::Of(want));
+  EXPECT_TRUE(fold.IndexState().tags.empty());
+  EXPECT_EQ(no_first.IndexState(), SessionIndexState::Of(removed));
 }
 
 }  // namespace
