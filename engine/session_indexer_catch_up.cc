@@ -155,12 +155,7 @@ Status SessionIndexer::Apply(Work* work) {
         SessionFold fold;
         for (std::string_view d : w.deltas) composed = composed && fold.Add(d);
         if (!composed) break;  // Verified when decoded: not expected.
-        SessionDelta folded;
-        fold.Materialize(&folded);
-        std::string encoded = folded.Encode();
-        left.emplace(std::string(w.prefix),
-                     DirtySession{std::string(w.prefix), std::move(encoded),
-                                  SessionIndexState::Of(std::move(folded))});
+        left.emplace(std::string(w.prefix), DirtySession{std::string(w.prefix), fold.Encode()});
       }
       if (composed) work->retry_seqs = std::move(applied);
     }

@@ -348,11 +348,7 @@ Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedW
   std::vector<DirtySession> changed;
   changed.reserve(order.size());
   for (auto& [prefix, delta] : order) {
-    std::string encoded = delta->Encode();
-    // The delta is encoded: the state takes the maps (RememberFirstOffers
-    // reads only the first-trace fields afterwards).
-    changed.push_back(DirtySession{std::move(prefix), std::move(encoded),
-                                   SessionIndexState::Of(std::move(*delta))});
+    changed.push_back(DirtySession{std::move(prefix), delta->Encode()});
   }
   // The marker goes into the batch in pieces (each delta copied once).
   std::string marker_lengths;

@@ -272,8 +272,7 @@ bool DecodeDirtyMarker(std::string_view in, std::vector<DirtySession>* sessions)
     if (!GetSessionPrefix(&in, &hash, &id)) return false;
     const std::string_view prefix = rest.substr(0, rest.size() - in.size());
     if (!GetLengthPrefixed(&in, &bytes) || !SessionDelta::Decode(bytes, &delta)) return false;
-    sessions->push_back(
-        DirtySession{std::string(prefix), std::string(bytes), SessionIndexState::Of(std::move(delta))});
+    sessions->push_back(DirtySession{std::string(prefix), std::string(bytes)});
   }
   return true;
 }

@@ -79,13 +79,12 @@ struct SessionIndexState {
 std::string EncodeIndexState(const SessionIndexState& s);
 bool DecodeIndexState(std::string_view in, SessionIndexState* s);
 
-// One changed session of an ingest batch: its key prefix, what the batch
-// adds to its aggregate (a SessionDelta, encoded), and that delta's
-// projection, the SessionIndexState delta the indexes apply.
+// One changed session of an ingest batch: its key prefix and what the
+// batch adds to its aggregate (a SessionDelta, encoded). The indexes take
+// the session's state from the folded aggregate (SessionIndexState::Of).
 struct DirtySession {
   std::string prefix;
   std::string delta;  // SessionDelta::Encode().
-  SessionIndexState state;
 
   bool operator==(const DirtySession&) const = default;
 };
@@ -97,7 +96,7 @@ struct DirtySession {
 // `sessions` and into `lengths` (cleared, then holds the length
 // prefixes), both of which must outlive `parts`' use; it returns the total
 // size. EncodeDirtyMarker joins the pieces. Decode verifies every delta
-// and derives its state; it fails on an empty or malformed list.
+// (as SessionDelta::Decode); it fails on an empty or malformed list.
 std::size_t DirtyMarkerPieces(const std::vector<DirtySession>& sessions, std::string* lengths,
                               std::vector<std::string_view>* parts);
 std::string EncodeDirtyMarker(const std::vector<DirtySession>& sessions);

@@ -131,7 +131,7 @@ class SessionIndexerTest : public ::testing::Test {
   }
   // A marker entry of session `id`.
   static DirtySession Dirty(const std::string& id, const SessionDelta& d) {
-    return DirtySession{Prefix(id), d.Encode(), SessionIndexState::Of(d)};
+    return DirtySession{Prefix(id), d.Encode()};
   }
 
   // What ingest does for a batch: the marker in one write.

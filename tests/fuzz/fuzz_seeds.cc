@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
     const ss::SessionIndexState state = ss::SessionIndexState::Of(total);
     std::string prefix;
     ss::PutSessionPrefix(&prefix, 42 + n, t.session_id);
-    dirty.push_back(ss::DirtySession{prefix, delta.Encode(), ss::SessionIndexState::Of(delta)});
+    dirty.push_back(ss::DirtySession{prefix, delta.Encode()});
     if (n % 6 == 0) {
       Write(dir / "trace_codec_fuzz", n, ss::EncodeTrace(t, n));
       Write(dir / "session_delta_fuzz", n, total.Encode());

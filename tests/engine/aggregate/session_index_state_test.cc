@@ -100,11 +100,11 @@ TEST(SessionIndexStateTest, DirtyMarkerRoundTrip) {
   SessionDelta db = SessionDelta::FromTrace(MakeTrace("t2", "other", 200), 3);
   db.Add(SessionDelta::FromTrace(MakeTrace("t3", "other", 50), 1));
   const std::vector<DirtySession> sessions = {
-      {a, da.Encode(), SessionIndexState::Of(da)}, {b, db.Encode(), SessionIndexState::Of(db)}};
+      {a, da.Encode()}, {b, db.Encode()}};
   const std::string marker = EncodeDirtyMarker(sessions);
   std::vector<DirtySession> listed;
   ASSERT_TRUE(DecodeDirtyMarker(marker, &listed));
-  EXPECT_EQ(listed, sessions);  // Prefixes, deltas and their states.
+  EXPECT_EQ(listed, sessions);  // Prefixes and deltas.
   SessionDelta back;
   ASSERT_TRUE(SessionDelta::Decode(listed[1].delta, &back));
   EXPECT_EQ(back, db);
@@ -113,7 +113,7 @@ TEST(SessionIndexStateTest, DirtyMarkerRoundTrip) {
   EXPECT_FALSE(DecodeDirtyMarker(marker.substr(0, marker.size() - 1), &listed));
   EXPECT_FALSE(DecodeDirtyMarker(a, &listed));  // A prefix without its delta.
   // A delta that fails verification: its length kept, its bytes damaged.
-  std::string damaged = EncodeDirtyMarker({{a, std::string(da.Encode().size(), 'x'), {}}});
+  std::string damaged = EncodeDirtyMarker({{a, std::string(da.Encode().size(), 'x')}});
   EXPECT_FALSE(DecodeDirtyMarker(damaged, &listed));
 }
 
@@ -125,7 +125,7 @@ TEST(SessionIndexStateTest, DirtyMarkerPiecesConcatenateToTheMarker) {
     Trace t = MakeTrace("t" + std::to_string(i), "sess-" + std::to_string(i), 100 + i);
     t.input.value = std::string(static_cast<std::size_t>(i) * 13, 'i');  // Lengths past one varint byte.
     const SessionDelta d = SessionDelta::FromTrace(t, 1);
-    sessions.push_back({prefix, d.Encode(), SessionIndexState::Of(d)});
+    sessions.push_back({prefix, d.Encode()});
   }
   std::string lengths = "left over";
   std::vector<std::string_view> parts = {"stale"};
