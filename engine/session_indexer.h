@@ -228,7 +228,7 @@ class SessionIndexer {
   // (each batch's sessions sorted by prefix).
   using Pending = std::map<uint64_t, std::vector<DirtySession>>;
   // What a failed catch-up leaves for the next one, per session: its
-  // deltas composed (state) and folded into one (delta).
+  // deltas folded into one.
   using Retry = std::map<std::string, DirtySession, std::less<>>;
   // A catch-up's work: the retry it took and the batches it applies.
   struct Work {
@@ -268,14 +268,14 @@ class SessionIndexer {
   // batches below `below_seq`, in sequence order, up to kCatchUpRoundBytes
   // of deltas (at least one batch), applied in one atomic write.
   Status CatchUpRound(uint64_t below_seq);
-  // CatchUpLocked's work: folds and composes `work` (its retry first, then
+  // CatchUpLocked's work: folds `work` (its retry first, then
   // the batches by sequence) per session and writes the aggregates and
   // index states with the applied markers' deletions in one batch, then
   // ends the work (EndWork) under the readers' exclusion.
   Status Apply(Work* work);
   // Ends a catch-up's work under mu_: on success (`s`) the work is gone
   // (or, for the in-memory catch-up of a read-only open, kept for
-  // readers); on failure `left` (each session's deltas composed) becomes
+  // readers); on failure `left` (each session's deltas folded) becomes
   // retry_, or, unless `composed`, the work goes back as it came.
   void EndWork(const Status& s, bool composed, Work* work, Retry* left) noexcept;
   // CatchUpLocked with any exception turned into an error Status.
@@ -291,6 +291,13 @@ class SessionIndexer {
   // for unsure latest registers, are read from `snapshot`.
   Status IndexSessions(LazyReadSnapshot* snapshot, std::span<const SessionWork> work,
                        rocksdb::WriteBatch* wb, std::vector<SessionTableChange>* changes);
+  // Sets the latest registers of `state` (the projection of `fold`, the
+  // session's folded aggregate, with an unsure register): from the stored
+  // 'X' state and the projections of the work's deltas when those are
+  // exact (an earlier catch-up settled them), else from the stored traces
+  // (IndexRowSource::ExactRow, read from `snapshot`).
+  Status ExactState(LazyReadSnapshot* snapshot, const SessionWork& work, const SessionFold& fold,
+                    SessionIndexState* state);
   // Adds to `fold` (empty) the session's aggregate: the stored one (`read`,
   // `stored`: what the read of `sessions` gave) followed by the work's
   // deltas. The fold views `stored` and the deltas: they must outlive it.

@@ -61,7 +61,7 @@ Status SessionIndexer::CatchUpRound(uint64_t below_seq) {
     work.retry.swap(retry_);
     work.retry_seqs.swap(retry_seqs_);
     // The in-memory catch-up of a read-only open takes everything at once:
-    // it stores nothing, so a later round would compose onto the states
+    // it stores nothing, so a later round would fold onto the aggregates
     // on disk without the earlier rounds' deltas.
     const std::size_t budget = in_memory_ ? SIZE_MAX : round_bytes_;
     std::size_t bytes = 0;
@@ -131,7 +131,7 @@ Status SessionIndexer::Apply(Work* work) {
     // their deletions in a flush (they were flushed, then compacted away).
     // Aggregates and states need none: only catch-ups write them.
     LazyReadSnapshot snapshot(db_, static_view_);  // Released on every path out.
-    // In chunks: each is one batched read of aggregates and states.
+    // In chunks: each is one batched read of aggregates.
     constexpr std::size_t kChunk = 256;
     const std::span<const SessionWork> all(sessions);
     for (std::size_t i = 0; i < all.size() && s.ok(); i += kChunk) {
@@ -150,7 +150,7 @@ Status SessionIndexer::Apply(Work* work) {
     bool composed = true;
     if (!s.ok()) {
       // Retried by the next catch-up, composed: a persistent error holds
-      // one state and one delta per session, not one per batch.
+      // one delta per session, not one per batch.
       for (SessionWork& w : sessions) {
         SessionFold fold;
         for (std::string_view d : w.deltas) composed = composed && fold.Add(d);
@@ -212,15 +212,14 @@ Status SessionIndexer::IndexSessions(LazyReadSnapshot* snapshot,
   const std::size_t n = work.size();
   // What the store holds now: each session's aggregate. Only catch-ups
   // write them (and deletions, which hold catch-ups off), so the latest
-  // values are the ones to add to. The index state is the aggregate's
-  // projection (SessionIndexState::Of, a homomorphism: the 'X' state
-  // stored beside each aggregate is its projection), so it is taken from
-  // the fold rather than read and composed with the markers' states.
+  // values are the ones to add to. The index state is the folded
+  // aggregate's projection (SessionIndexState::Of, a homomorphism), so
+  // the stored 'X' state is read only when a latest register is unsure
+  // (ExactState).
   std::vector<rocksdb::Slice> prefixes;
   prefixes.reserve(n);
   for (const SessionWork& w : work) prefixes.emplace_back(w.prefix.data(), w.prefix.size());
   const BatchGet aggregates(db_, rocksdb::ReadOptions(), sessions_, prefixes, /*sorted=*/true);
-  SessionDelta aggregate;  // Materialized only for an unsure state.
   for (std::size_t i = 0; i < n; ++i) {
     SessionFold fold;
     Status s =
@@ -233,19 +232,8 @@ Status SessionIndexer::IndexSessions(LazyReadSnapshot* snapshot,
     }
     SessionIndexState state = fold.IndexState();
     if (!state.Exact()) {
-      fold.Materialize(&aggregate);
-      // A trace's start moved earlier: the stored traces decide the latest
-      // registers. Reading them from a snapshot that also holds later
-      // batches is harmless (the registers are maxima: adding those
-      // batches later changes nothing); the counters stay the exact sum of
-      // the applied batches.
-      IndexRow row;
-      rows_->ExactRow(snapshot->Get(), work[i].prefix, aggregate, &row);
-      if (!row.status.ok()) return row.status;
-      state.last = std::move(row.state.last);
-      state.last_user = std::move(row.state.last_user);
-      state.last_name = std::move(row.state.last_name);
-      if (!state.Exact()) return Status::Corruption("session index reader returned unsure registers");
+      s = ExactState(snapshot, work[i], fold, &state);
+      if (!s.ok()) return s;
     }
     if (!in_memory_) {
       s = FromRocks(wb->Put(index_, StateKey(work[i].prefix), EncodeIndexState(state)),
@@ -256,6 +244,54 @@ Status SessionIndexer::IndexSessions(LazyReadSnapshot* snapshot,
     // process that only ingests never loads it).
     if (table_->loaded()) changes->push_back(TableChangeOf(work[i].prefix, state));
   }
+  return Status::OK();
+}
+
+Status SessionIndexer::ExactState(LazyReadSnapshot* snapshot, const SessionWork& work,
+                                  const SessionFold& fold, SessionIndexState* state) {
+  // A trace's start moved earlier, so the aggregate's latest registers
+  // are unsure. An earlier catch-up may have settled them already: it
+  // wrote the exact registers into the 'X' state (not into the
+  // aggregate), and that state with the deltas' projections added is
+  // exact unless a delta unsettles it again.
+  std::string stored;
+  const rocksdb::Status rs =
+      db_->Get(rocksdb::ReadOptions(), index_, StateKey(work.prefix), &stored);
+  if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read index state");
+  if (rs.ok()) {
+    SessionIndexState composed;
+    if (!DecodeIndexState(stored, &composed)) {
+      return Status::Corruption("index state of session " + PrefixName(work.prefix) +
+                                " is malformed");
+    }
+    SessionDelta delta;
+    for (std::string_view d : work.deltas) {
+      if (!SessionDelta::Decode(d, &delta)) {
+        return Status::Corruption("a pending delta of session " + PrefixName(work.prefix) +
+                                  " fails verification");
+      }
+      composed.Add(SessionIndexState::Of(std::move(delta)));
+    }
+    if (composed.Exact()) {
+      state->last = std::move(composed.last);
+      state->last_user = std::move(composed.last_user);
+      state->last_name = std::move(composed.last_name);
+      return Status::OK();
+    }
+  }
+  // The stored traces decide. Reading them from a snapshot that also
+  // holds later batches is harmless (the registers are maxima: adding
+  // those batches later changes nothing); the counters stay the exact
+  // sum of the applied batches.
+  SessionDelta aggregate;
+  fold.Materialize(&aggregate);
+  IndexRow row;
+  rows_->ExactRow(snapshot->Get(), work.prefix, aggregate, &row);
+  if (!row.status.ok()) return row.status;
+  state->last = std::move(row.state.last);
+  state->last_user = std::move(row.state.last_user);
+  state->last_name = std::move(row.state.last_name);
+  if (!state->Exact()) return Status::Corruption("session index reader returned unsure registers");
   return Status::OK();
 }
 

@@ -5,7 +5,7 @@
 // latest-trace fields (last activity, last output, user, name) taken from
 // the aggregate's latest registers or, where a retraction left a register
 // unsure, from the session's stored traces. It also serves the session
-// indexer the exact index state of sessions whose composed state is unsure
+// indexer the exact index state of sessions whose folded state is unsure
 // (IndexRowSource).
 //
 // Thread safety: every method may be called concurrently.

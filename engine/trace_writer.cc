@@ -336,8 +336,8 @@ Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedW
   // stored aggregate (readers add it until then).
   // Sorted by prefix: readers look sessions up in the batches
   // (SessionIndexer::PendingFor). The (prefix, delta) pairs are sorted
-  // before the DirtySessions are made: moving those (strings, maps) in a
-  // sort cost more than building them.
+  // before the DirtySessions are made: moving deltas (strings, maps) in a
+  // sort cost more than encoding them in order.
   std::vector<std::pair<std::string, SessionDelta*>> order;
   order.reserve(deltas->size());
   for (auto& [session, delta] : *deltas) {

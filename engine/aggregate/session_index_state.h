@@ -4,12 +4,13 @@
 // indexes sort and filter by (trace count, error count, cost, total tokens,
 // first start, latest end, latest trace, latest user id and session name,
 // the tags' and models' counters), in a form that composes like
-// the aggregate itself. Ingest writes one per changed session into its dirty
-// marker (the projection of the session's merge operand); the SessionIndexer
-// keeps the composition of everything it indexed in the session's 'X' state
-// and adds each marker's states to it, so a catch-up never reads the merged
-// aggregate unless a latest register became unsure (a trace's start moved
-// earlier; see LatestRegister).
+// the aggregate itself: the projection of a sum of deltas is the sum of
+// their projections (Of is a homomorphism). The SessionIndexer's catch-up
+// takes each changed session's state from its folded aggregate
+// (SessionFold::IndexState) and stores it as the session's 'X' state; only
+// when a latest register became unsure (a trace's start moved earlier; see
+// LatestRegister) does it compose the stored state with the deltas'
+// projections, or read the stored traces.
 //
 // Composition (Add) is associative; it is commutative except for the latest
 // registers, which LatestRegister composes in write order. The counters are

@@ -288,6 +288,30 @@ TEST_F(SessionIndexerTest, UnsureRegisterReadsTheAggregateButKeepsTheCounters) {
   EXPECT_EQ(state.Entry().trace_count, 2);
 }
 
+// The stored aggregate keeps its unsure register; the settled registers
+// live in the 'X' state, which later catch-ups build on instead of
+// reading the traces again for every batch of the session.
+TEST_F(SessionIndexerTest, SettledRegistersAreNotReadAgain) {
+  IndexTwoTracesThenMoveTheLatestEarlier();
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  ASSERT_EQ(rows_.reads, 1);
+  // Below the register's floor (the moved trace's old start, 200): the
+  // aggregate's register stays unsure, the state's does not.
+  Ingest({"a"}, 150);
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  EXPECT_EQ(rows_.reads, 1);
+  EXPECT_EQ(State("a").Entry().last_ns, 150);
+  EXPECT_EQ(State("a").Entry().trace_count, 3);
+  // A later move earlier unsettles the state too: the traces decide again.
+  SessionDelta moved;
+  moved.last.Retract(150, "a-150");
+  moved.last.Offer(40, "a-150", 2, Payload{"out-a-150", false});
+  Ingest({Dirty("a", moved)});
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  EXPECT_EQ(rows_.reads, 2);
+  EXPECT_TRUE(State("a").Exact());
+}
+
 TEST_F(SessionIndexerTest, FailedCatchUpIsRetriedWithoutLosingOrRepeatingDeltas) {
   // The catch-up must read the aggregate, and that read fails once.
   IndexTwoTracesThenMoveTheLatestEarlier();

@@ -45,6 +45,7 @@ SessionDelta RandomDelta(std::mt19937_64* rng) {
   t.input = Payload{"in" + std::to_string(pick(100)), false};
   if (pick(2) == 0) t.user_id = "u" + std::to_string(pick(3));
   if (pick(3) == 0) t.session_name = "n" + std::to_string(pick(3));
+  if (pick(3) == 0) t.status = TraceStatus::kError;
   for (uint64_t i = pick(3); i > 0; --i) {
     t.spans.push_back(LlmSpan("sp" + std::to_string(i), t.start_ns, 10, 5,
                               static_cast<int64_t>(pick(1000)), "m" + std::to_string(pick(4))));
@@ -72,6 +73,8 @@ SessionDelta RandomDelta(std::mt19937_64* rng) {
       d.cost_nano_usd =
           pick(2) == 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
       d.tags["tag0"] = std::numeric_limits<int64_t>::max();
+      d.prompt_tokens = std::numeric_limits<int64_t>::max() - static_cast<int64_t>(pick(3));
+      d.completion_tokens = static_cast<int64_t>(pick(3));
       break;
     case 4:  // A removed trace: negative counters, models and tags (they
              // fold to zero entries with its contribution).
@@ -178,14 +181,11 @@ TEST(SessionFoldTest, UnsortedAndRepeatedNamesReadAsDecodeReadsThem) {
   EXPECT_EQ(fold.Encode(), want.Encode());
 }
 
-// Entries that fold to zero (a contribution and its removal) are dropped
-// from the encoding as from the materialized delta; a fold with no first
-// register encodes without one.
 // The catch-up takes each session's index state from its fold: it must be
 // the projection of the folded aggregate, zero entries and all.
 TEST(SessionFoldTest, IndexStateIsTheProjectionOfTheFoldedDelta) {
   std::mt19937_64 rng(17);
-  int with_maps = 0, unsure = 0;
+  int with_maps = 0, unsure = 0, errors = 0, saturated = 0;
   for (int round = 0; round < 2000; ++round) {
     std::vector<std::string> values;
     for (uint64_t n = 1 + rng() % 8; n > 0; --n) values.push_back(RandomDelta(&rng).Encode());
@@ -198,12 +198,19 @@ TEST(SessionFoldTest, IndexStateIsTheProjectionOfTheFoldedDelta) {
     EXPECT_TRUE(got.last.value.value.empty());  // Keys only.
     with_maps += !got.tags.empty() && !got.models.empty();
     unsure += !got.Exact();
+    errors += got.error_count != 0;
+    saturated += got.total_tokens == std::numeric_limits<int64_t>::max();
   }
   // The sequences exercise what the projection copies.
   EXPECT_GT(with_maps, 100);
   EXPECT_GT(unsure, 10);
+  EXPECT_GT(errors, 100);
+  EXPECT_GT(saturated, 10);
 }
 
+// Entries that fold to zero (a contribution and its removal) are dropped
+// from the encoding as from the materialized delta; a fold with no first
+// register encodes without one.
 TEST(SessionFoldTest, ZeroEntriesAndAMissingFirstRegisterEncodeAsMaterialized) {
   Trace t = MakeTrace("t", "s", kT0);
   t.spans.push_back(LlmSpan("sp", kT0, 10, 5, 7, "m"));
