@@ -13,8 +13,8 @@
 // SessionIndexState projection), and reports the batch with End().
 // CatchUp() then folds, per session, the stored aggregate with the deltas
 // of every batch reported since and takes the index state from the fold
-// (the state is the aggregate's projection, so the stored one is never
-// read), writes both with the deletions of the applied markers in one atomic
+// (the state is the aggregate's projection; the stored one is read only
+// to settle an unsure latest register), writes both with the deletions of the applied markers in one atomic
 // batch (each marker is applied exactly once), then applies the changes to
 // the SessionTable when it is loaded. Only when a latest register became
 // unsure (a trace's start moved earlier) does it read stored traces. A

@@ -4,8 +4,9 @@
 // merge operands, in write order) into one, reading each through its
 // FlatBuffers view instead of decoding it into a SessionDelta. Strings (trace
 // ids, previews, model and tag names) stay views into the encoded bytes and
-// only the winners are copied, once, by Materialize, Encode or IndexState; per operand
-// the fold allocates nothing but an aligned copy of a misaligned value.
+// only the winners are copied, once, by Materialize, Encode or IndexState;
+// per operand the fold allocates nothing but an aligned copy of a
+// misaligned value.
 //
 // The result equals decoding every value with SessionDelta::Decode and
 // adding them in order with SessionDelta::Add (tests/engine/aggregate/
