@@ -81,26 +81,29 @@ SessionIndexer::~SessionIndexer() {
 
 Status SessionIndexer::Recover() {
   uint64_t max_seq = 0;
-  Pending found;
+  std::map<uint64_t, std::vector<MarkedSession>> markers;
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, dirty_));
-  std::vector<DirtySession> sessions;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     uint64_t seq = 0;
     if (!ParseDirtyKey(it->key().ToStringView(), &seq)) {
       return Status::Corruption("dirty marker with a malformed key");
     }
-    if (!DecodeDirtyMarker(it->value().ToStringView(), &sessions)) {
+    if (!DecodeDirtyMarker(it->value().ToStringView(), &markers[seq])) {
       return Status::Corruption("dirty marker " + std::to_string(seq) +
-                                " holds a malformed list of session deltas");
+                                " holds a malformed list of changed sessions");
     }
     max_seq = std::max(max_seq, seq);
-    std::vector<DirtySession>& batch = found[seq];
-    batch = std::move(sessions);
-    SortByPrefix(&batch);
   }
   if (!it->status().ok()) return FromRocks(it->status(), "read dirty markers");
+  Pending found;
+  const Status s = RebuildMarkedDeltas(
+      [this](const std::vector<AddedTrace>& traces, std::vector<SessionDelta>* deltas) {
+        return rows_->ReadAddedTraces(traces, deltas);
+      },
+      markers, &found);
+  if (!s.ok()) return s;
   std::lock_guard<std::mutex> l(mu_);
   // Above every marker on disk, so no new marker overwrites one not yet
   // applied (a reused sequence of an applied, deleted marker is harmless).

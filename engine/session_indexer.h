@@ -9,8 +9,9 @@
 //
 // Ingest writes, in the same atomic batch as the traces, one dirty marker
 // into the `dirty` column family, keyed by a batch sequence number from
-// its Batch, holding each changed session's SessionDelta (and so its
-// SessionIndexState projection), and reports the batch with End().
+// its Batch, naming what changed in each session (engine/format/
+// dirty_marker.h), and reports the batch with End(), which hands the
+// indexer each changed session's SessionDelta in memory.
 // CatchUp() then folds, per session, the stored aggregate with the deltas
 // of every batch reported since and takes the index state from the fold
 // (the state is the aggregate's projection; the stored one is read only
@@ -19,7 +20,8 @@
 // the SessionTable when it is loaded. Only when a latest register became
 // unsure (a trace's start moved earlier) does it read stored traces. A
 // crash at any point leaves the markers of every unapplied batch on disk;
-// Recover() picks them up when the store opens again.
+// Recover() rebuilds their deltas when the store opens again (from the
+// traces they name: engine/marker_recovery.h).
 //
 // Readers of aggregates add the deltas a catch-up has not applied yet
 // (PendingFor): every acknowledged batch is in the stored aggregate or in
@@ -50,6 +52,7 @@
 #include "engine/aggregate/session_fold.h"
 #include "engine/aggregate/session_index_state.h"
 #include "engine/format/keys.h"
+#include "engine/marker_recovery.h"
 #include "engine/session_table.h"
 #include "engine/store_context.h"
 #include "engine/util/write_batch_pool.h"
@@ -83,6 +86,10 @@ class IndexRowSource {
   // from the indexer's thread.
   virtual void ExactRow(const rocksdb::Snapshot* snapshot, std::string_view prefix,
                         const SessionDelta& aggregate, IndexRow* row) const = 0;
+  // The contributions of the traces dirty markers name as added (Recover;
+  // see ReadAddedTraceDeltas in engine/marker_recovery.h).
+  virtual Status ReadAddedTraces(const std::vector<AddedTrace>& traces,
+                                 std::vector<SessionDelta>* deltas) const = 0;
 };
 
 // The table row of a session whose state is `state` (REQUIRES:
@@ -115,8 +122,11 @@ class SessionIndexer {
   SessionIndexer(const SessionIndexer&) = delete;
   SessionIndexer& operator=(const SessionIndexer&) = delete;
 
-  // Loads the markers a previous process left and sets the next sequence
-  // number. Call once, before any other method.
+  // Loads the markers a previous process left, rebuilds their deltas
+  // (reading the traces they name as added: IndexRowSource::
+  // ReadAddedTraces) and sets the next sequence number. Corruption when a
+  // marker is malformed or names a trace that is not stored. Call once,
+  // before any other method.
   Status Recover();
 
   // Starts a background thread that catches up `interval_ms` after the first
@@ -126,7 +136,7 @@ class SessionIndexer {
 
   // The ingest protocol, one Batch per ingest that writes a marker: its
   // seq() names the marker (DirtyKey(seq) in the `dirty` family, value
-  // EncodeDirtyMarker(sessions), written from DirtyMarkerPieces); End()
+  // EncodeDirtyMarker of what changed in each session); End()
   // reports, once the write returned, whether it was applied and, if it
   // was, the sessions it marked (moved from). A Batch destroyed without End() (an early return, an exception)
   // ends its sequence as not written. Everything End() needs is allocated

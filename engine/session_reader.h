@@ -54,6 +54,12 @@ class SessionReader final : public IndexRowSource {
   // the session's stored traces as of `snapshot`.
   void ExactRow(const rocksdb::Snapshot* snapshot, std::string_view prefix,
                 const SessionDelta& aggregate, IndexRow* row) const override;
+  // IndexRowSource: the added traces' contributions, read from the store
+  // as it is now (ReadAddedTraceDeltas).
+  Status ReadAddedTraces(const std::vector<AddedTrace>& traces,
+                         std::vector<SessionDelta>* deltas) const override {
+    return ReadAddedTraceDeltas(*ctx_, traces, deltas);
+  }
 
  private:
   // Read's second half where RocksDB folded the value (a plain Get, or a

@@ -4,10 +4,14 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
+#include <memory>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/aggregate/session_index_state.h"
+#include "engine/format/dirty_marker.h"
 #include "engine/format/format_version.h"
 #include "engine/format/keys.h"
 #include "engine/range_scan.h"
@@ -58,14 +62,61 @@ Status RewriteAllStates(const StoreContext& ctx, const IndexRowSource& source) {
   return RewriteStates(ctx, source, chunk);
 }
 
+// Format 7 -> 8: each marker's sessions keep their whole deltas, as
+// changes of several traces (an empty trace id: never skipped by the
+// recovery), and the version is stored in the same atomic write. Each
+// rewritten marker takes a new key, in the old markers' order, above every
+// sequence in use, and the old key is deleted: a catch-up deletes a marker
+// with SingleDelete, which needs a key written once.
+Status RewriteVersion7Markers(const StoreContext& ctx) {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(ctx.db->NewIterator(ro, ctx.cf.dirty));
+  std::vector<std::pair<uint64_t, std::string>> rewritten;  // In key (= write) order.
+  std::vector<DirtySession> old;
+  uint64_t max_seq = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    uint64_t seq = 0;
+    if (!ParseDirtyKey(it->key().ToStringView(), &seq) ||
+        !DecodeVersion7DirtyMarker(it->value().ToStringView(), &old)) {
+      return Status::Corruption("upgrade: a format-7 dirty marker is malformed");
+    }
+    std::vector<MarkedSession> marks;
+    marks.reserve(old.size());
+    for (DirtySession& d : old) {
+      MarkedSession m;
+      m.prefix = std::move(d.prefix);
+      m.changed.push_back(MarkedSession::Changed{std::string(), std::move(d.delta)});
+      marks.push_back(std::move(m));
+    }
+    std::sort(marks.begin(), marks.end(),
+              [](const MarkedSession& a, const MarkedSession& b) { return a.prefix < b.prefix; });
+    rewritten.emplace_back(seq, EncodeDirtyMarker(marks));
+    max_seq = std::max(max_seq, seq);
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "upgrade: read the dirty markers");
+  const uint64_t base =
+      std::max(max_seq, static_cast<uint64_t>(ctx.db->GetLatestSequenceNumber())) + 1;
+  rocksdb::WriteBatch wb;
+  rocksdb::Status rs;
+  for (std::size_t i = 0; i < rewritten.size() && rs.ok(); ++i) {
+    rs = wb.Delete(ctx.cf.dirty, DirtyKey(rewritten[i].first));
+    if (rs.ok()) rs = wb.Put(ctx.cf.dirty, DirtyKey(base + i), rewritten[i].second);
+  }
+  if (rs.ok()) rs = wb.Put(ctx.cf.default_family, kFormatVersionKey, kFormatVersion);
+  if (rs.ok()) rs = ctx.db->Write(rocksdb::WriteOptions(), &wb);
+  return FromRocks(rs, "upgrade the store from format version 7");
+}
+
 }  // namespace
 
 bool IsUpgradableFormat(const std::string& version) {
-  return version == "4" || version == "5" || version == "6";
+  return version == "4" || version == "5" || version == "6" || version == "7";
 }
 
 Status UpgradeFormat(const StoreContext& ctx, const std::string& version,
                      const IndexRowSource& rows) {
+  if (version == "7") return RewriteVersion7Markers(ctx);
   // The old markers: their deltas are in the aggregates already (written
   // with them as merge operands), and the states are rewritten below.
   const std::string markers(1, kDirtyTag);

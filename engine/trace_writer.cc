@@ -278,12 +278,17 @@ void TraceWriter::ApplyTrace(std::span<const Trace> batch, const PendingTrace& p
                        EncodeLocator(merged.start_ns, merged.session_id)});
   }
   if (!merged.session_id.empty()) {
-    SessionDelta& batch_delta = (*deltas)[merged.session_id];
-    if (old == nullptr) {
-      // Most traces: added in place, no delta of their own.
-      batch_delta.AddTrace(merged, version);
+    SessionChange& change = (*deltas)[merged.session_id];
+    if (old == nullptr || old->session_id.empty()) {
+      // Most traces: new to the session. The marker names the record (a
+      // recovery reads it); the delta is added in place.
+      change.added.push_back(MarkedSession::Added{merged.start_ns, merged.trace_id});
+      change.delta.AddTrace(merged, version);
     } else {
-      batch_delta.Add(DeltaOf(merged, version, old, stored.versions[i]));
+      // The session counts the old version: the marker keeps the delta.
+      const SessionDelta d = DeltaOf(merged, version, old, stored.versions[i]);
+      change.changed.push_back(MarkedSession::Changed{merged.trace_id, d.Encode()});
+      change.delta.Add(d);
     }
   }
   ++(old == nullptr ? result->inserted : result->updated);
@@ -292,7 +297,8 @@ void TraceWriter::ApplyTrace(std::span<const Trace> batch, const PendingTrace& p
 void TraceWriter::DropLosingFirstOffers(SessionDeltas* deltas) const {
   std::lock_guard<std::mutex> l(firsts_mu_);
   if (known_firsts_.empty()) return;
-  for (auto& [session, d] : *deltas) {
+  for (auto& [session, change] : *deltas) {
+    SessionDelta& d = change.delta;
     if (!d.has_first) continue;
     auto it = known_firsts_.find(session);
     if (it == known_firsts_.end()) continue;
@@ -313,7 +319,8 @@ void TraceWriter::RememberFirstOffers(const SessionDeltas& deltas) noexcept {
   std::lock_guard<std::mutex> l(firsts_mu_);
   try {
     if (known_firsts_.size() + deltas.size() > kMaxKnownFirsts) known_firsts_.clear();
-    for (const auto& [session, d] : deltas) {
+    for (const auto& [session, change] : deltas) {
+      const SessionDelta& d = change.delta;
       if (!d.has_first) continue;
       auto [it, inserted] =
           known_firsts_.try_emplace(session, FirstKey{d.first_start_ns, d.first_trace_id});
@@ -331,34 +338,34 @@ void TraceWriter::RememberFirstOffers(const SessionDeltas& deltas) noexcept {
 
 Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedWrites* writes) {
   DropLosingFirstOffers(deltas);
-  // One dirty-marker entry per changed session, in the same atomic write
-  // as the traces: its delta, which the indexer's catch-up folds into the
-  // stored aggregate (readers add it until then).
-  // Sorted by prefix: readers look sessions up in the batches
-  // (SessionIndexer::PendingFor). The (prefix, delta) pairs are sorted
-  // before the DirtySessions are made: moving deltas (strings, maps) in a
-  // sort cost more than encoding them in order.
-  std::vector<std::pair<std::string, SessionDelta*>> order;
+  // Each changed session's delta goes to the indexer (whose catch-up folds
+  // it into the stored aggregate; readers add it until then), sorted by
+  // prefix (readers look sessions up in the batches: PendingFor). The
+  // marker, in the same atomic write as the traces, names what a recovery
+  // needs to rebuild those deltas: the added traces' keys, and the deltas
+  // of changed ones.
+  std::vector<std::pair<std::string, SessionChange*>> order;
   order.reserve(deltas->size());
-  for (auto& [session, delta] : *deltas) {
-    if (!delta.IsIdentity()) order.emplace_back(ctx_->SessionPrefix(session), &delta);
+  for (auto& [session, change] : *deltas) {
+    if (!change.delta.IsIdentity()) order.emplace_back(ctx_->SessionPrefix(session), &change);
   }
   std::sort(order.begin(), order.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<DirtySession> changed;
+  std::vector<MarkedSession> marks;
   changed.reserve(order.size());
-  for (auto& [prefix, delta] : order) {
-    changed.push_back(DirtySession{std::move(prefix), delta->Encode()});
+  marks.reserve(order.size());
+  for (auto& [prefix, change] : order) {
+    marks.push_back(
+        MarkedSession{prefix, std::move(change->added), std::move(change->changed)});
+    changed.push_back(DirtySession{std::move(prefix), change->delta.Encode()});
   }
-  // The marker goes into the batch in pieces (each delta copied once).
-  std::string marker_lengths;
-  std::vector<std::string_view> marker_parts;
-  const std::size_t marker_bytes =
-      changed.empty() ? 0 : DirtyMarkerPieces(changed, &marker_lengths, &marker_parts);
+  const std::string marker = marks.empty() ? std::string() : EncodeDirtyMarker(marks);
+  marks.clear();
   // Sized up front, from a kept batch: grown by doubling, a batch of
   // 10,000 traces (about 20 MB) was copied over and over as it grew, and a
   // new buffer that large costs a page fault per page (WriteBatchPool).
-  std::size_t bytes = kWriteBatchHeaderBytes + marker_bytes + 2 * kWriteBatchEntryBytes;
+  std::size_t bytes = kWriteBatchHeaderBytes + marker.size() + 2 * kWriteBatchEntryBytes;
   for (const KeyedWrite& w : *writes)
     bytes += w.key.size() + w.value.size() + kWriteBatchEntryBytes;
   WriteBatchPool::Lease wb = batches_.Acquire(bytes);
@@ -368,11 +375,7 @@ Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedW
   std::optional<SessionIndexer::Batch> marked;
   if (!changed.empty()) {
     marked.emplace(indexer_);
-    const std::string key = DirtyKey(marked->seq());
-    const rocksdb::Slice key_slice(key);
-    std::vector<rocksdb::Slice> value(marker_parts.begin(), marker_parts.end());
-    s = FromRocks(wb->Put(ctx_->cf.dirty, rocksdb::SliceParts(&key_slice, 1),
-                          rocksdb::SliceParts(value.data(), static_cast<int>(value.size()))),
+    s = FromRocks(wb->Put(ctx_->cf.dirty, DirtyKey(marked->seq()), marker),
                   "batch the dirty marker");
     if (!s.ok()) return s;
   }

@@ -2,14 +2,16 @@
 //
 // TraceWriter: the write path. One Ingest call becomes one atomic RocksDB
 // write batch: the merged trace records, their locators and one dirty
-// marker holding each changed session's delta, which the session indexer
-// folds into the stored aggregates. Ingest reads the stored versions of the
+// marker naming, per changed session, the traces the batch added to it
+// (and the deltas of those it changed), while each session's delta goes
+// to the session indexer in memory, which folds it into the stored
+// aggregates. Ingest reads the stored versions of the
 // batch's traces (to merge by the upsert rules) but never an aggregate.
 //
 //   Ingest ─ validate, group by trace id ─ lock the ids (TraceLockTable)
 //          ─ read stored versions (locators, then records: two MultiGets)
 //          ─ merge versions (trace_versions.h), session deltas (SessionDelta)
-//          ─ one WriteBatch: records, locators, dirty marker (session deltas)
+//          ─ one WriteBatch: records, locators, dirty marker (added traces' keys)
 //          ─ SessionIndexer::End (the batch becomes pending for a catch-up)
 //
 // Thread safety: Ingest may be called concurrently; batches that share a
@@ -32,6 +34,7 @@
 #include <vector>
 
 #include "engine/aggregate/session_delta.h"
+#include "engine/format/dirty_marker.h"
 #include "engine/session_indexer.h"
 #include "engine/store_context.h"
 #include "engine/trace_lock_table.h"
@@ -82,9 +85,17 @@ class TraceWriter {
     std::vector<uint64_t> versions;
     std::vector<bool> present;
   };
-  // What the batch writes besides the records: session deltas by id (in
-  // no order: Commit orders them by session prefix).
-  using SessionDeltas = std::unordered_map<std::string, SessionDelta>;
+  // What the batch changes in one session: its delta (for the indexer, in
+  // memory), and what the marker says of it (the traces added to the
+  // session; the deltas of those it already counted).
+  struct SessionChange {
+    SessionDelta delta;
+    std::vector<MarkedSession::Added> added;
+    std::vector<MarkedSession::Changed> changed;
+  };
+  // The batch's changes by session id (in no order: Commit orders them by
+  // session prefix).
+  using SessionDeltas = std::unordered_map<std::string, SessionChange>;
   // A write of the batch, kept until Commit adds them all in key order
   // (keys are distinct within a family and batch: each trace id is applied
   // once).
@@ -116,14 +127,14 @@ class TraceWriter {
                               uint64_t old_version);
   // Applies one trace's versions in batch order on top of the stored one
   // (`i` indexes `stored`), adding its writes to `writes` and its session
-  // delta to `deltas`.
+  // change to `deltas`.
   void ApplyTrace(std::span<const Trace> batch, const PendingTrace& p, std::size_t i,
                   const StoredVersions& stored, KeyedWrites* writes, SessionDeltas* deltas,
                   IngestResult* result) const;
   // Adds `writes` to `wb` in key order, each family's together.
   static Status AddInKeyOrder(const KeyedWrites& writes, rocksdb::WriteBatch* wb);
-  // Writes one batch: `writes`, plus the batch's dirty marker (one delta
-  // per changed session).
+  // Writes one batch: `writes`, plus the batch's dirty marker (one entry
+  // per changed session), and hands each session's delta to the indexer.
   Status Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedWrites* writes);
 
   // The earliest (start, trace id) a session's first-trace register is

@@ -90,19 +90,6 @@ struct DirtySession {
   bool operator==(const DirtySession&) const = default;
 };
 
-// A dirty marker's value (store format 7): the batch's changed sessions,
-// each a session prefix followed by its length-prefixed SessionDelta.
-// DirtyMarkerPieces gives its bytes as pieces, for a write that gathers
-// them without copying the deltas first: `parts` (cleared) points into
-// `sessions` and into `lengths` (cleared, then holds the length
-// prefixes), both of which must outlive `parts`' use; it returns the total
-// size. EncodeDirtyMarker joins the pieces. Decode verifies every delta
-// (as SessionDelta::Decode); it fails on an empty or malformed list.
-std::size_t DirtyMarkerPieces(const std::vector<DirtySession>& sessions, std::string* lengths,
-                              std::vector<std::string_view>* parts);
-std::string EncodeDirtyMarker(const std::vector<DirtySession>& sessions);
-bool DecodeDirtyMarker(std::string_view in, std::vector<DirtySession>* sessions);
-
 }  // namespace sessionstore
 
 #endif  // SESSIONSTORE_ENGINE_AGGREGATE_SESSION_INDEX_STATE_H_

@@ -25,6 +25,7 @@
 
 #include "engine/aggregate/session_fold.h"
 #include "engine/aggregate/session_index_state.h"
+#include "engine/format/dirty_marker.h"
 #include "engine/format/keys.h"
 #include "tests/engine/test_util.h"
 
@@ -33,9 +34,21 @@ namespace {
 
 using testing::TempDir;
 
-// Exact registers from a map of states, with injectable read failures.
+// Exact registers from a map of states, with injectable read failures,
+// and the traces markers name as added from a map of their contributions.
 class FakeRowSource : public IndexRowSource {
  public:
+  Status ReadAddedTraces(const std::vector<AddedTrace>& traces,
+                         std::vector<SessionDelta>* deltas) const override {
+    deltas->clear();
+    for (const AddedTrace& t : traces) {
+      auto it = added.find(std::string(t.prefix) + t.added->trace_id);
+      if (it == added.end()) return Status::Corruption("not stored: " + t.added->trace_id);
+      deltas->push_back(it->second);
+    }
+    return Status::OK();
+  }
+
   void ReadIndexRows(const rocksdb::Snapshot*, const std::vector<std::string_view>& prefixes,
                      std::vector<IndexRow>* rows) const override {
     rows->assign(prefixes.size(), IndexRow());
@@ -52,6 +65,8 @@ class FakeRowSource : public IndexRowSource {
   }
 
   std::map<std::string, SessionIndexState> aggregates;
+  // Session prefix + trace id -> the trace's stored contribution.
+  std::map<std::string, SessionDelta> added;
   mutable int reads = 0;
   mutable int failing_reads = 0;
   mutable int throwing_reads = 0;  // The next calls that throw std::bad_alloc.
@@ -134,19 +149,39 @@ class SessionIndexerTest : public ::testing::Test {
     return DirtySession{Prefix(id), d.Encode()};
   }
 
-  // What ingest does for a batch: the marker in one write.
-  void Ingest(std::vector<DirtySession> sessions) {
+  // A marker that carries each session's delta whole (as a change of
+  // several traces: what the upgrade makes of a format-7 marker).
+  static std::string MarkerOf(const std::vector<DirtySession>& sessions) {
+    std::vector<MarkedSession> marks;
+    for (const DirtySession& d : sessions) {
+      marks.push_back(MarkedSession{d.prefix, {}, {{"", d.delta}}});
+    }
+    return EncodeDirtyMarker(marks);
+  }
+
+  // What ingest does for a batch: the marker in one write (`marker`, or
+  // MarkerOf(sessions)), then End with the deltas.
+  void Ingest(std::vector<DirtySession> sessions, const std::string& marker = "") {
     SessionIndexer::Batch batch(indexer_.get());
     rocksdb::WriteBatch wb;
-    ASSERT_TRUE(wb.Put(handles_[2], DirtyKey(batch.seq()), EncodeDirtyMarker(sessions)).ok());
+    ASSERT_TRUE(
+        wb.Put(handles_[2], DirtyKey(batch.seq()), marker.empty() ? MarkerOf(sessions) : marker)
+            .ok());
     batch.End(db_->Write(rocksdb::WriteOptions(), &wb).ok(), &sessions);
   }
+  // One new trace `id`-`start` in each session of `ids`: the marker names
+  // it as added, and its contribution is "stored" for a recovery.
   void Ingest(const std::vector<std::string>& ids, int64_t start) {
     std::vector<DirtySession> sessions;
+    std::vector<MarkedSession> marks;
     for (const std::string& id : ids) {
-      sessions.push_back(Dirty(id, NewTrace(id + "-" + std::to_string(start), start)));
+      const std::string trace_id = id + "-" + std::to_string(start);
+      const SessionDelta d = NewTrace(trace_id, start);
+      sessions.push_back(Dirty(id, d));
+      marks.push_back(MarkedSession{Prefix(id), {{start, trace_id}}, {}});
+      rows_.added[Prefix(id) + trace_id] = d;
     }
-    Ingest(std::move(sessions));
+    Ingest(std::move(sessions), EncodeDirtyMarker(marks));
   }
 
   // Session `id`'s aggregate as a reader sees it: the stored one followed
@@ -375,7 +410,7 @@ TEST_F(SessionIndexerTest, BatchAboveOneInFlightIsAppliedOnce) {
   EXPECT_EQ(Count(handles_[2]), 0u);
   std::vector<DirtySession> late = {Dirty("a", NewTrace("late", 50))};
   rocksdb::WriteBatch wb;
-  ASSERT_TRUE(wb.Put(handles_[2], DirtyKey(open_batch.seq()), EncodeDirtyMarker(late)).ok());
+  ASSERT_TRUE(wb.Put(handles_[2], DirtyKey(open_batch.seq()), MarkerOf(late)).ok());
   open_batch.End(db_->Write(rocksdb::WriteOptions(), &wb).ok(), &late);
   ASSERT_TRUE(indexer_->CatchUp().ok());
   EXPECT_EQ(Count(handles_[2]), 0u);

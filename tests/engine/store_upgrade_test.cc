@@ -1,6 +1,7 @@
 // Copyright sessionstore authors.
 //
-// Formats 4, 5 and 6 -> 7: a version-4 store (its 'O' and 'U' entries, its
+// Formats 4, 5 and 6 -> 8 (as to 7, their markers dropped), and 7 -> 8
+// (its markers rewritten). 4, 5 and 6 -> a version-4 store (its 'O' and 'U' entries, its
 // version-2 index states and its version written here over a current
 // store, as version 4 left them), a version-5 store (version-2 states) and
 // a version-6 store are upgraded by a writable open and refused by a
@@ -18,7 +19,10 @@
 #include "engine/aggregate/session_index_state.h"
 #include "engine/aggregate/session_merge_operator.h"
 #include "engine/column_families.h"
+#include "engine/format/dirty_marker.h"
 #include "engine/format/format_version.h"
+#include "engine/format/trace_codec.h"
+#include "engine/util/coding.h"
 #include "engine/format/keys.h"
 #include "engine/rocksdb_options.h"
 #include "engine/store_impl.h"
@@ -27,7 +31,9 @@
 namespace sessionstore {
 namespace {
 
+using testing::EditRawStore;
 using testing::ExpectVerifyClean;
+using testing::GetSessionOrDie;
 using testing::IngestOrDie;
 using testing::kSec;
 using testing::kT0;
@@ -35,24 +41,9 @@ using testing::MakeTrace;
 using testing::OpenOrDie;
 using testing::TempDir;
 
-// Opens the store's families with bare RocksDB and applies `edit`.
-template <typename Edit>
-void EditRaw(const std::string& path, Edit edit) {
-  rocksdb::DBOptions o = MakeDBOptions(Options());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(
-                  o, path, MakeColumnFamilies(Options(), std::make_shared<SessionMergeOperator>()),
-                  &handles, &raw)
-                  .ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  edit(db.get(), ColumnFamilies::FromHandles(handles));
-  for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-}
-
 std::size_t IndexKeysNotStates(const std::string& path, std::string* version) {
   std::size_t n = 0;
-  EditRaw(path, [&](rocksdb::DB* db, const ColumnFamilies& cf) {
+  EditRawStore(path, [&](rocksdb::DB* db, const ColumnFamilies& cf) {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.index));
     for (it->SeekToFirst(); it->Valid(); it->Next()) n += it->key()[0] != kStateTag;
     ASSERT_TRUE(
@@ -82,7 +73,7 @@ std::string Version2State(std::string_view current) {
 
 // Rewrites the store as `version` left it.
 void MakeOldVersion(const std::string& path, const std::string& version) {
-  EditRaw(path, [&](rocksdb::DB* db, const ColumnFamilies& cf) {
+  EditRawStore(path, [&](rocksdb::DB* db, const ColumnFamilies& cf) {
     rocksdb::WriteBatch wb;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.index));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -161,6 +152,80 @@ TEST_P(StoreUpgradeTest, UpgradedByAWritableOpenOnly) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, StoreUpgradeTest, ::testing::Values("4", "5", "6"));
+
+// Format 7 -> 8: pending markers of format 7 (each session's whole delta)
+// are rewritten as format 8's in the write that stores the version, and
+// the catch-up applies them once.
+TEST(StoreUpgradeTest, Version7MarkersAreRewrittenAndApplied) {
+  TempDir dir, want_dir;
+  Options options;
+  options.index_interval_ms = 0;
+  const std::vector<Trace> traces = {MakeTrace("t1", "s1", kT0),
+                                     MakeTrace("t2", "s1", kT0 + kSec),
+                                     MakeTrace("t3", "s2", kT0 + 2 * kSec)};
+  auto want = OpenOrDie(want_dir.path(), options);
+  IngestOrDie(want.get(), traces);
+  InternalOptions crash;
+  crash.TEST_skip_index_catch_up_on_close = true;
+  {
+    auto store = OpenOrDie(dir.path(), options, crash);
+    IngestOrDie(store.get(), traces);
+  }
+  std::size_t markers = 0;
+  EditRawStore(dir.path(), [&](rocksdb::DB* db, const ColumnFamilies& cf) {
+    // Each marker as format 7 wrote it: the deltas of the traces it names.
+    rocksdb::WriteBatch wb;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.dirty));
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++markers) {
+      std::vector<MarkedSession> marks;
+      ASSERT_TRUE(DecodeDirtyMarker(it->value().ToStringView(), &marks));
+      std::vector<DirtySession> old;
+      for (const MarkedSession& m : marks) {
+        SessionDelta d;
+        for (const MarkedSession::Added& a : m.added) {
+          std::string key = m.prefix, record;
+          PutTime(&key, a.start_ns);
+          key += a.trace_id;
+          ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), cf.traces, key, &record).ok());
+          Trace t;
+          uint64_t version = 0;
+          ASSERT_TRUE(DecodeTrace(record, &t, &version));
+          d.Add(SessionDelta::FromTrace(t, version));
+        }
+        old.push_back(DirtySession{m.prefix, d.Encode()});
+      }
+      ASSERT_TRUE(wb.Put(cf.dirty, it->key(), EncodeVersion7DirtyMarker(old)).ok());
+    }
+    ASSERT_TRUE(wb.Put(cf.default_family, kFormatVersionKey, "7").ok());
+    ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &wb).ok());
+  });
+  ASSERT_EQ(markers, 1u);
+  {
+    Options ro = options;
+    ro.read_only = true;
+    std::unique_ptr<Store> store;
+    const Status s = Store::Open(ro, dir.path(), &store);
+    EXPECT_TRUE(s.IsNotSupported()) << s.ToString();
+  }
+  {
+    auto store = OpenOrDie(dir.path(), options);
+    EXPECT_EQ(static_cast<StoreImpl*>(store.get())->TEST_PendingIndexSessions(), 2u);
+    for (const char* id : {"s1", "s2"}) {
+      EXPECT_EQ(GetSessionOrDie(store.get(), id), GetSessionOrDie(want.get(), id)) << id;
+    }
+    ExpectVerifyClean(store.get());
+  }
+  std::string version;
+  IndexKeysNotStates(dir.path(), &version);
+  EXPECT_EQ(version, kFormatVersion);
+  // The markers were applied once and stay deleted (the old keys are
+  // gone, not merely overwritten: a SingleDelete would bring them back).
+  auto store = OpenOrDie(dir.path(), options);
+  EXPECT_EQ(static_cast<StoreImpl*>(store.get())->TEST_PendingIndexSessions(), 0u);
+  for (const char* id : {"s1", "s2"}) {
+    EXPECT_EQ(GetSessionOrDie(store.get(), id), GetSessionOrDie(want.get(), id)) << id;
+  }
+}
 
 }  // namespace
 }  // namespace sessionstore

@@ -13,6 +13,13 @@
 #include <memory>
 #include <string>
 
+#include <rocksdb/db.h>
+
+#include <vector>
+
+#include "engine/aggregate/session_merge_operator.h"
+#include "engine/column_families.h"
+#include "engine/rocksdb_options.h"
 #include "engine/store_impl.h"
 #include "sessionstore/json.h"
 #include "sessionstore/store.h"
@@ -126,6 +133,22 @@ inline Trace Turn(const std::string& id, const std::string& session, int64_t sta
   t.end_ns = start + 2 * kSec;
   t.spans = {LlmSpan(id + "-llm", start, 100, 20, 1500)};
   return t;
+}
+
+// Opens a closed store's families with bare RocksDB and applies `edit`
+// (tests that damage a store or write what an older format left).
+template <typename Edit>
+void EditRawStore(const std::string& path, Edit edit) {
+  rocksdb::DBOptions o = MakeDBOptions(Options());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(
+                  o, path, MakeColumnFamilies(Options(), std::make_shared<SessionMergeOperator>()),
+                  &handles, &raw)
+                  .ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  edit(db.get(), ColumnFamilies::FromHandles(handles));
+  for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
 }
 
 }  // namespace sessionstore::testing

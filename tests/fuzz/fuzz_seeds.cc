@@ -19,6 +19,7 @@
 
 #include "engine/aggregate/session_delta.h"
 #include "engine/aggregate/session_index_state.h"
+#include "engine/format/dirty_marker.h"
 #include "engine/format/keys.h"
 #include "engine/format/trace_codec.h"
 #include "engine/util/coding.h"
@@ -85,6 +86,7 @@ int main(int argc, char** argv) {
   const std::vector<ss::Trace> traces = Traces(60);
   ss::SessionDelta total;
   std::vector<ss::DirtySession> dirty;
+  std::vector<ss::MarkedSession> marked;
   int n = 0;
   for (const ss::Trace& t : traces) {
     const ss::SessionDelta delta = ss::SessionDelta::FromTrace(t, 1);
@@ -93,11 +95,15 @@ int main(int argc, char** argv) {
     std::string prefix;
     ss::PutSessionPrefix(&prefix, 42 + n, t.session_id);
     dirty.push_back(ss::DirtySession{prefix, delta.Encode()});
+    ss::MarkedSession mark{prefix, {{t.start_ns, t.trace_id}}, {}};
+    if (n % 2 == 1) mark.changed.push_back({t.trace_id, delta.Encode()});
+    if (marked.empty() || marked.back().prefix < prefix) marked.push_back(std::move(mark));
     if (n % 6 == 0) {
       Write(dir / "trace_codec_fuzz", n, ss::EncodeTrace(t, n));
       Write(dir / "session_delta_fuzz", n, total.Encode());
       Write(dir / "index_state_fuzz", 3 * n, ss::EncodeIndexState(state));
-      Write(dir / "index_state_fuzz", 3 * n + 1, ss::EncodeDirtyMarker(dirty));
+      Write(dir / "index_state_fuzz", 3 * n + 1, ss::EncodeVersion7DirtyMarker(dirty));
+      Write(dir / "index_state_fuzz", 3 * n + 2, ss::EncodeDirtyMarker(marked));
       Write(dir / "keys_fuzz", 6 * n, ss::TraceKey(42, t.session_id, t.start_ns, t.trace_id));
       Write(dir / "keys_fuzz", 6 * n + 1, ss::DirtyKey(n));
       Write(dir / "keys_fuzz", 6 * n + 4, ss::EncodeLocator(t.start_ns, t.session_id));

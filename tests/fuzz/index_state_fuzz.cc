@@ -1,9 +1,10 @@
 // Copyright sessionstore authors.
 //
 // libFuzzer target: the session index values read back by the indexer and
-// by listings: a session's index state ('X'), a dirty marker's list of
-// session deltas, and an index entry (engine/aggregate/session_index_state.h,
-// engine/format/keys.h). Each decoder must reject bad bytes without
+// by listings: a session's index state ('X'), a dirty marker (format 8's
+// added traces and changed deltas; format 7's deltas, read by the upgrade),
+// and an index entry (engine/aggregate/session_index_state.h,
+// engine/format/dirty_marker.h, engine/format/keys.h). Each decoder must reject bad bytes without
 // crashing, and what decodes must re-encode to the same bytes (one
 // encoding per value); a legacy format-2 state (store format 5) re-encodes
 // as the current format, which must decode to the same state.
@@ -15,7 +16,9 @@
 #include <utility>
 #include <vector>
 
+#include "engine/aggregate/session_delta.h"
 #include "engine/aggregate/session_index_state.h"
+#include "engine/format/dirty_marker.h"
 #include "engine/format/keys.h"
 
 namespace ss = sessionstore;
@@ -36,14 +39,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (char order : ss::kSessionOrders) (void)ss::OrderMetric(order, e);
     }
   }
+  std::vector<ss::MarkedSession> marked;
+  if (ss::DecodeDirtyMarker(in, &marked)) {
+    // What decodes re-encodes to a marker of the same sessions, traces and
+    // deltas, and each delta decodes.
+    const std::string again = ss::EncodeDirtyMarker(marked);
+    std::vector<ss::MarkedSession> back;
+    if (again != in && (!ss::DecodeDirtyMarker(again, &back) || back != marked)) std::abort();
+    for (const ss::MarkedSession& m : marked) {
+      if (m.added.empty() && m.changed.empty()) std::abort();
+      for (const ss::MarkedSession::Changed& c : m.changed) {
+        ss::SessionDelta delta;
+        if (!ss::SessionDelta::Decode(c.delta, &delta)) std::abort();
+      }
+    }
+  }
   std::vector<ss::DirtySession> listed;
-  if (ss::DecodeDirtyMarker(in, &listed)) {
-    // What decodes re-encodes to a marker of the same sessions and deltas
-    // (the same bytes, unless a length was not in its shortest varint),
-    // and each delta decodes.
-    const std::string again = ss::EncodeDirtyMarker(listed);
+  if (ss::DecodeVersion7DirtyMarker(in, &listed)) {
+    // Format 7's markers (read by the upgrade): the same properties.
+    const std::string again = ss::EncodeVersion7DirtyMarker(listed);
     std::vector<ss::DirtySession> back;
-    if (again != in && (!ss::DecodeDirtyMarker(again, &back) || back != listed)) std::abort();
+    if (again != in && (!ss::DecodeVersion7DirtyMarker(again, &back) || back != listed)) {
+      std::abort();
+    }
     for (const ss::DirtySession& d : listed) {
       ss::SessionDelta delta;
       if (!ss::SessionDelta::Decode(d.delta, &delta)) std::abort();

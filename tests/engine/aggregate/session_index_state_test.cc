@@ -92,57 +92,6 @@ TEST(SessionIndexStateTest, DurationOfDamagedValuesSaturates) {
   EXPECT_EQ(summary.duration_ns, std::numeric_limits<int64_t>::max());
 }
 
-TEST(SessionIndexStateTest, DirtyMarkerRoundTrip) {
-  std::string a, b;
-  PutSessionPrefix(&a, 7, "sess");
-  PutSessionPrefix(&b, 9, std::string("a\0b", 3));
-  const SessionDelta da = SessionDelta::FromTrace(MakeTrace("t1", "sess", 100), 1);
-  SessionDelta db = SessionDelta::FromTrace(MakeTrace("t2", "other", 200), 3);
-  db.Add(SessionDelta::FromTrace(MakeTrace("t3", "other", 50), 1));
-  const std::vector<DirtySession> sessions = {
-      {a, da.Encode()}, {b, db.Encode()}};
-  const std::string marker = EncodeDirtyMarker(sessions);
-  std::vector<DirtySession> listed;
-  ASSERT_TRUE(DecodeDirtyMarker(marker, &listed));
-  EXPECT_EQ(listed, sessions);  // Prefixes and deltas.
-  SessionDelta back;
-  ASSERT_TRUE(SessionDelta::Decode(listed[1].delta, &back));
-  EXPECT_EQ(back, db);
-  EXPECT_FALSE(DecodeDirtyMarker("", &listed));
-  EXPECT_FALSE(DecodeDirtyMarker(marker + "x", &listed));
-  EXPECT_FALSE(DecodeDirtyMarker(marker.substr(0, marker.size() - 1), &listed));
-  EXPECT_FALSE(DecodeDirtyMarker(a, &listed));  // A prefix without its delta.
-  // A delta that fails verification: its length kept, its bytes damaged.
-  std::string damaged = EncodeDirtyMarker({{a, std::string(da.Encode().size(), 'x')}});
-  EXPECT_FALSE(DecodeDirtyMarker(damaged, &listed));
-}
-
-TEST(SessionIndexStateTest, DirtyMarkerPiecesConcatenateToTheMarker) {
-  std::vector<DirtySession> sessions;
-  for (int i = 0; i < 40; ++i) {
-    std::string prefix;
-    PutSessionPrefix(&prefix, static_cast<uint64_t>(i) * 977, "sess-" + std::to_string(i));
-    Trace t = MakeTrace("t" + std::to_string(i), "sess-" + std::to_string(i), 100 + i);
-    t.input.value = std::string(static_cast<std::size_t>(i) * 13, 'i');  // Lengths past one varint byte.
-    const SessionDelta d = SessionDelta::FromTrace(t, 1);
-    sessions.push_back({prefix, d.Encode()});
-  }
-  std::string lengths = "left over";
-  std::vector<std::string_view> parts = {"stale"};
-  const std::size_t total = DirtyMarkerPieces(sessions, &lengths, &parts);
-  std::string joined;
-  for (std::string_view p : parts) joined.append(p);
-  const std::string marker = EncodeDirtyMarker(sessions);
-  EXPECT_EQ(joined, marker);
-  EXPECT_EQ(total, marker.size());
-  EXPECT_EQ(parts.size(), 3 * sessions.size());
-  std::vector<DirtySession> listed;
-  ASSERT_TRUE(DecodeDirtyMarker(joined, &listed));
-  EXPECT_EQ(listed, sessions);
-  EXPECT_EQ(DirtyMarkerPieces({}, &lengths, &parts), 0u);
-  EXPECT_TRUE(parts.empty());
-}
-
 // The indexer composes projections; the store composes whole deltas. Both
 // must agree on everything the indexes hold, for any grouping.
 TEST(SessionIndexStateTest, ProjectionCommutesWithComposition) {

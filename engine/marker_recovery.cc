@@ -1,0 +1,149 @@
+// Copyright sessionstore authors.
+
+#include "engine/marker_recovery.h"
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "engine/format/keys.h"
+#include "engine/format/trace_codec.h"
+#include "engine/range_scan.h"
+#include "engine/util/coding.h"
+#include "engine/util/rocks_status.h"
+
+namespace sessionstore {
+
+namespace {
+
+// Traces per MultiGet.
+constexpr std::size_t kChunk = 1024;
+
+std::string KeyOf(std::string_view prefix, int64_t start_ns, std::string_view trace_id) {
+  std::string key(prefix);
+  PutTime(&key, start_ns);
+  key.append(trace_id);
+  return key;
+}
+
+std::string Where(const AddedTrace& t) {
+  return "trace " + Printable(t.added->trace_id) + " named by a dirty marker";
+}
+
+// The record of a trace that is not at the key its marker gives: through
+// its locator, which must place it in the same session.
+Status ReadMoved(const StoreContext& ctx, const AddedTrace& t, std::string* record) {
+  std::string locator;
+  rocksdb::Status rs =
+      ctx.db->Get(rocksdb::ReadOptions(), ctx.cf.trace_ids, t.added->trace_id, &locator);
+  if (rs.IsNotFound()) return Status::Corruption(Where(t) + " is not stored");
+  if (!rs.ok()) return FromRocks(rs, "read the locator of " + Where(t));
+  int64_t start = 0;
+  std::string_view session;
+  if (!DecodeLocator(locator, &start, &session)) {
+    return Status::Corruption("locator of " + Where(t) + " is malformed");
+  }
+  if (ctx.SessionPrefix(session) != t.prefix) {
+    return Status::Corruption(Where(t) + " is stored in another session");
+  }
+  rs = ctx.db->Get(rocksdb::ReadOptions(), ctx.cf.traces,
+                   KeyOf(t.prefix, start, t.added->trace_id), record);
+  if (rs.IsNotFound()) return Status::Corruption(Where(t) + " is not at its locator's key");
+  return FromRocks(rs, "read " + Where(t));
+}
+
+Status ToDelta(const AddedTrace& t, std::string_view record, SessionDelta* delta) {
+  Trace trace;
+  uint64_t version = 0;
+  if (!DecodeTrace(record, &trace, &version)) {
+    return Status::Corruption("record of " + Where(t) + " is malformed");
+  }
+  *delta = SessionDelta::FromTrace(trace, version);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ReadAddedTraceDeltas(const StoreContext& ctx, const std::vector<AddedTrace>& traces,
+                            std::vector<SessionDelta>* deltas) {
+  deltas->assign(traces.size(), SessionDelta());
+  for (std::size_t from = 0; from < traces.size(); from += kChunk) {
+    const std::size_t to = std::min(traces.size(), from + kChunk);
+    std::vector<std::string> keys;
+    keys.reserve(to - from);
+    for (std::size_t i = from; i < to; ++i) {
+      keys.push_back(KeyOf(traces[i].prefix, traces[i].added->start_ns, traces[i].added->trace_id));
+    }
+    const std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    const BatchGet got(ctx.db, rocksdb::ReadOptions(), ctx.cf.traces, slices);
+    for (std::size_t i = from; i < to; ++i) {
+      const rocksdb::Status& rs = got.statuses[i - from];
+      Status s;
+      if (rs.IsNotFound()) {
+        std::string record;
+        s = ReadMoved(ctx, traces[i], &record);
+        if (s.ok()) s = ToDelta(traces[i], record, &(*deltas)[i]);
+      } else if (!rs.ok()) {
+        s = FromRocks(rs, "read " + Where(traces[i]));
+      } else {
+        s = ToDelta(traces[i], got.values[i - from].ToStringView(), &(*deltas)[i]);
+      }
+      if (!s.ok()) return s;
+    }
+  }
+  return Status::OK();
+}
+
+Status RebuildMarkedDeltas(const AddedTraceReader& read,
+                           const std::map<uint64_t, std::vector<MarkedSession>>& markers,
+                           std::map<uint64_t, std::vector<DirtySession>>* batches) {
+  batches->clear();
+  // Each added trace (session prefix + trace id: the prefix is
+  // self-delimiting) -> its place in `added`; the first marker adds it.
+  std::unordered_map<std::string, std::size_t> index;
+  std::vector<AddedTrace> added;
+  std::vector<uint64_t> added_by;
+  for (const auto& [seq, sessions] : markers) {
+    for (const MarkedSession& m : sessions) {
+      for (const MarkedSession::Added& a : m.added) {
+        if (index.try_emplace(m.prefix + a.trace_id, added.size()).second) {
+          added.push_back(AddedTrace{m.prefix, &a});
+          added_by.push_back(seq);
+        }
+      }
+    }
+  }
+  std::vector<SessionDelta> contributions;
+  Status s = read(added, &contributions);
+  if (!s.ok()) return s;
+  if (contributions.size() != added.size()) {
+    return Status::Corruption("dirty marker recovery: wrong number of trace reads");
+  }
+  for (const auto& [seq, sessions] : markers) {
+    std::vector<DirtySession>& batch = (*batches)[seq];
+    batch.reserve(sessions.size());
+    for (const MarkedSession& m : sessions) {
+      // The changes first, in write order; then the added traces' current
+      // offers, which are live keys (docs/format.md, "Session indexes").
+      SessionDelta delta;
+      for (const MarkedSession::Changed& c : m.changed) {
+        if (!c.trace_id.empty() && index.count(m.prefix + c.trace_id) != 0) continue;
+        SessionDelta d;
+        if (!SessionDelta::Decode(c.delta, &d)) {
+          return Status::Corruption("dirty marker " + std::to_string(seq) +
+                                    " holds a malformed delta");
+        }
+        delta.Add(d);
+      }
+      for (const MarkedSession::Added& a : m.added) {
+        const std::size_t i = index.at(m.prefix + a.trace_id);
+        if (added_by[i] == seq && added[i].added == &a) delta.Add(contributions[i]);
+      }
+      batch.push_back(DirtySession{m.prefix, delta.Encode()});
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace sessionstore

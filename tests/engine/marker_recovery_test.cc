@@ -1,0 +1,218 @@
+// Copyright sessionstore authors.
+//
+// Marker recovery: the deltas of format-8 dirty markers rebuilt from the
+// traces they name (RebuildMarkedDeltas with a reader from a map), and a
+// whole store that crashed before its catch-up with added, changed and
+// moved traces pending, reopened read-only and writable, against a store
+// that ingested the same and caught up.
+
+#include "engine/marker_recovery.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/format/keys.h"
+#include "engine/store_impl.h"
+#include "tests/engine/test_util.h"
+
+namespace sessionstore {
+namespace {
+
+using testing::ExpectVerifyClean;
+using testing::GetSessionOrDie;
+using testing::IngestOrDie;
+using testing::kSec;
+using testing::kT0;
+using testing::MakeTrace;
+using testing::OpenOrDie;
+using testing::TempDir;
+using testing::Turn;
+
+std::string Prefix(const std::string& id) {
+  std::string p;
+  PutSessionPrefix(&p, 7, id);
+  return p;
+}
+
+SessionDelta Decoded(const std::string& bytes) {
+  SessionDelta d;
+  EXPECT_TRUE(SessionDelta::Decode(bytes, &d));
+  return d;
+}
+
+TEST(MarkerRecoveryTest, AddedTracesTelescopeAndCountOnce) {
+  const std::string a = Prefix("a");
+  // t1 was counted before the markers (its change is kept); t2 is added by
+  // marker 1 and changed by marker 2 (that change is in its record now,
+  // so it is skipped); marker 3 repeats t2 as added (counted once).
+  const SessionDelta t1_change = SessionDelta::FromTrace(MakeTrace("t1", "a", 10), 2);
+  const SessionDelta t2_now = SessionDelta::FromTrace(MakeTrace("t2", "a", 5), 2);
+  const SessionDelta t2_change = SessionDelta::FromTrace(MakeTrace("t2", "a", 99), 9);
+  const SessionDelta several = SessionDelta::FromTrace(MakeTrace("t7", "a", 1), 1);
+  std::map<uint64_t, std::vector<MarkedSession>> markers;
+  markers[1] = {MarkedSession{a, {{20, "t2"}}, {{"t1", t1_change.Encode()}}}};
+  markers[2] = {MarkedSession{a, {}, {{"t2", t2_change.Encode()}, {"", several.Encode()}}}};
+  markers[3] = {MarkedSession{a, {{20, "t2"}}, {}}};
+  int reads = 0;
+  const AddedTraceReader read = [&](const std::vector<AddedTrace>& traces,
+                                    std::vector<SessionDelta>* deltas) {
+    ++reads;
+    EXPECT_EQ(traces.size(), 1u);
+    EXPECT_EQ(traces[0].prefix, a);
+    EXPECT_EQ(traces[0].added->trace_id, "t2");
+    deltas->assign(traces.size(), t2_now);
+    return Status::OK();
+  };
+  std::map<uint64_t, std::vector<DirtySession>> batches;
+  ASSERT_TRUE(RebuildMarkedDeltas(read, markers, &batches).ok());
+  EXPECT_EQ(reads, 1);
+  ASSERT_EQ(batches.size(), 3u);
+  SessionDelta want1 = t1_change;
+  want1.Add(t2_now);
+  ASSERT_EQ(batches[1].size(), 1u);
+  EXPECT_EQ(batches[1][0].prefix, a);
+  EXPECT_EQ(Decoded(batches[1][0].delta), want1);
+  EXPECT_EQ(Decoded(batches[2][0].delta), several);  // t2's change skipped.
+  EXPECT_TRUE(Decoded(batches[3][0].delta).IsIdentity());  // t2 counted once.
+}
+
+TEST(MarkerRecoveryTest, ReadErrorsAndDamageStopTheRecovery) {
+  std::map<uint64_t, std::vector<MarkedSession>> markers;
+  markers[1] = {MarkedSession{Prefix("a"), {{20, "t2"}}, {}}};
+  std::map<uint64_t, std::vector<DirtySession>> batches;
+  const Status s = RebuildMarkedDeltas(
+      [](const std::vector<AddedTrace>&, std::vector<SessionDelta>*) {
+        return Status::Corruption("trace t2 named by a dirty marker is not stored");
+      },
+      markers, &batches);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  markers[1] = {MarkedSession{Prefix("a"), {}, {{"t1", "not a delta"}}}};
+  EXPECT_TRUE(RebuildMarkedDeltas(
+                  [](const std::vector<AddedTrace>&, std::vector<SessionDelta>* d) {
+                    d->clear();
+                    return Status::OK();
+                  },
+                  markers, &batches)
+                  .IsCorruption());
+}
+
+// The batches of the store test: a caught-up start, then pending batches
+// that add traces, change counted ones, move starts earlier (an added
+// trace's too: its record leaves the key its marker names) and give a
+// session-less trace its session.
+void IngestHistory(Store* store, bool catch_up_first) {
+  Trace t3 = Turn("t3", "s2", kT0 + 5 * kSec, "in3", "out3");
+  t3.user_id = "u2";
+  IngestOrDie(store, {Turn("t1", "s1", kT0, "in1", "out1"),
+                      Turn("t2", "s1", kT0 + kSec, "in2", "out2"), t3});
+  if (catch_up_first) {
+    SessionPage page;
+    ASSERT_TRUE(store->ListSessions(ListSessionsOptions(), &page).ok());
+  }
+  Trace t1 = Turn("t1", "s1", kT0, "in1", "out1 revised");
+  t1.spans[0].prompt_tokens = 500;
+  Trace t5 = Turn("t5", "", kT0 + 6 * kSec, "in5", "out5");
+  IngestOrDie(store, {Turn("t4", "s1", kT0 + 3 * kSec, "in4", "out4"), t1, t5});
+  Trace t4 = Turn("t4", "s1", kT0 + kSec / 2, "in4", "out4 revised");
+  t4.session_name = "moved";
+  Trace t5s = MakeTrace("t5", "s2", kT0 + 6 * kSec);
+  Trace t3e = MakeTrace("t3", "s2", kT0 + 4 * kSec);  // Moves t3 earlier.
+  IngestOrDie(store, {t4, t5s, t3e, Turn("t6", "s3", kT0 + 7 * kSec, "in6", "out6")});
+}
+
+void ExpectSameSessions(Store* got, Store* want) {
+  for (const char* id : {"s1", "s2", "s3"}) {
+    EXPECT_EQ(GetSessionOrDie(got, id), GetSessionOrDie(want, id)) << id;
+  }
+  SessionPage a, b;
+  ASSERT_TRUE(got->ListSessions(ListSessionsOptions(), &a).ok());
+  ASSERT_TRUE(want->ListSessions(ListSessionsOptions(), &b).ok());
+  ASSERT_EQ(a.sessions.size(), b.sessions.size());
+  for (std::size_t i = 0; i < a.sessions.size(); ++i) EXPECT_EQ(a.sessions[i], b.sessions[i]);
+}
+
+TEST(MarkerRecoveryTest, StoreRecoversPendingBatchesFromTheTracesTheyName) {
+  TempDir want_dir, dir;
+  Options options;
+  options.index_interval_ms = 0;  // No background catch-up.
+  auto want = OpenOrDie(want_dir.path(), options);
+  IngestHistory(want.get(), true);
+  InternalOptions crash;
+  crash.TEST_skip_index_catch_up_on_close = true;
+  {
+    auto store = OpenOrDie(dir.path(), options, crash);
+    IngestHistory(store.get(), true);
+    EXPECT_EQ(static_cast<StoreImpl*>(store.get())->TEST_PendingIndexSessions(), 3u);
+  }
+  {
+    Options ro = options;
+    ro.read_only = true;
+    auto store = OpenOrDie(dir.path(), ro);
+    ExpectSameSessions(store.get(), want.get());
+    ExpectVerifyClean(store.get());
+  }
+  {
+    auto store = OpenOrDie(dir.path(), options, crash);
+    EXPECT_EQ(static_cast<StoreImpl*>(store.get())->TEST_PendingIndexSessions(), 3u);
+    ExpectSameSessions(store.get(), want.get());  // Caught up by the listing.
+    ExpectVerifyClean(store.get());
+    // Later changes compose with what the recovery rebuilt.
+    Trace t4 = MakeTrace("t4", "s1", kT0);
+    IngestOrDie(store.get(), {t4});
+    IngestOrDie(want.get(), {t4});
+    ExpectSameSessions(store.get(), want.get());
+  }
+  auto store = OpenOrDie(dir.path(), options);
+  ExpectSameSessions(store.get(), want.get());
+  ExpectVerifyClean(store.get());
+}
+
+// Nothing caught up before the crash: every trace is added by a pending
+// marker, the moved one is found through its locator.
+TEST(MarkerRecoveryTest, StoreRecoversWhenNothingWasCaughtUp) {
+  TempDir want_dir, dir;
+  Options options;
+  options.index_interval_ms = 0;
+  auto want = OpenOrDie(want_dir.path(), options);
+  IngestHistory(want.get(), false);
+  InternalOptions crash;
+  crash.TEST_skip_index_catch_up_on_close = true;
+  {
+    auto store = OpenOrDie(dir.path(), options, crash);
+    IngestHistory(store.get(), false);
+  }
+  auto store = OpenOrDie(dir.path(), options);
+  ExpectSameSessions(store.get(), want.get());
+  ExpectVerifyClean(store.get());
+}
+
+// A marker that names a trace the store does not hold is reported, not
+// skipped: its session's aggregate could not be rebuilt.
+TEST(MarkerRecoveryTest, MissingNamedTraceIsCorruption) {
+  TempDir dir;
+  Options options;
+  options.index_interval_ms = 0;
+  InternalOptions crash;
+  crash.TEST_skip_index_catch_up_on_close = true;
+  {
+    auto store = OpenOrDie(dir.path(), options, crash);
+    IngestOrDie(store.get(), {Turn("t1", "s1", kT0, "in", "out")});
+  }
+  testing::EditRawStore(dir.path(), [](rocksdb::DB* db, const ColumnFamilies& cf) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.traces));
+    it->SeekToFirst();
+    ASSERT_TRUE(it->Valid());
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), cf.traces, it->key()).ok());
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), cf.trace_ids, "t1").ok());
+  });
+  std::unique_ptr<Store> store;
+  const Status s = Store::Open(options, dir.path(), &store);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find("t1"), std::string::npos) << s.ToString();
+}
+
+}  // namespace
+}  // namespace sessionstore
