@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <string>
-#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "engine/format/keys.h"
@@ -99,49 +99,70 @@ Status RebuildMarkedDeltas(const AddedTraceReader& read,
                            const std::map<uint64_t, std::vector<MarkedSession>>& markers,
                            std::map<uint64_t, std::vector<DirtySession>>* batches) {
   batches->clear();
-  // Each added trace (session prefix + trace id: the prefix is
-  // self-delimiting) -> its place in `added`; the first marker adds it.
-  std::unordered_map<std::string, std::size_t> index;
-  std::vector<AddedTrace> added;
-  std::vector<uint64_t> added_by;
+  // The added traces (session prefix + trace id: the prefix is
+  // self-delimiting), each with the marker (k) and session (j) that add it
+  // first.
+  struct Owner {
+    AddedTrace trace;
+    std::size_t k, j;
+  };
+  std::unordered_set<std::string> added;
+  std::vector<Owner> owners;
+  std::size_t k = 0;
   for (const auto& [seq, sessions] : markers) {
-    for (const MarkedSession& m : sessions) {
+    for (std::size_t j = 0; j < sessions.size(); ++j) {
+      const MarkedSession& m = sessions[j];
       for (const MarkedSession::Added& a : m.added) {
-        if (index.try_emplace(m.prefix + a.trace_id, added.size()).second) {
-          added.push_back(AddedTrace{m.prefix, &a});
-          added_by.push_back(seq);
-        }
+        if (added.insert(m.prefix + a.trace_id).second) owners.push_back({{m.prefix, &a}, k, j});
       }
     }
+    ++k;
   }
-  std::vector<SessionDelta> contributions;
-  Status s = read(added, &contributions);
-  if (!s.ok()) return s;
-  if (contributions.size() != added.size()) {
-    return Status::Corruption("dirty marker recovery: wrong number of trace reads");
-  }
+  // Each marker's sessions: the changes first, in write order, skipping
+  // those of added traces; then the added traces' current offers, which
+  // are live keys (docs/format.md, "Session indexes"), folded in a chunk
+  // at a time so that no more than a chunk of them is held.
+  std::vector<std::vector<SessionDelta>> sums;
+  sums.reserve(markers.size());
   for (const auto& [seq, sessions] : markers) {
-    std::vector<DirtySession>& batch = (*batches)[seq];
-    batch.reserve(sessions.size());
-    for (const MarkedSession& m : sessions) {
-      // The changes first, in write order; then the added traces' current
-      // offers, which are live keys (docs/format.md, "Session indexes").
-      SessionDelta delta;
+    std::vector<SessionDelta>& sum = sums.emplace_back(sessions.size());
+    for (std::size_t j = 0; j < sessions.size(); ++j) {
+      const MarkedSession& m = sessions[j];
       for (const MarkedSession::Changed& c : m.changed) {
-        if (!c.trace_id.empty() && index.count(m.prefix + c.trace_id) != 0) continue;
+        if (!c.trace_id.empty() && added.count(m.prefix + c.trace_id) != 0) continue;
         SessionDelta d;
         if (!SessionDelta::Decode(c.delta, &d)) {
           return Status::Corruption("dirty marker " + std::to_string(seq) +
                                     " holds a malformed delta");
         }
-        delta.Add(d);
+        sum[j].Add(d);
       }
-      for (const MarkedSession::Added& a : m.added) {
-        const std::size_t i = index.at(m.prefix + a.trace_id);
-        if (added_by[i] == seq && added[i].added == &a) delta.Add(contributions[i]);
-      }
-      batch.push_back(DirtySession{m.prefix, delta.Encode()});
     }
+  }
+  std::vector<AddedTrace> chunk;
+  std::vector<SessionDelta> contributions;
+  for (std::size_t from = 0; from < owners.size(); from += kChunk) {
+    const std::size_t to = std::min(owners.size(), from + kChunk);
+    chunk.clear();
+    for (std::size_t i = from; i < to; ++i) chunk.push_back(owners[i].trace);
+    Status s = read(chunk, &contributions);
+    if (!s.ok()) return s;
+    if (contributions.size() != chunk.size()) {
+      return Status::Corruption("dirty marker recovery: wrong number of trace reads");
+    }
+    for (std::size_t i = from; i < to; ++i) {
+      sums[owners[i].k][owners[i].j].Add(contributions[i - from]);
+    }
+  }
+  k = 0;
+  for (const auto& [seq, sessions] : markers) {
+    std::vector<DirtySession>& batch = (*batches)[seq];
+    batch.reserve(sessions.size());
+    for (std::size_t j = 0; j < sessions.size(); ++j) {
+      batch.push_back(DirtySession{sessions[j].prefix, sums[k][j].Encode()});
+    }
+    sums[k].clear();
+    ++k;
   }
   return Status::OK();
 }

@@ -55,7 +55,11 @@ using AddedTraceReader =
 // DecodeDirtyMarker gives them): (*batches)[seq] holds, for each session
 // of the marker in the same (prefix) order, its delta (encoded). An added
 // trace counts once, in the first marker that adds it; a changed trace's
-// delta is skipped when a marker adds that trace to the session.
+// delta is skipped when a marker adds that trace to the session. So a
+// rebuilt delta is not its batch's own: the rebuilt batches are exact
+// only applied together (SessionIndexer applies them in one round). Reads
+// the added traces 1024 at a time; holds their keys and one delta per
+// marker and session.
 Status RebuildMarkedDeltas(const AddedTraceReader& read,
                            const std::map<uint64_t, std::vector<MarkedSession>>& markers,
                            std::map<uint64_t, std::vector<DirtySession>>* batches);

@@ -108,6 +108,7 @@ Status SessionIndexer::Recover() {
   // Above every marker on disk, so no new marker overwrites one not yet
   // applied (a reused sequence of an applied, deleted marker is harmless).
   next_seq_ = std::max(max_seq, static_cast<uint64_t>(db_->GetLatestSequenceNumber())) + 1;
+  if (!found.empty()) recovered_through_ = found.rbegin()->first;
   pending_.merge(found);
   RecountPendingLocked();
   return Status::OK();

@@ -355,6 +355,9 @@ class SessionIndexer {
   // in pending_, so it composes first.
   Retry retry_;
   std::vector<uint64_t> retry_seqs_;
+  // The largest sequence whose deltas Recover rebuilt (0: none): a
+  // catch-up round takes all of those together (CatchUpRound).
+  uint64_t recovered_through_ = 0;
   // The work of the catch-up in progress (null when none): not yet in the
   // stored aggregates until it ends.
   const Work* inflight_ = nullptr;

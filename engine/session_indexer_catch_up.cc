@@ -65,7 +65,12 @@ Status SessionIndexer::CatchUpRound(uint64_t below_seq) {
     // on disk without the earlier rounds' deltas.
     const std::size_t budget = in_memory_ ? SIZE_MAX : round_bytes_;
     std::size_t bytes = 0;
-    while (!pending_.empty() && pending_.begin()->first < below_seq && bytes < budget) {
+    // The batches Recover rebuilt go in one round, whatever their size: a
+    // rebuilt delta is not its batch's own (an added trace's contribution
+    // holds what later pending batches did to it, and their deltas leave
+    // that out), so they are exact only applied together.
+    while (!pending_.empty() && pending_.begin()->first < below_seq &&
+           (bytes < budget || pending_.begin()->first <= recovered_through_)) {
       auto node = pending_.extract(pending_.begin());  // Moves the node: no allocation.
       bytes += DeltaBytes(node.mapped());
       work.batches.insert(std::move(node));

@@ -278,8 +278,9 @@ Status StoreImpl::CheckFormatVersion(const std::string& path) {
   if (IsUpgradableFormat(version)) {
     return Status::NotSupported("store format version " + version + " in " + path +
                                 ": open it once writable to upgrade it to version " +
-                                kFormatVersion + " (rewrites each session's index state: about " +
-                                "a second per 100K sessions)");
+                                kFormatVersion + " (from version 7: rewrites its pending dirty " +
+                                "markers; from 4 to 6: each session's index state, about a " +
+                                "second per 100K sessions)");
   }
   if (version != kFormatVersion) {
     return Status::NotSupported("store format version " + version + " in " + path +

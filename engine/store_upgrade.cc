@@ -81,17 +81,25 @@ Status RewriteVersion7Markers(const StoreContext& ctx) {
         !DecodeVersion7DirtyMarker(it->value().ToStringView(), &old)) {
       return Status::Corruption("upgrade: a format-7 dirty marker is malformed");
     }
+    // Format 7 read a session twice in a marker as two deltas in order:
+    // so does format 8, as two changes of one entry.
+    std::stable_sort(old.begin(), old.end(), [](const DirtySession& a, const DirtySession& b) {
+      return a.prefix < b.prefix;
+    });
     std::vector<MarkedSession> marks;
-    marks.reserve(old.size());
     for (DirtySession& d : old) {
-      MarkedSession m;
-      m.prefix = std::move(d.prefix);
-      m.changed.push_back(MarkedSession::Changed{std::string(), std::move(d.delta)});
-      marks.push_back(std::move(m));
+      if (marks.empty() || marks.back().prefix != d.prefix) {
+        marks.emplace_back();
+        marks.back().prefix = std::move(d.prefix);
+      }
+      marks.back().changed.push_back(MarkedSession::Changed{std::string(), std::move(d.delta)});
     }
-    std::sort(marks.begin(), marks.end(),
-              [](const MarkedSession& a, const MarkedSession& b) { return a.prefix < b.prefix; });
-    rewritten.emplace_back(seq, EncodeDirtyMarker(marks));
+    std::string value = EncodeDirtyMarker(marks);
+    if (!DecodeDirtyMarker(value, &marks)) {
+      return Status::Corruption("upgrade: dirty marker " + std::to_string(seq) +
+                                " cannot be rewritten (a session without an id?)");
+    }
+    rewritten.emplace_back(seq, std::move(value));
     max_seq = std::max(max_seq, seq);
   }
   if (!it->status().ok()) return FromRocks(it->status(), "upgrade: read the dirty markers");

@@ -13,12 +13,13 @@ namespace sessionstore {
 
 namespace {
 
-// Reads a session prefix; `prefix` views its bytes in the input.
+// Reads a session prefix; `prefix` views its bytes in the input. Traces
+// without a session (the empty id) have no marker entry.
 bool GetPrefix(std::string_view* in, std::string_view* prefix) {
   const std::string_view rest = *in;
   uint64_t hash = 0;
   std::string_view id;
-  if (!GetSessionPrefix(in, &hash, &id)) return false;
+  if (!GetSessionPrefix(in, &hash, &id) || id.empty()) return false;
   *prefix = rest.substr(0, rest.size() - in->size());
   return true;
 }
@@ -37,9 +38,9 @@ bool GetMarkedSession(std::string_view* in, MarkedSession* m) {
   m->prefix.assign(prefix);
   m->added.clear();
   m->changed.clear();
-  // Each entry takes at least 9 bytes: a count beyond the input is damage
-  // (and must not reserve memory).
-  if (added > in->size() / 9) return false;
+  // Each entry takes at least 10 bytes: a count beyond the input is damage
+  // (and must not reserve more than a few times the input).
+  if (added > in->size() / 10) return false;
   m->added.reserve(added);
   for (uint32_t i = 0; i < added; ++i) {
     int64_t start = 0;
@@ -53,7 +54,6 @@ bool GetMarkedSession(std::string_view* in, MarkedSession* m) {
   uint32_t changed = 0;
   if (!GetVarint32(in, &changed) || changed > in->size() / 2) return false;
   if (added == 0 && changed == 0) return false;
-  m->changed.reserve(changed);
   SessionDelta check;
   for (uint32_t i = 0; i < changed; ++i) {
     std::string_view id, delta;
