@@ -92,8 +92,7 @@ rocksdb::DBOptions MakeDBOptions(const Options& options) {
   // 1.7 GB by default; measured: 485 MB of logs after 200K traces), all
   // replayed by the next open. Past the bound, the families that pin the
   // oldest log are flushed before their memtables fill: the dirty markers
-  // (with deltas the catch-up has not yet cancelled), the aggregates and
-  // the locators. Four write buffers rather than two: 4% less CPU for a
+  // the catch-up has not yet cancelled, the aggregates and the locators. Four write buffers rather than two: 4% less CPU for a
   // 1M-line ingest, 13% for 200K lines (bench/README.md, "Slabs mapped
   // ahead; what the ingest knobs are worth").
   db.max_total_wal_size =
@@ -204,11 +203,13 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
   SetSmallKeyCompression(&index);
 
   // Dirty markers: written by ingest, deleted (SingleDelete) by the catch-up
-  // that applies them, read only when the store opens. They hold every
-  // batch's session deltas (about 1.6 KB per changed session), so the
-  // memtable is as large as the traces': most pairs then cancel in it
-  // before a flush (with 4 MiB, the 200K-trace ingest flushed 87 MB of
-  // them). Uncompressed: what does reach a table is short-lived.
+  // that applies them, read only when the store opens. They name the
+  // traces each batch added (about 20 bytes a trace; format 7's carried
+  // the deltas, about 1.6 KB per changed session, and with 4 MiB the
+  // 200K-trace ingest flushed 87 MB of them), and the memtable is as large
+  // as the traces': nearly every pair cancels in it, and what reaches a
+  // table is flushed to free an old log (max_total_wal_size). Uncompressed:
+  // what does reach a table is short-lived.
   rocksdb::ColumnFamilyOptions dirty;
   dirty.write_buffer_size = options.write_buffer_bytes;
   dirty.compression = rocksdb::kNoCompression;

@@ -70,18 +70,20 @@ struct Options {
   // markers' column families; the trace-id locators get a quarter of it (at
   // least 4 MiB), the index states 4 MiB. Each family holds at most two
   // memtables (one filling, one flushing): about 420 MiB at the default.
-  // The markers hold every batch's session deltas until a catch-up folds
-  // them, and a memtable this size lets most of them cancel there instead
-  // of reaching a table. The live write-ahead log is kept under about four
-  // times this (256 MiB at the default): past it the families that hold
-  // its oldest file are flushed; after a crash the next open replays it.
+  // A dirty marker (about 20 bytes a trace: the keys of the traces its
+  // batch added) lives until a catch-up folds its batch; a memtable this
+  // size lets nearly all of them cancel there instead of reaching a table,
+  // and takes memory only as markers fill it. The live write-ahead log is
+  // kept under about four times this (256 MiB at the default): past it
+  // the families that hold its oldest file are flushed; after a crash the
+  // next open replays it.
   // Default: 64 MiB.
   std::size_t write_buffer_bytes = 64u << 20;
   // Background flush and compaction threads; values below 2 count as 2.
   // Default: 2.
   int background_jobs = 2;
   // Maximum merge operands kept in the memtable for one session before the
-  // write path collapses them. Format 7 writes no merge operands (each
+  // write path collapses them. Formats 7 and 8 write no merge operands (each
   // session's aggregate is one value, kept by the catch-ups), so this
   // matters only for the operands a store upgraded from format 6 or earlier
   // still holds. 0 disables the bound. Default: 8.
