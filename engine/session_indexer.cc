@@ -66,8 +66,15 @@ SessionTableChange TableChangeOf(std::string_view prefix, const SessionIndexStat
 SessionIndexer::SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* sessions,
                                rocksdb::ColumnFamilyHandle* index,
                                rocksdb::ColumnFamilyHandle* dirty, const IndexRowSource* rows,
-                               SessionTable* table)
-    : db_(db), sessions_(sessions), index_(index), dirty_(dirty), rows_(rows), table_(table) {}
+                               SessionTable* table, std::size_t pending_bytes)
+    : db_(db),
+      sessions_(sessions),
+      index_(index),
+      dirty_(dirty),
+      rows_(rows),
+      table_(table),
+      early_bytes_(std::max(pending_bytes, kMinPendingBytes)),
+      round_bytes_(early_bytes_) {}
 
 SessionIndexer::~SessionIndexer() {
   StopPreload();
@@ -167,7 +174,7 @@ void SessionIndexer::AddPending(Pending::node_type node) noexcept {
 
 bool SessionIndexer::PendingOverBound() const {
   std::lock_guard<std::mutex> l(mu_);
-  return pending_.size() >= kMaxPendingBatches || pending_bytes_ >= kMaxPendingBytes;
+  return pending_.size() >= kMaxPendingBatches || pending_bytes_ / 4 >= early_bytes_;
 }
 
 void SessionIndexer::CatchUpForWriter() {
@@ -182,7 +189,7 @@ void SessionIndexer::CatchUpForWriter() {
 }
 
 bool SessionIndexer::PendingFullLocked() const {
-  return pending_.size() >= kEarlyCatchUpBatches || pending_bytes_ >= kEarlyCatchUpBytes;
+  return pending_.size() >= kEarlyCatchUpBatches || pending_bytes_ >= early_bytes_;
 }
 
 std::size_t SessionIndexer::DeltaBytes(const std::vector<DirtySession>& batch) {

@@ -99,22 +99,24 @@ SessionTableChange TableChangeOf(std::string_view prefix, const SessionIndexStat
 class SessionIndexer {
  public:
   // The background thread catches up before its interval ends once this
-  // many batches, or this many bytes of deltas, are pending: it bounds the
-  // deltas a reader folds and the memory they hold.
+  // many batches, or `pending_bytes` (the constructor's; Options::
+  // index_pending_bytes) of deltas, are pending: it bounds the deltas a
+  // reader folds and the memory they hold. A catch-up applies at most
+  // `pending_bytes` of deltas (or one batch) in one write: it bounds the
+  // memory of its aggregates and write batch. Past four times either the
+  // writers catch up themselves (PendingOverBound).
   static constexpr std::size_t kEarlyCatchUpBatches = 256;
-  static constexpr std::size_t kEarlyCatchUpBytes = std::size_t{32} << 20;
-  // A catch-up applies at most this many bytes of deltas (or one batch) in
-  // one write: it bounds the memory of its aggregates and write batch.
-  static constexpr std::size_t kCatchUpRoundBytes = kEarlyCatchUpBytes;
-  // Past these the writers catch up themselves (PendingOverBound).
   static constexpr std::size_t kMaxPendingBatches = 4 * kEarlyCatchUpBatches;
-  static constexpr std::size_t kMaxPendingBytes = 4 * kEarlyCatchUpBytes;
+  static constexpr std::size_t kDefaultPendingBytes = std::size_t{32} << 20;
+  static constexpr std::size_t kMinPendingBytes = std::size_t{1} << 20;
 
   // `db`, the families, `rows` and `table` are not owned and must outlive
-  // the indexer.
+  // the indexer. `pending_bytes`: see kEarlyCatchUpBatches (values below
+  // kMinPendingBytes count as kMinPendingBytes).
   SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* sessions,
                  rocksdb::ColumnFamilyHandle* index, rocksdb::ColumnFamilyHandle* dirty,
-                 const IndexRowSource* rows, SessionTable* table);
+                 const IndexRowSource* rows, SessionTable* table,
+                 std::size_t pending_bytes = kDefaultPendingBytes);
   // Stops the background thread. Does not catch up: the owner calls
   // CatchUp() first if it wants the indexes current.
   ~SessionIndexer();
@@ -176,7 +178,7 @@ class SessionIndexer {
   void AllPending(PendingMap* deltas, const std::function<void()>& take_snapshot) const;
 
   // True when more is pending than the writers may leave to the background
-  // thread (kMaxPendingBatches batches or kMaxPendingBytes of deltas).
+  // thread (kMaxPendingBatches batches or four times the pending bytes).
   bool PendingOverBound() const;
   // A catch-up run by a writer that found PendingOverBound(): as CatchUp(),
   // but its error is kept for the next CatchUp() to report.
@@ -225,11 +227,11 @@ class SessionIndexer {
   // True when any session waits for a catch-up. O(1).
   bool has_pending() const;
   // Bytes of the encoded deltas of the batches waiting for a catch-up (not
-  // those of a catch-up round in progress, at most kCatchUpRoundBytes, nor
+  // those of a catch-up round in progress, at most the pending bytes, nor
   // what a failed catch-up left for a retry). O(1).
   std::size_t pending_bytes() const;
 
-  // Tests: the bytes of deltas a catch-up round takes (kCatchUpRoundBytes
+  // Tests: the bytes of deltas a catch-up round takes (the pending bytes
   // by default; 1 takes one batch per round). Call before any catch-up.
   void SetRoundBytesForTest(std::size_t bytes) { round_bytes_ = bytes; }
 
@@ -275,7 +277,7 @@ class SessionIndexer {
   // One catch-up, in rounds (CatchUpRound); the caller holds drain_mu_.
   Status CatchUpLocked();
   // One round of a catch-up: what a failed one left and the pending
-  // batches below `below_seq`, in sequence order, up to kCatchUpRoundBytes
+  // batches below `below_seq`, in sequence order, up to round_bytes_
   // of deltas (at least one batch), applied in one atomic write.
   Status CatchUpRound(uint64_t below_seq);
   // CatchUpLocked's work: folds `work` (its retry first, then
@@ -331,7 +333,8 @@ class SessionIndexer {
   bool in_memory_ = false;
   bool static_view_ = false;  // See UseStaticView.
   bool applied_in_memory_ = false;
-  std::size_t round_bytes_ = kCatchUpRoundBytes;  // See SetRoundBytesForTest.
+  const std::size_t early_bytes_;  // The pending bytes (kEarlyCatchUpBatches).
+  std::size_t round_bytes_;        // early_bytes_, or SetRoundBytesForTest's.
 
   std::mutex drain_mu_;  // Serializes catch-ups.
   // The catch-ups' write batch, kept between rounds (one catch-up at a

@@ -33,7 +33,7 @@ Status SessionIndexer::CatchUp() {
 }
 
 Status SessionIndexer::CatchUpLocked() {
-  // In rounds of at most kCatchUpRoundBytes of deltas (at least one batch
+  // In rounds of at most round_bytes_ of deltas (at least one batch
   // each): each round is one atomic write, so what a round holds in memory
   // (its deltas, the aggregates it writes) stays bounded however much is
   // pending. The rounds go on until every batch reported before this call

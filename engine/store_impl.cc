@@ -160,7 +160,8 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   session_reader_ = std::make_unique<SessionReader>(&ctx_);
   trace_reader_ = std::make_unique<TraceReader>(&ctx_);
   indexer_ = std::make_unique<SessionIndexer>(db_.get(), ctx_.cf.sessions, ctx_.cf.index,
-                                              ctx_.cf.dirty, session_reader_.get(), &table_);
+                                              ctx_.cf.dirty, session_reader_.get(), &table_,
+                                              options_.index_pending_bytes);
   if (ctx_.static_view) indexer_->UseStaticView();
   content_search_ =
       std::make_unique<ContentSearch>(&ctx_, indexer_.get(), &table_, options_.read_only);

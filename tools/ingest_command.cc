@@ -153,6 +153,16 @@ CLI::App* AddIngestCommand(CLI::App* app, IngestArgs* a) {
   ingest_cmd->add_option("--batch", a->batch, "Traces per write batch")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
+  ingest_cmd
+      ->add_option("--index-pending-mb", a->index_pending_mib,
+                   "Session deltas (MiB) gathered in memory before the indexer folds them "
+                   "into the aggregates (default 32): more rewrites each session's aggregate "
+                   "less often, for more memory; raise --index-interval-ms with it")
+      ->check(CLI::Range(1, 65536));
+  ingest_cmd
+      ->add_option("--index-interval-ms", a->index_interval_ms,
+                   "Longest wait (ms) before the indexer folds gathered deltas (default 1000)")
+      ->check(CLI::Range(1, 3600000));
   ingest_cmd->add_flag("--quiet", a->quiet, "No progress line");
   ingest_cmd->add_flag("--sync", a->sync, "Fsync every batch");
   ingest_cmd->add_flag("--stats", a->stats,
@@ -170,6 +180,8 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
   options.retention_ns = g_open_flags.retention_ns;
   options.recover_damaged_wal = g_open_flags.recover;
   if (g_open_flags.background_jobs > 0) options.background_jobs = g_open_flags.background_jobs;
+  if (args.index_pending_mib > 0) options.index_pending_bytes = args.index_pending_mib << 20;
+  if (args.index_interval_ms > 0) options.index_interval_ms = args.index_interval_ms;
   Status s = OpenWithWarning(options, db, &store);
   if (!s.ok()) return Fail(s);
   std::vector<std::string> files = args.files;

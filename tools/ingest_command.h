@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct IngestArgs {
   bool quiet = false;
   bool sync = false;
   bool stats = false;  // Print the flushes' and compactions' work at the end.
+  // Options::index_pending_bytes in MiB and Options::index_interval_ms;
+  // 0: the option's default.
+  std::size_t index_pending_mib = 0;
+  uint32_t index_interval_ms = 0;
 };
 
 // Registers `ingest` on `app`, binding its arguments to *args, which must

@@ -99,19 +99,29 @@ struct Options {
   std::size_t summary_cache_bytes = 32u << 20;
   // How long the background session indexer lets changed sessions gather
   // before it folds their deltas into the stored aggregates and the session
-  // indexes (ListSessions) in one write; sooner once 256 batches or 32 MiB
-  // of deltas are pending. Longer batches more ingest per update; reads
-  // add the deltas not yet folded and ListSessions catches up first, so
-  // this never makes a read or a listing stale. 0: no background thread
-  // (ListSessions, Flush, Verify, closing the store, and a writer that
-  // finds 1024 batches or 128 MiB pending catch up). Memory: the pending
-  // deltas (at most about 128 MiB plus the batches of writers in flight)
-  // and, while a catch-up writes, one batch with the aggregate of every
-  // session its round changed (about 2.5 KB each; a round takes at most 32
-  // MiB of deltas). Default: 1000 (against
-  // 200: each catch-up folds more traces per changed session;
-  // bench/README.md, "Ingest batches").
+  // indexes (ListSessions) in one write; sooner once 256 batches or
+  // index_pending_bytes of deltas are pending. Longer batches more ingest
+  // per update; reads add the deltas not yet folded and ListSessions
+  // catches up first, so this never makes a read or a listing stale. 0: no
+  // background thread (ListSessions, Flush, Verify, closing the store, and
+  // a writer that finds 1024 batches or four times index_pending_bytes
+  // pending catch up). Default: 1000 (against 200: each catch-up folds
+  // more traces per changed session; bench/README.md, "Ingest batches").
   uint32_t index_interval_ms = 1000;
+  // Bytes of session deltas (about 650 bytes per ingested trace with 300-
+  // byte outputs) the indexer lets gather in memory before a catch-up,
+  // whatever index_interval_ms says; a catch-up writes at most this much
+  // in one round, and writers that find four times this pending catch up
+  // themselves. Memory: the pending deltas, at most about four times this
+  // plus the batches of writers in flight, and, while a catch-up writes,
+  // one batch with the aggregate of every session its round changed
+  // (about 1.5-2.5 KB each). Larger values rewrite each session's
+  // aggregate less often: ingest CPU falls, memory and the deltas a read
+  // folds during ingest grow (measured at 1M lines with index_interval_ms
+  // 4000 and 128 MiB: 7% less CPU, 160-200 MB more peak RSS;
+  // bench/README.md, "Format 8"). Values below 1 MiB count as 1 MiB.
+  // Default: 32 MiB.
+  std::size_t index_pending_bytes = std::size_t{32} << 20;
   // Build the in-memory session indexes (what ListSessions, Analytics and
   // Search's window select from) in a background thread as the store opens,
   // instead of in the first call that needs them. That first call then

@@ -533,6 +533,35 @@ TEST(StoreTest, TimelinePagesInBothDirectionsWithinAWindow) {
   EXPECT_TRUE(store->Timeline("s", wrong, &page).IsInvalidArgument());
 }
 
+// Options::index_pending_bytes bounds the deltas held in memory: without
+// the background catch-up, writers catch up once four times it is pending.
+TEST(StoreTest, PendingDeltaBytesFollowTheOption) {
+  for (std::size_t mib : {1, 2}) {
+    TempDir dir;
+    Options options = NoBackgroundCatchUp();
+    options.index_pending_bytes = mib << 20;
+    auto store = OpenOrDie(dir.path(), options);
+    uint64_t max_seen = 0;
+    for (int b = 0; b < 400; ++b) {
+      std::vector<Trace> batch;
+      for (int i = 0; i < 20; ++i) {
+        const std::string id = std::to_string(b) + "-" + std::to_string(i);
+        batch.push_back(Turn("t" + id, "s" + std::to_string(i), kT0 + b, "q",
+                             std::string(1000, 'o')));
+      }
+      IngestOrDie(store.get(), batch);
+      StoreStats stats;
+      ASSERT_TRUE(store->GetStats(&stats).ok());
+      max_seen = std::max(max_seen, stats.pending_delta_bytes);
+    }
+    // Above the bound by at most the batch that crossed it (20 deltas of
+    // about 1.5 KB), and the bound was reached.
+    EXPECT_LE(max_seen, 4 * (mib << 20) + 64 * 1024) << mib;
+    EXPECT_GT(max_seen, 4 * (mib << 20) - 64 * 1024) << mib;
+    EXPECT_EQ(GetSessionOrDie(store.get(), "s3").trace_count, 400);
+  }
+}
+
 // One trace per batch into one session, without the background catch-up:
 // the writers catch up themselves once kMaxPendingBatches batches are
 // pending, so a read never folds more deltas than that.
