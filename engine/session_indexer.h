@@ -101,13 +101,15 @@ class SessionIndexer {
   // The background thread catches up before its interval ends once this
   // many batches, or `pending_bytes` (the constructor's; Options::
   // index_pending_bytes) of deltas, are pending: it bounds the deltas a
-  // reader folds and the memory they hold. A catch-up applies at most
-  // `pending_bytes` of deltas (or one batch) in one write: it bounds the
-  // memory of its aggregates and write batch. Past four times either the
-  // writers catch up themselves (PendingOverBound).
+  // reader folds and the memory they hold. A catch-up applies about
+  // `pending_bytes` of deltas (at least one batch; it stops at the batch
+  // that reaches them) in one write: it bounds the memory of its
+  // aggregates and write batch; except the first round after a recovery,
+  // which takes every batch the recovery rebuilt (see CatchUpRound). Past
+  // four times either the writers catch up themselves (PendingOverBound).
   static constexpr std::size_t kEarlyCatchUpBatches = 256;
   static constexpr std::size_t kMaxPendingBatches = 4 * kEarlyCatchUpBatches;
-  static constexpr std::size_t kDefaultPendingBytes = std::size_t{32} << 20;
+  static constexpr std::size_t kDefaultPendingBytes = std::size_t{32} << 20;  // As Options'.
   static constexpr std::size_t kMinPendingBytes = std::size_t{1} << 20;
 
   // `db`, the families, `rows` and `table` are not owned and must outlive
@@ -278,7 +280,9 @@ class SessionIndexer {
   Status CatchUpLocked();
   // One round of a catch-up: what a failed one left and the pending
   // batches below `below_seq`, in sequence order, up to round_bytes_
-  // of deltas (at least one batch), applied in one atomic write.
+  // of deltas (at least one batch), applied in one atomic write; and
+  // every batch up to recovered_through_ whatever their size (a rebuilt
+  // delta is exact only with the others: engine/marker_recovery.h).
   Status CatchUpRound(uint64_t below_seq);
   // CatchUpLocked's work: folds `work` (its retry first, then
   // the batches by sequence) per session and writes the aggregates and
@@ -359,7 +363,9 @@ class SessionIndexer {
   Retry retry_;
   std::vector<uint64_t> retry_seqs_;
   // The largest sequence whose deltas Recover rebuilt (0: none): a
-  // catch-up round takes all of those together (CatchUpRound).
+  // catch-up round takes all of those together (CatchUpRound). Never
+  // reset: a failed round puts its batches back (pending_ or retry_), and
+  // the next round must take them together again.
   uint64_t recovered_through_ = 0;
   // The work of the catch-up in progress (null when none): not yet in the
   // stored aggregates until it ends.

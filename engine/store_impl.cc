@@ -159,6 +159,7 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   if (!(s = CheckFormatVersion(path)).ok()) return s;
   session_reader_ = std::make_unique<SessionReader>(&ctx_);
   trace_reader_ = std::make_unique<TraceReader>(&ctx_);
+  static_assert(SessionIndexer::kDefaultPendingBytes == Options().index_pending_bytes);
   indexer_ = std::make_unique<SessionIndexer>(db_.get(), ctx_.cf.sessions, ctx_.cf.index,
                                               ctx_.cf.dirty, session_reader_.get(), &table_,
                                               options_.index_pending_bytes);

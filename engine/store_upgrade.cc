@@ -97,7 +97,7 @@ Status RewriteVersion7Markers(const StoreContext& ctx) {
     std::string value = EncodeDirtyMarker(marks);
     if (!DecodeDirtyMarker(value, &marks)) {
       return Status::Corruption("upgrade: dirty marker " + std::to_string(seq) +
-                                " cannot be rewritten (a session without an id?)");
+                                " does not make a valid format-8 marker");
     }
     rewritten.emplace_back(seq, std::move(value));
     max_seq = std::max(max_seq, seq);

@@ -154,10 +154,11 @@ CLI::App* AddIngestCommand(CLI::App* app, IngestArgs* a) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
   ingest_cmd
-      ->add_option("--index-pending-mb", a->index_pending_mib,
+      ->add_option("--index-pending-mib", a->index_pending_mib,
                    "Session deltas (MiB) gathered in memory before the indexer folds them "
                    "into the aggregates (default 32): more rewrites each session's aggregate "
-                   "less often, for more memory; raise --index-interval-ms with it")
+                   "less often, for more memory; raise --index-interval-ms with it "
+                   "(Options::index_pending_bytes)")
       ->check(CLI::Range(1, 65536));
   ingest_cmd
       ->add_option("--index-interval-ms", a->index_interval_ms,

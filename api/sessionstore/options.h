@@ -110,8 +110,9 @@ struct Options {
   uint32_t index_interval_ms = 1000;
   // Bytes of session deltas (about 650 bytes per ingested trace with 300-
   // byte outputs) the indexer lets gather in memory before a catch-up,
-  // whatever index_interval_ms says; a catch-up writes at most this much
-  // in one round, and writers that find four times this pending catch up
+  // whatever index_interval_ms says; a catch-up writes about this much
+  // in one round (the first after a crash: every batch the recovery
+  // rebuilt), and writers that find four times this pending catch up
   // themselves. Memory: the pending deltas, at most about four times this
   // plus the batches of writers in flight, and, while a catch-up writes,
   // one batch with the aggregate of every session its round changed
@@ -119,7 +120,8 @@ struct Options {
   // aggregate less often: ingest CPU falls, memory and the deltas a read
   // folds during ingest grow (measured at 1M lines with index_interval_ms
   // 4000 and 128 MiB: 7% less CPU, 160-200 MB more peak RSS;
-  // bench/README.md, "Format 8"). Values below 1 MiB count as 1 MiB.
+  // bench/README.md, "Format 8: markers that name the added traces").
+  // Values below 1 MiB count as 1 MiB.
   // Default: 32 MiB.
   std::size_t index_pending_bytes = std::size_t{32} << 20;
   // Build the in-memory session indexes (what ListSessions, Analytics and

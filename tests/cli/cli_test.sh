@@ -45,6 +45,15 @@ grep -Eq "^write amplification [0-9.]+ \(table bytes written [0-9.]+ MB for [1-9
 grep -Eq "^memory at the peak resident set \([1-9][0-9]* samples\): [1-9][0-9.]* MiB resident; memtables [1-9][0-9.]*, " "$work/stats.out" ||
   fail "ingest --stats: no memory line: $(cat "$work/stats.out")"
 
+# The indexer's options: taken, and out of range refused with the flag's name.
+"$bin" --db "$work/knob_db" ingest --quiet --index-pending-mib 1 --index-interval-ms 50 \
+  "$work/w.jsonl" > /dev/null || fail "ingest --index-pending-mib 1 --index-interval-ms 50"
+"$bin" --db "$work/knob_db" verify > /dev/null || fail "verify after ingest with the indexer's options"
+if "$bin" --db "$work/knob_db" ingest --index-pending-mib 0 "$work/w.jsonl" > /dev/null 2> "$work/knob.err"; then
+  fail "ingest --index-pending-mib 0 was accepted"
+fi
+grep -q -- "--index-pending-mib" "$work/knob.err" || fail "--index-pending-mib 0: $(cat "$work/knob.err")"
+
 "$bin" --db "$db" verify > "$work/verify.out" || fail "verify: $(cat "$work/verify.out")"
 grep -q ": 0 problems" "$work/verify.out" || fail "verify found problems"
 

@@ -10,7 +10,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -77,6 +79,56 @@ TEST(MarkerRecoveryTest, AddedTracesTelescopeAndCountOnce) {
   EXPECT_EQ(Decoded(batches[1][0].delta), want1);
   EXPECT_EQ(Decoded(batches[2][0].delta), several);  // t2's change skipped.
   EXPECT_TRUE(Decoded(batches[3][0].delta).IsIdentity());  // t2 counted once.
+}
+
+// More added traces than one read takes (1024): each read's contributions
+// go to the marker and session that added each trace.
+TEST(MarkerRecoveryTest, ManyAddedTracesAreReadInChunks) {
+  std::map<uint64_t, std::vector<MarkedSession>> markers;
+  std::map<std::string, int64_t> tokens;  // Prefix + trace id -> its tokens.
+  std::map<std::pair<uint64_t, std::string>, int64_t> want;  // (seq, prefix) -> sum.
+  int n = 0;
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    for (int j = 0; j < 7; ++j) {
+      MarkedSession m;
+      m.prefix = Prefix("s" + std::to_string(j));
+      for (int i = 0; i < 120; ++i, ++n) {
+        const std::string id = "t" + std::to_string(n);
+        m.added.push_back({n, id});
+        tokens[m.prefix + id] = n + 1;
+        want[{seq, m.prefix}] += n + 1;
+      }
+      markers[seq].push_back(m);
+    }
+    std::sort(markers[seq].begin(), markers[seq].end(),
+              [](const MarkedSession& a, const MarkedSession& b) { return a.prefix < b.prefix; });
+  }
+  // A trace added again by a later marker counts once, in the first.
+  markers[3][0].added.push_back(markers[1][0].added[5]);
+  std::vector<std::size_t> chunk_sizes;
+  const AddedTraceReader read = [&](const std::vector<AddedTrace>& traces,
+                                    std::vector<SessionDelta>* deltas) {
+    chunk_sizes.push_back(traces.size());
+    deltas->clear();
+    for (const AddedTrace& t : traces) {
+      SessionDelta d;
+      d.trace_count = 1;
+      d.prompt_tokens = tokens.at(std::string(t.prefix) + t.added->trace_id);
+      deltas->push_back(d);
+    }
+    return Status::OK();
+  };
+  std::map<uint64_t, std::vector<DirtySession>> batches;
+  ASSERT_TRUE(RebuildMarkedDeltas(read, markers, &batches).ok());
+  EXPECT_EQ(chunk_sizes, (std::vector<std::size_t>{1024, 1024, 472}));
+  for (const auto& [seq, batch] : batches) {
+    ASSERT_EQ(batch.size(), 7u);
+    for (const DirtySession& d : batch) {
+      const SessionDelta got = Decoded(d.delta);
+      EXPECT_EQ(got.prompt_tokens, (want[{seq, d.prefix}])) << seq;
+      EXPECT_EQ(got.trace_count, 120) << seq;
+    }
+  }
 }
 
 TEST(MarkerRecoveryTest, ReadErrorsAndDamageStopTheRecovery) {
