@@ -186,28 +186,43 @@ void ExpectSameSessions(Store* got, Store* want) {
   for (std::size_t i = 0; i < a.sessions.size(); ++i) EXPECT_EQ(a.sessions[i], b.sessions[i]);
 }
 
-TEST(MarkerRecoveryTest, StoreRecoversPendingBatchesFromTheTracesTheyName) {
-  TempDir want_dir, dir;
+Options NoBackgroundCatchUp() {
   Options options;
-  options.index_interval_ms = 0;  // No background catch-up.
-  auto want = OpenOrDie(want_dir.path(), options);
-  IngestHistory(want.get(), true);
+  options.index_interval_ms = 0;
+  return options;
+}
+
+InternalOptions SkipCatchUpOnClose() {
   InternalOptions crash;
   crash.TEST_skip_index_catch_up_on_close = true;
+  return crash;
+}
+
+// Ingests the history into a reference store (returned) and into the store
+// at `dir`, which closes as after a crash: its three sessions' batches stay
+// pending, their markers on disk.
+std::unique_ptr<Store> CrashAfterHistory(const std::string& want_dir, const std::string& dir,
+                                         bool catch_up_first) {
+  auto want = OpenOrDie(want_dir, NoBackgroundCatchUp());
+  IngestHistory(want.get(), catch_up_first);
+  auto store = OpenOrDie(dir, NoBackgroundCatchUp(), SkipCatchUpOnClose());
+  IngestHistory(store.get(), catch_up_first);
+  EXPECT_EQ(static_cast<StoreImpl*>(store.get())->TEST_PendingIndexSessions(), 3u);
+  return want;
+}
+
+TEST(MarkerRecoveryTest, StoreRecoversPendingBatchesFromTheTracesTheyName) {
+  TempDir want_dir, dir;
+  auto want = CrashAfterHistory(want_dir.path(), dir.path(), true);
   {
-    auto store = OpenOrDie(dir.path(), options, crash);
-    IngestHistory(store.get(), true);
-    EXPECT_EQ(static_cast<StoreImpl*>(store.get())->TEST_PendingIndexSessions(), 3u);
-  }
-  {
-    Options ro = options;
+    Options ro = NoBackgroundCatchUp();
     ro.read_only = true;
     auto store = OpenOrDie(dir.path(), ro);
     ExpectSameSessions(store.get(), want.get());
     ExpectVerifyClean(store.get());
   }
   {
-    auto store = OpenOrDie(dir.path(), options, crash);
+    auto store = OpenOrDie(dir.path(), NoBackgroundCatchUp(), SkipCatchUpOnClose());
     EXPECT_EQ(static_cast<StoreImpl*>(store.get())->TEST_PendingIndexSessions(), 3u);
     ExpectSameSessions(store.get(), want.get());  // Caught up by the listing.
     ExpectVerifyClean(store.get());
@@ -217,7 +232,7 @@ TEST(MarkerRecoveryTest, StoreRecoversPendingBatchesFromTheTracesTheyName) {
     IngestOrDie(want.get(), {t4});
     ExpectSameSessions(store.get(), want.get());
   }
-  auto store = OpenOrDie(dir.path(), options);
+  auto store = OpenOrDie(dir.path(), NoBackgroundCatchUp());
   ExpectSameSessions(store.get(), want.get());
   ExpectVerifyClean(store.get());
 }
@@ -226,17 +241,8 @@ TEST(MarkerRecoveryTest, StoreRecoversPendingBatchesFromTheTracesTheyName) {
 // marker, the moved one is found through its locator.
 TEST(MarkerRecoveryTest, StoreRecoversWhenNothingWasCaughtUp) {
   TempDir want_dir, dir;
-  Options options;
-  options.index_interval_ms = 0;
-  auto want = OpenOrDie(want_dir.path(), options);
-  IngestHistory(want.get(), false);
-  InternalOptions crash;
-  crash.TEST_skip_index_catch_up_on_close = true;
-  {
-    auto store = OpenOrDie(dir.path(), options, crash);
-    IngestHistory(store.get(), false);
-  }
-  auto store = OpenOrDie(dir.path(), options);
+  auto want = CrashAfterHistory(want_dir.path(), dir.path(), false);
+  auto store = OpenOrDie(dir.path(), NoBackgroundCatchUp());
   ExpectSameSessions(store.get(), want.get());
   ExpectVerifyClean(store.get());
 }
@@ -245,12 +251,8 @@ TEST(MarkerRecoveryTest, StoreRecoversWhenNothingWasCaughtUp) {
 // skipped: its session's aggregate could not be rebuilt.
 TEST(MarkerRecoveryTest, MissingNamedTraceIsCorruption) {
   TempDir dir;
-  Options options;
-  options.index_interval_ms = 0;
-  InternalOptions crash;
-  crash.TEST_skip_index_catch_up_on_close = true;
   {
-    auto store = OpenOrDie(dir.path(), options, crash);
+    auto store = OpenOrDie(dir.path(), NoBackgroundCatchUp(), SkipCatchUpOnClose());
     IngestOrDie(store.get(), {Turn("t1", "s1", kT0, "in", "out")});
   }
   testing::EditRawStore(dir.path(), [](rocksdb::DB* db, const ColumnFamilies& cf) {
@@ -261,7 +263,7 @@ TEST(MarkerRecoveryTest, MissingNamedTraceIsCorruption) {
     ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), cf.trace_ids, "t1").ok());
   });
   std::unique_ptr<Store> store;
-  const Status s = Store::Open(options, dir.path(), &store);
+  const Status s = Store::Open(NoBackgroundCatchUp(), dir.path(), &store);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.ToString().find("t1"), std::string::npos) << s.ToString();
 }
