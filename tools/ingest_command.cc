@@ -97,8 +97,9 @@ int RunOtlpIngest(Store* store, const IngestArgs& args, const std::vector<std::s
 // --stats: per family, what the flushes and compactions of this ingest
 // wrote and what the compactions cost (StoreStats::families; the close's
 // last flush comes after and is not counted). False when the stats cannot
-// be read (reported).
-bool PrintBackgroundWork(Store* store) {
+// be read (reported). With the bytes of input read (`input_bytes`, 0 when
+// unknown), also the table bytes written per input byte.
+bool PrintBackgroundWork(Store* store, uint64_t input_bytes) {
   StoreStats st;
   const Status s = store->GetStats(&st);
   if (!s.ok()) {
@@ -112,6 +113,11 @@ bool PrintBackgroundWork(Store* store) {
   }
   std::printf("write amplification %.2f (table bytes written %.1f MB for %.1f MB ingested)\n",
               st.write_amplification, st.table_bytes_written / 1e6, st.ingested_bytes / 1e6);
+  if (input_bytes > 0) {
+    std::printf("table bytes per input byte %.2f (%.1f MB of input)\n",
+                static_cast<double>(st.table_bytes_written) / static_cast<double>(input_bytes),
+                input_bytes / 1e6);
+  }
   return true;
 }
 
@@ -189,15 +195,15 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
   if (files.empty()) files.push_back("-");
   std::unique_ptr<MemorySampler> sampler;
   if (args.stats) sampler = std::make_unique<MemorySampler>(store.get(), kMemorySamplePeriod);
-  const auto print_stats = [&] {
+  const auto print_stats = [&](uint64_t input_bytes) {
     sampler->Stop();
-    if (!PrintBackgroundWork(store.get())) return false;
+    if (!PrintBackgroundWork(store.get(), input_bytes)) return false;
     PrintMemoryAtPeak(*sampler);
     return true;
   };
   if (args.format != "jsonl") {
     const int code = RunOtlpIngest(store.get(), args, files);
-    if (args.stats && code != kExitError && !print_stats()) return kExitError;
+    if (args.stats && code != kExitError && !print_stats(0)) return kExitError;
     return code;
   }
   JsonlIngestOptions ingest_options;
@@ -216,7 +222,7 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
     if (!(s = ingester.Flush()).ok()) return Fail(s);
   }
   const bool all_landed = ingester.Finish();
-  if (args.stats && !print_stats()) return kExitError;
+  if (args.stats && !print_stats(ingester.bytes_read())) return kExitError;
   return all_landed ? kExitOk : kExitRejected;
 }
 

@@ -76,6 +76,9 @@ class JsonlIngester {
   // Erases the progress line, prints the totals to stdout; returns whether
   // no line was rejected. Call after Flush.
   bool Finish();
+  // Bytes of input read so far (lines and their newlines). Call from the
+  // thread that calls IngestStream.
+  std::size_t bytes_read() const { return bytes_; }
 
  private:
   struct LineRef {

@@ -41,6 +41,9 @@ for family in default traces trace_ids sessions index dirty; do
 done
 grep -Eq "^write amplification [0-9.]+ \(table bytes written [0-9.]+ MB for [1-9][0-9.]* MB ingested\)$" "$work/stats.out" ||
   fail "ingest --stats: $(cat "$work/stats.out")"
+# ... the table bytes per byte of input ...
+grep -Eq "^table bytes per input byte [0-9]+\.[0-9]{2} \([1-9][0-9.]* MB of input\)$" "$work/stats.out" ||
+  fail "ingest --stats: no bytes per input byte: $(cat "$work/stats.out")"
 # ... and the memory at the peak resident set, split by what holds it.
 grep -Eq "^memory at the peak resident set \([1-9][0-9]* samples\): [1-9][0-9.]* MiB resident; memtables [1-9][0-9.]*, " "$work/stats.out" ||
   fail "ingest --stats: no memory line: $(cat "$work/stats.out")"
