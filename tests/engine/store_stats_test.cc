@@ -3,11 +3,13 @@
 // StoreStats' memory figures through the store: the block caches' pools
 // (BlockMemoryPool) map memory as blocks are read from table files, within
 // their documented bound; the pending session deltas are counted until a
-// catch-up folds them; the session indexes count from their load on and
-// grow with the sessions.
+// catch-up folds them, within four times Options::index_pending_bytes; the
+// session indexes count from their load on and grow with the sessions.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -94,6 +96,42 @@ TEST(StoreStatsTest, PendingDeltasAndSessionIndexesAreCounted) {
   ASSERT_TRUE(store->GetStats(&st).ok());
   EXPECT_GT(st.session_index_bytes, hundred * 8) << "ten times the sessions";
   EXPECT_LT(st.session_index_bytes, hundred * 12);
+}
+
+// Options::index_pending_bytes bounds the deltas held in memory: without
+// the background catch-up, a writer catches up once four times it is
+// pending, so what is pending grows to just under that and then drops.
+TEST(StoreTest, PendingDeltaBytesFollowTheOption) {
+  for (std::size_t mib : {1, 2}) {
+    TempDir dir;
+    Options options;
+    options.index_interval_ms = 0;  // Writers catch up themselves.
+    options.index_pending_bytes = mib << 20;
+    const uint64_t bound = 4 * (mib << 20);
+    auto store = OpenOrDie(dir.path(), options);
+    uint64_t max_seen = 0, last = 0, batch_bytes = 0;
+    bool dropped = false;
+    int batches = 0;
+    for (; batches < 3000 && !dropped; ++batches) {
+      std::vector<Trace> batch;
+      for (int i = 0; i < 20; ++i) {
+        const std::string id = std::to_string(batches) + "-" + std::to_string(i);
+        batch.push_back(Turn("t" + id, "s" + std::to_string(i), kT0 + batches, "q",
+                             std::string(1000, 'o')));
+      }
+      IngestOrDie(store.get(), batch);
+      StoreStats stats;
+      ASSERT_TRUE(store->GetStats(&stats).ok());
+      if (batches == 0) batch_bytes = stats.pending_delta_bytes;
+      dropped = stats.pending_delta_bytes < last;
+      last = stats.pending_delta_bytes;
+      max_seen = std::max(max_seen, last);
+    }
+    ASSERT_TRUE(dropped) << mib;
+    EXPECT_LT(max_seen, bound) << mib;
+    EXPECT_GE(max_seen + batch_bytes, bound) << mib;
+    EXPECT_EQ(GetSessionOrDie(store.get(), "s3").trace_count, batches);
+  }
 }
 
 }  // namespace
