@@ -17,7 +17,7 @@ namespace sessionstore {
 
 namespace {
 
-// Traces per MultiGet.
+// Added traces per read (RebuildMarkedDeltas): one MultiGet each.
 constexpr std::size_t kChunk = 1024;
 
 std::string KeyOf(std::string_view prefix, int64_t start_ns, std::string_view trace_id) {
@@ -68,29 +68,26 @@ Status ToDelta(const AddedTrace& t, std::string_view record, SessionDelta* delta
 Status ReadAddedTraceDeltas(const StoreContext& ctx, const std::vector<AddedTrace>& traces,
                             std::vector<SessionDelta>* deltas) {
   deltas->assign(traces.size(), SessionDelta());
-  for (std::size_t from = 0; from < traces.size(); from += kChunk) {
-    const std::size_t to = std::min(traces.size(), from + kChunk);
-    std::vector<std::string> keys;
-    keys.reserve(to - from);
-    for (std::size_t i = from; i < to; ++i) {
-      keys.push_back(KeyOf(traces[i].prefix, traces[i].added->start_ns, traces[i].added->trace_id));
+  std::vector<std::string> keys;
+  keys.reserve(traces.size());
+  for (const AddedTrace& t : traces) {
+    keys.push_back(KeyOf(t.prefix, t.added->start_ns, t.added->trace_id));
+  }
+  const std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  const BatchGet got(ctx.db, rocksdb::ReadOptions(), ctx.cf.traces, slices);
+  for (std::size_t i = 0; i < traces.size(); ++i) {
+    const rocksdb::Status& rs = got.statuses[i];
+    Status s;
+    if (rs.IsNotFound()) {
+      std::string record;
+      s = ReadMoved(ctx, traces[i], &record);
+      if (s.ok()) s = ToDelta(traces[i], record, &(*deltas)[i]);
+    } else if (!rs.ok()) {
+      s = FromRocks(rs, "read " + Where(traces[i]));
+    } else {
+      s = ToDelta(traces[i], got.values[i].ToStringView(), &(*deltas)[i]);
     }
-    const std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-    const BatchGet got(ctx.db, rocksdb::ReadOptions(), ctx.cf.traces, slices);
-    for (std::size_t i = from; i < to; ++i) {
-      const rocksdb::Status& rs = got.statuses[i - from];
-      Status s;
-      if (rs.IsNotFound()) {
-        std::string record;
-        s = ReadMoved(ctx, traces[i], &record);
-        if (s.ok()) s = ToDelta(traces[i], record, &(*deltas)[i]);
-      } else if (!rs.ok()) {
-        s = FromRocks(rs, "read " + Where(traces[i]));
-      } else {
-        s = ToDelta(traces[i], got.values[i - from].ToStringView(), &(*deltas)[i]);
-      }
-      if (!s.ok()) return s;
-    }
+    if (!s.ok()) return s;
   }
   return Status::OK();
 }

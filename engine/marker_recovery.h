@@ -37,8 +37,9 @@ struct AddedTrace {
   const MarkedSession::Added* added = nullptr;  // Not owned.
 };
 
-// Reads the records of `traces` (the latest state, no snapshot: a
-// recovery runs before any write) and sets (*deltas)[i] to the
+// Reads the records of `traces` in one MultiGet (the latest state, no
+// snapshot: a recovery runs before any write; RebuildMarkedDeltas hands
+// it 1024 at a time) and sets (*deltas)[i] to the
 // contribution of traces[i], SessionDelta::FromTrace(record, version). A
 // trace whose record is not at its key (a later batch moved its start
 // earlier) is found through its `trace_ids` locator. Corruption, naming the
