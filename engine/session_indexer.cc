@@ -66,7 +66,8 @@ SessionTableChange TableChangeOf(std::string_view prefix, const SessionIndexStat
 SessionIndexer::SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* sessions,
                                rocksdb::ColumnFamilyHandle* index,
                                rocksdb::ColumnFamilyHandle* dirty, const IndexRowSource* rows,
-                               SessionTable* table, std::size_t pending_bytes)
+                               SessionTable* table, std::size_t pending_bytes,
+                               std::size_t hold_bytes)
     : db_(db),
       sessions_(sessions),
       index_(index),
@@ -74,7 +75,8 @@ SessionIndexer::SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* ses
       rows_(rows),
       table_(table),
       early_bytes_(std::max(pending_bytes, kMinPendingBytes)),
-      round_bytes_(early_bytes_) {}
+      round_bytes_(early_bytes_),
+      hold_bytes_(hold_bytes) {}
 
 SessionIndexer::~SessionIndexer() {
   StopPreload();
@@ -129,7 +131,9 @@ void SessionIndexer::Start(uint32_t interval_ms) {
 void SessionIndexer::Run(uint32_t interval_ms) {
   std::unique_lock<std::mutex> l(mu_);
   while (!stop_) {
-    cv_.wait(l, [&] { return stop_ || !pending_.empty() || !retry_.empty(); });
+    // Held deltas wait for new batches (or a CatchUp); a failed catch-up's
+    // are retried.
+    cv_.wait(l, [&] { return stop_ || !pending_.empty() || (!retry_.empty() && !held_); });
     if (stop_) break;
     // Let changes gather for one interval, then index them in one write;
     // sooner when enough is pending (readers fold every pending delta of
@@ -141,7 +145,7 @@ void SessionIndexer::Run(uint32_t interval_ms) {
     Status s;
     {
       std::lock_guard<std::mutex> drain(drain_mu_);
-      s = CatchUpNoThrow();
+      s = CatchUpNoThrow(/*may_hold=*/true);
     }
     l.lock();
     if (!s.ok()) {
@@ -181,7 +185,7 @@ void SessionIndexer::CatchUpForWriter() {
   Status s;
   {
     std::lock_guard<std::mutex> drain(drain_mu_);
-    s = CatchUpNoThrow();
+    s = CatchUpNoThrow(/*may_hold=*/true);
   }
   if (s.ok()) return;
   std::lock_guard<std::mutex> l(mu_);
@@ -240,6 +244,11 @@ bool SessionIndexer::has_pending() const {
 std::size_t SessionIndexer::pending_bytes() const {
   std::lock_guard<std::mutex> l(mu_);
   return pending_bytes_;
+}
+
+std::size_t SessionIndexer::held_bytes() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return held_bytes_;
 }
 
 void SessionIndexer::PendingFor(const std::vector<std::string_view>& prefixes,
@@ -327,11 +336,11 @@ void SessionIndexer::VisitPendingLocked(
   batches(pending_);
 }
 
-Status SessionIndexer::CatchUpNoThrow() {
+Status SessionIndexer::CatchUpNoThrow(bool may_hold) {
   // An exception (std::bad_alloc) must not end the indexer's thread, nor
   // cross the API: the batches it was applying go back to pending (see
   // CatchUpLocked) and the error is reported.
-  return NoThrow("session index catch-up", [this] { return CatchUpLocked(); });
+  return NoThrow("session index catch-up", [this, may_hold] { return CatchUpLocked(may_hold); });
 }
 
 Status SessionIndexer::ApplyPendingInMemory() {
@@ -339,7 +348,7 @@ Status SessionIndexer::ApplyPendingInMemory() {
   Status s = LoadTableLocked();
   if (!s.ok() || !has_pending()) return s;
   in_memory_ = true;
-  s = CatchUpNoThrow();
+  s = CatchUpNoThrow(/*may_hold=*/false);
   in_memory_ = false;
   applied_in_memory_ = s.ok();
   return s;

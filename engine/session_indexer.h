@@ -112,13 +112,29 @@ class SessionIndexer {
   static constexpr std::size_t kDefaultPendingBytes = std::size_t{32} << 20;  // As Options'.
   static constexpr std::size_t kMinPendingBytes = std::size_t{1} << 20;
 
+  // Write-back: while the in-memory session indexes are not loaded (a
+  // process that only ingests), the rounds of the background thread and of
+  // writers (CatchUpForWriter) fold the batches they take into one delta
+  // per session held in memory, as a failed catch-up leaves them, instead
+  // of writing the sessions' aggregates: a session changed in many rounds
+  // is written once. The held deltas are written (with every pending batch,
+  // in one round) once they reach `hold_bytes` (the constructor's;
+  // Options::index_hold_bytes; 0 writes every round), once the rounds have
+  // held kMaxHeldRounds' worth of pending bytes since the last write (what a
+  // recovery would read back after a crash), once the indexes are loaded,
+  // and by every CatchUp(). The markers of held batches stay on disk until
+  // then, so a crash loses nothing: the next open rebuilds them.
+  static constexpr std::size_t kMaxHeldRounds = 16;
+  static constexpr std::size_t kDefaultHoldBytes = std::size_t{128} << 20;  // As Options'.
+
   // `db`, the families, `rows` and `table` are not owned and must outlive
   // the indexer. `pending_bytes`: see kEarlyCatchUpBatches (values below
-  // kMinPendingBytes count as kMinPendingBytes).
+  // kMinPendingBytes count as kMinPendingBytes); `hold_bytes`: see
+  // kMaxHeldRounds.
   SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* sessions,
                  rocksdb::ColumnFamilyHandle* index, rocksdb::ColumnFamilyHandle* dirty,
                  const IndexRowSource* rows, SessionTable* table,
-                 std::size_t pending_bytes = kDefaultPendingBytes);
+                 std::size_t pending_bytes = kDefaultPendingBytes, std::size_t hold_bytes = 0);
   // Stops the background thread. Does not catch up: the owner calls
   // CatchUp() first if it wants the indexes current.
   ~SessionIndexer();
@@ -187,7 +203,7 @@ class SessionIndexer {
   void CatchUpForWriter();
 
   // Indexes every session marked by a batch whose End() returned before this
-  // call. Returns the first error of this or a failed background catch-up;
+  // call, held deltas included (see kMaxHeldRounds). Returns the first error of this or a failed background catch-up;
   // batches that failed stay pending and are retried.
   Status CatchUp();
 
@@ -232,6 +248,9 @@ class SessionIndexer {
   // those of a catch-up round in progress, at most the pending bytes, nor
   // what a failed catch-up left for a retry). O(1).
   std::size_t pending_bytes() const;
+  // Bytes of the deltas held in memory (see kMaxHeldRounds), one per
+  // session, and of what a failed catch-up left for a retry. O(1).
+  std::size_t held_bytes() const;
 
   // Tests: the bytes of deltas a catch-up round takes (the pending bytes
   // by default; 1 takes one batch per round). Call before any catch-up.
@@ -241,14 +260,19 @@ class SessionIndexer {
   // The reported batches not yet applied: sequence -> its sessions' deltas
   // (each batch's sessions sorted by prefix).
   using Pending = std::map<uint64_t, std::vector<DirtySession>>;
-  // What a failed catch-up leaves for the next one, per session: its
-  // deltas folded into one.
+  // What a failed catch-up leaves for the next one, or what rounds held
+  // (kMaxHeldRounds), per session: its deltas folded into one.
   using Retry = std::map<std::string, DirtySession, std::less<>>;
   // A catch-up's work: the retry it took and the batches it applies.
   struct Work {
     Retry retry;
     std::vector<uint64_t> retry_seqs;  // The markers the retry came from.
     Pending batches;
+  };
+  // One session of a catch-up: its prefix and its deltas in write order.
+  struct SessionWork {
+    std::string_view prefix;
+    std::vector<std::string_view> deltas;
   };
 
 
@@ -277,30 +301,45 @@ class SessionIndexer {
 
   void Run(uint32_t interval_ms);
   // One catch-up, in rounds (CatchUpRound); the caller holds drain_mu_.
-  Status CatchUpLocked();
+  // With `may_hold` (the background thread, writers) its rounds may hold
+  // their deltas (kMaxHeldRounds); without, the last round writes them.
+  Status CatchUpLocked(bool may_hold);
+  // True when the next round may hold its deltas instead of writing them
+  // (`table_loaded`: the SessionTable is loaded); the caller holds mu_.
+  bool MayHoldLocked(bool table_loaded) const;
   // One round of a catch-up: what a failed one left and the pending
   // batches below `below_seq`, in sequence order, up to round_bytes_
   // of deltas (at least one batch), applied in one atomic write; and
   // every batch up to recovered_through_ whatever their size (a rebuilt
   // delta is exact only with the others: engine/marker_recovery.h).
-  Status CatchUpRound(uint64_t below_seq);
+  // With `may_hold`, it holds its deltas when MayHoldLocked().
+  Status CatchUpRound(uint64_t below_seq, bool may_hold);
   // CatchUpLocked's work: folds `work` (its retry first, then
   // the batches by sequence) per session and writes the aggregates and
   // index states with the applied markers' deletions in one batch, then
   // ends the work (EndWork) under the readers' exclusion.
-  Status Apply(Work* work);
+  // With `hold`, nothing is written: the work's deltas, composed per
+  // session, become retry_ (HoldWork), unless they cannot be composed.
+  Status Apply(Work* work, bool hold);
+  // The work's deltas by session (sorted by prefix), each session's in
+  // write order: its retry delta first, then by sequence. With
+  // `retry_of_batches_only`, only the sessions the batches changed.
+  static std::vector<SessionWork> GroupBySession(const Work& work, bool retry_of_batches_only);
+  // Composes each session's deltas into one (`left`, by prefix); false
+  // when one fails verification (not expected: verified when decoded).
+  static bool Compose(const std::vector<SessionWork>& sessions, Retry* left);
+  // Ends a held round's work under mu_: the work's retry, with `held` (the
+  // composed deltas of the sessions its batches changed) in place of
+  // their entries, becomes retry_, and `applied` (every marker it holds)
+  // retry_seqs_.
+  void HoldWork(Work* work, std::vector<uint64_t> applied, Retry* held) noexcept;
   // Ends a catch-up's work under mu_: on success (`s`) the work is gone
   // (or, for the in-memory catch-up of a read-only open, kept for
   // readers); on failure `left` (each session's deltas folded) becomes
   // retry_, or, unless `composed`, the work goes back as it came.
   void EndWork(const Status& s, bool composed, Work* work, Retry* left) noexcept;
   // CatchUpLocked with any exception turned into an error Status.
-  Status CatchUpNoThrow();
-  // One session of a catch-up: its prefix and its deltas in write order.
-  struct SessionWork {
-    std::string_view prefix;
-    std::vector<std::string_view> deltas;
-  };
+  Status CatchUpNoThrow(bool may_hold);
   // Adds to `wb` the writes that apply `work` (sorted by session prefix)
   // to the sessions' aggregates and index states (none when in_memory_),
   // and appends the table's changes to `changes`. Stored traces, read only
@@ -339,6 +378,7 @@ class SessionIndexer {
   bool applied_in_memory_ = false;
   const std::size_t early_bytes_;  // The pending bytes (kEarlyCatchUpBatches).
   std::size_t round_bytes_;        // early_bytes_, or SetRoundBytesForTest's.
+  const std::size_t hold_bytes_;   // 0: never hold.
 
   std::mutex drain_mu_;  // Serializes catch-ups.
   // The catch-ups' write batch, kept between rounds (one catch-up at a
@@ -362,6 +402,12 @@ class SessionIndexer {
   // in pending_, so it composes first.
   Retry retry_;
   std::vector<uint64_t> retry_seqs_;
+  // retry_ holds rounds' deltas on purpose (kMaxHeldRounds), not a failed
+  // catch-up's: the background thread waits for new batches.
+  bool held_ = false;
+  std::size_t held_bytes_ = 0;   // Of the deltas in retry_.
+  // Bytes of the batches' deltas held since the last write (kMaxHeldRounds).
+  std::size_t held_folded_ = 0;
   // The largest sequence whose deltas Recover rebuilt (0: none): a
   // catch-up round takes all of those together (CatchUpRound). Never
   // reset: a failed round puts its batches back (pending_ or retry_), and

@@ -25,39 +25,52 @@ namespace sessionstore {
 
 Status SessionIndexer::CatchUp() {
   std::lock_guard<std::mutex> drain(drain_mu_);
-  Status s = CatchUpNoThrow();
+  Status s = CatchUpNoThrow(/*may_hold=*/false);
   std::lock_guard<std::mutex> l(mu_);
   if (s.ok() && !background_error_.ok()) s = background_error_;
   background_error_ = Status::OK();
   return s;
 }
 
-Status SessionIndexer::CatchUpLocked() {
+Status SessionIndexer::CatchUpLocked(bool may_hold) {
   // In rounds of at most round_bytes_ of deltas (at least one batch
-  // each): each round is one atomic write, so what a round holds in memory
-  // (its deltas, the aggregates it writes) stays bounded however much is
-  // pending. The rounds go on until every batch reported before this call
-  // is applied; batches reported since wait for the next call.
+  // each): each round is one atomic write (or a hold), so what a round
+  // holds in memory (its deltas, the aggregates it writes) stays bounded
+  // however much is pending. The rounds go on until every batch reported
+  // before this call is applied or held; batches reported since wait for
+  // the next call.
   uint64_t below_seq = 0;
+  const bool table_loaded = table_->loaded();
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (pending_.empty() && retry_.empty()) return Status::OK();
+    const bool held_stays = may_hold && held_ && MayHoldLocked(table_loaded);
+    if (pending_.empty() && (retry_.empty() || held_stays)) return Status::OK();
     below_seq = next_seq_;  // Above every batch reported so far.
   }
   while (true) {
-    Status s = CatchUpRound(below_seq);
+    Status s = CatchUpRound(below_seq, may_hold);
     if (!s.ok()) return s;
     std::lock_guard<std::mutex> l(mu_);
-    if (retry_.empty() && (pending_.empty() || pending_.begin()->first >= below_seq)) {
-      return Status::OK();
-    }
+    const bool batches_left = !pending_.empty() && pending_.begin()->first < below_seq;
+    if (!batches_left && (retry_.empty() || (may_hold && held_))) return Status::OK();
   }
 }
 
-Status SessionIndexer::CatchUpRound(uint64_t below_seq) {
+bool SessionIndexer::MayHoldLocked(bool table_loaded) const {
+  // Not over a failed catch-up's deltas (they are retried), nor once the
+  // table is loaded: listings catch up first, and a long hold would make
+  // that catch-up long.
+  return hold_bytes_ > 0 && !in_memory_ && !table_loaded && (retry_.empty() || held_) &&
+         held_bytes_ < hold_bytes_ && held_folded_ < kMaxHeldRounds * early_bytes_;
+}
+
+Status SessionIndexer::CatchUpRound(uint64_t below_seq, bool may_hold) {
   Work work;
+  bool hold = false;
+  const bool table_loaded = table_->loaded();
   {
     std::lock_guard<std::mutex> l(mu_);
+    hold = may_hold && MayHoldLocked(table_loaded);
     work.retry.swap(retry_);
     work.retry_seqs.swap(retry_seqs_);
     // The in-memory catch-up of a read-only open takes everything at once:
@@ -80,7 +93,7 @@ Status SessionIndexer::CatchUpRound(uint64_t below_seq) {
     inflight_ = &work;  // Readers still add it until it is stored.
   }
   try {
-    return Apply(&work);
+    return Apply(&work, hold);
   } catch (...) {
     // Nothing was written (the write is Apply's last step, and it ends
     // the work itself): the work goes back for the next catch-up.
@@ -97,7 +110,8 @@ Status SessionIndexer::CatchUpRound(uint64_t below_seq) {
   }
 }
 
-Status SessionIndexer::Apply(Work* work) {
+std::vector<SessionIndexer::SessionWork> SessionIndexer::GroupBySession(
+    const Work& work, bool retry_of_batches_only) {
   // Each session's deltas in batch order: what a failed catch-up left
   // first, then by sequence. Batches that touch the same trace hold its
   // lock from before their Batch is made until after End(), so their
@@ -106,18 +120,46 @@ Status SessionIndexer::Apply(Work* work) {
   // docs/format.md). Sorted by prefix: the batch's keys then arrive in
   // order, and the result does not depend on hash-set iteration.
   std::map<std::string_view, SessionWork> by_session;
-  const auto add = [&](std::string_view prefix, const DirtySession& d) {
-    SessionWork& w = by_session[prefix];
-    w.prefix = prefix;
-    w.deltas.push_back(d.delta);
-  };
-  for (const auto& [prefix, d] : work->retry) add(prefix, d);
-  for (const auto& [seq, batch] : work->batches) {
-    for (const DirtySession& d : batch) add(d.prefix, d);
+  for (const auto& [seq, batch] : work.batches) {
+    for (const DirtySession& d : batch) {
+      SessionWork& w = by_session[d.prefix];
+      w.prefix = d.prefix;
+      w.deltas.push_back(d.delta);
+    }
+  }
+  if (retry_of_batches_only) {
+    for (auto& [prefix, w] : by_session) {
+      const auto it = work.retry.find(prefix);
+      if (it != work.retry.end()) w.deltas.insert(w.deltas.begin(), it->second.delta);
+    }
+  } else {
+    for (const auto& [prefix, d] : work.retry) {
+      SessionWork& w = by_session[prefix];
+      w.prefix = prefix;
+      w.deltas.insert(w.deltas.begin(), d.delta);
+    }
   }
   std::vector<SessionWork> sessions;
   sessions.reserve(by_session.size());
   for (auto& [prefix, w] : by_session) sessions.push_back(std::move(w));
+  return sessions;
+}
+
+Status SessionIndexer::Apply(Work* work, bool hold) {
+  std::vector<uint64_t> applied = work->retry_seqs;
+  for (const auto& [seq, batch] : work->batches) applied.push_back(seq);
+  if (hold) {
+    // Write-back: the deltas stay in memory, one per session, and the
+    // markers on disk, until a later round writes them. Only the sessions
+    // the batches changed are composed again.
+    Retry held;
+    if (Compose(GroupBySession(*work, /*retry_of_batches_only=*/true), &held)) {
+      HoldWork(work, std::move(applied), &held);
+      return Status::OK();
+    }
+  }
+  const std::vector<SessionWork> sessions =
+      GroupBySession(*work, /*retry_of_batches_only=*/false);
   // The aggregates and states go straight into the batch, in session order
   // (each family's keys ascending, so each memtable insert lands next to
   // the previous one): one copy of them, not two.
@@ -144,8 +186,6 @@ Status SessionIndexer::Apply(Work* work) {
                         &wb, &changes);
     }
   }
-  std::vector<uint64_t> applied = work->retry_seqs;
-  for (const auto& [seq, batch] : work->batches) applied.push_back(seq);
   Retry left;
   {
     // Readers (PendingFor) wait while the aggregates change and the work
@@ -156,12 +196,7 @@ Status SessionIndexer::Apply(Work* work) {
     if (!s.ok()) {
       // Retried by the next catch-up, composed: a persistent error holds
       // one delta per session, not one per batch.
-      for (SessionWork& w : sessions) {
-        SessionFold fold;
-        for (std::string_view d : w.deltas) composed = composed && fold.Add(d);
-        if (!composed) break;  // Verified when decoded: not expected.
-        left.emplace(std::string(w.prefix), DirtySession{std::string(w.prefix), fold.Encode()});
-      }
+      composed = Compose(sessions, &left);
       if (composed) work->retry_seqs = std::move(applied);
     }
     EndWork(s, composed, work, &left);
@@ -173,12 +208,55 @@ Status SessionIndexer::Apply(Work* work) {
   return Status::OK();
 }
 
+bool SessionIndexer::Compose(const std::vector<SessionWork>& sessions, Retry* left) {
+  left->clear();
+  for (const SessionWork& w : sessions) {
+    SessionFold fold;
+    for (std::string_view d : w.deltas) {
+      if (!fold.Add(d)) return false;  // Verified when decoded: not expected.
+    }
+    std::string prefix(w.prefix);
+    left->emplace_hint(left->end(), prefix, DirtySession{prefix, fold.Encode()});
+  }
+  return true;
+}
+
+void SessionIndexer::HoldWork(Work* work, std::vector<uint64_t> applied, Retry* held) noexcept {
+  std::size_t folded = 0;
+  for (const auto& [seq, batch] : work->batches) folded += DeltaBytes(batch);
+  // Readers find each delta in the work (inflight_) or in retry_: both
+  // change under mu_. The composed deltas replace those of their sessions
+  // in the work's retry, node by node (no allocation), which becomes
+  // retry_.
+  std::lock_guard<std::mutex> l(mu_);
+  std::size_t bytes = held_bytes_;
+  while (!held->empty()) {
+    auto node = held->extract(held->begin());
+    bytes += node.mapped().delta.size();
+    auto result = work->retry.insert(std::move(node));
+    if (!result.inserted) {
+      bytes -= std::min(bytes, result.position->second.delta.size());
+      result.position->second.delta.swap(result.node.mapped().delta);
+    }
+  }
+  inflight_ = nullptr;
+  retry_ = std::move(work->retry);
+  retry_seqs_ = std::move(applied);
+  held_ = true;
+  held_bytes_ = bytes;
+  held_folded_ += folded;
+}
+
 void SessionIndexer::EndWork(const Status& s, bool composed, Work* work, Retry* left) noexcept {
   std::lock_guard<std::mutex> l(mu_);
   inflight_ = nullptr;
+  held_ = false;  // A failed write's deltas are retried; a written hold is gone.
+  if (s.ok()) held_bytes_ = held_folded_ = 0;
   if (!s.ok() && composed) {
     retry_ = std::move(*left);
     retry_seqs_ = std::move(work->retry_seqs);
+    held_bytes_ = 0;
+    for (const auto& [prefix, d] : retry_) held_bytes_ += d.delta.size();
     return;
   }
   if (!s.ok()) {

@@ -160,9 +160,10 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
   session_reader_ = std::make_unique<SessionReader>(&ctx_);
   trace_reader_ = std::make_unique<TraceReader>(&ctx_);
   static_assert(SessionIndexer::kDefaultPendingBytes == Options().index_pending_bytes);
-  indexer_ = std::make_unique<SessionIndexer>(db_.get(), ctx_.cf.sessions, ctx_.cf.index,
-                                              ctx_.cf.dirty, session_reader_.get(), &table_,
-                                              options_.index_pending_bytes);
+  static_assert(SessionIndexer::kDefaultHoldBytes == Options().index_hold_bytes);
+  indexer_ = std::make_unique<SessionIndexer>(
+      db_.get(), ctx_.cf.sessions, ctx_.cf.index, ctx_.cf.dirty, session_reader_.get(), &table_,
+      options_.index_pending_bytes, options_.index_hold_bytes);
   if (ctx_.static_view) indexer_->UseStaticView();
   content_search_ =
       std::make_unique<ContentSearch>(&ctx_, indexer_.get(), &table_, options_.read_only);
@@ -399,7 +400,10 @@ Status StoreImpl::ReadStats(StoreStats* stats) const {
   stats->summary_cache_bytes = summaries_.charge();
   stats->summary_cache_hits = summaries_.hits();
   stats->summary_cache_misses = summaries_.misses();
-  if (indexer_) stats->pending_delta_bytes = indexer_->pending_bytes();
+  if (indexer_) {
+    stats->pending_delta_bytes = indexer_->pending_bytes();
+    stats->held_delta_bytes = indexer_->held_bytes();
+  }
   stats->session_index_bytes = table_.ApproximateBytes();
   stats->merge_operands_read = merge_operator_->operands_merged();
   if (writer_) stats->ingested_bytes = writer_->ingested_bytes();

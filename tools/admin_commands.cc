@@ -51,6 +51,7 @@ std::string StatsJson(const StoreStats& st) {
     u("summary_cache_hits", st.summary_cache_hits);
     u("summary_cache_misses", st.summary_cache_misses);
     u("pending_delta_bytes", st.pending_delta_bytes);
+    u("held_delta_bytes", st.held_delta_bytes);
     u("session_index_bytes", st.session_index_bytes);
     u("pending_compaction_bytes", st.pending_compaction_bytes);
     u("ingested_bytes", st.ingested_bytes);
@@ -105,9 +106,9 @@ int RunStats(const std::string& db, bool json, bool exact) {
   std::printf("summary cache  %.1f MB, %llu hits, %llu misses since open\n",
               st.summary_cache_bytes / 1e6, static_cast<unsigned long long>(st.summary_cache_hits),
               static_cast<unsigned long long>(st.summary_cache_misses));
-  std::printf("session indexes  %.1f MB%s, pending session deltas %.1f MB\n",
+  std::printf("session indexes  %.1f MB%s, pending session deltas %.1f MB, held %.1f MB\n",
               st.session_index_bytes / 1e6, st.counts_exact ? "" : " (not loaded)",
-              st.pending_delta_bytes / 1e6);
+              st.pending_delta_bytes / 1e6, st.held_delta_bytes / 1e6);
   std::printf("log dropped at open  %llu records, %llu bytes\n",
               static_cast<unsigned long long>(st.wal_records_dropped),
               static_cast<unsigned long long>(st.wal_bytes_dropped));

@@ -132,15 +132,16 @@ void PrintMemoryAtPeak(const MemorySampler& sampler) {
   // malloc: whichever is larger is the closer count of what they hold.
   const uint64_t cache = std::max(m.block_cache, m.block_pools);
   const uint64_t counted =
-      m.memtables + cache + m.pending_deltas + m.summary_cache + m.session_indexes;
+      m.memtables + cache + m.pending_deltas + m.held_deltas + m.summary_cache + m.session_indexes;
   std::printf(
       "memory at the peak resident set (%llu samples): %.1f MiB resident; memtables %.1f, "
       "block caches %.1f in use (their pools %.1f mapped), pending session deltas %.1f, "
-      "summary cache %.1f, session indexes %.1f; the rest %.1f (batches being parsed and "
-      "written, a catch-up round, the writer's first-trace table, RocksDB's own, the "
-      "allocator's free pages)\n",
+      "held %.1f, summary cache %.1f, session indexes %.1f; the rest %.1f (batches being "
+      "parsed and written, a catch-up round, the held deltas' keys and nodes, the writer's "
+      "first-trace table, RocksDB's own, the allocator's free pages)\n",
       static_cast<unsigned long long>(sampler.samples()), mib(m.resident), mib(m.memtables),
-      mib(m.block_cache), mib(m.block_pools), mib(m.pending_deltas), mib(m.summary_cache),
+      mib(m.block_cache), mib(m.block_pools), mib(m.pending_deltas), mib(m.held_deltas),
+      mib(m.summary_cache),
       mib(m.session_indexes), m.resident > counted ? mib(m.resident - counted) : 0.0);
 }
 
@@ -170,6 +171,13 @@ CLI::App* AddIngestCommand(CLI::App* app, IngestArgs* a) {
       ->add_option("--index-interval-ms", a->index_interval_ms,
                    "Longest wait (ms) before the indexer folds gathered deltas (default 1000)")
       ->check(CLI::Range(1, 3600000));
+  ingest_cmd
+      ->add_option("--index-hold-mib", a->index_hold_mib,
+                   "Session deltas (MiB) the indexer holds in memory, one per session, "
+                   "before it writes the aggregates (default 128; 0 writes every round): more "
+                   "writes each session's aggregate less often, for about three times this "
+                   "in memory (Options::index_hold_bytes)")
+      ->check(CLI::Range(int64_t{0}, int64_t{65536}));
   ingest_cmd->add_flag("--quiet", a->quiet, "No progress line");
   ingest_cmd->add_flag("--sync", a->sync, "Fsync every batch");
   ingest_cmd->add_flag("--stats", a->stats,
@@ -189,6 +197,9 @@ int RunIngest(const std::string& db, const IngestArgs& args) {
   if (g_open_flags.background_jobs > 0) options.background_jobs = g_open_flags.background_jobs;
   if (args.index_pending_mib > 0) options.index_pending_bytes = args.index_pending_mib << 20;
   if (args.index_interval_ms > 0) options.index_interval_ms = args.index_interval_ms;
+  if (args.index_hold_mib >= 0) {
+    options.index_hold_bytes = static_cast<std::size_t>(args.index_hold_mib) << 20;
+  }
   Status s = OpenWithWarning(options, db, &store);
   if (!s.ok()) return Fail(s);
   std::vector<std::string> files = args.files;

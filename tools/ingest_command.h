@@ -32,6 +32,8 @@ struct IngestArgs {
   // 0: the option's default.
   std::size_t index_pending_mib = 0;
   uint32_t index_interval_ms = 0;
+  // Options::index_hold_bytes in MiB; -1: the option's default.
+  int64_t index_hold_mib = -1;
 };
 
 // Registers `ingest` on `app`, binding its arguments to *args, which must

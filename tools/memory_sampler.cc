@@ -19,6 +19,7 @@ bool ReadStore(Store* store, MemorySample* s) {
   s->block_cache = st.block_cache_bytes;
   s->block_pools = st.block_pool_bytes;
   s->pending_deltas = st.pending_delta_bytes;
+  s->held_deltas = st.held_delta_bytes;
   s->summary_cache = st.summary_cache_bytes;
   s->session_indexes = st.session_index_bytes;
   return true;

@@ -29,6 +29,7 @@ struct MemorySample {
   uint64_t block_cache = 0;      // StoreStats::block_cache_bytes (in use).
   uint64_t block_pools = 0;      // StoreStats::block_pool_bytes (mapped).
   uint64_t pending_deltas = 0;   // StoreStats::pending_delta_bytes.
+  uint64_t held_deltas = 0;      // StoreStats::held_delta_bytes.
   uint64_t summary_cache = 0;    // StoreStats::summary_cache_bytes.
   uint64_t session_indexes = 0;  // StoreStats::session_index_bytes.
 };

@@ -124,6 +124,23 @@ struct Options {
   // Values below 1 MiB count as 1 MiB.
   // Default: 32 MiB.
   std::size_t index_pending_bytes = std::size_t{32} << 20;
+  // Write-back of the session aggregates: while nothing has listed
+  // sessions in this process (the in-memory session indexes are not
+  // loaded: a process that only ingests), the background indexer folds
+  // each round's deltas into one delta per session held in memory instead
+  // of writing every changed session's aggregate and index state each
+  // round, so a session changed in many rounds is written once. The held
+  // deltas are written, all in one atomic write, once they reach this many
+  // bytes, once the held rounds have folded 16 times index_pending_bytes
+  // since the last write (what a recovery would read back after a crash),
+  // and whenever ListSessions, Flush, Verify, a deletion or closing the
+  // store catches up. Reads add the held deltas as they add pending ones,
+  // and the dirty markers of held batches stay on disk until the write, so
+  // a crash loses nothing. Memory: up to about three times this (the held
+  // deltas, then the write's batch and memtable). Measured at 1M lines:
+  // see bench/README.md, "Write-back of the session aggregates". 0: every
+  // round writes. Default: 128 MiB.
+  std::size_t index_hold_bytes = std::size_t{128} << 20;
   // Build the in-memory session indexes (what ListSessions, Analytics and
   // Search's window select from) in a background thread as the store opens,
   // instead of in the first call that needs them. That first call then

@@ -296,6 +296,10 @@ struct StoreStats {
   // they grow with the sessions, about 1.2 KB each). Computing the second
   // walks every session.
   uint64_t pending_delta_bytes = 0;
+  // Session deltas the indexer holds in memory, one per session
+  // (Options::index_hold_bytes bounds them), and what a failed catch-up
+  // left for a retry (encoded bytes).
+  uint64_t held_delta_bytes = 0;
   uint64_t session_index_bytes = 0;
   uint64_t pending_compaction_bytes = 0;  // Every family.
   // Since the store was opened: bytes of the ingest batches written (the

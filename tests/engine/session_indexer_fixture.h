@@ -4,7 +4,8 @@
 // `index` and `dirty` families, and a reader that serves exact registers
 // and added traces' contributions from maps, so that the indexer's
 // protocol is tested without the rest of the store. Shared by
-// session_indexer_test.cc and session_indexer_recovery_test.cc.
+// session_indexer_test.cc, session_indexer_recovery_test.cc and
+// session_indexer_hold_test.cc.
 
 #ifndef SESSIONSTORE_TESTS_ENGINE_SESSION_INDEXER_FIXTURE_H_
 #define SESSIONSTORE_TESTS_ENGINE_SESSION_INDEXER_FIXTURE_H_
@@ -102,7 +103,8 @@ class SessionIndexerTest : public ::testing::Test {
     db_.reset(raw);
     table_ = std::make_unique<SessionTable>();
     indexer_ = std::make_unique<SessionIndexer>(db_.get(), handles_[3], handles_[1], handles_[2],
-                                                &rows_, table_.get());
+                                                &rows_, table_.get(),
+                                                SessionIndexer::kDefaultPendingBytes, hold_bytes_);
     if (recover) {
       ASSERT_TRUE(indexer_->Recover().ok());
     }
@@ -247,6 +249,7 @@ class SessionIndexerTest : public ::testing::Test {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<SessionTable> table_;
   std::unique_ptr<SessionIndexer> indexer_;
+  std::size_t hold_bytes_ = 0;  // The indexer's (write-back); set before Open.
   // Aggregates by prefix; sessions read by the reader; the next reads that
   // fail.
   FakeRowSource rows_;

@@ -275,6 +275,7 @@ TEST(StoreTest, BackgroundIndexerCatchesUpWithoutQueries) {
   TempDir dir;
   Options options;
   options.index_interval_ms = 1;
+  options.index_hold_bytes = 0;  // Every round writes.
   auto store = OpenOrDie(dir.path(), options);
   auto* impl = static_cast<StoreImpl*>(store.get());
   IngestOrDie(store.get(), {Turn("a", "s1", kT0, "i", "o"), Turn("b", "s2", kT0, "i", "o")});
@@ -283,6 +284,32 @@ TEST(StoreTest, BackgroundIndexerCatchesUpWithoutQueries) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   EXPECT_EQ(impl->TEST_PendingIndexSessions(), 0u);
+}
+
+// With write-back (the default), the background thread holds the deltas
+// in memory instead; Flush writes them.
+TEST(StoreTest, BackgroundIndexerHoldsDeltasUntilAFlush) {
+  TempDir dir;
+  Options options;
+  options.index_interval_ms = 1;
+  auto store = OpenOrDie(dir.path(), options);
+  auto* impl = static_cast<StoreImpl*>(store.get());
+  IngestOrDie(store.get(), {Turn("a", "s1", kT0, "i", "o"), Turn("b", "s2", kT0, "i", "o")});
+  StoreStats st;
+  for (int i = 0; i < 10000; ++i) {
+    ASSERT_TRUE(store->GetStats(&st).ok());
+    if (st.pending_delta_bytes == 0 && st.held_delta_bytes > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(st.pending_delta_bytes, 0u);
+  EXPECT_GT(st.held_delta_bytes, 0u);
+  EXPECT_EQ(impl->TEST_PendingIndexSessions(), 2u);
+  EXPECT_EQ(GetSessionOrDie(store.get(), "s1").trace_count, 1);
+  ASSERT_TRUE(store->Flush().ok());
+  ASSERT_TRUE(store->GetStats(&st).ok());
+  EXPECT_EQ(st.held_delta_bytes, 0u);
+  EXPECT_EQ(impl->TEST_PendingIndexSessions(), 0u);
+  EXPECT_EQ(GetSessionOrDie(store.get(), "s1").trace_count, 1);
 }
 
 // Every session's id, newest first, by pages of `limit`.
