@@ -207,9 +207,12 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
   // traces each batch added (about 20 bytes a trace; format 7's carried
   // the deltas, about 1.6 KB per changed session, and with 4 MiB the
   // 200K-trace ingest flushed 87 MB of them), and the memtable is as large
-  // as the traces': nearly every pair cancels in it, and what reaches a
-  // table is flushed to free an old log (max_total_wal_size). Uncompressed:
-  // what does reach a table is short-lived.
+  // as the traces': when every round writes, nearly every pair cancels in
+  // it, and what reaches a table is flushed to free an old log
+  // (max_total_wal_size); markers of held rounds (Options::
+  // index_hold_bytes) live longer and more of them are flushed (33-37 MB
+  // at 1M lines against 13-14). Uncompressed: what does reach a table is
+  // short-lived.
   rocksdb::ColumnFamilyOptions dirty;
   dirty.write_buffer_size = options.write_buffer_bytes;
   dirty.compression = rocksdb::kNoCompression;

@@ -131,9 +131,11 @@ void SessionIndexer::Start(uint32_t interval_ms) {
 void SessionIndexer::Run(uint32_t interval_ms) {
   std::unique_lock<std::mutex> l(mu_);
   while (!stop_) {
-    // Held deltas wait for new batches (or a CatchUp); a failed catch-up's
-    // are retried.
-    cv_.wait(l, [&] { return stop_ || !pending_.empty() || (!retry_.empty() && !held_); });
+    // Held deltas wait for new batches, a CatchUp or the table's load; a
+    // failed catch-up's are retried.
+    cv_.wait(l, [&] {
+      return stop_ || !pending_.empty() || (!retry_.empty() && (!held_ || table_loaded_));
+    });
     if (stop_) break;
     // Let changes gather for one interval, then index them in one write;
     // sooner when enough is pending (readers fold every pending delta of
@@ -404,6 +406,13 @@ Status SessionIndexer::LoadTableLocked(const std::atomic<bool>* cancel) {
     }
     if (!scan.status().ok()) return FromRocks(scan.status(), "read session index states");
     table_->Load(std::move(rows));
+    {
+      // Held deltas are not in the states just loaded: the next round
+      // writes them (and applies them to the table).
+      std::lock_guard<std::mutex> l(mu_);
+      table_loaded_ = true;
+    }
+    cv_.notify_all();
     return Status::OK();
   });
 }

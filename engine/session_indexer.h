@@ -15,9 +15,12 @@
 // CatchUp() then folds, per session, the stored aggregate with the deltas
 // of every batch reported since and takes the index state from the fold
 // (the state is the aggregate's projection; the stored one is read only
-// to settle an unsure latest register), writes both with the deletions of the applied markers in one atomic
-// batch (each marker is applied exactly once), then applies the changes to
-// the SessionTable when it is loaded. Only when a latest register became
+// to settle an unsure latest register), writes both with the deletions of
+// the applied markers in one atomic batch (each marker is applied exactly
+// once), then applies the changes to the SessionTable when it is loaded.
+// While the table is not loaded, the background thread's rounds may
+// instead hold the deltas in memory, one per session, and write them later
+// (write-back: kHeldFoldFactor). Only when a latest register became
 // unsure (a trace's start moved earlier) does it read stored traces. A
 // crash at any point leaves the markers of every unapplied batch on disk;
 // Recover() rebuilds their deltas when the store opens again (from the
@@ -101,12 +104,13 @@ class SessionIndexer {
   // The background thread catches up before its interval ends once this
   // many batches, or `pending_bytes` (the constructor's; Options::
   // index_pending_bytes) of deltas, are pending: it bounds the deltas a
-  // reader folds and the memory they hold. A catch-up applies about
+  // reader folds and the memory they hold. A catch-up round takes about
   // `pending_bytes` of deltas (at least one batch; it stops at the batch
-  // that reaches them) in one write: it bounds the memory of its
-  // aggregates and write batch; except the first round after a recovery,
-  // which takes every batch the recovery rebuilt (see CatchUpRound). Past
-  // four times either the writers catch up themselves (PendingOverBound).
+  // that reaches them) and writes them, with what earlier rounds held
+  // (kHeldFoldFactor), in one write, or holds them; except the first
+  // round after a recovery, which takes every batch the recovery rebuilt
+  // (see CatchUpRound). Past four times either the writers run rounds
+  // themselves (PendingOverBound).
   static constexpr std::size_t kEarlyCatchUpBatches = 256;
   static constexpr std::size_t kMaxPendingBatches = 4 * kEarlyCatchUpBatches;
   static constexpr std::size_t kDefaultPendingBytes = std::size_t{32} << 20;  // As Options'.
@@ -117,20 +121,23 @@ class SessionIndexer {
   // writers (CatchUpForWriter) fold the batches they take into one delta
   // per session held in memory, as a failed catch-up leaves them, instead
   // of writing the sessions' aggregates: a session changed in many rounds
-  // is written once. The held deltas are written (with every pending batch,
-  // in one round) once they reach `hold_bytes` (the constructor's;
-  // Options::index_hold_bytes; 0 writes every round), once the rounds have
-  // held kMaxHeldRounds' worth of pending bytes since the last write (what a
-  // recovery would read back after a crash), once the indexes are loaded,
-  // and by every CatchUp(). The markers of held batches stay on disk until
-  // then, so a crash loses nothing: the next open rebuilds them.
-  static constexpr std::size_t kMaxHeldRounds = 16;
+  // is written once. The held deltas are written, in one write with the
+  // round's own batches, by the first round that finds them at
+  // `hold_bytes` (the constructor's; Options::index_hold_bytes; 0 writes
+  // every round) or more, or finds that the held rounds folded
+  // kHeldFoldFactor times `hold_bytes` of batches' deltas since the last
+  // write (what a recovery would read back after a crash), or finds the
+  // indexes loaded, and by every CatchUp(). A round may so leave up to one
+  // round's deltas above `hold_bytes` held. The markers of held batches
+  // stay on disk until their write, so a crash loses nothing: the next
+  // open rebuilds them.
+  static constexpr std::size_t kHeldFoldFactor = 4;
   static constexpr std::size_t kDefaultHoldBytes = std::size_t{128} << 20;  // As Options'.
 
   // `db`, the families, `rows` and `table` are not owned and must outlive
   // the indexer. `pending_bytes`: see kEarlyCatchUpBatches (values below
   // kMinPendingBytes count as kMinPendingBytes); `hold_bytes`: see
-  // kMaxHeldRounds.
+  // kHeldFoldFactor.
   SessionIndexer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* sessions,
                  rocksdb::ColumnFamilyHandle* index, rocksdb::ColumnFamilyHandle* dirty,
                  const IndexRowSource* rows, SessionTable* table,
@@ -150,8 +157,8 @@ class SessionIndexer {
   Status Recover();
 
   // Starts a background thread that catches up `interval_ms` after the first
-  // change it sees (errors are kept for the next CatchUp() to report). No-op
-  // for 0. Call at most once.
+  // change it sees, holding deltas when it may (kHeldFoldFactor; errors are
+  // kept for the next CatchUp() to report). No-op for 0. Call at most once.
   void Start(uint32_t interval_ms);
 
   // The ingest protocol, one Batch per ingest that writes a marker: its
@@ -199,12 +206,14 @@ class SessionIndexer {
   // thread (kMaxPendingBatches batches or four times the pending bytes).
   bool PendingOverBound() const;
   // A catch-up run by a writer that found PendingOverBound(): as CatchUp(),
-  // but its error is kept for the next CatchUp() to report.
+  // but its rounds may hold their deltas (kHeldFoldFactor), and its error
+  // is kept for the next CatchUp() to report.
   void CatchUpForWriter();
 
   // Indexes every session marked by a batch whose End() returned before this
-  // call, held deltas included (see kMaxHeldRounds). Returns the first error of this or a failed background catch-up;
-  // batches that failed stay pending and are retried.
+  // call, held deltas included (see kHeldFoldFactor). Returns the first
+  // error of this or a failed background catch-up; batches that failed
+  // stay pending and are retried.
   Status CatchUp();
 
   // Writes `wb` (which replaces some sessions' index states in the `index`
@@ -246,10 +255,10 @@ class SessionIndexer {
   bool has_pending() const;
   // Bytes of the encoded deltas of the batches waiting for a catch-up (not
   // those of a catch-up round in progress, at most the pending bytes, nor
-  // what a failed catch-up left for a retry). O(1).
+  // held ones). O(1).
   std::size_t pending_bytes() const;
-  // Bytes of the deltas held in memory (see kMaxHeldRounds), one per
-  // session, and of what a failed catch-up left for a retry. O(1).
+  // Bytes of the deltas held in memory (see kHeldFoldFactor), one per
+  // session, or of what a failed catch-up left for a retry. O(1).
   std::size_t held_bytes() const;
 
   // Tests: the bytes of deltas a catch-up round takes (the pending bytes
@@ -261,7 +270,7 @@ class SessionIndexer {
   // (each batch's sessions sorted by prefix).
   using Pending = std::map<uint64_t, std::vector<DirtySession>>;
   // What a failed catch-up leaves for the next one, or what rounds held
-  // (kMaxHeldRounds), per session: its deltas folded into one.
+  // (kHeldFoldFactor), per session: its deltas folded into one.
   using Retry = std::map<std::string, DirtySession, std::less<>>;
   // A catch-up's work: the retry it took and the batches it applies.
   struct Work {
@@ -302,17 +311,18 @@ class SessionIndexer {
   void Run(uint32_t interval_ms);
   // One catch-up, in rounds (CatchUpRound); the caller holds drain_mu_.
   // With `may_hold` (the background thread, writers) its rounds may hold
-  // their deltas (kMaxHeldRounds); without, the last round writes them.
+  // their deltas (kHeldFoldFactor), and it ends with them held only while
+  // they may stay so; without, the last round writes them.
   Status CatchUpLocked(bool may_hold);
-  // True when the next round may hold its deltas instead of writing them
-  // (`table_loaded`: the SessionTable is loaded); the caller holds mu_.
-  bool MayHoldLocked(bool table_loaded) const;
+  // True when the next round may hold its deltas instead of writing them;
+  // the caller holds mu_.
+  bool MayHoldLocked() const;
   // One round of a catch-up: what a failed one left and the pending
   // batches below `below_seq`, in sequence order, up to round_bytes_
   // of deltas (at least one batch), applied in one atomic write; and
   // every batch up to recovered_through_ whatever their size (a rebuilt
   // delta is exact only with the others: engine/marker_recovery.h).
-  // With `may_hold`, it holds its deltas when MayHoldLocked().
+  // With `may_hold`, it holds them instead when MayHoldLocked().
   Status CatchUpRound(uint64_t below_seq, bool may_hold);
   // CatchUpLocked's work: folds `work` (its retry first, then
   // the batches by sequence) per session and writes the aggregates and
@@ -397,17 +407,22 @@ class SessionIndexer {
   Pending pending_;
   std::size_t pending_bytes_ = 0;  // Of the deltas in pending_.
   // What a failed catch-up leaves for the next one (bounded by the number
-  // of sessions, however long a persistent error lasts) and the sequences
-  // of the markers it came from. Every batch in it ended before any batch
-  // in pending_, so it composes first.
+  // of sessions, however long a persistent error lasts), or what rounds
+  // held on purpose (kHeldFoldFactor), and the sequences of the markers it
+  // came from. Every batch in it was taken before any batch in pending_,
+  // so it composes first (batches that touch the same trace end in
+  // sequence order, and others may compose in any: docs/format.md).
   Retry retry_;
   std::vector<uint64_t> retry_seqs_;
-  // retry_ holds rounds' deltas on purpose (kMaxHeldRounds), not a failed
-  // catch-up's: the background thread waits for new batches.
+  // retry_ holds rounds' deltas on purpose, not a failed catch-up's: the
+  // background thread waits for new batches (or for the table's load).
   bool held_ = false;
-  std::size_t held_bytes_ = 0;   // Of the deltas in retry_.
-  // Bytes of the batches' deltas held since the last write (kMaxHeldRounds).
+  std::size_t held_bytes_ = 0;  // Of the deltas in retry_.
+  // Bytes of the batches' deltas held since the last write (kHeldFoldFactor).
   std::size_t held_folded_ = 0;
+  // Set under mu_ when LoadTableLocked loaded the table: held deltas may
+  // no longer stay held, and the background thread is woken to write them.
+  bool table_loaded_ = false;
   // The largest sequence whose deltas Recover rebuilt (0: none): a
   // catch-up round takes all of those together (CatchUpRound). Never
   // reset: a failed round puts its batches back (pending_ or retry_), and

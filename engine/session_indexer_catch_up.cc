@@ -40,10 +40,9 @@ Status SessionIndexer::CatchUpLocked(bool may_hold) {
   // before this call is applied or held; batches reported since wait for
   // the next call.
   uint64_t below_seq = 0;
-  const bool table_loaded = table_->loaded();
   {
     std::lock_guard<std::mutex> l(mu_);
-    const bool held_stays = may_hold && held_ && MayHoldLocked(table_loaded);
+    const bool held_stays = may_hold && held_ && MayHoldLocked();
     if (pending_.empty() && (retry_.empty() || held_stays)) return Status::OK();
     below_seq = next_seq_;  // Above every batch reported so far.
   }
@@ -52,25 +51,27 @@ Status SessionIndexer::CatchUpLocked(bool may_hold) {
     if (!s.ok()) return s;
     std::lock_guard<std::mutex> l(mu_);
     const bool batches_left = !pending_.empty() && pending_.begin()->first < below_seq;
-    if (!batches_left && (retry_.empty() || (may_hold && held_))) return Status::OK();
+    // What this round held over a bound is written by one more round.
+    const bool held_stays = may_hold && held_ && MayHoldLocked();
+    if (!batches_left && (retry_.empty() || held_stays)) return Status::OK();
   }
 }
 
-bool SessionIndexer::MayHoldLocked(bool table_loaded) const {
+bool SessionIndexer::MayHoldLocked() const {
   // Not over a failed catch-up's deltas (they are retried), nor once the
-  // table is loaded: listings catch up first, and a long hold would make
+  // table was loaded: listings catch up first, and a long hold would make
   // that catch-up long.
-  return hold_bytes_ > 0 && !in_memory_ && !table_loaded && (retry_.empty() || held_) &&
-         held_bytes_ < hold_bytes_ && held_folded_ < kMaxHeldRounds * early_bytes_;
+  return hold_bytes_ > 0 && !in_memory_ && !table_loaded_ &&
+         (retry_.empty() || held_) && held_bytes_ < hold_bytes_ &&
+         held_folded_ / kHeldFoldFactor < hold_bytes_;
 }
 
 Status SessionIndexer::CatchUpRound(uint64_t below_seq, bool may_hold) {
   Work work;
   bool hold = false;
-  const bool table_loaded = table_->loaded();
   {
     std::lock_guard<std::mutex> l(mu_);
-    hold = may_hold && MayHoldLocked(table_loaded);
+    hold = may_hold && MayHoldLocked();
     work.retry.swap(retry_);
     work.retry_seqs.swap(retry_seqs_);
     // The in-memory catch-up of a read-only open takes everything at once:

@@ -99,24 +99,26 @@ struct Options {
   std::size_t summary_cache_bytes = 32u << 20;
   // How long the background session indexer lets changed sessions gather
   // before it folds their deltas into the stored aggregates and the session
-  // indexes (ListSessions) in one write; sooner once 256 batches or
+  // indexes (ListSessions) in one write (or holds them:
+  // index_hold_bytes); sooner once 256 batches or
   // index_pending_bytes of deltas are pending. Longer batches more ingest
   // per update; reads add the deltas not yet folded and ListSessions
   // catches up first, so this never makes a read or a listing stale. 0: no
   // background thread (ListSessions, Flush, Verify, closing the store, and
   // a writer that finds 1024 batches or four times index_pending_bytes
-  // pending catch up). Default: 1000 (against 200: each catch-up folds
+  // pending run a round). Default: 1000 (against 200: each catch-up folds
   // more traces per changed session; bench/README.md, "Ingest batches").
   uint32_t index_interval_ms = 1000;
   // Bytes of session deltas (about 650 bytes per ingested trace with 300-
   // byte outputs) the indexer lets gather in memory before a catch-up,
-  // whatever index_interval_ms says; a catch-up writes about this much
-  // in one round (the first after a crash: every batch the recovery
-  // rebuilt), and writers that find four times this pending catch up
-  // themselves. Memory: the pending deltas, at most about four times this
-  // plus the batches of writers in flight, and, while a catch-up writes,
-  // one batch with the aggregate of every session its round changed
-  // (about 1.5-2.5 KB each). Larger values rewrite each session's
+  // whatever index_interval_ms says; a catch-up round takes about this
+  // much (the first after a crash: every batch the recovery rebuilt) and
+  // writes or holds it (index_hold_bytes), and writers that find four
+  // times this pending run a round themselves. Memory: the pending
+  // deltas, at most about four times this plus the batches of writers in
+  // flight, and, while a round writes, one batch with the aggregate of
+  // every session it changes (about 1.5-2.5 KB each; with held deltas,
+  // every session they hold too). Larger values rewrite each session's
   // aggregate less often: ingest CPU falls, memory and the deltas a read
   // folds during ingest grow (measured at 1M lines with index_interval_ms
   // 4000 and 128 MiB: 7% less CPU, 160-200 MB more peak RSS;
@@ -130,15 +132,20 @@ struct Options {
   // each round's deltas into one delta per session held in memory instead
   // of writing every changed session's aggregate and index state each
   // round, so a session changed in many rounds is written once. The held
-  // deltas are written, all in one atomic write, once they reach this many
-  // bytes, once the held rounds have folded 16 times index_pending_bytes
-  // since the last write (what a recovery would read back after a crash),
-  // and whenever ListSessions, Flush, Verify, a deletion or closing the
-  // store catches up. Reads add the held deltas as they add pending ones,
-  // and the dirty markers of held batches stay on disk until the write, so
-  // a crash loses nothing. Memory: up to about three times this (the held
-  // deltas, then the write's batch and memtable). Measured at 1M lines:
-  // see bench/README.md, "Write-back of the session aggregates". 0: every
+  // deltas are written, all in one atomic write with the round's own, by
+  // the first round that finds this many bytes held, or finds that the
+  // held rounds folded four times this of pending deltas since the last
+  // write (what a recovery reads back after a crash), or finds the session
+  // indexes loaded; and whenever ListSessions, Flush, Verify, a deletion
+  // or closing the store catches up (that call then writes them all).
+  // Reads add the held deltas as they add pending ones, and the dirty
+  // markers of held batches stay on disk until the write, so a crash loses
+  // nothing; the next open reads back the traces they name. Memory: this
+  // plus one round's deltas (index_pending_bytes), about 200 bytes a held
+  // session for keys and map nodes, and, while they are written, the
+  // write's batch and memtable entries: about three times this in all
+  // (measured at 1M lines: 13% less CPU, 300 MB more peak RSS;
+  // bench/README.md, "Write-back of the session aggregates"). 0: every
   // round writes. Default: 128 MiB.
   std::size_t index_hold_bytes = std::size_t{128} << 20;
   // Build the in-memory session indexes (what ListSessions, Analytics and
