@@ -132,7 +132,7 @@ class SessionIndexer {
   // stay on disk until their write, so a crash loses nothing: the next
   // open rebuilds them.
   static constexpr std::size_t kHeldFoldFactor = 4;
-  static constexpr std::size_t kDefaultHoldBytes = std::size_t{128} << 20;  // As Options'.
+  static constexpr std::size_t kDefaultHoldBytes = std::size_t{64} << 20;  // As Options'.
 
   // `db`, the families, `rows` and `table` are not owned and must outlive
   // the indexer. `pending_bytes`: see kEarlyCatchUpBatches (values below

@@ -174,7 +174,7 @@ CLI::App* AddIngestCommand(CLI::App* app, IngestArgs* a) {
   ingest_cmd
       ->add_option("--index-hold-mib", a->index_hold_mib,
                    "Session deltas (MiB) the indexer holds in memory, one per session, "
-                   "before it writes the aggregates (default 128; 0 writes every round): more "
+                   "before it writes the aggregates (default 64; 0 writes every round): more "
                    "writes each session's aggregate less often, for about three times this "
                    "in memory (Options::index_hold_bytes)")
       ->check(CLI::Range(int64_t{0}, int64_t{65536}));

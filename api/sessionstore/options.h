@@ -143,11 +143,12 @@ struct Options {
   // nothing; the next open reads back the traces they name. Memory: this
   // plus one round's deltas (index_pending_bytes), about 200 bytes a held
   // session for keys and map nodes, and, while they are written, the
-  // write's batch and memtable entries: about three times this in all
-  // (measured at 1M lines: 13% less CPU, 300 MB more peak RSS;
-  // bench/README.md, "Write-back of the session aggregates"). 0: every
-  // round writes. Default: 128 MiB.
-  std::size_t index_hold_bytes = std::size_t{128} << 20;
+  // write's batch and memtable entries: three to five times this in all,
+  // measured. With the default, 6% less CPU at 1M lines for 230 MB more
+  // peak RSS, 7% less at 10M for 325 MB more; with 128 MiB, 13% less at 1M
+  // (+300 MB) but 8% at 10M (+900 MB): bench/README.md, "Write-back of
+  // the session aggregates". 0: every round writes. Default: 64 MiB.
+  std::size_t index_hold_bytes = std::size_t{64} << 20;
   // Build the in-memory session indexes (what ListSessions, Analytics and
   // Search's window select from) in a background thread as the store opens,
   // instead of in the first call that needs them. That first call then
