@@ -56,6 +56,19 @@ if "$bin" --db "$work/knob_db" ingest --index-pending-mib 0 "$work/w.jsonl" > /d
   fail "ingest --index-pending-mib 0 was accepted"
 fi
 grep -q -- "--index-pending-mib" "$work/knob.err" || fail "--index-pending-mib 0: $(cat "$work/knob.err")"
+# Write-back off and on (a second ingest of the same lines: updates, not
+# new traces), then the aggregates checked.
+"$bin" --db "$work/knob_db" ingest --quiet --index-hold-mib 0 "$work/w.jsonl" > /dev/null ||
+  fail "ingest --index-hold-mib 0"
+"$bin" --db "$work/knob_db" ingest --quiet --index-hold-mib 1 "$work/w.jsonl" > /dev/null ||
+  fail "ingest --index-hold-mib 1"
+"$bin" --db "$work/knob_db" verify > /dev/null || fail "verify after ingest with --index-hold-mib"
+if "$bin" --db "$work/knob_db" ingest --index-hold-mib -1 "$work/w.jsonl" > /dev/null 2> "$work/knob.err"; then
+  fail "ingest --index-hold-mib -1 was accepted"
+fi
+grep -q -- "--index-hold-mib" "$work/knob.err" || fail "--index-hold-mib -1: $(cat "$work/knob.err")"
+grep -Eq ", held [0-9.]+, summary cache" "$work/stats.out" ||
+  fail "ingest --stats: no held deltas in the memory line: $(cat "$work/stats.out")"
 
 "$bin" --db "$db" verify > "$work/verify.out" || fail "verify: $(cat "$work/verify.out")"
 grep -q ": 0 problems" "$work/verify.out" || fail "verify found problems"
