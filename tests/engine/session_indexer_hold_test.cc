@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +27,14 @@ class SessionIndexerHoldTest : public SessionIndexerTest {
   void SetUp() override {
     hold_bytes_ = std::size_t{1} << 20;
     Open();
+  }
+
+  // Polls `done` (the background thread's progress) for up to 5 s: no
+  // timing is asserted, the caller checks the outcome.
+  static void WaitUntil(const std::function<bool()>& done) {
+    for (int i = 0; i < 5000 && !done(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
 };
 
@@ -155,14 +164,10 @@ TEST_F(SessionIndexerHoldTest, HeldDeltasReachATableLoadedMeanwhile) {
 TEST_F(SessionIndexerHoldTest, TheBackgroundThreadWritesHeldDeltasOnceTheTableLoads) {
   indexer_->Start(1);
   Ingest({"a"}, 100);
-  for (int i = 0; i < 5000 && indexer_->held_bytes() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  WaitUntil([&] { return indexer_->held_bytes() > 0; });
   ASSERT_GT(indexer_->held_bytes(), 0u);
   ASSERT_TRUE(indexer_->LoadTable().ok());
-  for (int i = 0; i < 5000 && indexer_->held_bytes() > 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  WaitUntil([&] { return indexer_->held_bytes() == 0; });
   EXPECT_EQ(indexer_->held_bytes(), 0u);
   EXPECT_EQ(Count(handles_[3]), 1u);
   EXPECT_EQ(table_->size(), 1u);
@@ -202,9 +207,7 @@ TEST_F(SessionIndexerHoldTest, NoHoldWithoutTheOption) {
 TEST_F(SessionIndexerHoldTest, TheBackgroundThreadHolds) {
   indexer_->Start(1);
   Ingest({"a"}, 100);
-  for (int i = 0; i < 5000 && indexer_->held_bytes() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  WaitUntil([&] { return indexer_->held_bytes() > 0; });
   ASSERT_GT(indexer_->held_bytes(), 0u) << "the thread held the batch";
   EXPECT_EQ(indexer_->pending_bytes(), 0u);
   EXPECT_EQ(Count(handles_[3]), 0u);
