@@ -18,8 +18,8 @@
 // to settle an unsure latest register), writes both with the deletions of
 // the applied markers in one atomic batch (each marker is applied exactly
 // once), then applies the changes to the SessionTable when it is loaded.
-// While the table is not loaded, the background thread's rounds may
-// instead hold the deltas in memory, one per session, and write them later
+// While the table is not loaded, the rounds of the background thread and
+// of writers past the pending bound may instead hold the deltas in memory, one per session, and write them later
 // (write-back: kHeldFoldFactor). Only when a latest register became
 // unsure (a trace's start moved earlier) does it read stored traces. A
 // crash at any point leaves the markers of every unapplied batch on disk;
@@ -127,8 +127,9 @@ class SessionIndexer {
   // every round) or more, or finds that the held rounds folded
   // kHeldFoldFactor times `hold_bytes` of batches' deltas since the last
   // write (what a recovery would read back after a crash), or finds the
-  // indexes loaded, and by every CatchUp(). A round may so leave up to one
-  // round's deltas above `hold_bytes` held. The markers of held batches
+  // indexes loaded, and by every CatchUp(). The held deltas so pass
+  // `hold_bytes` by up to one round's only until the same call's next
+  // round writes them. The markers of held batches
   // stay on disk until their write, so a crash loses nothing: the next
   // open rebuilds them.
   static constexpr std::size_t kHeldFoldFactor = 4;

@@ -105,6 +105,8 @@ Status SessionIndexer::CatchUpRound(uint64_t below_seq, bool may_hold) {
       RecountPendingLocked();
       retry_ = std::move(work.retry);
       retry_seqs_ = std::move(work.retry_seqs);
+      // A write that failed: its held deltas are retried, not held on.
+      if (!hold) held_ = false;
       inflight_ = nullptr;
     }
     throw;
@@ -214,7 +216,7 @@ bool SessionIndexer::Compose(const std::vector<SessionWork>& sessions, Retry* le
   for (const SessionWork& w : sessions) {
     SessionFold fold;
     for (std::string_view d : w.deltas) {
-      if (!fold.Add(d)) return false;  // Verified when decoded: not expected.
+      if (!fold.AddOwn(d)) return false;  // Encoded here: not expected.
     }
     std::string prefix(w.prefix);
     left->emplace_hint(left->end(), prefix, DirtySession{prefix, fold.Encode()});
@@ -390,7 +392,7 @@ Status SessionIndexer::FoldAggregate(const rocksdb::Status& read, std::string_vi
     return FromRocks(read, "read aggregate of session " + PrefixName(work.prefix));
   }
   for (std::string_view d : work.deltas) {
-    if (!fold->Add(d)) {
+    if (!fold->AddOwn(d)) {
       return Status::Corruption("a pending delta of session " + PrefixName(work.prefix) +
                                 " fails verification");
     }

@@ -49,7 +49,9 @@ Status SessionReader::Read(const rocksdb::Snapshot* snapshot, std::string_view s
   SessionFold fold;
   bool verified = rs.IsNotFound() || n > 0 || fold.Add(value);
   for (int i = 0; verified && i < n; ++i) verified = fold.Add(parts[i].ToStringView());
-  for (std::size_t i = 0; verified && i < pending.size(); ++i) verified = fold.Add(pending[i]);
+  for (std::size_t i = 0; verified && i < pending.size(); ++i) {
+    verified = fold.AddOwn(pending[i]);  // The indexer's, encoded in this process.
+  }
   if (!verified) {
     return Status::Corruption("aggregate of session " + Printable(session_id) +
                               " fails verification");

@@ -175,7 +175,7 @@ CLI::App* AddIngestCommand(CLI::App* app, IngestArgs* a) {
       ->add_option("--index-hold-mib", a->index_hold_mib,
                    "Session deltas (MiB) the indexer holds in memory, one per session, "
                    "before it writes the aggregates (default 64; 0 writes every round): more "
-                   "writes each session's aggregate less often, for about three times this "
+                   "writes each session's aggregate less often, for three to five times this "
                    "in memory (Options::index_hold_bytes)")
       ->check(CLI::Range(int64_t{0}, int64_t{65536}));
   ingest_cmd->add_flag("--quiet", a->quiet, "No progress line");

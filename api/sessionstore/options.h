@@ -53,7 +53,9 @@ struct Options {
   // every retention / 100 (at least 1 s, at most 10 min): an expired trace
   // is gone at most that long after it expired. Each pass blocks ingest
   // while it runs (about the cost of reading the trimmed sessions from
-  // their expiry on). Ignored by read-only stores. Default: 0.
+  // their expiry on). Ignored by read-only stores. Its first pass loads
+  // the session indexes, which ends write-back (index_hold_bytes). Default:
+  // 0.
   int64_t retention_ns = 0;
 
   // ---- Performance ----
@@ -112,7 +114,8 @@ struct Options {
   // Bytes of session deltas (about 650 bytes per ingested trace with 300-
   // byte outputs) the indexer lets gather in memory before a catch-up,
   // whatever index_interval_ms says; a catch-up round takes about this
-  // much (the first after a crash: every batch the recovery rebuilt) and
+  // much (the first after a crash: every batch the recovery rebuilt, up to
+  // four times this pending plus four times index_hold_bytes held) and
   // writes or holds it (index_hold_bytes), and writers that find four
   // times this pending run a round themselves. Memory: the pending
   // deltas, at most about four times this plus the batches of writers in
@@ -126,9 +129,11 @@ struct Options {
   // Values below 1 MiB count as 1 MiB.
   // Default: 32 MiB.
   std::size_t index_pending_bytes = std::size_t{32} << 20;
-  // Write-back of the session aggregates: while nothing has listed
-  // sessions in this process (the in-memory session indexes are not
-  // loaded: a process that only ingests), the background indexer folds
+  // Write-back of the session aggregates: until the in-memory session
+  // indexes are loaded in this process (by the first ListSessions, Verify,
+  // Analytics, Search with a time window, deletion or retention pass, or
+  // by preload_session_indexes; so never with retention_ns set), the
+  // background indexer and writers past the pending bound fold
   // each round's deltas into one delta per session held in memory instead
   // of writing every changed session's aggregate and index state each
   // round, so a session changed in many rounds is written once. The held
@@ -136,8 +141,9 @@ struct Options {
   // the first round that finds this many bytes held, or finds that the
   // held rounds folded four times this of pending deltas since the last
   // write (what a recovery reads back after a crash), or finds the session
-  // indexes loaded; and whenever ListSessions, Flush, Verify, a deletion
-  // or closing the store catches up (that call then writes them all).
+  // indexes loaded; and whenever a call catches up (ListSessions, Verify,
+  // Analytics, Search with a window, Flush, a deletion, closing the
+  // store: that call then writes them all).
   // Reads add the held deltas as they add pending ones, and the dirty
   // markers of held batches stay on disk until the write, so a crash loses
   // nothing; the next open reads back the traces they name. Memory: this
@@ -160,8 +166,10 @@ struct Options {
   // up after it). A build that fails (a damaged index state) leaves the
   // indexes unbuilt, and the first call that needs them builds them and
   // reports the error. Closing the store stops a build in progress.
-  // Default: false (a process that opens the store to ingest or to read
-  // single sessions does not pay for it); `sessionstore serve` sets it.
+  // Loaded indexes end write-back (index_hold_bytes): the catch-ups then
+  // write every round. Default: false (a process that opens the store to
+  // ingest or to read single sessions does not pay for it); `sessionstore
+  // serve` sets it.
   bool preload_session_indexes = false;
 };
 

@@ -271,7 +271,9 @@ struct StoreStats {
   // session indexes are loaded (after any ListSessions or Verify of this
   // process): the sum of the sessions' trace counts plus the traces without
   // a session. Otherwise RocksDB's estimates of the keys, which count
-  // overwritten and deleted keys not yet compacted away.
+  // overwritten and deleted keys not yet compacted away, and miss the
+  // sessions whose aggregates are still pending or held in memory
+  // (Options::index_hold_bytes) and not yet written.
   int64_t traces = 0;
   int64_t sessions = 0;
   bool counts_exact = false;
@@ -297,8 +299,8 @@ struct StoreStats {
   // walks every session.
   uint64_t pending_delta_bytes = 0;
   // Session deltas the indexer holds in memory, one per session
-  // (Options::index_hold_bytes bounds them), and what a failed catch-up
-  // left for a retry (encoded bytes).
+  // (Options::index_hold_bytes bounds them, give or take one round's), and
+  // what a failed catch-up left for a retry (encoded bytes).
   uint64_t held_delta_bytes = 0;
   uint64_t session_index_bytes = 0;
   uint64_t pending_compaction_bytes = 0;  // Every family.

@@ -168,6 +168,9 @@ TEST_F(SessionIndexerHoldTest, TheBackgroundThreadWritesHeldDeltasOnceTheTableLo
   ASSERT_GT(indexer_->held_bytes(), 0u);
   ASSERT_TRUE(indexer_->LoadTable().ok());
   WaitUntil([&] { return indexer_->held_bytes() == 0; });
+  // The round applies its rows to the table after it ends its work: a
+  // LoadTable (a no-op on a loaded table) waits for the round.
+  ASSERT_TRUE(indexer_->LoadTable().ok());
   EXPECT_EQ(indexer_->held_bytes(), 0u);
   EXPECT_EQ(Count(handles_[3]), 1u);
   EXPECT_EQ(table_->size(), 1u);
