@@ -68,9 +68,23 @@ std::vector<Trace> VersionsOf(int i) {
   return v;
 }
 
-TEST(StoreConcurrencyTest, ParallelIngestWithDuplicatesIsExact) {
+// Parametrized by Options::index_hold_bytes, with background rounds every
+// millisecond: 0 writes every round, 16 KiB alternates held rounds with
+// writes (its bounds are reached every few rounds), the default holds
+// until a reader's catch-up or close.
+class StoreConcurrencyHoldTest : public ::testing::TestWithParam<std::size_t> {
+ protected:
+  static Options WithHold() {
+    Options options;
+    options.index_interval_ms = 1;
+    options.index_hold_bytes = GetParam();
+    return options;
+  }
+};
+
+TEST_P(StoreConcurrencyHoldTest, ParallelIngestWithDuplicatesIsExact) {
   TempDir dir;
-  auto store = OpenOrDie(dir.path());
+  auto store = OpenOrDie(dir.path(), WithHold());
   constexpr int kThreads = 4;
   constexpr int kTraces = 3000;
   std::vector<std::thread> threads;
@@ -120,9 +134,9 @@ TEST(StoreConcurrencyTest, ParallelIngestWithDuplicatesIsExact) {
   for (const auto& m : report.mismatches) ADD_FAILURE() << m;
 }
 
-TEST(StoreConcurrencyTest, ReadersSeeConsistentSessionsDuringIngest) {
+TEST_P(StoreConcurrencyHoldTest, ReadersSeeConsistentSessionsDuringIngest) {
   TempDir dir;
-  auto store = OpenOrDie(dir.path());
+  auto store = OpenOrDie(dir.path(), WithHold());
   std::atomic<bool> done{false};
   std::vector<std::thread> writer;
   JoinOnExit join(&writer);
@@ -151,6 +165,10 @@ TEST(StoreConcurrencyTest, ReadersSeeConsistentSessionsDuringIngest) {
     last_count = s.trace_count;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(HoldBytes, StoreConcurrencyHoldTest,
+                         ::testing::Values(std::size_t{0}, std::size_t{16} << 10,
+                                           Options().index_hold_bytes));
 
 // Listings race ingest and the background indexer: every page is ordered
 // and duplicate-free, and once ingest returns a listing counts every trace.

@@ -348,13 +348,24 @@ void DeleteSomething(Store* store, TraceModel* model, Workload* w, int64_t* dele
   *deleted += got.traces_deleted;
 }
 
-class StoreModelTest : public ::testing::TestWithParam<uint64_t> {};
+// Parametrized by the workload's seed and Options::index_hold_bytes (0:
+// every round writes; 16 KiB: held rounds alternate with writes; the
+// default), with background rounds every millisecond.
+class StoreModelTest : public ::testing::TestWithParam<std::tuple<uint64_t, std::size_t>> {
+ protected:
+  static Options WithHold() {
+    Options options;
+    options.index_interval_ms = 1;
+    options.index_hold_bytes = std::get<1>(GetParam());
+    return options;
+  }
+};
 
 TEST_P(StoreModelTest, RandomWorkloadMatchesModel) {
   TempDir dir;
-  auto store = OpenOrDie(dir.path(), Options(), InternalOptions());
+  auto store = OpenOrDie(dir.path(), WithHold(), InternalOptions());
   TraceModel model;
-  Workload w(GetParam());
+  Workload w(std::get<0>(GetParam()));
   std::vector<Trace> sent;  // Every accepted version, for retries.
   int64_t deleted = 0;
   for (int round = 0; round < 150; ++round) {
@@ -400,7 +411,7 @@ TEST_P(StoreModelTest, RandomWorkloadMatchesModel) {
     if (round % 10 == 9) DeleteSomething(store.get(), &model, &w, &deleted);
     if (round % 50 == 49) {
       store.reset();
-      store = OpenOrDie(dir.path(), Options(), InternalOptions());
+      store = OpenOrDie(dir.path(), WithHold(), InternalOptions());
     }
     if (round % 25 == 24) CheckAgainstModel(store.get(), model, w.rng());
   }
@@ -408,7 +419,11 @@ TEST_P(StoreModelTest, RandomWorkloadMatchesModel) {
   EXPECT_GT(deleted, 0);  // The deletes were exercised, not only no-ops.
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, StoreModelTest, ::testing::Values(1, 2, 3, 4, 5));
+INSTANTIATE_TEST_SUITE_P(Seeds, StoreModelTest,
+                         ::testing::Combine(::testing::Values(1, 2, 3, 4, 5),
+                                            ::testing::Values(std::size_t{0},
+                                                              std::size_t{16} << 10,
+                                                              Options().index_hold_bytes)));
 
 }  // namespace
 }  // namespace sessionstore
