@@ -150,10 +150,11 @@ struct Options {
   // plus one round's deltas (index_pending_bytes), about 200 bytes a held
   // session for keys and map nodes, and, while they are written, the
   // write's batch and memtable entries: three to five times this in all,
-  // measured. With the default, 6% less CPU at 1M lines for 230 MB more
-  // peak RSS, 7% less at 10M for 325 MB more; with 128 MiB, 13% less at 1M
-  // (+300 MB) but 8% at 10M (+900 MB): bench/README.md, "Write-back of
-  // the session aggregates". 0: every round writes. Default: 64 MiB.
+  // measured. With the default, 2-10% less CPU at 1M lines (three sets of
+  // interleaved runs) for 160-230 MB more peak RSS, 7% less at 10M (one
+  // run) for 325 MB more; with 128 MiB, 13% less at 1M (+300 MB) but 8%
+  // at 10M (+900 MB): bench/README.md, "Write-back of the session
+  // aggregates". 0: every round writes. Default: 64 MiB.
   std::size_t index_hold_bytes = std::size_t{64} << 20;
   // Build the in-memory session indexes (what ListSessions, Analytics and
   // Search's window select from) in a background thread as the store opens,
