@@ -146,7 +146,11 @@ struct Options {
   // store: that call then writes them all).
   // Reads add the held deltas as they add pending ones, and the dirty
   // markers of held batches stay on disk until the write, so a crash loses
-  // nothing; the next open reads back the traces they name. Memory: this
+  // nothing; the next open reads back the traces they name, and so does
+  // every read-only open while they are on disk (a secondary following
+  // this process, the CLI's queries): measured 11 s into a 1M-line ingest,
+  // an open after a SIGKILL took 3.4-3.5 s against 1.7 s with 0, a clean
+  // one 0.5-1.0 s. Memory: this
   // plus one round's deltas (index_pending_bytes), about 200 bytes a held
   // session for keys and map nodes, and, while they are written, the
   // write's batch and memtable entries: three to five times this in all,
