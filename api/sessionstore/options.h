@@ -155,8 +155,8 @@ struct Options {
   // session for keys and map nodes, and, while they are written, the
   // write's batch and memtable entries: three to five times this in all,
   // measured. With the default, 2-10% less CPU at 1M lines (three sets of
-  // interleaved runs) for 160-230 MB more peak RSS, 7% less at 10M (one
-  // run) for 325 MB more; with 128 MiB, 13% less at 1M (+300 MB) but 8%
+  // interleaved runs) for 160-230 MB more peak RSS, 7-9% less at 10M
+  // (two pairs) for 316-325 MB more; with 128 MiB, 13% less at 1M (+300 MB) but 8%
   // at 10M (+900 MB): bench/README.md, "Write-back of the session
   // aggregates". 0: every round writes. Default: 64 MiB.
   std::size_t index_hold_bytes = std::size_t{64} << 20;
