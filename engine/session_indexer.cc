@@ -131,11 +131,19 @@ void SessionIndexer::Start(uint32_t interval_ms) {
 void SessionIndexer::Run(uint32_t interval_ms) {
   std::unique_lock<std::mutex> l(mu_);
   while (!stop_) {
-    // Held deltas wait for new batches, a CatchUp or the table's load; a
-    // failed catch-up's are retried.
-    cv_.wait(l, [&] {
+    // Held deltas wait for new batches, a CatchUp, the table's load or the
+    // end of their hold (kMaxHoldMs); a failed catch-up's are retried.
+    const auto ready = [&] {
       return stop_ || !pending_.empty() || (!retry_.empty() && (!held_ || table_loaded_));
-    });
+    };
+    while (!ready()) {
+      if (!held_ || retry_.empty()) {
+        cv_.wait(l);
+      } else if (cv_.wait_until(l, held_since_ + max_hold_) == std::cv_status::timeout &&
+                 held_ && !retry_.empty() && !ready()) {
+        break;  // The hold is over: the catch-up below writes it.
+      }
+    }
     if (stop_) break;
     // Let changes gather for one interval, then index them in one write;
     // sooner when enough is pending (readers fold every pending delta of

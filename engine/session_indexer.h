@@ -40,6 +40,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -127,12 +128,15 @@ class SessionIndexer {
   // every round) or more, or finds that the held rounds folded
   // kHeldFoldFactor times `hold_bytes` of batches' deltas since the last
   // write (what a recovery would read back after a crash), or finds the
-  // indexes loaded, and by every CatchUp(). The held deltas so pass
+  // indexes loaded, or finds the hold older than kMaxHoldMs (the
+  // background thread wakes for that: a trickle of batches, or none,
+  // leaves no markers on disk for longer), and by every CatchUp(). The held deltas so pass
   // `hold_bytes` by up to one round's only until the same call's next
   // round writes them. The markers of held batches
   // stay on disk until their write, so a crash loses nothing: the next
   // open rebuilds them.
   static constexpr std::size_t kHeldFoldFactor = 4;
+  static constexpr uint32_t kMaxHoldMs = 30000;
   static constexpr std::size_t kDefaultHoldBytes = std::size_t{64} << 20;  // As Options'.
 
   // `db`, the families, `rows` and `table` are not owned and must outlive
@@ -265,6 +269,9 @@ class SessionIndexer {
   // Tests: the bytes of deltas a catch-up round takes (the pending bytes
   // by default; 1 takes one batch per round). Call before any catch-up.
   void SetRoundBytesForTest(std::size_t bytes) { round_bytes_ = bytes; }
+  // Tests: the longest a hold lasts (kMaxHoldMs by default). Call before
+  // any catch-up.
+  void SetMaxHoldMsForTest(uint32_t ms) { max_hold_ = std::chrono::milliseconds(ms); }
 
  private:
   // The reported batches not yet applied: sequence -> its sessions' deltas
@@ -424,6 +431,9 @@ class SessionIndexer {
   // Set under mu_ when LoadTableLocked loaded the table: held deltas may
   // no longer stay held, and the background thread is woken to write them.
   bool table_loaded_ = false;
+  // When the hold in retry_ began (held_), and how long one may last.
+  std::chrono::steady_clock::time_point held_since_;
+  std::chrono::milliseconds max_hold_{kMaxHoldMs};
   // The largest sequence whose deltas Recover rebuilt (0: none): a
   // catch-up round takes all of those together (CatchUpRound). Never
   // reset: a failed round puts its batches back (pending_ or retry_), and

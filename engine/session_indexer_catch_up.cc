@@ -8,6 +8,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <span>
@@ -63,7 +64,8 @@ bool SessionIndexer::MayHoldLocked() const {
   // that catch-up long.
   return hold_bytes_ > 0 && !in_memory_ && !table_loaded_ &&
          (retry_.empty() || held_) && held_bytes_ < hold_bytes_ &&
-         held_folded_ / kHeldFoldFactor < hold_bytes_;
+         held_folded_ / kHeldFoldFactor < hold_bytes_ &&
+         (!held_ || std::chrono::steady_clock::now() - held_since_ < max_hold_);
 }
 
 Status SessionIndexer::CatchUpRound(uint64_t below_seq, bool may_hold) {
@@ -245,6 +247,7 @@ void SessionIndexer::HoldWork(Work* work, std::vector<uint64_t> applied, Retry* 
   inflight_ = nullptr;
   retry_ = std::move(work->retry);
   retry_seqs_ = std::move(applied);
+  if (!held_) held_since_ = std::chrono::steady_clock::now();
   held_ = true;
   held_bytes_ = bytes;
   held_folded_ += folded;

@@ -141,7 +141,9 @@ struct Options {
   // the first round that finds this many bytes held, or finds that the
   // held rounds folded four times this of pending deltas since the last
   // write (what a recovery reads back after a crash), or finds the session
-  // indexes loaded; and whenever a call catches up (ListSessions, Verify,
+  // indexes loaded, or finds the hold 30 s old (the background thread
+  // wakes for that, so a trickle of batches, or none, leaves no held
+  // markers on disk for longer); and whenever a call catches up (ListSessions, Verify,
   // Analytics, Search with a window, Flush, a deletion, closing the
   // store: that call then writes them all).
   // Reads add the held deltas as they add pending ones, and the dirty

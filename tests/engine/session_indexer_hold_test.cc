@@ -176,6 +176,22 @@ TEST_F(SessionIndexerHoldTest, TheBackgroundThreadWritesHeldDeltasOnceTheTableLo
   EXPECT_EQ(table_->size(), 1u);
 }
 
+// A hold lasts at most its age bound: the background thread wakes for it
+// and writes what it holds though no batch came.
+TEST_F(SessionIndexerHoldTest, TheBackgroundThreadEndsAHoldAtItsAge) {
+  indexer_->SetMaxHoldMsForTest(50);
+  Ingest({"a"}, 100);
+  indexer_->CatchUpForWriter();
+  ASSERT_EQ(Count(handles_[3]), 0u) << "held";
+  ASSERT_GT(indexer_->held_bytes(), 0u);
+  indexer_->Start(1);
+  WaitUntil([&] { return indexer_->held_bytes() == 0; });
+  EXPECT_EQ(indexer_->held_bytes(), 0u) << "written";  // After the write, under mu_.
+  EXPECT_EQ(Count(handles_[3]), 1u);
+  EXPECT_EQ(Count(handles_[2]), 0u);
+  EXPECT_EQ(Read("a").trace_count, 1);
+}
+
 // A write of held deltas that fails leaves them for a retry, which no
 // later round holds again: the next one writes them.
 TEST_F(SessionIndexerHoldTest, AFailedWriteOfHeldDeltasIsRetriedNotHeld) {
