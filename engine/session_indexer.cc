@@ -139,8 +139,7 @@ void SessionIndexer::Run(uint32_t interval_ms) {
     while (!ready()) {
       if (!held_ || retry_.empty()) {
         cv_.wait(l);
-      } else if (cv_.wait_until(l, held_since_ + max_hold_) == std::cv_status::timeout &&
-                 held_ && !retry_.empty() && !ready()) {
+      } else if (cv_.wait_until(l, held_since_ + max_hold_) == std::cv_status::timeout) {
         break;  // The hold is over: the catch-up below writes it.
       }
     }

@@ -18,10 +18,11 @@
 // to settle an unsure latest register), writes both with the deletions of
 // the applied markers in one atomic batch (each marker is applied exactly
 // once), then applies the changes to the SessionTable when it is loaded.
-// While the table is not loaded, the rounds of the background thread and
-// of writers past the pending bound may instead hold the deltas in memory, one per session, and write them later
-// (write-back: kHeldFoldFactor). Only when a latest register became
-// unsure (a trace's start moved earlier) does it read stored traces. A
+// Only when a latest register became unsure (a trace's start moved
+// earlier) does it read stored traces. While the table is not loaded, the
+// rounds of the background thread and of writers past the pending bound
+// may instead hold the deltas in memory, one per session, and write them
+// later (write-back: kHeldFoldFactor). A
 // crash at any point leaves the markers of every unapplied batch on disk;
 // Recover() rebuilds their deltas when the store opens again (from the
 // traces they name: engine/marker_recovery.h).
@@ -130,11 +131,11 @@ class SessionIndexer {
   // write (what a recovery would read back after a crash), or finds the
   // indexes loaded, or finds the hold older than kMaxHoldMs (the
   // background thread wakes for that: a trickle of batches, or none,
-  // leaves no markers on disk for longer), and by every CatchUp(). The held deltas so pass
-  // `hold_bytes` by up to one round's only until the same call's next
-  // round writes them. The markers of held batches
-  // stay on disk until their write, so a crash loses nothing: the next
-  // open rebuilds them.
+  // leaves no markers on disk for longer), and by every CatchUp(). The
+  // held deltas so pass `hold_bytes` by up to one round's only until the
+  // same call's next round writes them. The markers of held batches stay
+  // on disk until their write, so a crash loses nothing: the next open
+  // rebuilds them.
   static constexpr std::size_t kHeldFoldFactor = 4;
   static constexpr uint32_t kMaxHoldMs = 30000;
   static constexpr std::size_t kDefaultHoldBytes = std::size_t{64} << 20;  // As Options'.
@@ -344,7 +345,7 @@ class SessionIndexer {
   // `retry_of_batches_only`, only the sessions the batches changed.
   static std::vector<SessionWork> GroupBySession(const Work& work, bool retry_of_batches_only);
   // Composes each session's deltas into one (`left`, by prefix); false
-  // when one fails verification (not expected: verified when decoded).
+  // when one is malformed (not expected: each was encoded in this process).
   static bool Compose(const std::vector<SessionWork>& sessions, Retry* left);
   // Ends a held round's work under mu_: the work's retry, with `held` (the
   // composed deltas of the sessions its batches changed) in place of
