@@ -29,7 +29,10 @@ std::size_t WriteBatchPool::idle() const {
 }
 
 void WriteBatchPool::Return(std::unique_ptr<rocksdb::WriteBatch> batch) noexcept {
-  const std::size_t held = batch->GetDataSize();
+  // Its buffer's capacity, not the bytes it last held: a batch that held
+  // less than the next caller's estimate still has the room it was
+  // reserved with, and taking it saves that many fresh pages.
+  const std::size_t held = batch->Data().capacity();
   if (held > max_idle_bytes_ || max_idle_ == 0) return;  // Freed.
   // Emptied outside the lock; Clear keeps the buffer (a std::string's
   // capacity) and cannot fail.

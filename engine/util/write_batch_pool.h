@@ -61,8 +61,8 @@ class WriteBatchPool {
   };
 
   // An empty batch that holds at least `reserve_bytes` without growing
-  // when the caller knows its size (0: unknown): a kept batch that held
-  // that much before, else a new one reserved to that size. May throw
+  // when the caller knows its size (0: unknown): a kept batch whose buffer
+  // has that room, else a new one reserved to that size. May throw
   // std::bad_alloc.
   Lease Acquire(std::size_t reserve_bytes = 0);
 
@@ -72,7 +72,7 @@ class WriteBatchPool {
  private:
   struct Kept {
     std::unique_ptr<rocksdb::WriteBatch> batch;
-    std::size_t held_bytes;  // The most it held: its buffer's size at least.
+    std::size_t held_bytes;  // Its buffer's capacity: what it holds without growing.
   };
   void Return(std::unique_ptr<rocksdb::WriteBatch> batch) noexcept;
 
