@@ -171,9 +171,13 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
   std::size_t delta_bytes = 0;
   for (const auto& [prefix, d] : work->retry) delta_bytes += prefix.size() + d.delta.size();
   for (const auto& [seq, batch] : work->batches) delta_bytes += DeltaBytes(batch);
-  // About the deltas' size: an aggregate is about as large as a delta
-  // with both previews; a state is smaller.
-  WriteBatchPool::Lease lease = round_batches_.Acquire(delta_bytes + (delta_bytes >> 1));
+  // Room for twice the deltas plus 1 KiB a session: an aggregate is
+  // larger than the deltas that change it (measured on the writes of held
+  // deltas: 1.5-1.9 times their bytes, with the states and keys). An
+  // estimate too small made the batch grow, copying it into fresh pages;
+  // room reserved and not used costs address space only.
+  WriteBatchPool::Lease lease =
+      round_batches_.Acquire(2 * delta_bytes + (sessions.size() << 10));
   rocksdb::WriteBatch& wb = *lease;
   std::vector<SessionTableChange> changes;
   Status s;
