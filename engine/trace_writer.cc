@@ -144,9 +144,9 @@ Status TraceWriter::ReadStored(const std::vector<PendingTrace>& pending,
                                StoredVersions* stored) const {
   const std::size_t n = pending.size();
   stored->keys.assign(n, std::string());
-  stored->traces.assign(n, Trace());
+  stored->traces.clear();
   stored->versions.assign(n, 0);
-  stored->present.assign(n, false);
+  stored->slot.assign(n, StoredVersions::kNotStored);
   rocksdb::ReadOptions ro;
   std::vector<rocksdb::Slice> id_keys;
   id_keys.reserve(n);
@@ -170,6 +170,7 @@ Status TraceWriter::ReadStored(const std::vector<PendingTrace>& pending,
   }
   for (std::size_t i : found) record_keys.emplace_back(stored->keys[i]);
   const BatchGet records(ctx_->db, ro, ctx_->cf.traces, record_keys);
+  stored->traces.resize(found.size());
   for (std::size_t j = 0; j < found.size(); ++j) {
     const std::size_t i = found[j];
     const std::string_view id = pending[i].trace_id;
@@ -179,10 +180,10 @@ Status TraceWriter::ReadStored(const std::vector<PendingTrace>& pending,
                                       " is indexed but its record is missing")
                  : FromRocks(records.statuses[j], "read trace " + Printable(id));
     }
-    if (!DecodeTrace(records.values[j].ToStringView(), &stored->traces[i], &stored->versions[i])) {
+    if (!DecodeTrace(records.values[j].ToStringView(), &stored->traces[j], &stored->versions[i])) {
       return Status::Corruption("stored record of trace " + Printable(id) + " fails verification");
     }
-    stored->present[i] = true;
+    stored->slot[i] = static_cast<uint32_t>(j);
   }
   return Status::OK();
 }
@@ -234,7 +235,7 @@ SessionDelta TraceWriter::DeltaOf(const Trace& merged, uint64_t version, const T
 void TraceWriter::ApplyTrace(std::span<const Trace> batch, const PendingTrace& p, std::size_t i,
                              const StoredVersions& stored, KeyedWrites* writes,
                              SessionDeltas* deltas, IngestResult* result) const {
-  const Trace* old = stored.present[i] ? &stored.traces[i] : nullptr;
+  const Trace* old = stored.TraceOf(i);
   std::vector<std::size_t> applied;
   std::optional<Trace> folded;
   const Trace* current = nullptr;

@@ -23,6 +23,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -80,10 +81,17 @@ class TraceWriter {
   };
   // What is stored of each pending trace (parallel to the pending list).
   struct StoredVersions {
+    static constexpr uint32_t kNotStored = UINT32_MAX;
     std::vector<std::string> keys;  // Record keys; empty when not stored.
+    // The stored records found, in the order read: only those (most
+    // traces of a batch are new, and a Trace is large to build and free).
     std::vector<Trace> traces;
     std::vector<uint64_t> versions;
-    std::vector<bool> present;
+    std::vector<uint32_t> slot;  // Per pending trace: its index in traces, or kNotStored.
+    // The stored version of the i-th pending trace, or null.
+    const Trace* TraceOf(std::size_t i) const {
+      return slot[i] == kNotStored ? nullptr : &traces[slot[i]];
+    }
   };
   // What the batch changes in one session: its delta (for the indexer, in
   // memory), and what the marker says of it (the traces added to the
