@@ -401,9 +401,13 @@ class SessionIndexer {
 
   std::mutex drain_mu_;  // Serializes catch-ups.
   // The catch-ups' write batch, kept between rounds (one catch-up at a
-  // time; at most 64 MiB kept): a new one each round cost a page fault per
-  // 4 KiB page as it filled.
-  WriteBatchPool round_batches_{1, std::size_t{64} << 20};
+  // time): a new one each round cost a page fault per 4 KiB page as it
+  // filled. Kept while its buffer is at most 128 MiB: a round of the
+  // default pending bytes reserved 105 MiB (Apply: twice its deltas plus
+  // 1 KiB a session) and filled 55-60 (the median round of a 1M-line
+  // ingest without write-back); the write of a hold reserves about 200
+  // MB and is freed.
+  WriteBatchPool round_batches_{1, std::size_t{128} << 20};
   // Held exclusively while a catch-up writes and ends its work, shared by
   // PendingFor when a session it reads is in that work: a reader sees each
   // batch in the stored aggregate or in the pending deltas, never in both
