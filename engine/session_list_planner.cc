@@ -245,19 +245,23 @@ Status SessionListPlanner::ReadRows(const std::vector<ListPosition>& positions,
     std::vector<std::vector<std::string>> pending;
     std::optional<ReadSnapshot> snapshot;
     indexer_->PendingFor(prefixes, &pending, [&] { snapshot.emplace(*ctx_); });
+    std::vector<std::string_view> ids(misses.size());
+    std::vector<SessionSummary*> out(misses.size());
     for (std::size_t j = 0; j < misses.size(); ++j) {
-      const std::string& prefix = positions[misses[j]].prefix;
-      std::string_view p = prefix;
+      std::string_view p = positions[misses[j]].prefix;
       uint64_t hash = 0;
-      std::string_view id;
-      if (!GetSessionPrefix(&p, &hash, &id)) {
+      if (!GetSessionPrefix(&p, &hash, &ids[j])) {
         return Status::Corruption("session index: malformed session prefix");
       }
-      SessionSummary& row = rows[misses[j]];
-      Status s = reader_->Read(snapshot->snapshot(), id, pending[j], &row, nullptr);
+      out[j] = &rows[misses[j]];
+    }
+    std::vector<Status> statuses;
+    reader_->ReadMany(snapshot->snapshot(), ids, pending, out, &statuses);
+    for (std::size_t j = 0; j < misses.size(); ++j) {
+      const Status& s = statuses[j];
       if (s.IsNotFound()) continue;  // Gone since it was indexed.
       if (!s.ok()) return s;
-      cache->Insert(prefix, tickets[j], row);
+      cache->Insert(positions[misses[j]].prefix, tickets[j], rows[misses[j]]);
       found[misses[j]] = true;
     }
   }

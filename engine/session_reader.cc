@@ -44,11 +44,60 @@ Status SessionReader::Read(const rocksdb::Snapshot* snapshot, std::string_view s
     rs = ctx_->db->Get(ro, ctx_->cf.sessions, prefix, &value);
     n = 0;
   }
+  std::vector<std::string_view> stored;
+  if (n == 0 && rs.ok()) stored.push_back(value);
+  for (int i = 0; i < n; ++i) stored.push_back(parts[i].ToStringView());
+  return FromFold(ro, prefix, session_id, rs, stored, pending, summary, last_trace_id);
+}
+
+void SessionReader::ReadMany(const rocksdb::Snapshot* snapshot,
+                             const std::vector<std::string_view>& session_ids,
+                             const std::vector<std::vector<std::string>>& pending,
+                             const std::vector<SessionSummary*>& summaries,
+                             std::vector<Status>* statuses) const {
+  const std::size_t n = session_ids.size();
+  statuses->assign(n, Status::OK());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::vector<std::string> prefixes(n);
+  std::vector<rocksdb::Slice> keys;
+  keys.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    prefixes[i] = ctx_->SessionPrefix(session_ids[i]);
+    keys.emplace_back(prefixes[i]);
+  }
+  // One MultiGet: the aggregates' blocks are read once each, and those a
+  // cold page needs from disk in one batch (RocksDB folds an old store's
+  // merge operands itself).
+  const BatchGet got(ctx_->db, ro, ctx_->cf.sessions, keys);
+  for (std::size_t i = 0; i < n; ++i) {
+    Status& s = (*statuses)[i];
+    if (session_ids[i].empty()) {
+      *summaries[i] = SessionSummary();
+      s = Status::NotFound("the empty session id names no session");
+    } else if (pending[i].empty()) {
+      s = FromValue(ro, prefixes[i], session_ids[i], got.statuses[i],
+                    got.values[i].ToStringView(), summaries[i], nullptr);
+    } else {
+      std::vector<std::string_view> stored;
+      if (got.statuses[i].ok()) stored.push_back(got.values[i].ToStringView());
+      s = FromFold(ro, prefixes[i], session_ids[i], got.statuses[i], stored, pending[i],
+                   summaries[i], nullptr);
+    }
+  }
+}
+
+Status SessionReader::FromFold(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                               std::string_view session_id, const rocksdb::Status& rs,
+                               const std::vector<std::string_view>& stored,
+                               const std::vector<std::string>& pending, SessionSummary* summary,
+                               std::string* last_trace_id) const {
+  *summary = SessionSummary();
   if (rs.IsNotFound() && pending.empty()) return Status::NotFound("session " + Printable(session_id));
   if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read session " + Printable(session_id));
   SessionFold fold;
-  bool verified = rs.IsNotFound() || n > 0 || fold.Add(value);
-  for (int i = 0; verified && i < n; ++i) verified = fold.Add(parts[i].ToStringView());
+  bool verified = true;
+  for (std::size_t i = 0; verified && i < stored.size(); ++i) verified = fold.Add(stored[i]);
   for (std::size_t i = 0; verified && i < pending.size(); ++i) {
     verified = fold.AddOwn(pending[i]);  // The indexer's, encoded in this process.
   }
@@ -58,7 +107,9 @@ Status SessionReader::Read(const rocksdb::Snapshot* snapshot, std::string_view s
   }
   SessionDelta agg;
   fold.Materialize(&agg);
-  if (ctx_->merge_operator != nullptr) ctx_->merge_operator->CountFolded(n + pending.size());
+  if (ctx_->merge_operator != nullptr) {
+    ctx_->merge_operator->CountFolded(stored.size() + pending.size());
+  }
   return FromAggregate(ro, prefix, session_id, std::move(agg), summary, last_trace_id);
 }
 

@@ -44,6 +44,17 @@ class SessionReader final : public IndexRowSource {
               const std::vector<std::string>& pending, SessionSummary* summary,
               std::string* last_trace_id = nullptr) const;
 
+  // Read for several sessions at once, as of `snapshot`: their stored
+  // aggregates in one MultiGet (a page of a listing reads each block once,
+  // and those not cached in one batch), each then followed by pending[i].
+  // Sets *summaries[i] and (*statuses)[i] to what Read would give for
+  // session_ids[i] (without the latest trace's id). The three vectors are
+  // parallel; the summaries are the caller's.
+  void ReadMany(const rocksdb::Snapshot* snapshot, const std::vector<std::string_view>& session_ids,
+                const std::vector<std::vector<std::string>>& pending,
+                const std::vector<SessionSummary*>& summaries,
+                std::vector<Status>* statuses) const;
+
   // IndexRowSource: each session's index state (sorted, distinct prefixes)
   // as of `snapshot`, from one MultiGet of stored aggregates, with exact
   // registers (from the stored traces where the aggregate's are unsure).
@@ -68,6 +79,14 @@ class SessionReader final : public IndexRowSource {
   Status FromValue(const rocksdb::ReadOptions& ro, const std::string& prefix,
                    std::string_view session_id, const rocksdb::Status& rs, std::string_view value,
                    SessionSummary* summary, std::string* last_trace_id) const;
+  // Read's second half where the aggregate is folded here: the stored
+  // values (`stored`: the one value, or an old store's merge operands, in
+  // order; none when `rs` is NotFound) followed by `pending`.
+  Status FromFold(const rocksdb::ReadOptions& ro, const std::string& prefix,
+                  std::string_view session_id, const rocksdb::Status& rs,
+                  const std::vector<std::string_view>& stored,
+                  const std::vector<std::string>& pending, SessionSummary* summary,
+                  std::string* last_trace_id) const;
   // FromValue's second half, from the decoded (or folded) aggregate.
   Status FromAggregate(const rocksdb::ReadOptions& ro, const std::string& prefix,
                        std::string_view session_id, SessionDelta agg, SessionSummary* summary,
