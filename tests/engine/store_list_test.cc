@@ -271,6 +271,55 @@ TEST(StoreTest, SessionIndexCatchesUpAfterCrash) {
   for (const auto& m : report.mismatches) ADD_FAILURE() << m;
 }
 
+// A page's rows are read together (one batched read of the aggregates):
+// each row equals the session's GetSession, for sessions only stored,
+// stored with deltas not yet applied and only pending (no aggregate
+// stored), read from a read-only open that applies the markers in memory.
+TEST(StoreTest, ListedRowsEqualGetSessionWithStoredAndPendingAggregates) {
+  TempDir dir;
+  Options options;
+  options.index_interval_ms = 0;  // No background catch-up.
+  InternalOptions crash;
+  crash.TEST_skip_index_catch_up_on_close = true;
+  {
+    auto store = OpenOrDie(dir.path(), options, crash);
+    std::vector<Trace> first;
+    for (int i = 0; i < 6; ++i) {
+      Trace t = Turn("a" + std::to_string(i), "s" + std::to_string(i), kT0 + i * kSec, "in", "out");
+      t.user_id = i % 2 == 0 ? "even" : "odd";
+      first.push_back(t);
+    }
+    IngestOrDie(store.get(), first);
+    SessionPage page;
+    ASSERT_TRUE(store->ListSessions(ListSessionsOptions(), &page).ok());  // Stores s0..s5.
+    std::vector<Trace> later;
+    for (int i = 0; i < 6; i += 2) {  // s0, s2, s4 change again.
+      later.push_back(Turn("b" + std::to_string(i), "s" + std::to_string(i), kT0 + (10 + i) * kSec,
+                           "in again", "out again"));
+    }
+    later.push_back(Turn("c", "s9", kT0 + 30 * kSec, "new", "only pending"));
+    IngestOrDie(store.get(), later);
+    EXPECT_EQ(static_cast<StoreImpl*>(store.get())->TEST_PendingIndexSessions(), 4u);
+  }
+  Options ro = options;
+  ro.read_only = true;
+  ro.summary_cache_bytes = 0;  // Each read below reads the store.
+  auto store = OpenOrDie(dir.path(), ro);
+  SessionPage page;
+  ASSERT_TRUE(store->ListSessions(ListSessionsOptions(), &page).ok());
+  ASSERT_EQ(page.sessions.size(), 7u);
+  EXPECT_EQ(page.sessions[0].session_id, "s9");
+  for (const SessionSummary& row : page.sessions) {
+    SessionSummary one;
+    ASSERT_TRUE(store->GetSession(row.session_id, &one).ok()) << row.session_id;
+    EXPECT_EQ(row, one) << row.session_id;
+  }
+  EXPECT_EQ(page.sessions[0].last_output.value, "only pending");
+  EXPECT_EQ(page.sessions[1].session_id, "s4");
+  EXPECT_EQ(page.sessions[1].trace_count, 2);
+  EXPECT_EQ(page.sessions[1].last_output.value, "out again");
+}
+
 TEST(StoreTest, BackgroundIndexerCatchesUpWithoutQueries) {
   TempDir dir;
   Options options;
