@@ -176,8 +176,9 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
   // deltas: 1.5-1.9 times their bytes, with the states and keys). An
   // estimate too small made the batch grow, copying it into fresh pages;
   // room reserved and not used costs address space only.
+  // A read-only open's in-memory catch-up writes nothing into it.
   WriteBatchPool::Lease lease =
-      round_batches_.Acquire(2 * delta_bytes + (sessions.size() << 10));
+      round_batches_.Acquire(in_memory_ ? 0 : 2 * delta_bytes + (sessions.size() << 10));
   rocksdb::WriteBatch& wb = *lease;
   std::vector<SessionTableChange> changes;
   Status s;

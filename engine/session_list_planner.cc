@@ -214,8 +214,8 @@ Status SessionListPlanner::ReadRows(const std::vector<ListPosition>& positions,
                                     const ListSessionsOptions& options,
                                     const std::string& folded_search,
                                     std::vector<SessionSummary>* reuse, SessionPage* page) const {
-  // Rows from the summary cache; the rest (misses) each from
-  // SessionReader::Read under one snapshot, with tickets taken before it
+  // Rows from the summary cache; the rest (misses) from one
+  // SessionReader::ReadMany under one snapshot, with tickets taken before it
   // (SummaryCache::Insert). A hit is a
   // copy assignment into a reused row, which keeps the row's buffers
   // (glibc's malloc serves the previews, over 1 KB, slowly in a large

@@ -3,8 +3,9 @@
 // SessionListPlanner: answers ListSessions. The index part runs in memory
 // on the SessionTable (engine/session_table.h), brought up to date by a
 // catch-up first; then the page's rows come from the summary cache or
-// from a read of each aggregate (SessionReader::Read). Cursors carry the listing's binding (window,
-// user filter, order, direction) and the last row's position.
+// from one batched read of their aggregates (SessionReader::ReadMany).
+// Cursors carry the listing's binding (window, user filter, order,
+// direction) and the last row's position.
 //
 // Thread safety: List may be called concurrently.
 
@@ -41,7 +42,7 @@ class SessionListPlanner {
 
  private:
   // The page's rows: the sessions at `positions` (in listing order) from
-  // the summary cache, the others each from SessionReader::Read, as of one
+  // the summary cache, the others from SessionReader::ReadMany, as of one
   // snapshot taken after the cache lookups; sessions gone since they were
   // indexed are skipped. Rows that no longer match `options` as read are
   // left out. The rows are built in *reuse (the caller's previous rows,

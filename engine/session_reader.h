@@ -48,8 +48,12 @@ class SessionReader final : public IndexRowSource {
   // aggregates in one MultiGet (a page of a listing reads each block once,
   // and those not cached in one batch), each then followed by pending[i].
   // Sets *summaries[i] and (*statuses)[i] to what Read would give for
-  // session_ids[i] (without the latest trace's id). The three vectors are
-  // parallel; the summaries are the caller's.
+  // session_ids[i] (without the latest trace's id), with one difference
+  // in a store upgraded from format 6 or earlier whose aggregate is still
+  // merge operands: RocksDB folds those (SessionMergeOperator), so a
+  // malformed operand is a Corruption with RocksDB's message rather than
+  // Read's. The three vectors are parallel; the summaries are the
+  // caller's.
   void ReadMany(const rocksdb::Snapshot* snapshot, const std::vector<std::string_view>& session_ids,
                 const std::vector<std::vector<std::string>>& pending,
                 const std::vector<SessionSummary*>& summaries,

@@ -6,7 +6,8 @@
 // allocator's options for the programs that embed it.
 //
 // thp:always: jemalloc advises transparent huge pages (madvise) on the
-// memory it maps, which the kernel's default THP mode ("madvise") grants.
+// memory it maps, which a system whose THP mode is "madvise" (as on the
+// development machine) grants; under "always" it changes little.
 // The tool's large, short-lived buffers (write batches, memtable arenas,
 // batches of parsed lines) then fault in 2 MiB at a time rather than
 // 4 KiB. Measured on a 1M-line `sessionstore ingest`, three interleaved

@@ -2,7 +2,7 @@
 //
 // WriteBatchPool: write batches kept between writes, so that the buffer of
 // a large batch (an ingest batch of 10,000 traces is about 20 MB, a
-// catch-up round up to about 40 MB) is not allocated again for every
+// catch-up round about 60 MB of a 105 MiB reservation) is not allocated again for every
 // write. An allocation that large is served by fresh pages from the
 // kernel with jemalloc (its allocations over 8 MiB return their pages at
 // once) and with glibc's malloc (mmap past its threshold), and each of its
@@ -11,9 +11,10 @@
 //
 // A batch is leased (Acquire) and comes back to the pool when its Lease
 // ends, cleared, unless the pool already keeps `max_idle` batches or the
-// batch grew past `max_idle_bytes`; then it is freed. Memory: at most
-// max_idle x max_idle_bytes held between writes, beside the batches in
-// use.
+// batch's buffer (its capacity) exceeds `max_idle_bytes`; then it is
+// freed. Memory: at most max_idle x max_idle_bytes of buffers held between
+// writes (resident only as far as they were ever filled), beside the
+// batches in use.
 //
 // Thread safety: every method may be called concurrently; a Lease belongs
 // to one thread at a time.
