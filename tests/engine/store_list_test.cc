@@ -25,6 +25,7 @@ using testing::kSec;
 using testing::kT0;
 using testing::MakeTrace;
 using testing::OpenOrDie;
+using testing::SkipCatchUpOnClose;
 using testing::TempDir;
 using testing::Turn;
 
@@ -198,10 +199,8 @@ TEST(StoreTest, SessionIndexCatchesUpAfterCrash) {
   TempDir dir;
   Options options;
   options.index_interval_ms = 0;  // No background catch-up.
-  InternalOptions crash;
-  crash.TEST_skip_index_catch_up_on_close = true;
   {
-    auto store = OpenOrDie(dir.path(), options, crash);
+    auto store = OpenOrDie(dir.path(), options, SkipCatchUpOnClose());
     IngestOrDie(store.get(), {Turn("a", "s1", kT0, "i", "o")});
     SessionPage page;
     ASSERT_TRUE(store->ListSessions(ListSessionsOptions(), &page).ok());  // Indexes s1.
@@ -279,10 +278,8 @@ TEST(StoreTest, ListedRowsEqualGetSessionWithStoredAndPendingAggregates) {
   TempDir dir;
   Options options;
   options.index_interval_ms = 0;  // No background catch-up.
-  InternalOptions crash;
-  crash.TEST_skip_index_catch_up_on_close = true;
   {
-    auto store = OpenOrDie(dir.path(), options, crash);
+    auto store = OpenOrDie(dir.path(), options, SkipCatchUpOnClose());
     std::vector<Trace> first;
     for (int i = 0; i < 6; ++i) {
       Trace t = Turn("a" + std::to_string(i), "s" + std::to_string(i), kT0 + i * kSec, "in", "out");

@@ -69,6 +69,14 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Internal options for a store that leaves its dirty markers on disk when
+// it closes, as a crash before a catch-up would.
+inline InternalOptions SkipCatchUpOnClose() {
+  InternalOptions crash;
+  crash.TEST_skip_index_catch_up_on_close = true;
+  return crash;
+}
+
 inline std::unique_ptr<Store> OpenOrDie(const std::string& path, Options options = Options(),
                                         InternalOptions internal = InternalOptions()) {
   options.block_cache_bytes = 8u << 20;
