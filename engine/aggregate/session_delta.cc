@@ -36,8 +36,9 @@ void AddCounters(SessionDelta* a, const SessionDelta& b, int64_t sign) {
 }
 
 // False when the register is missing: every supported format writes all
-// three.
-bool DecodeLatest(const fb::LatestFb* in, LatestRegister* out) {
+// three. `with_value` false: the value is not read (the `last` register,
+// whose format-8 output preview readers no longer use).
+bool DecodeLatest(const fb::LatestFb* in, LatestRegister* out, bool with_value) {
   *out = LatestRegister();
   if (in == nullptr) return false;
   out->has_best = in->has_best();
@@ -45,7 +46,7 @@ bool DecodeLatest(const fb::LatestFb* in, LatestRegister* out) {
     out->start_ns = in->start_ns();
     if (in->trace_id()) out->trace_id = in->trace_id()->str();
     out->version = in->version();
-    DecodePayload(in->value(), &out->value);
+    if (with_value) DecodePayload(in->value(), &out->value);
   }
   out->has_floor = in->has_floor();
   if (out->has_floor) {
@@ -87,15 +88,6 @@ SessionDelta SessionDelta::RetractionOf(const Trace& old) {
   if (!old.user_id.empty()) d.last_user.Retract(old.start_ns, old.trace_id);
   if (!old.session_name.empty()) d.last_name.Retract(old.start_ns, old.trace_id);
   return d;
-}
-
-std::size_t PreviewLength(std::string_view value) {
-  if (value.size() <= kPreviewBytes) return value.size();
-  std::size_t cut = kPreviewBytes;
-  // Step back over UTF-8 continuation bytes (10xxxxxx) so the cut never
-  // splits a character.
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
-  return cut;
 }
 
 SessionDelta SessionDelta::FromTrace(const Trace& trace, uint64_t version) {
@@ -192,15 +184,9 @@ void SessionDelta::AddTrace(const Trace& trace, uint64_t v) {
     first_start_ns = first;
     first_trace_id = trace.trace_id;
     first_version = v;
-    const std::size_t cut = PreviewLength(trace.input.value);
-    first_input.value.assign(trace.input.value, 0, cut);
-    first_input.is_json = cut == trace.input.value.size() && trace.input.is_json;
   }
   KeepMax(&has_max_end, &max_end_ns, true, usage.effective_end_ns);
-  const std::size_t out_cut = PreviewLength(trace.output.value);
-  last.Offer(trace.start_ns, trace.trace_id, v,
-             std::string_view(trace.output.value).substr(0, out_cut),
-             out_cut == trace.output.value.size() && trace.output.is_json);
+  last.Offer(trace.start_ns, trace.trace_id, v, std::string_view(), false);
   if (!trace.user_id.empty()) {
     last_user.Offer(trace.start_ns, trace.trace_id, v, trace.user_id, false);
   }
@@ -257,7 +243,6 @@ bool SessionDelta::Decode(std::string_view raw, SessionDelta* out) {
     out->first_start_ns = d->first_start_ns();
     if (d->first_trace_id()) out->first_trace_id = d->first_trace_id()->str();
     out->first_version = d->first_version();
-    DecodePayload(d->first_input(), &out->first_input);
   }
   out->has_max_end = d->has_max_end();
   out->max_end_ns = d->max_end_ns();
@@ -272,8 +257,9 @@ bool SessionDelta::Decode(std::string_view raw, SessionDelta* out) {
       if (t->traces() != 0) out->tags[t->tag() ? t->tag()->str() : std::string()] = t->traces();
     }
   }
-  return DecodeLatest(d->last(), &out->last) && DecodeLatest(d->last_user(), &out->last_user) &&
-         DecodeLatest(d->last_name(), &out->last_name);
+  return DecodeLatest(d->last(), &out->last, /*with_value=*/false) &&
+         DecodeLatest(d->last_user(), &out->last_user, true) &&
+         DecodeLatest(d->last_name(), &out->last_name, true);
 }
 
 void SessionDelta::MoveToSummary(SessionSummary* s) {
@@ -288,7 +274,6 @@ void SessionDelta::MoveToSummary(SessionSummary* s) {
   s->ttft_count = ttft_count;
   s->first_trace_at_ns = has_first ? first_start_ns : 0;
   s->duration_ns = (has_first && has_max_end) ? SaturatingSub(max_end_ns, first_start_ns) : 0;
-  s->first_input = std::move(first_input);
   s->models = std::move(models);
   s->tags = std::move(tags);
 }
