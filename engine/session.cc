@@ -4,7 +4,7 @@
 
 #include "sessionstore/session.h"
 
-#include "engine/format/trace_codec.h"
+#include "engine/aggregate/session_delta.h"
 
 namespace sessionstore {
 

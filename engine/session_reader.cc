@@ -36,26 +36,18 @@ Status SessionReader::Read(const rocksdb::Snapshot* snapshot, std::string_view s
   int n = 0;
   rocksdb::Status rs =
       ctx_->db->GetMergeOperands(ro, ctx_->cf.sessions, prefix, parts.data(), &opts, &n);
-  std::vector<PreviewRead> previews(1);
-  Status s;
   if (rs.ok() && n == 1 && pending.empty()) {
-    s = FromValue(ro, prefix, session_id, rs, parts[0].ToStringView(), summary, last_trace_id,
-                  &previews[0]);
-  } else {
-    std::string value;
-    if (rs.IsIncomplete()) {
-      rs = ctx_->db->Get(ro, ctx_->cf.sessions, prefix, &value);
-      n = 0;
-    }
-    std::vector<std::string_view> stored;
-    if (n == 0 && rs.ok()) stored.push_back(value);
-    for (int i = 0; i < n; ++i) stored.push_back(parts[i].ToStringView());
-    s = FromFold(ro, prefix, session_id, rs, stored, pending, summary, last_trace_id,
-                 &previews[0]);
+    return FromValue(ro, prefix, session_id, rs, parts[0].ToStringView(), summary, last_trace_id);
   }
-  if (!s.ok()) return s;
-  ReadPreviews(ro, &previews);
-  return previews[0].status;
+  std::string value;
+  if (rs.IsIncomplete()) {
+    rs = ctx_->db->Get(ro, ctx_->cf.sessions, prefix, &value);
+    n = 0;
+  }
+  std::vector<std::string_view> stored;
+  if (n == 0 && rs.ok()) stored.push_back(value);
+  for (int i = 0; i < n; ++i) stored.push_back(parts[i].ToStringView());
+  return FromFold(ro, prefix, session_id, rs, stored, pending, summary, last_trace_id);
 }
 
 void SessionReader::ReadMany(const rocksdb::Snapshot* snapshot,
@@ -78,7 +70,6 @@ void SessionReader::ReadMany(const rocksdb::Snapshot* snapshot,
   // cold page needs from disk in one batch (RocksDB folds an old store's
   // merge operands itself).
   const BatchGet got(ctx_->db, ro, ctx_->cf.sessions, keys);
-  std::vector<PreviewRead> previews(n);
   for (std::size_t i = 0; i < n; ++i) {
     Status& s = (*statuses)[i];
     if (session_ids[i].empty()) {
@@ -86,19 +77,13 @@ void SessionReader::ReadMany(const rocksdb::Snapshot* snapshot,
       s = Status::NotFound("the empty session id names no session");
     } else if (pending[i].empty()) {
       s = FromValue(ro, prefixes[i], session_ids[i], got.statuses[i],
-                    got.values[i].ToStringView(), summaries[i], nullptr, &previews[i]);
+                    got.values[i].ToStringView(), summaries[i], nullptr);
     } else {
       std::vector<std::string_view> stored;
       if (got.statuses[i].ok()) stored.push_back(got.values[i].ToStringView());
       s = FromFold(ro, prefixes[i], session_ids[i], got.statuses[i], stored, pending[i],
-                   summaries[i], nullptr, &previews[i]);
+                   summaries[i], nullptr);
     }
-    if (!s.ok()) previews[i].summary = nullptr;  // No previews to read.
-  }
-  // The page's previews: one more MultiGet, in the traces' family.
-  ReadPreviews(ro, &previews);
-  for (std::size_t i = 0; i < n; ++i) {
-    if ((*statuses)[i].ok()) (*statuses)[i] = std::move(previews[i].status);
   }
 }
 
@@ -106,7 +91,7 @@ Status SessionReader::FromFold(const rocksdb::ReadOptions& ro, const std::string
                                std::string_view session_id, const rocksdb::Status& rs,
                                const std::vector<std::string_view>& stored,
                                const std::vector<std::string>& pending, SessionSummary* summary,
-                               std::string* last_trace_id, PreviewRead* previews) const {
+                               std::string* last_trace_id) const {
   *summary = SessionSummary();
   if (rs.IsNotFound() && pending.empty()) return Status::NotFound("session " + Printable(session_id));
   if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read session " + Printable(session_id));
@@ -125,13 +110,13 @@ Status SessionReader::FromFold(const rocksdb::ReadOptions& ro, const std::string
   if (ctx_->merge_operator != nullptr) {
     ctx_->merge_operator->CountFolded(stored.size() + pending.size());
   }
-  return FromAggregate(ro, prefix, session_id, std::move(agg), summary, last_trace_id, previews);
+  return FromAggregate(ro, prefix, session_id, std::move(agg), summary, last_trace_id);
 }
 
 Status SessionReader::FromValue(const rocksdb::ReadOptions& ro, const std::string& prefix,
                                 std::string_view session_id, const rocksdb::Status& rs,
                                 std::string_view value, SessionSummary* summary,
-                                std::string* last_trace_id, PreviewRead* previews) const {
+                                std::string* last_trace_id) const {
   *summary = SessionSummary();
   if (rs.IsNotFound()) return Status::NotFound("session " + Printable(session_id));
   if (!rs.ok()) return FromRocks(rs, "read session " + Printable(session_id));
@@ -140,24 +125,20 @@ Status SessionReader::FromValue(const rocksdb::ReadOptions& ro, const std::strin
     return Status::Corruption("aggregate of session " + Printable(session_id) +
                               " fails verification");
   }
-  return FromAggregate(ro, prefix, session_id, std::move(agg), summary, last_trace_id, previews);
+  return FromAggregate(ro, prefix, session_id, std::move(agg), summary, last_trace_id);
 }
 
 Status SessionReader::FromAggregate(const rocksdb::ReadOptions& ro, const std::string& prefix,
                                     std::string_view session_id, SessionDelta agg,
-                                    SessionSummary* summary, std::string* last_trace_id,
-                                    PreviewRead* previews) const {
+                                    SessionSummary* summary, std::string* last_trace_id) const {
   if (agg.trace_count <= 0) return Status::NotFound("session " + Printable(session_id));
   agg.MoveToSummary(summary);
   summary->session_id.assign(session_id);
-  previews->summary = summary;
-  previews->prefix = prefix;
-  if (agg.has_first) previews->first_key = TraceKeyIn(prefix, agg.first_start_ns, agg.first_trace_id);
   // The latest registers answer unless a retraction left them unsure.
   const bool last_known = agg.last.Exact() && agg.last.has_best;
   if (last_known) {
     summary->last_trace_at_ns = agg.last.start_ns;
-    previews->last_key = TraceKeyIn(prefix, agg.last.start_ns, agg.last.trace_id);
+    summary->last_output = std::move(agg.last.value);
     if (last_trace_id != nullptr) *last_trace_id = std::move(agg.last.trace_id);
   }
   const bool user_known = agg.last_user.Exact();
@@ -182,10 +163,11 @@ Status SessionReader::ReadLatestTrace(const rocksdb::ReadOptions& ro, const std:
                               " has an aggregate but no trace");
   }
   int64_t start = 0;
-  if (!DecodeTracePreviews(scan.value(), nullptr, &summary->last_output, &start)) {
+  if (!DecodeTraceOutput(scan.value(), &summary->last_output, &start)) {
     return Status::Corruption("latest trace of session " + Printable(summary->session_id) +
                               " fails verification");
   }
+  summary->last_output = MakePreview(summary->last_output);
   summary->last_trace_at_ns = start;
   if (last_trace_id != nullptr) {
     ParsedTraceKey k;
@@ -193,75 +175,6 @@ Status SessionReader::ReadLatestTrace(const rocksdb::ReadOptions& ro, const std:
       return Status::Corruption("malformed trace key in session " + Printable(summary->session_id));
     }
     last_trace_id->assign(k.trace_id);
-  }
-  return Status::OK();
-}
-
-void SessionReader::ReadPreviews(const rocksdb::ReadOptions& ro,
-                                 std::vector<PreviewRead>* reads) const {
-  struct Want {
-    std::size_t read;
-    bool input, output;
-  };
-  std::vector<rocksdb::Slice> keys;
-  std::vector<Want> wants;
-  for (std::size_t i = 0; i < reads->size(); ++i) {
-    const PreviewRead& r = (*reads)[i];
-    if (r.summary == nullptr) continue;  // No summary (an error, or no session).
-    if (!r.first_key.empty() && r.first_key == r.last_key) {
-      keys.emplace_back(r.first_key);  // One trace, first and latest.
-      wants.push_back(Want{i, true, true});
-      continue;
-    }
-    if (!r.first_key.empty()) {
-      keys.emplace_back(r.first_key);
-      wants.push_back(Want{i, true, false});
-    }
-    if (!r.last_key.empty()) {
-      keys.emplace_back(r.last_key);
-      wants.push_back(Want{i, false, true});
-    }
-  }
-  if (keys.empty()) return;
-  const BatchGet got(ctx_->db, ro, ctx_->cf.traces, keys);
-  for (std::size_t k = 0; k < keys.size(); ++k) {
-    const Want& w = wants[k];
-    PreviewRead& r = (*reads)[w.read];
-    if (!r.status.ok()) continue;
-    SessionSummary* s = r.summary;
-    if (got.statuses[k].IsNotFound()) {
-      if (w.input) r.status = ReadEndPreview(ro, r.prefix, /*input=*/true, s);
-      if (w.output && r.status.ok()) r.status = ReadEndPreview(ro, r.prefix, false, s);
-      continue;
-    }
-    if (!got.statuses[k].ok()) {
-      r.status = FromRocks(got.statuses[k], "read a trace of session " + Printable(s->session_id));
-      continue;
-    }
-    int64_t start = 0;
-    if (!DecodeTracePreviews(got.values[k].ToStringView(), w.input ? &s->first_input : nullptr,
-                             w.output ? &s->last_output : nullptr, &start)) {
-      r.status = Status::Corruption("a trace of session " + Printable(s->session_id) +
-                                    " fails verification");
-    }
-  }
-}
-
-Status SessionReader::ReadEndPreview(const rocksdb::ReadOptions& ro, const std::string& prefix,
-                                     bool input, SessionSummary* summary) const {
-  RangeScan scan(ctx_->db, ctx_->cf.traces, ro, prefix, SessionTracesEnd(prefix),
-                 /*forward=*/input);
-  scan.Start();
-  if (!scan.Valid()) {
-    if (!scan.status().ok()) return FromRocks(scan.status(), "read a trace preview");
-    return Status::Corruption("session " + Printable(summary->session_id) +
-                              " has an aggregate but no trace");
-  }
-  int64_t start = 0;
-  if (!DecodeTracePreviews(scan.value(), input ? &summary->first_input : nullptr,
-                           input ? nullptr : &summary->last_output, &start)) {
-    return Status::Corruption("a trace of session " + Printable(summary->session_id) +
-                              " fails verification");
   }
   return Status::OK();
 }

@@ -2,13 +2,11 @@
 //
 // SessionReader: a session's summary from its stored aggregate and the
 // deltas not yet folded into it (SessionIndexer::PendingFor), with the
-// latest-trace fields (last activity, user, name) taken from the
-// aggregate's latest registers or, where a retraction left a register
-// unsure, from the session's stored traces. The first input and the last
-// output are previews of the records of the traces the first and latest
-// registers name (the aggregate keeps no payload: format 9), read with one
-// MultiGet per call. It also serves the session indexer the exact index
-// state of sessions whose folded state is unsure (IndexRowSource).
+// latest-trace fields (last activity, last output, user, name) taken from
+// the aggregate's latest registers or, where a retraction left a register
+// unsure, from the session's stored traces. It also serves the session
+// indexer the exact index state of sessions whose folded state is unsure
+// (IndexRowSource).
 //
 // Thread safety: every method may be called concurrently.
 
@@ -48,8 +46,7 @@ class SessionReader final : public IndexRowSource {
 
   // Read for several sessions at once, as of `snapshot`: their stored
   // aggregates in one MultiGet (a page of a listing reads each block once,
-  // and those not cached in one batch), each then followed by pending[i],
-  // and their previews' records in a second one.
+  // and those not cached in one batch), each then followed by pending[i].
   // Sets *summaries[i] and (*statuses)[i] to what Read would give for
   // session_ids[i] (without the latest trace's id), with one difference
   // in a store upgraded from format 6 or earlier whose aggregate is still
@@ -80,26 +77,12 @@ class SessionReader final : public IndexRowSource {
   }
 
  private:
-  // The previews a summary still needs once its aggregate is read: the
-  // keys of the records of its first and latest traces (empty: not read
-  // from a key; the latest trace's is empty when its output was read with
-  // the stored traces' scan).
-  struct PreviewRead {
-    SessionSummary* summary = nullptr;
-    std::string prefix;
-    std::string first_key;
-    std::string last_key;
-    Status status;  // ReadPreviews' result for this summary.
-  };
-
   // Read's second half where RocksDB folded the value (a plain Get, or a
   // single part): builds the summary from the read's status `rs` and
-  // `value` of the session at `prefix`, both as of ro.snapshot, all but
-  // the previews, which *previews names.
+  // `value` of the session at `prefix`, both as of ro.snapshot.
   Status FromValue(const rocksdb::ReadOptions& ro, const std::string& prefix,
                    std::string_view session_id, const rocksdb::Status& rs, std::string_view value,
-                   SessionSummary* summary, std::string* last_trace_id,
-                   PreviewRead* previews) const;
+                   SessionSummary* summary, std::string* last_trace_id) const;
   // Read's second half where the aggregate is folded here: the stored
   // values (`stored`: the one value, or an old store's merge operands, in
   // order; none when `rs` is NotFound) followed by `pending`.
@@ -107,22 +90,11 @@ class SessionReader final : public IndexRowSource {
                   std::string_view session_id, const rocksdb::Status& rs,
                   const std::vector<std::string_view>& stored,
                   const std::vector<std::string>& pending, SessionSummary* summary,
-                  std::string* last_trace_id, PreviewRead* previews) const;
+                  std::string* last_trace_id) const;
   // FromValue's second half, from the decoded (or folded) aggregate.
   Status FromAggregate(const rocksdb::ReadOptions& ro, const std::string& prefix,
                        std::string_view session_id, SessionDelta agg, SessionSummary* summary,
-                       std::string* last_trace_id, PreviewRead* previews) const;
-  // Reads the previews `reads` name, as of ro.snapshot, with one MultiGet
-  // (a trace that is first and latest read once), setting each read's
-  // status. A record missing at its register's key (a batch written after
-  // the pending deltas were taken moved that trace's start) is replaced by
-  // the session's first or newest record, which that batch made the first
-  // or latest.
-  void ReadPreviews(const rocksdb::ReadOptions& ro, std::vector<PreviewRead>* reads) const;
-  // The preview of the input of the session's first record (`input`) or of
-  // the output of its newest (otherwise), into *summary.
-  Status ReadEndPreview(const rocksdb::ReadOptions& ro, const std::string& prefix, bool input,
-                        SessionSummary* summary) const;
+                       std::string* last_trace_id) const;
   // Fills the requested latest-trace fields from the stored traces: `last`
   // (last_trace_at, last_output), `user`, `name`; with `user` and a
   // `user_register`, also the latest user's trace as an exact register

@@ -274,9 +274,6 @@ Status StoreImpl::CheckFormatVersion(const std::string& path) {
     return rs.ok() ? Status::OK() : FromRocks(rs, "write format version");
   }
   if (!rs.ok()) return FromRocks(rs, "read format version");
-  // Version 8 reads as version 9 (its previews are ignored): a read-only
-  // open reads it as it is.
-  if (version == "8" && options_.read_only) return Status::OK();
   if (IsUpgradableFormat(version) && !options_.read_only) {
     upgrade_from_ = version;  // After the indexer's recovery (OpenDatabase).
     return Status::OK();

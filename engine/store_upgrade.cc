@@ -119,19 +119,11 @@ Status RewriteVersion7Markers(const StoreContext& ctx) {
 }  // namespace
 
 bool IsUpgradableFormat(const std::string& version) {
-  return version == "4" || version == "5" || version == "6" || version == "7" || version == "8";
+  return version == "4" || version == "5" || version == "6" || version == "7";
 }
 
 Status UpgradeFormat(const StoreContext& ctx, const std::string& version,
                      const IndexRowSource& rows) {
-  if (version == "8") {
-    // Version 9 reads the previews from the trace records and ignores
-    // those version 8 kept in the aggregates and deltas (their fields still
-    // verify): nothing to rewrite but the version.
-    return FromRocks(ctx.db->Put(rocksdb::WriteOptions(), ctx.cf.default_family,
-                                 kFormatVersionKey, kFormatVersion),
-                     "upgrade the store from format version 8");
-  }
   if (version == "7") return RewriteVersion7Markers(ctx);
   // The old markers: their deltas are in the aggregates already (written
   // with them as merge operands), and the states are rewritten below.

@@ -15,10 +15,7 @@
 // open upgrades again from the start (each step is idempotent). Version 7
 // wrote each session's whole delta into the markers, where version 8 names
 // the added traces: its markers are rewritten as version 8's (each delta
-// kept whole) in the one atomic write that stores the version. Version 8
-// kept the first input's and the last output's previews in the aggregates
-// and deltas, which version 9 reads from the trace records instead: the
-// old fields are ignored, so only the version is written.
+// kept whole) in the one atomic write that stores the version.
 //
 // Thread safety: none needed; runs inside Store::Open, before the store
 // is handed out and before the indexer recovers its markers.

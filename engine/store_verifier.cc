@@ -51,8 +51,8 @@ void CompareAggregates(const std::string& session, const SessionDelta& stored,
   Diff(session, "ttft_count", stored.ttft_count, want.ttft_count, report);
   Diff(session, "first_trace_at", stored.first_start_ns, want.first_start_ns, report);
   Diff(session, "max_end", stored.max_end_ns, want.max_end_ns, report);
-  if (stored.first_trace_id != want.first_trace_id || stored.first_version != want.first_version) {
-    report->mismatches.push_back("session " + session + ": first trace differs");
+  if (stored.first_trace_id != want.first_trace_id || stored.first_input != want.first_input) {
+    report->mismatches.push_back("session " + session + ": first_input differs");
   }
   if (stored.models != want.models) {
     report->mismatches.push_back("session " + session + ": models differ");

@@ -311,6 +311,7 @@ void TraceWriter::DropLosingFirstOffers(SessionDeltas* deltas) const {
       d.first_start_ns = 0;
       d.first_trace_id.clear();
       d.first_version = 0;
+      d.first_input = Payload();
     }
   }
 }

@@ -36,9 +36,8 @@ void AddCounters(SessionDelta* a, const SessionDelta& b, int64_t sign) {
 }
 
 // False when the register is missing: every supported format writes all
-// three. `with_value` false: the value is not read (the `last` register,
-// whose format-8 output preview readers no longer use).
-bool DecodeLatest(const fb::LatestFb* in, LatestRegister* out, bool with_value) {
+// three.
+bool DecodeLatest(const fb::LatestFb* in, LatestRegister* out) {
   *out = LatestRegister();
   if (in == nullptr) return false;
   out->has_best = in->has_best();
@@ -46,7 +45,7 @@ bool DecodeLatest(const fb::LatestFb* in, LatestRegister* out, bool with_value) 
     out->start_ns = in->start_ns();
     if (in->trace_id()) out->trace_id = in->trace_id()->str();
     out->version = in->version();
-    if (with_value) DecodePayload(in->value(), &out->value);
+    DecodePayload(in->value(), &out->value);
   }
   out->has_floor = in->has_floor();
   if (out->has_floor) {
@@ -88,6 +87,15 @@ SessionDelta SessionDelta::RetractionOf(const Trace& old) {
   if (!old.user_id.empty()) d.last_user.Retract(old.start_ns, old.trace_id);
   if (!old.session_name.empty()) d.last_name.Retract(old.start_ns, old.trace_id);
   return d;
+}
+
+std::size_t PreviewLength(std::string_view value) {
+  if (value.size() <= kPreviewBytes) return value.size();
+  std::size_t cut = kPreviewBytes;
+  // Step back over UTF-8 continuation bytes (10xxxxxx) so the cut never
+  // splits a character.
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+  return cut;
 }
 
 SessionDelta SessionDelta::FromTrace(const Trace& trace, uint64_t version) {
@@ -184,9 +192,15 @@ void SessionDelta::AddTrace(const Trace& trace, uint64_t v) {
     first_start_ns = first;
     first_trace_id = trace.trace_id;
     first_version = v;
+    const std::size_t cut = PreviewLength(trace.input.value);
+    first_input.value.assign(trace.input.value, 0, cut);
+    first_input.is_json = cut == trace.input.value.size() && trace.input.is_json;
   }
   KeepMax(&has_max_end, &max_end_ns, true, usage.effective_end_ns);
-  last.Offer(trace.start_ns, trace.trace_id, v, std::string_view(), false);
+  const std::size_t out_cut = PreviewLength(trace.output.value);
+  last.Offer(trace.start_ns, trace.trace_id, v,
+             std::string_view(trace.output.value).substr(0, out_cut),
+             out_cut == trace.output.value.size() && trace.output.is_json);
   if (!trace.user_id.empty()) {
     last_user.Offer(trace.start_ns, trace.trace_id, v, trace.user_id, false);
   }
@@ -243,6 +257,7 @@ bool SessionDelta::Decode(std::string_view raw, SessionDelta* out) {
     out->first_start_ns = d->first_start_ns();
     if (d->first_trace_id()) out->first_trace_id = d->first_trace_id()->str();
     out->first_version = d->first_version();
+    DecodePayload(d->first_input(), &out->first_input);
   }
   out->has_max_end = d->has_max_end();
   out->max_end_ns = d->max_end_ns();
@@ -257,9 +272,8 @@ bool SessionDelta::Decode(std::string_view raw, SessionDelta* out) {
       if (t->traces() != 0) out->tags[t->tag() ? t->tag()->str() : std::string()] = t->traces();
     }
   }
-  return DecodeLatest(d->last(), &out->last, /*with_value=*/false) &&
-         DecodeLatest(d->last_user(), &out->last_user, true) &&
-         DecodeLatest(d->last_name(), &out->last_name, true);
+  return DecodeLatest(d->last(), &out->last) && DecodeLatest(d->last_user(), &out->last_user) &&
+         DecodeLatest(d->last_name(), &out->last_name);
 }
 
 void SessionDelta::MoveToSummary(SessionSummary* s) {
@@ -274,6 +288,7 @@ void SessionDelta::MoveToSummary(SessionSummary* s) {
   s->ttft_count = ttft_count;
   s->first_trace_at_ns = has_first ? first_start_ns : 0;
   s->duration_ns = (has_first && has_max_end) ? SaturatingSub(max_end_ns, first_start_ns) : 0;
+  s->first_input = std::move(first_input);
   s->models = std::move(models);
   s->tags = std::move(tags);
 }

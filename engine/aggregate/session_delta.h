@@ -9,17 +9,14 @@
 //     per-tag counts) are signed sums: an updated trace contributes
 //     (new - old), a retry contributes nothing;
 //   - the earliest-trace register keeps the minimum (start, trace id), then
-//     the maximum version of that trace (a trace's start only decreases and
-//     its version only grows, so the register never needs a retraction);
+//     the maximum version of that trace, with its input preview (a trace's
+//     start only decreases and its version only grows, so the register never
+//     needs a retraction);
 //   - max_end keeps the maximum end (a trace's end only grows).
 //   - the latest registers (latest trace, latest with a user id, latest with
 //     a session name) are LatestRegisters (engine/aggregate/latest_register.h):
 //     exact unless a retraction left them unsure, in which case readers use
 //     the stored traces.
-// No delta carries a payload preview (format 9): the registers name the
-// first and the latest trace, and readers take the first input and the last
-// output from those traces' records (SessionReader), so an aggregate
-// rewritten on every catch-up stays small.
 //
 // Value type without synchronization.
 
@@ -56,6 +53,7 @@ struct SessionDelta {
   int64_t first_start_ns = 0;
   std::string first_trace_id;
   uint64_t first_version = 0;
+  Payload first_input;  // Preview (kPreviewBytes).
 
   bool has_max_end = false;
   int64_t max_end_ns = 0;
@@ -63,7 +61,7 @@ struct SessionDelta {
   std::map<std::string, ModelUsage> models;  // No all-zero entries.
   std::map<std::string, int64_t> tags;       // No zero entries.
 
-  LatestRegister last;       // Value: always empty (keys only).
+  LatestRegister last;       // Value: the output preview.
   LatestRegister last_user;  // Value: the user id.
   LatestRegister last_name;  // Value: the session name.
 
@@ -71,7 +69,7 @@ struct SessionDelta {
   // SessionDelta().AddTrace(trace, version).
   static SessionDelta FromTrace(const Trace& trace, uint64_t version);
   // this = this followed by FromTrace(trace, version), in place: strings
-  // (ids, user id, name) are copied only into registers they win, and map
+  // (ids, previews) are copied only into registers they win, and map
   // entries only made for models and tags this delta lacks.
   void AddTrace(const Trace& trace, uint64_t version);
 
@@ -94,13 +92,16 @@ struct SessionDelta {
   static bool Decode(std::string_view bytes, SessionDelta* out);
 
   // Fills the merge-maintained fields of *summary (not the latest-trace
-  // ones, nor first_input: SessionReader reads it from the first trace),
-  // moving the maps out of this delta (which keeps valid but unspecified
-  // values for them): reads skip the copies.
+  // ones), moving the strings and maps out of this delta (which keeps valid
+  // but unspecified values for them): reads skip the copies.
   void MoveToSummary(SessionSummary* summary);
 
   bool operator==(const SessionDelta&) const = default;
 };
+
+// The length of `value`'s preview: at most kPreviewBytes, cut at a UTF-8
+// character boundary (MakePreview, sessionstore/session.h).
+std::size_t PreviewLength(std::string_view value);
 
 // True when every counter of `m` is zero (the aggregate keeps no such entry).
 bool IsZero(const ModelUsage& m);
@@ -132,6 +133,7 @@ void KeepFirst(First* self, const First& other) {
     self->first_start_ns = other.first_start_ns;
     self->first_trace_id = other.first_trace_id;
     self->first_version = other.first_version;
+    self->first_input = other.first_input;
   }
 }
 

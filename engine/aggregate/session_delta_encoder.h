@@ -7,12 +7,12 @@
 // encoded without first copying it into a SessionDelta.
 //
 // A representation `Delta` has SessionDelta's members by name: the eight
-// counters, has_first / first_start_ns / first_trace_id / first_version,
-// has_max_end / max_end_ns, models and tags
+// counters, has_first / first_start_ns / first_trace_id / first_version /
+// first_input (.value, .is_json), has_max_end / max_end_ns, models and tags
 // (ranges of (name, ModelUsage) and (name, count) pairs, ascending by name,
 // with no zero entries) and the registers last, last_user and last_name
-// (LatestRegister's members; `last`'s value is not written). Strings may be
-// std::string or std::string_view.
+// (LatestRegister's members). Strings may be std::string or
+// std::string_view.
 //
 // Internal to engine/aggregate/ (session_delta.cc, session_fold.cc).
 
@@ -37,18 +37,15 @@ void ReleaseIfLarge(V* v) {
   if (v->capacity() > 4096) V().swap(*v);
 }
 
-// `with_value` false: the register's keys only (`last`).
 template <typename Register>
 flatbuffers::Offset<fb::LatestFb> EncodeLatestFields(flatbuffers::FlatBufferBuilder* b,
-                                                     const Register& r, bool with_value) {
+                                                     const Register& r) {
   flatbuffers::Offset<flatbuffers::String> tid, ftid;
   flatbuffers::Offset<fb::PayloadFb> value;
   if (r.has_best) {
     tid = b->CreateString(std::string_view(r.trace_id));
-    if (with_value) {
-      value = fb::CreatePayloadFb(*b, b->CreateString(std::string_view(r.value.value)),
-                                  r.value.is_json);
-    }
+    value = fb::CreatePayloadFb(*b, b->CreateString(std::string_view(r.value.value)),
+                                r.value.is_json);
   }
   if (r.has_floor) ftid = b->CreateString(std::string_view(r.floor_trace_id));
   fb::LatestFbBuilder l(*b);
@@ -57,7 +54,7 @@ flatbuffers::Offset<fb::LatestFb> EncodeLatestFields(flatbuffers::FlatBufferBuil
     l.add_start_ns(r.start_ns);
     l.add_trace_id(tid);
     l.add_version(r.version);
-    if (with_value) l.add_value(value);
+    l.add_value(value);
   }
   l.add_has_floor(r.has_floor);
   if (r.has_floor) {
@@ -94,12 +91,17 @@ std::string EncodeDeltaFields(const Delta& d) {
     tags_fb.push_back(fb::CreateTagCountFb(b, b.CreateString(std::string_view(tag)), n));
   }
   flatbuffers::Offset<flatbuffers::String> first_tid;
-  if (d.has_first) first_tid = b.CreateString(std::string_view(d.first_trace_id));
+  flatbuffers::Offset<fb::PayloadFb> first_in;
+  if (d.has_first) {
+    first_tid = b.CreateString(std::string_view(d.first_trace_id));
+    first_in = fb::CreatePayloadFb(b, b.CreateString(std::string_view(d.first_input.value)),
+                                   d.first_input.is_json);
+  }
   auto models_vec = b.CreateVector(models_fb);
   auto tags_vec = b.CreateVector(tags_fb);
-  auto last_fb = EncodeLatestFields(&b, d.last, /*with_value=*/false);
-  auto last_user_fb = EncodeLatestFields(&b, d.last_user, true);
-  auto last_name_fb = EncodeLatestFields(&b, d.last_name, true);
+  auto last_fb = EncodeLatestFields(&b, d.last);
+  auto last_user_fb = EncodeLatestFields(&b, d.last_user);
+  auto last_name_fb = EncodeLatestFields(&b, d.last_name);
   fb::SessionDeltaFbBuilder out(b);
   out.add_trace_count(d.trace_count);
   out.add_error_count(d.error_count);
@@ -114,6 +116,7 @@ std::string EncodeDeltaFields(const Delta& d) {
     out.add_first_start_ns(d.first_start_ns);
     out.add_first_trace_id(first_tid);
     out.add_first_version(d.first_version);
+    out.add_first_input(first_in);
   }
   out.add_has_max_end(d.has_max_end);
   out.add_max_end_ns(d.max_end_ns);

@@ -27,16 +27,15 @@ SessionFold::PayloadView ViewPayload(const fb::PayloadFb* p) {
   return {View(p->value()), p->is_json()};
 }
 
-// As SessionDelta::Decode reads a register (all fields zero unless set;
-// the value only `with_value`).
-SessionFold::RegisterView ViewLatest(const fb::LatestFb& in, bool with_value) {
+// As SessionDelta::Decode reads a register (all fields zero unless set).
+SessionFold::RegisterView ViewLatest(const fb::LatestFb& in) {
   SessionFold::RegisterView r;
   r.has_best = in.has_best();
   if (r.has_best) {
     r.start_ns = in.start_ns();
     r.trace_id = View(in.trace_id());
     r.version = in.version();
-    if (with_value) r.value = ViewPayload(in.value());
+    r.value = ViewPayload(in.value());
   }
   r.has_floor = in.has_floor();
   if (r.has_floor) {
@@ -106,6 +105,7 @@ bool SessionFold::AddValue(std::string_view raw, bool verify) {
     first.first_start_ns = d->first_start_ns();
     first.first_trace_id = View(d->first_trace_id());
     first.first_version = d->first_version();
+    first.first_input = ViewPayload(d->first_input());
   }
   KeepFirst(&first_, first);
   KeepMax(&has_max_end_, &max_end_ns_, d->has_max_end(), d->max_end_ns());
@@ -127,9 +127,9 @@ bool SessionFold::AddValue(std::string_view raw, bool verify) {
       }
     }
   }
-  ComposeLatest(&latest_[0], ViewLatest(*d->last(), /*with_value=*/false));
-  ComposeLatest(&latest_[1], ViewLatest(*d->last_user(), true));
-  ComposeLatest(&latest_[2], ViewLatest(*d->last_name(), true));
+  ComposeLatest(&latest_[0], ViewLatest(*d->last()));
+  ComposeLatest(&latest_[1], ViewLatest(*d->last_user()));
+  ComposeLatest(&latest_[2], ViewLatest(*d->last_name()));
   ++count_;
   return true;
 }
@@ -157,6 +157,7 @@ void SessionFold::Materialize(SessionDelta* out) const {
     out->first_start_ns = first_.first_start_ns;
     out->first_trace_id.assign(first_.first_trace_id);
     out->first_version = first_.first_version;
+    out->first_input = Payload{std::string(first_.first_input.value), first_.first_input.is_json};
   }
   out->has_max_end = has_max_end_;
   out->max_end_ns = max_end_ns_;
@@ -205,6 +206,7 @@ std::string SessionFold::Encode() const {
     int64_t first_start_ns;
     std::string_view first_trace_id;
     uint64_t first_version;
+    PayloadView first_input;
     bool has_max_end;
     int64_t max_end_ns;
     std::vector<std::pair<std::string_view, ModelUsage>>& models;
@@ -233,6 +235,7 @@ std::string SessionFold::Encode() const {
                  first_.first_start_ns,
                  first_.first_trace_id,
                  first_.first_version,
+                 first_.first_input,
                  has_max_end_,
                  max_end_ns_,
                  models,

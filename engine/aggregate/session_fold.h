@@ -3,7 +3,7 @@
 // SessionFold: the fold of encoded SessionDeltas (a stored aggregate and its
 // merge operands, in write order) into one, reading each through its
 // FlatBuffers view instead of decoding it into a SessionDelta. Strings (trace
-// ids, user ids and session names, model and tag names) stay views into the encoded bytes and
+// ids, previews, model and tag names) stay views into the encoded bytes and
 // only the winners are copied, once, by Materialize, Encode or IndexState;
 // per operand the fold allocates nothing but an aligned copy of a
 // misaligned value.
@@ -79,6 +79,7 @@ class SessionFold {
     int64_t first_start_ns = 0;
     std::string_view first_trace_id;
     uint64_t first_version = 0;
+    PayloadView first_input;
   };
 
  private:

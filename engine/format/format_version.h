@@ -11,11 +11,11 @@ namespace sessionstore {
 
 // DO NOT CHANGE: stored on disk.
 inline constexpr char kFormatVersionKey[] = "sessionstore.format_version";
-// The version this build writes and reads. Version-4 to version-8 stores
+// The version this build writes and reads. Version-4 to version-7 stores
 // are upgraded by their first writable open (engine/store_upgrade.h);
 // any other version is refused with NotSupported. Change only with
 // docs/format.md.
-inline constexpr char kFormatVersion[] = "9";
+inline constexpr char kFormatVersion[] = "8";
 
 }  // namespace sessionstore
 

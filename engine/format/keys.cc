@@ -35,16 +35,6 @@ std::string TraceKey(uint64_t hash, std::string_view session_id, int64_t start_n
   return key;
 }
 
-std::string TraceKeyIn(std::string_view session_prefix, int64_t start_ns,
-                       std::string_view trace_id) {
-  std::string key;
-  key.reserve(session_prefix.size() + kTimeBytes + trace_id.size());
-  key.append(session_prefix);
-  PutTime(&key, start_ns);
-  key.append(trace_id);
-  return key;
-}
-
 std::string SessionTracesEnd(std::string_view session_prefix) {
   std::string end(session_prefix);
   end.append(kTimeBytes, '\xff');

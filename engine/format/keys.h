@@ -76,9 +76,6 @@ bool GetSessionPrefix(std::string_view* in, uint64_t* hash, std::string_view* se
 
 std::string TraceKey(uint64_t hash, std::string_view session_id, int64_t start_ns,
                      std::string_view trace_id);
-// The same key from the session's prefix (PutSessionPrefix's bytes).
-std::string TraceKeyIn(std::string_view session_prefix, int64_t start_ns,
-                       std::string_view trace_id);
 // Exclusive upper bound of every trace key of the session with this prefix
 // (Ingest rejects start == INT64_MAX, whose time encoding is eight 0xff).
 std::string SessionTracesEnd(std::string_view session_prefix);

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "engine/format/keys.h"
-#include "sessionstore/session.h"
 #include "trace_record_generated.h"
 
 namespace sessionstore {
@@ -75,15 +74,6 @@ Offset<fb::PayloadFb> EncodePayload(FlatBufferBuilder* b, const Payload& p) {
 }
 
 }  // namespace
-
-std::size_t PreviewLength(std::string_view value) {
-  if (value.size() <= kPreviewBytes) return value.size();
-  std::size_t cut = kPreviewBytes;
-  // Step back over UTF-8 continuation bytes (10xxxxxx) so the cut never
-  // splits a character.
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
-  return cut;
-}
 
 void DecodePayload(const fb::PayloadFb* p, Payload* out) {
   *out = Payload();
@@ -244,27 +234,11 @@ bool DecodeTraceText(std::string_view raw, std::string* user_id, Payload* input,
   return true;
 }
 
-namespace {
-
-// MakePreview of a stored payload, copying only the preview's bytes.
-void ReadPreview(const fb::PayloadFb* p, Payload* preview) {
-  const std::string_view value =
-      p == nullptr || p->value() == nullptr ? std::string_view() : p->value()->string_view();
-  const std::size_t cut = PreviewLength(value);
-  preview->value.assign(value.data(), cut);
-  // As MakePreview: a cut payload is no longer valid JSON.
-  preview->is_json = p != nullptr && p->is_json() && cut == value.size();
-}
-
-}  // namespace
-
-bool DecodeTracePreviews(std::string_view raw, Payload* input, Payload* output,
-                         int64_t* start_ns) {
+bool DecodeTraceOutput(std::string_view raw, Payload* output, int64_t* start_ns) {
   AlignScratch scratch;
   const fb::TraceRecordFb* r = VerifiedRecord(AlignedForFlatBuffers(raw, scratch.get()));
   if (r == nullptr) return false;
-  if (input != nullptr) ReadPreview(r->input(), input);
-  if (output != nullptr) ReadPreview(r->output(), output);
+  DecodePayload(r->output(), output);
   *start_ns = r->start_ns();
   return true;
 }

@@ -32,16 +32,8 @@ bool DecodeTrace(std::string_view bytes, Trace* trace, uint64_t* version);
 // no span decode).
 bool DecodeTraceText(std::string_view bytes, std::string* user_id, Payload* input,
                      Payload* output);
-// The length of `value`'s preview: at most kPreviewBytes, cut at a UTF-8
-// character boundary (MakePreview, sessionstore/session.h).
-std::size_t PreviewLength(std::string_view value);
-
-// Verifies and reads the previews (MakePreview, sessionstore/session.h) of
-// the record's input and output into those of `input` and `output` that are
-// not null, copying only the previews' bytes, and the record's start
-// (cheap: no span decode). Returns false if `bytes` is not a valid record.
-bool DecodeTracePreviews(std::string_view bytes, Payload* input, Payload* output,
-                         int64_t* start_ns);
+// Verifies and reads only the output and the start (cheap: no span decode).
+bool DecodeTraceOutput(std::string_view bytes, Payload* output, int64_t* start_ns);
 
 }  // namespace sessionstore
 

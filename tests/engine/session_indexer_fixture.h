@@ -136,7 +136,7 @@ class SessionIndexerTest : public ::testing::Test {
     d.first_version = 1;
     d.has_max_end = true;
     d.max_end_ns = start + 5;
-    d.last.Offer(start, trace_id, 1, Payload());  // Keys only (format 9).
+    d.last.Offer(start, trace_id, 1, Payload{"out-" + trace_id, false});
     d.last_user.Offer(start, trace_id, 1, Payload{user, false});
     return d;
   }
@@ -225,7 +225,7 @@ class SessionIndexerTest : public ::testing::Test {
     ASSERT_TRUE(indexer_->CatchUp().ok());
     SessionDelta moved;
     moved.last.Retract(200, "a-200");
-    moved.last.Offer(50, "a-200", 2, Payload());
+    moved.last.Offer(50, "a-200", 2, Payload{"out-a-200", false});
     moved.has_first = true;
     moved.first_start_ns = 50;
     moved.first_trace_id = "a-200";

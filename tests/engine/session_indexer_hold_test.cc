@@ -117,8 +117,8 @@ TEST_F(SessionIndexerHoldTest, AHoldEndsAfterItsFoldedBound) {
   int batches = 0;
   while (Count(handles_[3]) == 0 && batches < 20000) {
     SessionDelta d = NewTrace("a-" + std::to_string(batches), 100 + batches);
-    d.last_user.Offer(100 + batches, "a-" + std::to_string(batches), 1,
-                      Payload{std::string(2000, 'u'), false});  // A large delta.
+    d.last.Offer(100 + batches, "a-" + std::to_string(batches), 1,
+                 Payload{std::string(2000, 'o'), false});
     const DirtySession dirty = Dirty("a", d);
     folded += dirty.delta.size();
     Ingest({dirty});

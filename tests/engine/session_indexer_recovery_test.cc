@@ -55,7 +55,7 @@ TEST_F(SessionIndexerTest, RecoveredBatchesAreAppliedTogether) {
   change.prompt_tokens = 5;  // moves earlier (a's register: unsure).
   SessionDelta moved;
   moved.last.Retract(200, "a-200");
-  moved.last.Offer(50, "a-200", 2, Payload());
+  moved.last.Offer(50, "a-200", 2, Payload{"out-a-200", false});
   const std::vector<MarkedSession> marks = {
       MarkedSession{Prefix("a"), {}, {{"a-200", moved.Encode()}}},
       MarkedSession{Prefix("b"), {}, {{"b-300", change.Encode()}}}};

@@ -35,7 +35,7 @@ TEST_F(SessionIndexerTest, CatchUpComposesDeltasAndDeletesMarkers) {
   EXPECT_EQ(Count(handles_[1], "X"), 2u);
   EXPECT_EQ(Count(handles_[3]), 2u);  // One stored aggregate per session.
   EXPECT_EQ(Read("b").trace_count, 2);
-  EXPECT_EQ(Read("b").last.trace_id, "b-200");
+  EXPECT_EQ(Read("b").last.value.value, "out-b-200");
   EXPECT_FALSE(table_->loaded());  // Loaded by the first listing, not by catch-ups.
   ASSERT_TRUE(indexer_->LoadTable().ok());
   EXPECT_EQ(table_->size(), 2u);
@@ -105,7 +105,7 @@ TEST_F(SessionIndexerTest, SettledRegistersAreNotReadAgain) {
   // A later move earlier unsettles the state too: the traces decide again.
   SessionDelta moved;
   moved.last.Retract(150, "a-150");
-  moved.last.Offer(40, "a-150", 2, Payload());
+  moved.last.Offer(40, "a-150", 2, Payload{"out-a-150", false});
   Ingest({Dirty("a", moved)});
   ASSERT_TRUE(indexer_->CatchUp().ok());
   EXPECT_EQ(rows_.reads, 2);
@@ -191,7 +191,7 @@ TEST_F(SessionIndexerTest, ReadersAddThePendingDeltasUntilACatchUpStoresThem) {
   EXPECT_EQ(Count(handles_[3]), 0u);
   SessionDelta a = Read("a");
   EXPECT_EQ(a.trace_count, 2);
-  EXPECT_EQ(a.last.trace_id, "a-200");
+  EXPECT_EQ(a.last.value.value, "out-a-200");
   EXPECT_EQ(a.first_start_ns, 100);
   ASSERT_TRUE(indexer_->CatchUp().ok());
   // Stored: the same aggregate, and no pending delta counted again.
@@ -199,7 +199,7 @@ TEST_F(SessionIndexerTest, ReadersAddThePendingDeltasUntilACatchUpStoresThem) {
   EXPECT_EQ(Read("b").trace_count, 1);
   Ingest({"a"}, 300);
   EXPECT_EQ(Read("a").trace_count, 3);  // Stored two, one pending.
-  EXPECT_EQ(Read("a").last.trace_id, "a-300");
+  EXPECT_EQ(Read("a").last.value.value, "out-a-300");
 }
 
 TEST_F(SessionIndexerTest, ReadersDuringCatchUpsSeeEachBatchExactlyOnce) {
@@ -290,7 +290,7 @@ TEST_F(SessionIndexerTest, FailedCatchUpStoresTheAggregatesOfItsRetryOnce) {
   EXPECT_EQ(Read("a").trace_count, 2);
   EXPECT_EQ(Read("a").first_start_ns, 50);
   EXPECT_EQ(Read("b").trace_count, 2);
-  EXPECT_EQ(Read("b").last.trace_id, "b-400");
+  EXPECT_EQ(Read("b").last.value.value, "out-b-400");
 }
 
 TEST_F(SessionIndexerTest, CatchUpInRoundsAppliesEachBatchOnce) {
@@ -305,7 +305,7 @@ TEST_F(SessionIndexerTest, CatchUpInRoundsAppliesEachBatchOnce) {
   EXPECT_EQ(State("a").Entry().trace_count, 10);
   EXPECT_EQ(State("b").Entry().last_ns, 1000);
   EXPECT_EQ(Read("a").trace_count, 10);
-  EXPECT_EQ(Read("a").last.trace_id, "a-1000");
+  EXPECT_EQ(Read("a").last.value.value, "out-a-1000");
   EXPECT_EQ(Read("c").trace_count, 1);
   ASSERT_TRUE(indexer_->LoadTable().ok());
   EXPECT_EQ(table_->size(), 3u);

@@ -116,9 +116,8 @@ TEST(StoreTest, PendingDeltaBytesFollowTheOption) {
       std::vector<Trace> batch;
       for (int i = 0; i < 20; ++i) {
         const std::string id = std::to_string(batches) + "-" + std::to_string(i);
-        batch.push_back(Turn("t" + id, "s" + std::to_string(i), kT0 + batches, "q", "a"));
-        // A delta holds no payload (format 9) but the latest user id: 1 KB.
-        batch.back().user_id = std::string(1000, 'u');
+        batch.push_back(Turn("t" + id, "s" + std::to_string(i), kT0 + batches, "q",
+                             std::string(1000, 'o')));
       }
       IngestOrDie(store.get(), batch);
       StoreStats stats;

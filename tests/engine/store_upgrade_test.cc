@@ -1,7 +1,7 @@
 // Copyright sessionstore authors.
 //
-// Formats 4, 5 and 6 -> 9 (as to 7, their markers dropped), 7 -> 9 (its
-// markers rewritten), and 8 -> 9 (its previews ignored). 4, 5 and 6 -> a version-4 store (its 'O' and 'U' entries, its
+// Formats 4, 5 and 6 -> 8 (as to 7, their markers dropped), and 7 -> 8
+// (its markers rewritten). 4, 5 and 6 -> a version-4 store (its 'O' and 'U' entries, its
 // version-2 index states and its version written here over a current
 // store, as version 4 left them), a version-5 store (version-2 states) and
 // a version-6 store are upgraded by a writable open and refused by a
@@ -24,7 +24,6 @@
 #include "engine/format/trace_codec.h"
 #include "engine/util/coding.h"
 #include "engine/format/keys.h"
-#include "session_delta_generated.h"
 #include "engine/rocksdb_options.h"
 #include "engine/store_impl.h"
 #include "tests/engine/test_util.h"
@@ -226,109 +225,6 @@ TEST(StoreUpgradeTest, Version7MarkersAreRewrittenAndApplied) {
   for (const char* id : {"s1", "s2"}) {
     EXPECT_EQ(GetSessionOrDie(store.get(), id), GetSessionOrDie(want.get(), id)) << id;
   }
-}
-
-// `d` encoded as format 8 did, with the previews it kept: `first_input`
-// (a field now deprecated: vtable slot 28) and the `last` register's
-// value. Only the fields the traces below set (no models or tags).
-std::string Format8Aggregate(const SessionDelta& d, const std::string& first_input,
-                             const std::string& last_output) {
-  flatbuffers::FlatBufferBuilder b;
-  auto reg = [&](const LatestRegister& r, const std::string& value) {
-    auto tid = b.CreateString(r.trace_id);
-    auto v = fb::CreatePayloadFb(b, b.CreateString(value), false);
-    return fb::CreateLatestFb(b, r.has_best, r.start_ns, tid, r.version, v);
-  };
-  auto tid = b.CreateString(d.first_trace_id);
-  auto in = fb::CreatePayloadFb(b, b.CreateString(first_input), false);
-  auto last = reg(d.last, last_output);
-  auto user = reg(d.last_user, d.last_user.value.value);
-  auto name = reg(d.last_name, d.last_name.value.value);
-  fb::SessionDeltaFbBuilder out(b);
-  out.add_trace_count(d.trace_count);
-  out.add_span_count(d.span_count);
-  out.add_has_first(d.has_first);
-  out.add_first_start_ns(d.first_start_ns);
-  out.add_first_trace_id(tid);
-  out.add_first_version(d.first_version);
-  b.AddOffset(28, in);
-  out.add_has_max_end(d.has_max_end);
-  out.add_max_end_ns(d.max_end_ns);
-  out.add_last(last);
-  out.add_last_user(user);
-  out.add_last_name(name);
-  b.Finish(out.Finish());
-  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
-}
-
-// Format 8 -> 9: the aggregates' previews (stale here, to tell them from
-// the records') are ignored by a read-only open and by the upgraded store,
-// which stores the version and drops them when it next writes an
-// aggregate.
-TEST(StoreUpgradeTest, Version8PreviewsAreIgnored) {
-  TempDir dir, want_dir;
-  std::vector<Trace> traces = {MakeTrace("t1", "s1", kT0), MakeTrace("t2", "s1", kT0 + kSec),
-                               MakeTrace("t3", "s2", kT0 + 2 * kSec)};
-  for (Trace& t : traces) {
-    t.input = Payload{"in " + t.trace_id, false};
-    t.output = Payload{"out " + t.trace_id, false};
-    t.user_id = "u";
-  }
-  auto want = OpenOrDie(want_dir.path());
-  IngestOrDie(want.get(), traces);
-  IngestOrDie(OpenOrDie(dir.path()).get(), traces);
-  EditRawStore(dir.path(), [&](rocksdb::DB* db, const ColumnFamilies& cf) {
-    rocksdb::WriteBatch wb;
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.sessions));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      SessionDelta d;
-      ASSERT_TRUE(SessionDelta::Decode(it->value().ToStringView(), &d));
-      const std::string old = Format8Aggregate(d, "stale first", "stale last");
-      SessionDelta back;
-      ASSERT_TRUE(SessionDelta::Decode(old, &back));
-      ASSERT_EQ(back, d);  // The previews aside, the same aggregate.
-      ASSERT_TRUE(wb.Put(cf.sessions, it->key(), old).ok());
-    }
-    ASSERT_TRUE(wb.Put(cf.default_family, kFormatVersionKey, "8").ok());
-    ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &wb).ok());
-  });
-  auto expect_records = [&](Store* store, const std::string& last_output) {
-    for (const char* id : {"s1", "s2"}) {
-      EXPECT_EQ(GetSessionOrDie(store, id), GetSessionOrDie(want.get(), id)) << id;
-    }
-    EXPECT_EQ(GetSessionOrDie(store, "s1").first_input.value, "in t1");
-    EXPECT_EQ(GetSessionOrDie(store, "s1").last_output.value, last_output);
-  };
-  {
-    Options ro;
-    ro.read_only = true;
-    std::unique_ptr<Store> store;
-    ASSERT_TRUE(Store::Open(ro, dir.path(), &store).ok());
-    expect_records(store.get(), "out t2");
-  }
-  std::string version;
-  IndexKeysNotStates(dir.path(), &version);
-  EXPECT_EQ(version, "8");  // A read-only open writes nothing.
-  {
-    auto store = OpenOrDie(dir.path());
-    expect_records(store.get(), "out t2");
-    ExpectVerifyClean(store.get());
-    Trace t4 = MakeTrace("t4", "s1", kT0 + 3 * kSec);
-    t4.output = Payload{"out t4", false};
-    IngestOrDie(store.get(), {t4});
-    IngestOrDie(want.get(), {t4});
-    expect_records(store.get(), "out t4");
-  }
-  IndexKeysNotStates(dir.path(), &version);
-  EXPECT_EQ(version, kFormatVersion);
-  EditRawStore(dir.path(), [&](rocksdb::DB* db, const ColumnFamilies& cf) {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.sessions));
-    int rewritten = 0;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      rewritten += it->value().ToStringView().find("stale") == std::string_view::npos;
-    }
-    EXPECT_EQ(rewritten, 1);  // s1's, written again by the catch-up; s2's kept.
-  });
 }
 
 }  // namespace

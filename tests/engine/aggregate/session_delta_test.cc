@@ -10,7 +10,6 @@
 #include <random>
 #include <string>
 
-#include "engine/aggregate/session_fold.h"
 #include "session_delta_generated.h"
 #include "tests/engine/test_util.h"
 
@@ -62,7 +61,7 @@ TEST(SessionDeltaTest, SpanlessTraceCountsItsOwnUsage) {
 }
 
 // A random valid trace for AddTrace: models repeated across spans (summed
-// per model first), costs up to the limit, tags, payloads over 1 KB with
+// per model first), costs up to the limit, tags, previews over 1 KB with
 // multi-byte characters.
 Trace RandomTrace(std::mt19937_64* rng) {
   auto pick = [&](uint64_t n) { return (*rng)() % n; };
@@ -94,7 +93,7 @@ Trace RandomTrace(std::mt19937_64* rng) {
 
 // An independent statement of a trace's contribution (the definition
 // before AddTrace): a map of its own, span by span, and the registers
-// offered whole (the latest trace's with no value).
+// offered whole previews.
 SessionDelta ReferenceFromTrace(const Trace& t, uint64_t version) {
   SessionDelta d;
   const TraceUsage usage = ComputeTraceUsage(t);
@@ -125,6 +124,7 @@ SessionDelta ReferenceFromTrace(const Trace& t, uint64_t version) {
   d.first_start_ns = usage.effective_start_ns;
   d.first_trace_id = t.trace_id;
   d.first_version = version;
+  d.first_input = MakePreview(t.input);
   d.has_max_end = true;
   d.max_end_ns = usage.effective_end_ns;
   LatestRegister offer;
@@ -132,6 +132,7 @@ SessionDelta ReferenceFromTrace(const Trace& t, uint64_t version) {
   offer.start_ns = t.start_ns;
   offer.trace_id = t.trace_id;
   offer.version = version;
+  offer.value = MakePreview(t.output);
   d.last.Then(offer);
   if (!t.user_id.empty()) {
     offer.value = Payload{t.user_id, false};
@@ -180,64 +181,17 @@ TEST(SessionDeltaTest, AddTraceEqualsAddingTheTracesContribution) {
   }
 }
 
-// Format 9: a delta names the first and latest traces and carries none of
-// their payloads, however large (readers take the previews from the
-// records).
-TEST(SessionDeltaTest, CarriesNoPayload) {
+TEST(SessionDeltaTest, PreviewsAreCutAtACharacterBoundary) {
   Trace t = MakeTrace("t", "s", kT0);
-  t.input = Payload{std::string(4000, 'i'), false};
-  t.output = Payload{std::string(4000, 'o'), false};
+  std::string text(kPreviewBytes - 1, 'x');
+  text += "\xC3\xA9";  // Two bytes across the limit.
+  t.input = Payload{text, true};
+  t.output = Payload{"{}", true};
   const SessionDelta d = SessionDelta::FromTrace(t, 1);
-  EXPECT_TRUE(d.last.value.value.empty());
-  const std::string enc = d.Encode();
-  EXPECT_EQ(enc.find("iiii"), std::string::npos);
-  EXPECT_EQ(enc.find("oooo"), std::string::npos);
-  EXPECT_LT(enc.size(), 400u);
-}
-
-// A format-8 value carries the first input (field first_input, now
-// deprecated: vtable slot 28) and the latest trace's output as the `last`
-// register's value. Both are ignored when read, by Decode and by the fold.
-TEST(SessionDeltaTest, Format8PreviewsAreIgnored) {
-  flatbuffers::FlatBufferBuilder b;
-  auto tid = b.CreateString("t1");
-  auto in = fb::CreatePayloadFb(b, b.CreateString("old input"), false);
-  auto out_value = fb::CreatePayloadFb(b, b.CreateString("old output"), true);
-  auto last = fb::CreateLatestFb(b, true, kT0, b.CreateString("t1"), 3, out_value);
-  auto user = fb::CreateLatestFb(b, true, kT0, b.CreateString("t1"), 3,
-                                 fb::CreatePayloadFb(b, b.CreateString("u"), false));
-  auto name = fb::CreateLatestFb(b);
-  fb::SessionDeltaFbBuilder d(b);
-  d.add_trace_count(1);
-  d.add_has_first(true);
-  d.add_first_start_ns(kT0);
-  d.add_first_trace_id(tid);
-  d.add_first_version(3);
-  b.AddOffset(28, in);  // first_input's slot: 4 + 2 * field index 12.
-  d.add_last(last);
-  d.add_last_user(user);
-  d.add_last_name(name);
-  b.Finish(d.Finish());
-  const std::string bytes(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
-  ASSERT_NE(bytes.find("old input"), std::string::npos);
-  SessionDelta got;
-  ASSERT_TRUE(SessionDelta::Decode(bytes, &got));
-  EXPECT_EQ(got.first_trace_id, "t1");
-  EXPECT_EQ(got.first_version, 3u);
-  EXPECT_TRUE(got.last.has_best);
-  EXPECT_EQ(got.last.trace_id, "t1");
-  EXPECT_EQ(got.last.value, Payload());
-  EXPECT_EQ(got.last_user.value, (Payload{"u", false}));
-  SessionFold fold;
-  ASSERT_TRUE(fold.Add(bytes));
-  SessionDelta folded;
-  fold.Materialize(&folded);
-  EXPECT_EQ(folded, got);
-  // Re-encoded, neither preview is kept.
-  const std::string again = fold.Encode();
-  EXPECT_EQ(again.find("old input"), std::string::npos);
-  EXPECT_EQ(again.find("old output"), std::string::npos);
-  EXPECT_EQ(got.Encode(), again);
+  EXPECT_EQ(d.first_input.value, std::string(kPreviewBytes - 1, 'x'));
+  EXPECT_FALSE(d.first_input.is_json);  // A cut value is no longer JSON.
+  EXPECT_EQ(d.last.value, (Payload{"{}", true}));
+  EXPECT_EQ(d.first_input, MakePreview(t.input));
 }
 
 TEST(SessionDeltaTest, UpdateDeltaTurnsOldIntoNew) {
@@ -260,9 +214,8 @@ TEST(SessionDeltaTest, EncodeDecodeRoundTrip) {
   t.input = Payload{std::string(5000, 'x'), false};
   t.spans = {LlmSpan("a", kT0, 1, 2, 3)};
   t.tags = {"x"};
-  t.user_id = "user";
-  t.session_name = "name";
   SessionDelta d = SessionDelta::FromTrace(t, 9);
+  EXPECT_EQ(d.first_input.value.size(), kPreviewBytes);
   SessionDelta back;
   ASSERT_TRUE(SessionDelta::Decode(d.Encode(), &back));
   EXPECT_EQ(back, d);
@@ -271,9 +224,7 @@ TEST(SessionDeltaTest, EncodeDecodeRoundTrip) {
   EXPECT_TRUE(back.IsIdentity());
   EXPECT_FALSE(SessionDelta::Decode("garbage", &back));
   const std::string enc = d.Encode();
-  // Every prefix short of the last 8 bytes (a string's padding may end the
-  // buffer, and nothing reads it).
-  for (std::size_t n = 0; n + 8 < enc.size(); n += 7) {
+  for (std::size_t n = 0; n < enc.size(); n += 7) {
     EXPECT_FALSE(SessionDelta::Decode(std::string_view(enc.data(), n), &back)) << n;
   }
 }
@@ -293,7 +244,7 @@ TEST(SessionDeltaTest, FirstRegisterPrefersEarliestThenNewestVersion) {
   y.Add(c);
   EXPECT_EQ(x, y);
   EXPECT_EQ(x.first_trace_id, "a");
-  EXPECT_EQ(x.first_version, 2u);
+  EXPECT_EQ(x.first_input.value, "v2");
   EXPECT_EQ(x.max_end_ns, kT0);
   (void)kSec;
 }

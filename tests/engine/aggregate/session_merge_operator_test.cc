@@ -33,6 +33,7 @@ SessionDelta RandomDelta(std::mt19937_64* rng) {
     d.first_start_ns = kT0 + pick(*rng) * kSec;
     d.first_trace_id = "t" + std::to_string(pick(*rng));
     d.first_version = static_cast<uint64_t>(pick(*rng));
+    d.first_input = Payload{"in" + d.first_trace_id + std::to_string(d.first_version), false};
   }
   if (pick(*rng) < 3) {
     d.has_max_end = true;
@@ -41,11 +42,8 @@ SessionDelta RandomDelta(std::mt19937_64* rng) {
   for (LatestRegister* r : {&d.last, &d.last_user, &d.last_name}) {
     if (pick(*rng) < 2) r->Retract(kT0 + pick(*rng) * kSec, "t" + std::to_string(pick(*rng)));
     if (pick(*rng) < 3) {
-      // The latest trace's register keeps no value (format 9).
-      const Payload value =
-          r == &d.last ? Payload() : Payload{"v" + std::to_string(pick(*rng)), false};
       r->Offer(kT0 + pick(*rng) * kSec, "t" + std::to_string(pick(*rng)),
-               static_cast<uint64_t>(pick(*rng)), value);
+               static_cast<uint64_t>(pick(*rng)), Payload{"v" + std::to_string(pick(*rng)), false});
     }
   }
   for (int i = pick(*rng); i > 0; --i) {

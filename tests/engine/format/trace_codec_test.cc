@@ -66,36 +66,13 @@ TEST(TraceCodecTest, RoundTripKeepsEveryFieldAndTheVersion) {
   EXPECT_EQ(version, 1u);
 }
 
-TEST(TraceCodecTest, PreviewDecoderReadsTheRequestedPreviewsAndStart) {
+TEST(TraceCodecTest, OutputDecoderReadsOnlyOutputAndStart) {
   const Trace t = FullTrace();
-  const std::string record = EncodeTrace(t, 2);
-  Payload input{"stale", true}, output{"stale", true};
+  Payload output;
   int64_t start = 0;
-  ASSERT_TRUE(DecodeTracePreviews(record, &input, &output, &start));
-  EXPECT_EQ(input, MakePreview(t.input));
-  EXPECT_EQ(output, MakePreview(t.output));
+  ASSERT_TRUE(DecodeTraceOutput(EncodeTrace(t, 2), &output, &start));
+  EXPECT_EQ(output, t.output);
   EXPECT_EQ(start, t.start_ns);
-  Payload only_output;
-  ASSERT_TRUE(DecodeTracePreviews(record, nullptr, &only_output, &start));
-  EXPECT_EQ(only_output, MakePreview(t.output));
-}
-
-TEST(TraceCodecTest, PreviewsAreCutAtACharacterBoundaryAndLoseJson) {
-  Trace t = MakeTrace("t", "s", 1000);
-  std::string text(kPreviewBytes - 1, 'x');
-  text += "\xC3\xA9";  // Two bytes across the limit.
-  t.input = Payload{text, true};
-  t.output = Payload{"{}", true};
-  Payload input, output;
-  int64_t start = 0;
-  ASSERT_TRUE(DecodeTracePreviews(EncodeTrace(t, 1), &input, &output, &start));
-  EXPECT_EQ(input.value, std::string(kPreviewBytes - 1, 'x'));
-  EXPECT_FALSE(input.is_json);  // A cut value is no longer JSON.
-  EXPECT_EQ(input, MakePreview(t.input));
-  EXPECT_EQ(output, (Payload{"{}", true}));  // Short: kept whole, still JSON.
-  t.input = Payload{};
-  ASSERT_TRUE(DecodeTracePreviews(EncodeTrace(t, 1), &input, nullptr, &start));
-  EXPECT_EQ(input, Payload());
 }
 
 TEST(TraceCodecTest, DecodesUnalignedBytes) {
@@ -116,8 +93,7 @@ TEST(TraceCodecTest, RejectsTruncatedAndCorruptedRecords) {
   int64_t start = 0;
   for (std::size_t n = 0; n < record.size(); n += 7) {
     EXPECT_FALSE(DecodeTrace(record.substr(0, n), &back, &version)) << "prefix " << n;
-    EXPECT_FALSE(DecodeTracePreviews(record.substr(0, n), nullptr, &output, &start))
-        << "prefix " << n;
+    EXPECT_FALSE(DecodeTraceOutput(record.substr(0, n), &output, &start)) << "prefix " << n;
   }
   // Flipped bytes: every outcome is a rejection or a record that encodes
   // back to valid bytes, never a crash (ASan and UBSan run this in CI).
