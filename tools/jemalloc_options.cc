@@ -2,9 +2,10 @@
 //
 // jemalloc's options for the command-line tool, and for its peer in the
 // benchmarks (bench/raw_ingest: the same allocator on both sides of the
-// ratio): jemalloc reads this symbol when it initializes. Compiled in only where jemalloc is linked (CMakeLists.txt,
-// sessionstore_use_jemalloc); the library never sets an allocator's
-// options for the programs that embed it.
+// ratio): jemalloc reads this symbol when it initializes. Compiled in only
+// where jemalloc is linked (CMakeLists.txt, sessionstore_use_jemalloc); the
+// library never sets an allocator's options for the programs that embed
+// it.
 //
 // thp:always: jemalloc advises transparent huge pages (madvise) on the
 // memory it maps, which a system whose THP mode is "madvise" (as on the
