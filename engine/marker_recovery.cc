@@ -47,8 +47,8 @@ Status ReadMoved(const StoreContext& ctx, const AddedTrace& t, std::string* reco
   if (ctx.SessionPrefix(session) != t.prefix) {
     return Status::Corruption(Where(t) + " is stored in another session");
   }
-  rs = ctx.db->Get(rocksdb::ReadOptions(), ctx.cf.traces,
-                   KeyOf(t.prefix, start, t.added->trace_id), record);
+  rs = ctx.db->Get(rocksdb::ReadOptions(), ctx.cf.traces, KeyOf(t.prefix, start, t.added->trace_id),
+                   record);
   if (rs.IsNotFound()) return Status::Corruption(Where(t) + " is not at its locator's key");
   return FromRocks(rs, "read " + Where(t));
 }
@@ -156,7 +156,7 @@ Status RebuildMarkedDeltas(const AddedTraceReader& read,
     std::vector<DirtySession>& batch = (*batches)[seq];
     batch.reserve(sessions.size());
     for (std::size_t j = 0; j < sessions.size(); ++j) {
-      batch.push_back(DirtySession{sessions[j].prefix, sums[k][j].Encode()});
+      batch.push_back(DirtySession{sessions[j].prefix, std::move(sums[k][j])});
     }
     sums[k].clear();
     ++k;

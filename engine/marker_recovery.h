@@ -54,7 +54,7 @@ using AddedTraceReader =
 
 // The session deltas of `markers` (sequence -> its sessions, as
 // DecodeDirtyMarker gives them): (*batches)[seq] holds, for each session
-// of the marker in the same (prefix) order, its delta (encoded). An added
+// of the marker in the same (prefix) order, its delta. An added
 // trace counts once, in the first marker that adds it; a changed trace's
 // delta is skipped when a marker adds that trace to the session. So a
 // rebuilt delta is not its batch's own: the rebuilt batches are exact

@@ -34,9 +34,9 @@ void SortByPrefix(std::vector<DirtySession>* batch) {
 
 // The session at `prefix` in a batch sorted by prefix, or null.
 const DirtySession* FindSession(const std::vector<DirtySession>& batch, std::string_view prefix) {
-  const auto it = std::lower_bound(
-      batch.begin(), batch.end(), prefix,
-      [](const DirtySession& d, std::string_view p) { return d.prefix < p; });
+  const auto it =
+      std::lower_bound(batch.begin(), batch.end(), prefix,
+                       [](const DirtySession& d, std::string_view p) { return d.prefix < p; });
   return it != batch.end() && it->prefix == prefix ? &*it : nullptr;
 }
 
@@ -207,7 +207,7 @@ bool SessionIndexer::PendingFullLocked() const {
 
 std::size_t SessionIndexer::DeltaBytes(const std::vector<DirtySession>& batch) {
   std::size_t n = 0;
-  for (const DirtySession& d : batch) n += d.delta.size();
+  for (const DirtySession& d : batch) n += d.delta.ApproximateBytes();
   return n;
 }
 
@@ -261,7 +261,7 @@ std::size_t SessionIndexer::held_bytes() const {
 }
 
 void SessionIndexer::PendingFor(const std::vector<std::string_view>& prefixes,
-                                std::vector<std::vector<std::string>>* deltas,
+                                std::vector<std::vector<SessionDelta>>* deltas,
                                 const std::function<void()>& take_snapshot) const {
   deltas->resize(prefixes.size());
   const auto collect = [&] {
@@ -317,7 +317,7 @@ void SessionIndexer::AllPending(PendingMap* deltas,
 }
 
 void SessionIndexer::CollectLocked(std::string_view prefix,
-                                   std::vector<std::string>* deltas) const {
+                                   std::vector<SessionDelta>* deltas) const {
   VisitPendingLocked(
       [&](const Pending& batches) {
         for (const auto& [seq, batch] : batches) {
@@ -330,9 +330,8 @@ void SessionIndexer::CollectLocked(std::string_view prefix,
       });
 }
 
-void SessionIndexer::VisitPendingLocked(
-    const std::function<void(const Pending&)>& batches,
-    const std::function<void(const Retry&)>& retry) const {
+void SessionIndexer::VisitPendingLocked(const std::function<void(const Pending&)>& batches,
+                                        const std::function<void(const Retry&)>& retry) const {
   // In write order: what a read-only open applied in memory (its store
   // takes no writes), the catch-up in progress (its retry, then its
   // batches), what a failed one left, the batches not yet taken.

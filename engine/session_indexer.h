@@ -43,7 +43,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -52,7 +54,6 @@
 #include <string_view>
 #include <thread>
 #include <vector>
-#include <functional>
 
 #include "engine/aggregate/session_fold.h"
 #include "engine/aggregate/session_index_state.h"
@@ -171,9 +172,9 @@ class SessionIndexer {
   // seq() names the marker (DirtyKey(seq) in the `dirty` family, value
   // EncodeDirtyMarker of what changed in each session); End()
   // reports, once the write returned, whether it was applied and, if it
-  // was, the sessions it marked (moved from). A Batch destroyed without End() (an early return, an exception)
-  // ends its sequence as not written. Everything End() needs is allocated
-  // when the Batch is made, so End() cannot fail after a successful write.
+  // was, the sessions it marked (moved from). A Batch destroyed without End() (an early return, an
+  // exception) ends its sequence as not written. Everything End() needs is allocated when the Batch
+  // is made, so End() cannot fail after a successful write.
   class Batch {
    public:
     explicit Batch(SessionIndexer* indexer);
@@ -193,18 +194,18 @@ class SessionIndexer {
     std::map<uint64_t, std::vector<DirtySession>>::node_type node_;
   };
 
-  // For readers of aggregates: fills (*deltas)[i] with the encoded
+  // For readers of aggregates: fills (*deltas)[i] with copies of the
   // SessionDeltas, in write order, of every batch reported (End()) before
   // this call that the stored aggregate of the session at prefixes[i] does
   // not hold, and calls `take_snapshot` at the same point: the aggregate
   // stored as of that snapshot plus these deltas is the session's aggregate
   // as of the call. `take_snapshot` must not call the indexer.
   void PendingFor(const std::vector<std::string_view>& prefixes,
-                  std::vector<std::vector<std::string>>* deltas,
+                  std::vector<std::vector<SessionDelta>>* deltas,
                   const std::function<void()>& take_snapshot) const;
 
   // Every session's pending deltas (as PendingFor), by session prefix.
-  using PendingMap = std::map<std::string, std::vector<std::string>, std::less<>>;
+  using PendingMap = std::map<std::string, std::vector<SessionDelta>, std::less<>>;
   // PendingFor for every session that has pending deltas (Verify).
   void AllPending(PendingMap* deltas, const std::function<void()>& take_snapshot) const;
 
@@ -286,13 +287,14 @@ class SessionIndexer {
     Retry retry;
     std::vector<uint64_t> retry_seqs;  // The markers the retry came from.
     Pending batches;
+    std::size_t batch_bytes = 0;  // DeltaBytes of the batches.
   };
-  // One session of a catch-up: its prefix and its deltas in write order.
+  // One session of a catch-up: its prefix and its deltas in write order
+  // (in the work's retry and batches).
   struct SessionWork {
     std::string_view prefix;
-    std::vector<std::string_view> deltas;
+    std::vector<SessionDelta*> deltas;
   };
-
 
   // Session id of a prefix, for messages.
   static std::string PrefixName(std::string_view prefix);
@@ -311,7 +313,7 @@ class SessionIndexer {
   // these sessions; the caller holds mu_.
   bool InflightHoldsAnyLocked(const std::vector<std::string_view>& prefixes) const;
   // PendingFor's collection for one session; the caller holds mu_.
-  void CollectLocked(std::string_view prefix, std::vector<std::string>* deltas) const;
+  void CollectLocked(std::string_view prefix, std::vector<SessionDelta>* deltas) const;
   // Calls `batches` and `retry` on everything readers add, in write order;
   // the caller holds mu_.
   void VisitPendingLocked(const std::function<void(const Pending&)>& batches,
@@ -337,26 +339,35 @@ class SessionIndexer {
   // the batches by sequence) per session and writes the aggregates and
   // index states with the applied markers' deletions in one batch, then
   // ends the work (EndWork) under the readers' exclusion.
-  // With `hold`, nothing is written: the work's deltas, composed per
-  // session, become retry_ (HoldWork), unless they cannot be composed.
+  // With `hold`, nothing is written: HoldInPlace.
   Status Apply(Work* work, bool hold);
   // The work's deltas by session (sorted by prefix), each session's in
   // write order: its retry delta first, then by sequence. With
   // `retry_of_batches_only`, only the sessions the batches changed.
-  static std::vector<SessionWork> GroupBySession(const Work& work, bool retry_of_batches_only);
-  // Composes each session's deltas into one (`left`, by prefix); false
-  // when one is malformed (not expected: each was encoded in this process).
-  static bool Compose(const std::vector<SessionWork>& sessions, Retry* left);
-  // Ends a held round's work under mu_: the work's retry, with `held` (the
-  // composed deltas of the sessions its batches changed) in place of
-  // their entries, becomes retry_, and `applied` (every marker it holds)
-  // retry_seqs_.
-  void HoldWork(Work* work, std::vector<uint64_t> applied, Retry* held) noexcept;
+  static std::vector<SessionWork> GroupBySession(Work* work, bool retry_of_batches_only);
+  // Composes each session's deltas into one (`left`, by prefix), copying
+  // them: the work stays as it was (a failed write's retry).
+  static void Compose(const std::vector<SessionWork>& sessions, Retry* left);
+  // Write-back of a round: the deltas of each session the batches changed
+  // are absorbed, in write order, into the session's entry of the work's
+  // retry (SessionDelta::Absorb: moved, neither encoded nor copied; an
+  // identity entry is added first for a session it lacks), a chunk of
+  // sessions at a time under apply_mu_ (exclusive), so that a reader sees
+  // each session's deltas before or after, never half moved; the markers
+  // stay on disk. Every allocation comes before the first delta moves, so
+  // an exception leaves the work as it came (but for identity entries).
+  // Then HoldWork.
+  void HoldInPlace(Work* work, std::vector<uint64_t> applied);
+  // Ends a held round's work under mu_: the work's retry becomes retry_,
+  // and `applied` (every marker it holds) retry_seqs_; held_bytes_ changes
+  // by `grown` bytes, held_folded_ by `folded`.
+  void HoldWork(Work* work, std::vector<uint64_t> applied, std::ptrdiff_t grown,
+                std::size_t folded) noexcept;
   // Ends a catch-up's work under mu_: on success (`s`) the work is gone
   // (or, for the in-memory catch-up of a read-only open, kept for
   // readers); on failure `left` (each session's deltas folded) becomes
-  // retry_, or, unless `composed`, the work goes back as it came.
-  void EndWork(const Status& s, bool composed, Work* work, Retry* left) noexcept;
+  // retry_.
+  void EndWork(const Status& s, Work* work, Retry* left) noexcept;
   // CatchUpLocked with any exception turned into an error Status.
   Status CatchUpNoThrow(bool may_hold);
   // Adds to `wb` the writes that apply `work` (sorted by session prefix)

@@ -9,8 +9,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <mutex>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <tuple>
@@ -62,9 +67,8 @@ bool SessionIndexer::MayHoldLocked() const {
   // Not over a failed catch-up's deltas (they are retried), nor once the
   // table was loaded: listings catch up first, and a long hold would make
   // that catch-up long.
-  return hold_bytes_ > 0 && !in_memory_ && !table_loaded_ &&
-         (retry_.empty() || held_) && held_bytes_ < hold_bytes_ &&
-         held_folded_ / kHeldFoldFactor < hold_bytes_ &&
+  return hold_bytes_ > 0 && !in_memory_ && !table_loaded_ && (retry_.empty() || held_) &&
+         held_bytes_ < hold_bytes_ && held_folded_ / kHeldFoldFactor < hold_bytes_ &&
          (!held_ || std::chrono::steady_clock::now() - held_since_ < max_hold_);
 }
 
@@ -92,6 +96,7 @@ Status SessionIndexer::CatchUpRound(uint64_t below_seq, bool may_hold) {
       work.batches.insert(std::move(node));
     }
     pending_bytes_ -= std::min(bytes, pending_bytes_);
+    work.batch_bytes = bytes;
     if (work.batches.empty() && work.retry.empty()) return Status::OK();
     inflight_ = &work;  // Readers still add it until it is stored.
   }
@@ -116,7 +121,7 @@ Status SessionIndexer::CatchUpRound(uint64_t below_seq, bool may_hold) {
 }
 
 std::vector<SessionIndexer::SessionWork> SessionIndexer::GroupBySession(
-    const Work& work, bool retry_of_batches_only) {
+    Work* work, bool retry_of_batches_only) {
   // Each session's deltas in batch order: what a failed catch-up left
   // first, then by sequence. Batches that touch the same trace hold its
   // lock from before their Batch is made until after End(), so their
@@ -125,23 +130,23 @@ std::vector<SessionIndexer::SessionWork> SessionIndexer::GroupBySession(
   // docs/format.md). Sorted by prefix: the batch's keys then arrive in
   // order, and the result does not depend on hash-set iteration.
   std::map<std::string_view, SessionWork> by_session;
-  for (const auto& [seq, batch] : work.batches) {
-    for (const DirtySession& d : batch) {
+  for (auto& [seq, batch] : work->batches) {
+    for (DirtySession& d : batch) {
       SessionWork& w = by_session[d.prefix];
       w.prefix = d.prefix;
-      w.deltas.push_back(d.delta);
+      w.deltas.push_back(&d.delta);
     }
   }
   if (retry_of_batches_only) {
     for (auto& [prefix, w] : by_session) {
-      const auto it = work.retry.find(prefix);
-      if (it != work.retry.end()) w.deltas.insert(w.deltas.begin(), it->second.delta);
+      const auto it = work->retry.find(prefix);
+      if (it != work->retry.end()) w.deltas.insert(w.deltas.begin(), &it->second.delta);
     }
   } else {
-    for (const auto& [prefix, d] : work.retry) {
+    for (auto& [prefix, d] : work->retry) {
       SessionWork& w = by_session[prefix];
       w.prefix = prefix;
-      w.deltas.insert(w.deltas.begin(), d.delta);
+      w.deltas.insert(w.deltas.begin(), &d.delta);
     }
   }
   std::vector<SessionWork> sessions;
@@ -155,22 +160,19 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
   for (const auto& [seq, batch] : work->batches) applied.push_back(seq);
   if (hold) {
     // Write-back: the deltas stay in memory, one per session, and the
-    // markers on disk, until a later round writes them. Only the sessions
-    // the batches changed are composed again.
-    Retry held;
-    if (Compose(GroupBySession(*work, /*retry_of_batches_only=*/true), &held)) {
-      HoldWork(work, std::move(applied), &held);
-      return Status::OK();
-    }
+    // markers on disk, until a later round writes them.
+    HoldInPlace(work, std::move(applied));
+    return Status::OK();
   }
-  const std::vector<SessionWork> sessions =
-      GroupBySession(*work, /*retry_of_batches_only=*/false);
+  const std::vector<SessionWork> sessions = GroupBySession(work, /*retry_of_batches_only=*/false);
   // The aggregates and states go straight into the batch, in session order
   // (each family's keys ascending, so each memtable insert lands next to
   // the previous one): one copy of them, not two.
   std::size_t delta_bytes = 0;
-  for (const auto& [prefix, d] : work->retry) delta_bytes += prefix.size() + d.delta.size();
-  for (const auto& [seq, batch] : work->batches) delta_bytes += DeltaBytes(batch);
+  for (const auto& [prefix, d] : work->retry) {
+    delta_bytes += prefix.size() + d.delta.ApproximateBytes();
+  }
+  delta_bytes += work->batch_bytes;
   // Room for twice the deltas plus 1 KiB a session: an aggregate is
   // larger than the deltas that change it (measured on the writes of held
   // deltas: 1.5-1.9 times their bytes, with the states and keys). An
@@ -192,8 +194,7 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
     constexpr std::size_t kChunk = 256;
     const std::span<const SessionWork> all(sessions);
     for (std::size_t i = 0; i < all.size() && s.ok(); i += kChunk) {
-      s = IndexSessions(&snapshot, all.subspan(i, std::min(kChunk, all.size() - i)),
-                        &wb, &changes);
+      s = IndexSessions(&snapshot, all.subspan(i, std::min(kChunk, all.size() - i)), &wb, &changes);
     }
   }
   Retry left;
@@ -202,14 +203,13 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
     // leaves them: each sees the work in exactly one of the two.
     std::unique_lock<std::shared_mutex> exclusive(apply_mu_);
     if (s.ok()) s = WriteIndex(&wb, applied);
-    bool composed = true;
     if (!s.ok()) {
       // Retried by the next catch-up, composed: a persistent error holds
       // one delta per session, not one per batch.
-      composed = Compose(sessions, &left);
-      if (composed) work->retry_seqs = std::move(applied);
+      Compose(sessions, &left);
+      work->retry_seqs = std::move(applied);
     }
-    EndWork(s, composed, work, &left);
+    EndWork(s, work, &left);
   }
   if (!s.ok()) return s;
   // The states are on disk (or this is the in-memory catch-up of a
@@ -218,64 +218,88 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
   return Status::OK();
 }
 
-bool SessionIndexer::Compose(const std::vector<SessionWork>& sessions, Retry* left) {
+void SessionIndexer::Compose(const std::vector<SessionWork>& sessions, Retry* left) {
   left->clear();
   for (const SessionWork& w : sessions) {
-    SessionFold fold;
-    for (std::string_view d : w.deltas) {
-      if (!fold.AddOwn(d)) return false;  // Encoded here: not expected.
-    }
+    SessionDelta composed;
+    for (const SessionDelta* d : w.deltas) composed.Add(*d);
     std::string prefix(w.prefix);
-    left->emplace_hint(left->end(), prefix, DirtySession{prefix, fold.Encode()});
+    left->emplace_hint(left->end(), prefix, DirtySession{prefix, std::move(composed)});
   }
-  return true;
 }
 
-void SessionIndexer::HoldWork(Work* work, std::vector<uint64_t> applied, Retry* held) noexcept {
-  std::size_t folded = 0;
-  for (const auto& [seq, batch] : work->batches) folded += DeltaBytes(batch);
-  // Readers find each delta in the work (inflight_) or in retry_: both
-  // change under mu_. The composed deltas replace those of their sessions
-  // in the work's retry, node by node (no allocation), which becomes
-  // retry_.
-  std::lock_guard<std::mutex> l(mu_);
-  std::size_t bytes = held_bytes_;
-  while (!held->empty()) {
-    auto node = held->extract(held->begin());
-    bytes += node.mapped().delta.size();
-    auto result = work->retry.insert(std::move(node));
-    if (!result.inserted) {
-      bytes -= std::min(bytes, result.position->second.delta.size());
-      result.position->second.delta.swap(result.node.mapped().delta);
+void SessionIndexer::HoldInPlace(Work* work, std::vector<uint64_t> applied) {
+  // What may throw first: the grouping and the entries of sessions the
+  // retry lacks (identity deltas, which readers may add). Nothing has
+  // changed until every one is made and in the work's retry.
+  const std::size_t folded = work->batch_bytes;
+  const std::vector<SessionWork> sessions = GroupBySession(work, /*retry_of_batches_only=*/true);
+  // Each session's entry (a map node keeps its address when it moves
+  // into the work's retry), and whether it held a delta before.
+  Retry added;
+  std::vector<std::pair<SessionDelta*, bool>> targets;
+  targets.reserve(sessions.size());
+  for (const SessionWork& w : sessions) {
+    const auto it = work->retry.find(w.prefix);
+    if (it != work->retry.end()) {
+      targets.emplace_back(&it->second.delta, true);
+    } else {
+      std::string prefix(w.prefix);
+      const auto made =
+          added.emplace_hint(added.end(), prefix, DirtySession{prefix, SessionDelta()});
+      targets.emplace_back(&made->second.delta, false);
     }
   }
+  {
+    std::lock_guard<std::mutex> l(mu_);  // Readers look entries up under mu_.
+    while (!added.empty()) work->retry.insert(added.extract(added.begin()));
+  }
+  // Then the moves, which cannot fail (SessionDelta::Absorb, which leaves
+  // each moved delta an identity), a chunk of sessions at a time with
+  // readers of the work held off (apply_mu_): between chunks a reader
+  // finds each session's deltas either all in its retry entry or as they
+  // were. A session's retry entry, when it had one, is its first delta.
+  constexpr std::size_t kChunk = 256;
+  std::ptrdiff_t grown = 0;
+  for (std::size_t from = 0; from < sessions.size(); from += kChunk) {
+    std::unique_lock<std::shared_mutex> exclusive(apply_mu_);
+    for (std::size_t i = from; i < std::min(sessions.size(), from + kChunk); ++i) {
+      const auto [target, held_before] = targets[i];
+      if (held_before) grown -= static_cast<std::ptrdiff_t>(target->ApproximateBytes());
+      for (SessionDelta* d : sessions[i].deltas) {
+        if (d != target) target->Absorb(std::move(*d));
+      }
+      grown += static_cast<std::ptrdiff_t>(target->ApproximateBytes());
+    }
+  }
+  HoldWork(work, std::move(applied), grown, folded);
+}
+
+void SessionIndexer::HoldWork(Work* work, std::vector<uint64_t> applied, std::ptrdiff_t grown,
+                              std::size_t folded) noexcept {
+  // Readers find each delta in the work (inflight_) or in retry_: both
+  // change under mu_. The work's retry becomes retry_.
+  std::lock_guard<std::mutex> l(mu_);
   inflight_ = nullptr;
   retry_ = std::move(work->retry);
   retry_seqs_ = std::move(applied);
   if (!held_) held_since_ = std::chrono::steady_clock::now();
   held_ = true;
-  held_bytes_ = bytes;
+  const std::ptrdiff_t bytes = static_cast<std::ptrdiff_t>(held_bytes_) + grown;
+  held_bytes_ = bytes > 0 ? static_cast<std::size_t>(bytes) : 0;
   held_folded_ += folded;
 }
 
-void SessionIndexer::EndWork(const Status& s, bool composed, Work* work, Retry* left) noexcept {
+void SessionIndexer::EndWork(const Status& s, Work* work, Retry* left) noexcept {
   std::lock_guard<std::mutex> l(mu_);
   inflight_ = nullptr;
   held_ = false;  // A failed write's deltas are retried; a written hold is gone.
   if (s.ok()) held_bytes_ = held_folded_ = 0;
-  if (!s.ok() && composed) {
+  if (!s.ok()) {
     retry_ = std::move(*left);
     retry_seqs_ = std::move(work->retry_seqs);
     held_bytes_ = 0;
-    for (const auto& [prefix, d] : retry_) held_bytes_ += d.delta.size();
-    return;
-  }
-  if (!s.ok()) {
-    // The work as it came (its deltas could not be composed).
-    pending_.merge(work->batches);
-    RecountPendingLocked();
-    retry_ = std::move(work->retry);
-    retry_seqs_ = std::move(work->retry_seqs);
+    for (const auto& [prefix, d] : retry_) held_bytes_ += d.delta.ApproximateBytes();
     return;
   }
   // A read-only open's catch-up stores nothing: its readers keep adding
@@ -299,8 +323,7 @@ Status SessionIndexer::WriteIndex(rocksdb::WriteBatch* wb, const std::vector<uin
   return FromRocks(db_->Write(rocksdb::WriteOptions(), wb), "write session aggregates");
 }
 
-Status SessionIndexer::IndexSessions(LazyReadSnapshot* snapshot,
-                                     std::span<const SessionWork> work,
+Status SessionIndexer::IndexSessions(LazyReadSnapshot* snapshot, std::span<const SessionWork> work,
                                      rocksdb::WriteBatch* wb,
                                      std::vector<SessionTableChange>* changes) {
   const std::size_t n = work.size();
@@ -358,14 +381,7 @@ Status SessionIndexer::ExactState(LazyReadSnapshot* snapshot, const SessionWork&
       return Status::Corruption("index state of session " + PrefixName(work.prefix) +
                                 " is malformed");
     }
-    SessionDelta delta;
-    for (std::string_view d : work.deltas) {
-      if (!SessionDelta::Decode(d, &delta)) {
-        return Status::Corruption("a pending delta of session " + PrefixName(work.prefix) +
-                                  " fails verification");
-      }
-      composed.Add(SessionIndexState::Of(std::move(delta)));
-    }
+    for (const SessionDelta* d : work.deltas) composed.Add(SessionIndexState::Of(*d));
     if (composed.Exact()) {
       state->last = std::move(composed.last);
       state->last_user = std::move(composed.last_user);
@@ -399,12 +415,7 @@ Status SessionIndexer::FoldAggregate(const rocksdb::Status& read, std::string_vi
   } else if (!read.IsNotFound()) {
     return FromRocks(read, "read aggregate of session " + PrefixName(work.prefix));
   }
-  for (std::string_view d : work.deltas) {
-    if (!fold->AddOwn(d)) {
-      return Status::Corruption("a pending delta of session " + PrefixName(work.prefix) +
-                                " fails verification");
-    }
-  }
+  for (const SessionDelta* d : work.deltas) fold->AddDelta(*d);
   return Status::OK();
 }
 

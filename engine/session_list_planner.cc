@@ -242,7 +242,7 @@ Status SessionListPlanner::ReadRows(const std::vector<ListPosition>& positions,
     std::vector<std::string_view> prefixes;
     prefixes.reserve(misses.size());
     for (std::size_t i : misses) prefixes.push_back(positions[i].prefix);
-    std::vector<std::vector<std::string>> pending;
+    std::vector<std::vector<SessionDelta>> pending;
     std::optional<ReadSnapshot> snapshot;
     indexer_->PendingFor(prefixes, &pending, [&] { snapshot.emplace(*ctx_); });
     std::vector<std::string_view> ids(misses.size());

@@ -17,7 +17,7 @@
 namespace sessionstore {
 
 Status SessionReader::Read(const rocksdb::Snapshot* snapshot, std::string_view session_id,
-                           const std::vector<std::string>& pending, SessionSummary* summary,
+                           const std::vector<SessionDelta>& pending, SessionSummary* summary,
                            std::string* last_trace_id) const {
   *summary = SessionSummary();
   if (session_id.empty()) return Status::NotFound("the empty session id names no session");
@@ -52,7 +52,7 @@ Status SessionReader::Read(const rocksdb::Snapshot* snapshot, std::string_view s
 
 void SessionReader::ReadMany(const rocksdb::Snapshot* snapshot,
                              const std::vector<std::string_view>& session_ids,
-                             const std::vector<std::vector<std::string>>& pending,
+                             const std::vector<std::vector<SessionDelta>>& pending,
                              const std::vector<SessionSummary*>& summaries,
                              std::vector<Status>* statuses) const {
   const std::size_t n = session_ids.size();
@@ -76,8 +76,8 @@ void SessionReader::ReadMany(const rocksdb::Snapshot* snapshot,
       *summaries[i] = SessionSummary();
       s = Status::NotFound("the empty session id names no session");
     } else if (pending[i].empty()) {
-      s = FromValue(ro, prefixes[i], session_ids[i], got.statuses[i],
-                    got.values[i].ToStringView(), summaries[i], nullptr);
+      s = FromValue(ro, prefixes[i], session_ids[i], got.statuses[i], got.values[i].ToStringView(),
+                    summaries[i], nullptr);
     } else {
       std::vector<std::string_view> stored;
       if (got.statuses[i].ok()) stored.push_back(got.values[i].ToStringView());
@@ -90,16 +90,17 @@ void SessionReader::ReadMany(const rocksdb::Snapshot* snapshot,
 Status SessionReader::FromFold(const rocksdb::ReadOptions& ro, const std::string& prefix,
                                std::string_view session_id, const rocksdb::Status& rs,
                                const std::vector<std::string_view>& stored,
-                               const std::vector<std::string>& pending, SessionSummary* summary,
+                               const std::vector<SessionDelta>& pending, SessionSummary* summary,
                                std::string* last_trace_id) const {
   *summary = SessionSummary();
-  if (rs.IsNotFound() && pending.empty()) return Status::NotFound("session " + Printable(session_id));
+  if (rs.IsNotFound() && pending.empty())
+    return Status::NotFound("session " + Printable(session_id));
   if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "read session " + Printable(session_id));
   SessionFold fold;
   bool verified = true;
   for (std::size_t i = 0; verified && i < stored.size(); ++i) verified = fold.Add(stored[i]);
-  for (std::size_t i = 0; verified && i < pending.size(); ++i) {
-    verified = fold.AddOwn(pending[i]);  // The indexer's, encoded in this process.
+  if (verified) {
+    for (const SessionDelta& d : pending) fold.AddDelta(d);
   }
   if (!verified) {
     return Status::Corruption("aggregate of session " + Printable(session_id) +

@@ -41,7 +41,7 @@ class SessionReader final : public IndexRowSource {
   // value fails verification. Uses the thread's OperandParts
   // (engine/util/operand_parts.h): nothing it calls may call Read again.
   Status Read(const rocksdb::Snapshot* snapshot, std::string_view session_id,
-              const std::vector<std::string>& pending, SessionSummary* summary,
+              const std::vector<SessionDelta>& pending, SessionSummary* summary,
               std::string* last_trace_id = nullptr) const;
 
   // Read for several sessions at once, as of `snapshot`: their stored
@@ -55,9 +55,8 @@ class SessionReader final : public IndexRowSource {
   // Read's. The three vectors are parallel; the summaries are the
   // caller's.
   void ReadMany(const rocksdb::Snapshot* snapshot, const std::vector<std::string_view>& session_ids,
-                const std::vector<std::vector<std::string>>& pending,
-                const std::vector<SessionSummary*>& summaries,
-                std::vector<Status>* statuses) const;
+                const std::vector<std::vector<SessionDelta>>& pending,
+                const std::vector<SessionSummary*>& summaries, std::vector<Status>* statuses) const;
 
   // IndexRowSource: each session's index state (sorted, distinct prefixes)
   // as of `snapshot`, from one MultiGet of stored aggregates, with exact
@@ -89,7 +88,7 @@ class SessionReader final : public IndexRowSource {
   Status FromFold(const rocksdb::ReadOptions& ro, const std::string& prefix,
                   std::string_view session_id, const rocksdb::Status& rs,
                   const std::vector<std::string_view>& stored,
-                  const std::vector<std::string>& pending, SessionSummary* summary,
+                  const std::vector<SessionDelta>& pending, SessionSummary* summary,
                   std::string* last_trace_id) const;
   // FromValue's second half, from the decoded (or folded) aggregate.
   Status FromAggregate(const rocksdb::ReadOptions& ro, const std::string& prefix,

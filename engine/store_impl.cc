@@ -312,7 +312,7 @@ Status StoreImpl::GetSession(std::string_view session_id, SessionSummary* summar
     const uint64_t ticket = summaries_.Ticket(prefix);  // Before the snapshot.
     // The deltas a catch-up has not folded yet, with the snapshot of the
     // stored aggregate they follow.
-    std::vector<std::vector<std::string>> pending;
+    std::vector<std::vector<SessionDelta>> pending;
     std::optional<ReadSnapshot> snapshot;
     indexer_->PendingFor({prefix}, &pending, [&] { snapshot.emplace(ctx_); });
     Status s = session_reader_->Read(snapshot->snapshot(), session_id, pending[0], summary);
@@ -502,7 +502,7 @@ Status StoreImpl::TEST_AggregateOperands(std::string_view session_id,
   std::vector<rocksdb::PinnableSlice> values(opts.expected_max_number_of_operands);
   int count = 0;
   const std::string prefix = ctx_.SessionPrefix(session_id);
-  std::vector<std::vector<std::string>> pending;
+  std::vector<std::vector<SessionDelta>> pending;
   std::optional<ReadSnapshot> snapshot;
   indexer_->PendingFor({prefix}, &pending, [&] { snapshot.emplace(ctx_); });
   rocksdb::ReadOptions ro;
@@ -511,7 +511,7 @@ Status StoreImpl::TEST_AggregateOperands(std::string_view session_id,
       db_->GetMergeOperands(ro, ctx_.cf.sessions, prefix, values.data(), &opts, &count);
   if (rs.IsNotFound()) rs = rocksdb::Status::OK();
   for (int i = 0; rs.ok() && i < count; ++i) operands->push_back(values[i].ToString());
-  for (std::string& d : pending[0]) operands->push_back(std::move(d));
+  for (const SessionDelta& d : pending[0]) operands->push_back(d.Encode());
   return FromRocks(rs, "get merge operands");
 }
 

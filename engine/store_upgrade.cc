@@ -73,7 +73,7 @@ Status RewriteVersion7Markers(const StoreContext& ctx) {
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(ctx.db->NewIterator(ro, ctx.cf.dirty));
   std::vector<std::pair<uint64_t, std::string>> rewritten;  // In key (= write) order.
-  std::vector<DirtySession> old;
+  std::vector<Version7DirtySession> old;
   uint64_t max_seq = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     uint64_t seq = 0;
@@ -83,11 +83,12 @@ Status RewriteVersion7Markers(const StoreContext& ctx) {
     }
     // Format 7 read a session twice in a marker as two deltas in order:
     // so does format 8, as two changes of one entry.
-    std::stable_sort(old.begin(), old.end(), [](const DirtySession& a, const DirtySession& b) {
-      return a.prefix < b.prefix;
-    });
+    std::stable_sort(old.begin(), old.end(),
+                     [](const Version7DirtySession& a, const Version7DirtySession& b) {
+                       return a.prefix < b.prefix;
+                     });
     std::vector<MarkedSession> marks;
-    for (DirtySession& d : old) {
+    for (Version7DirtySession& d : old) {
       if (marks.empty() || marks.back().prefix != d.prefix) {
         marks.emplace_back();
         marks.back().prefix = std::move(d.prefix);
@@ -128,9 +129,9 @@ Status UpgradeFormat(const StoreContext& ctx, const std::string& version,
   // The old markers: their deltas are in the aggregates already (written
   // with them as merge operands), and the states are rewritten below.
   const std::string markers(1, kDirtyTag);
-  Status s = FromRocks(ctx.db->DeleteRange(rocksdb::WriteOptions(), ctx.cf.dirty, markers,
-                                           PrefixSuccessor(markers)),
-                       "upgrade: drop the dirty markers of format " + version);
+  Status s = FromRocks(
+      ctx.db->DeleteRange(rocksdb::WriteOptions(), ctx.cf.dirty, markers, PrefixSuccessor(markers)),
+      "upgrade: drop the dirty markers of format " + version);
   if (s.ok()) s = RewriteAllStates(ctx, rows);
   if (!s.ok()) return s;
   rocksdb::WriteBatch wb;

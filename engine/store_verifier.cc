@@ -167,8 +167,8 @@ void StoreVerifier::CheckSession(const rocksdb::ReadOptions& ro, const std::stri
   const std::string name = Printable(session_id);
   SessionFold fold;
   bool verified = rs.ok() ? fold.Add(value) : rs.IsNotFound();
-  for (std::size_t i = 0; verified && has_pending && i < it->second.size(); ++i) {
-    verified = fold.Add(it->second[i]);
+  if (verified && has_pending) {
+    for (const SessionDelta& d : it->second) fold.AddDelta(d);
   }
   if (rs.IsNotFound() && !has_pending) {
     report->mismatches.push_back("session " + name + ": has traces but no aggregate");

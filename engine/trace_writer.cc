@@ -83,8 +83,8 @@ Status TraceWriter::AddInKeyOrder(const KeyedWrites& writes, rocksdb::WriteBatch
   });
   for (const Sorted& o : order) {
     const KeyedWrite& w = *o.write;
-    const rocksdb::Status st = w.op == KeyedWrite::Op::kPut ? wb->Put(w.cf, w.key, w.value)
-                                                            : wb->Delete(w.cf, w.key);
+    const rocksdb::Status st =
+        w.op == KeyedWrite::Op::kPut ? wb->Put(w.cf, w.key, w.value) : wb->Delete(w.cf, w.key);
     if (!st.ok()) return FromRocks(st, "batch the writes");
   }
   return Status::OK();
@@ -316,19 +316,25 @@ void TraceWriter::DropLosingFirstOffers(SessionDeltas* deltas) const {
   }
 }
 
-void TraceWriter::RememberFirstOffers(const SessionDeltas& deltas) noexcept {
+TraceWriter::FirstOffers TraceWriter::FirstOffersOf(const SessionDeltas& deltas) {
+  FirstOffers offers;
+  for (const auto& [session, change] : deltas) {
+    const SessionDelta& d = change.delta;
+    if (d.has_first) offers.emplace_back(session, FirstKey{d.first_start_ns, d.first_trace_id});
+  }
+  return offers;
+}
+
+void TraceWriter::RememberFirstOffers(const FirstOffers& offers) noexcept {
   std::lock_guard<std::mutex> l(firsts_mu_);
   try {
-    if (known_firsts_.size() + deltas.size() > kMaxKnownFirsts) known_firsts_.clear();
-    for (const auto& [session, change] : deltas) {
-      const SessionDelta& d = change.delta;
-      if (!d.has_first) continue;
-      auto [it, inserted] =
-          known_firsts_.try_emplace(session, FirstKey{d.first_start_ns, d.first_trace_id});
+    if (known_firsts_.size() + offers.size() > kMaxKnownFirsts) known_firsts_.clear();
+    for (const auto& [session, offer] : offers) {
+      auto [it, inserted] = known_firsts_.try_emplace(std::string(session), offer);
       FirstKey& k = it->second;
       if (!inserted &&
-          std::tie(d.first_start_ns, d.first_trace_id) < std::tie(k.start_ns, k.trace_id)) {
-        k = FirstKey{d.first_start_ns, d.first_trace_id};
+          std::tie(offer.start_ns, offer.trace_id) < std::tie(k.start_ns, k.trace_id)) {
+        k = offer;
       }
     }
   } catch (...) {
@@ -352,14 +358,15 @@ Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedW
   }
   std::sort(order.begin(), order.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
+  const FirstOffers offers = FirstOffersOf(*deltas);
   std::vector<DirtySession> changed;
   std::vector<MarkedSession> marks;
   changed.reserve(order.size());
   marks.reserve(order.size());
   for (auto& [prefix, change] : order) {
-    marks.push_back(
-        MarkedSession{prefix, std::move(change->added), std::move(change->changed)});
-    changed.push_back(DirtySession{std::move(prefix), change->delta.Encode()});
+    marks.push_back(MarkedSession{prefix, std::move(change->added), std::move(change->changed)});
+    // Moved, not encoded: the indexer keeps it as it is (DirtySession).
+    changed.emplace_back(std::move(prefix), std::move(change->delta));
   }
   const std::string marker = marks.empty() ? std::string() : EncodeDirtyMarker(marks);
   marks.clear();
@@ -395,7 +402,7 @@ Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedW
   for (const std::string& p : prefixes) ctx_->summaries->Invalidate(p);
   if (!ws.ok()) return FromRocks(ws, "write batch of " + std::to_string(batch_size) + " traces");
   ingested_bytes_.fetch_add(wb->GetDataSize(), std::memory_order_relaxed);
-  RememberFirstOffers(*deltas);
+  RememberFirstOffers(offers);
   return Status::OK();
 }
 

@@ -158,9 +158,14 @@ class TraceWriter {
   static constexpr std::size_t kMaxKnownFirsts = 1u << 20;
   // Drops the first offers of `deltas` that cannot win (see FirstKey).
   void DropLosingFirstOffers(SessionDeltas* deltas) const;
-  // Records the first offers of a written batch's `deltas`. Never fails
-  // (the batch is already written): on an allocation failure it forgets.
-  void RememberFirstOffers(const SessionDeltas& deltas) noexcept;
+  // A batch's first offers, by session id (viewed in `deltas`' keys).
+  using FirstOffers = std::vector<std::pair<std::string_view, FirstKey>>;
+  // The first offers of `deltas`, taken before Commit moves the deltas to
+  // the indexer.
+  static FirstOffers FirstOffersOf(const SessionDeltas& deltas);
+  // Records the first offers of a written batch. Never fails (the batch
+  // is already written): on an allocation failure it forgets.
+  void RememberFirstOffers(const FirstOffers& offers) noexcept;
 
   const StoreContext* const ctx_;
   SessionIndexer* const indexer_;

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 
 #include "sessionstore/trace.h"
 
@@ -44,8 +45,8 @@ struct LatestRegister {
   // The trace (start, trace_id) at `version` has the property with the
   // payload (value, is_json). The same as Then() of a register holding only
   // that best; copies the id and the value only when they win.
-  void Offer(int64_t start, const std::string& trace_id, uint64_t version,
-             std::string_view value, bool is_json);
+  void Offer(int64_t start, const std::string& trace_id, uint64_t version, std::string_view value,
+             bool is_json);
   void Offer(int64_t start, const std::string& tid, uint64_t ver, const Payload& v) {
     Offer(start, tid, ver, v.value, v.is_json);
   }
@@ -63,9 +64,11 @@ struct LatestRegister {
 
 // this = self, then `later`, for a register of any representation with
 // LatestRegister's fields (owning strings, or views into encoded values as
-// SessionFold keeps them): the one definition of the composition.
-template <typename Register>
-void ComposeLatest(Register* self, const Register& later) {
+// SessionFold keeps them): the one definition of the composition. An
+// rvalue `later` gives up the strings it wins with (moved: no copy, no
+// allocation; the rest of `later` is left as it was).
+template <typename Register, typename Later>
+void ComposeLatest(Register* self, Later&& later) {
   // Our best survives unless the later retractions may have removed it.
   if (self->has_best && later.has_floor &&
       !(std::tie(self->start_ns, self->trace_id) >
@@ -81,16 +84,16 @@ void ComposeLatest(Register* self, const Register& later) {
                               std::tie(self->start_ns, self->trace_id, self->version))) {
     self->has_best = true;
     self->start_ns = later.start_ns;
-    self->trace_id = later.trace_id;
+    self->trace_id = std::forward<Later>(later).trace_id;
     self->version = later.version;
-    self->value = later.value;
+    self->value = std::forward<Later>(later).value;
   }
   if (later.has_floor &&
       (!self->has_floor || std::tie(later.floor_start_ns, later.floor_trace_id) >
                                std::tie(self->floor_start_ns, self->floor_trace_id))) {
     self->has_floor = true;
     self->floor_start_ns = later.floor_start_ns;
-    self->floor_trace_id = later.floor_trace_id;
+    self->floor_trace_id = std::forward<Later>(later).floor_trace_id;
   }
 }
 

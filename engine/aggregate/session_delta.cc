@@ -5,6 +5,7 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <tuple>
 #include <utility>
@@ -119,9 +120,8 @@ void SumModels(const Trace& trace, ModelSums* sums) {
   if (trace.spans.empty()) {
     if (!trace.model.empty() || trace.prompt_tokens != 0 || trace.completion_tokens != 0 ||
         trace.cost_nano_usd != 0) {
-      sums->push_back(
-          {&trace.model,
-           ModelUsage{1, trace.prompt_tokens, trace.completion_tokens, trace.cost_nano_usd}});
+      sums->push_back({&trace.model, ModelUsage{1, trace.prompt_tokens, trace.completion_tokens,
+                                                trace.cost_nano_usd}});
     }
     return;
   }
@@ -218,6 +218,47 @@ void SessionDelta::Add(const SessionDelta& other) {
   last_name.Then(other.last_name);
 }
 
+void SessionDelta::Absorb(SessionDelta&& other) noexcept {
+  SaturatingAccumulate(&trace_count, other.trace_count, 1);
+  SaturatingAccumulate(&error_count, other.error_count, 1);
+  SaturatingAccumulate(&span_count, other.span_count, 1);
+  SaturatingAccumulate(&prompt_tokens, other.prompt_tokens, 1);
+  SaturatingAccumulate(&completion_tokens, other.completion_tokens, 1);
+  SaturatingAccumulate(&cost_nano_usd, other.cost_nano_usd, 1);
+  SaturatingAccumulate(&ttft_sum_ns, other.ttft_sum_ns, 1);
+  SaturatingAccumulate(&ttft_count, other.ttft_count, 1);
+  // As AddModelUsage and AddTagCount, but an entry this delta lacks moves
+  // over as its node (a node insert allocates nothing).
+  for (auto it = other.models.begin(); it != other.models.end();) {
+    const auto next = std::next(it);
+    const auto mine = models.find(it->first);
+    if (mine != models.end()) {
+      AccumulateUsage(&mine->second, it->second, 1);
+      if (IsZero(mine->second)) models.erase(mine);
+    } else if (!IsZero(it->second)) {
+      models.insert(other.models.extract(it));
+    }
+    it = next;
+  }
+  for (auto it = other.tags.begin(); it != other.tags.end();) {
+    const auto next = std::next(it);
+    const auto mine = tags.find(it->first);
+    if (mine != tags.end()) {
+      SaturatingAccumulate(&mine->second, it->second, 1);
+      if (mine->second == 0) tags.erase(mine);
+    } else if (it->second != 0) {
+      tags.insert(other.tags.extract(it));
+    }
+    it = next;
+  }
+  KeepFirst(this, std::move(other));
+  KeepMax(&has_max_end, &max_end_ns, other.has_max_end, other.max_end_ns);
+  ComposeLatest(&last, std::move(other.last));
+  ComposeLatest(&last_user, std::move(other.last_user));
+  ComposeLatest(&last_name, std::move(other.last_name));
+  other = SessionDelta();  // Moved and move-assigned: nothing allocated.
+}
+
 void SessionDelta::SubtractCounters(const SessionDelta& other) { AddCounters(this, other, -1); }
 
 bool SessionDelta::IsIdentity() const {
@@ -228,6 +269,26 @@ bool SessionDelta::IsIdentity() const {
 }
 
 std::string SessionDelta::Encode() const { return EncodeDeltaFields(*this); }
+
+std::size_t SessionDelta::ApproximateBytes() const {
+  // Fitted to encodings (tests/engine/aggregate/session_fold_test.cc):
+  // 96 bytes for the tables of an empty delta, 8 a counter that is not
+  // zero, and for each part present its table and offsets plus its
+  // strings' bytes.
+  const int64_t counters[8] = {trace_count,   error_count,       span_count,
+                               prompt_tokens, completion_tokens, cost_nano_usd,
+                               ttft_sum_ns,   ttft_count};
+  std::size_t n = 96 + (has_max_end ? 8 : 0);
+  for (const int64_t c : counters) n += c != 0 ? 8 : 0;
+  for (const LatestRegister* r : {&last, &last_user, &last_name}) {
+    if (r->has_best) n += 64 + r->trace_id.size() + r->value.value.size();
+    if (r->has_floor) n += 24 + r->floor_trace_id.size();
+  }
+  if (has_first) n += 48 + first_trace_id.size() + first_input.value.size();
+  for (const auto& [name, usage] : models) n += 64 + name.size();
+  for (const auto& [tag, count] : tags) n += 36 + tag.size();
+  return n;
+}
 
 const fb::SessionDeltaFb* VerifiedSessionDelta(std::string_view bytes) {
   // Every table takes at least 4 bytes: bound the table count by the size,

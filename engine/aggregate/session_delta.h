@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 
 #include "engine/aggregate/latest_register.h"
 #include "sessionstore/session.h"
@@ -77,6 +78,12 @@ struct SessionDelta {
   // counters and the first/max-end registers are also commutative, the
   // latest registers are not (see LatestRegister).
   void Add(const SessionDelta& other);
+  // As Add(other), moving what `other` gives: the strings that win and the
+  // model and tag entries this delta lacks (their map nodes). Allocates
+  // nothing, so it cannot fail: a hold composes the indexer's deltas in
+  // place with it (engine/session_indexer.h). `other` is left an identity
+  // (SessionDelta()).
+  void Absorb(SessionDelta&& other) noexcept;
   // A delta that only retracts the trace's latest-register keys: emitted when
   // a later version of `old` moves its start earlier.
   static SessionDelta RetractionOf(const Trace& old);
@@ -88,6 +95,11 @@ struct SessionDelta {
 
   // FlatBuffers encoding (schema/session_delta.fbs).
   std::string Encode() const;
+  // About the size of Encode()'s result, without encoding: a fixed part
+  // for the tables and fields, the strings with their prefixes, and a part
+  // per model and tag. The indexer's memory budgets count a delta it holds
+  // in memory (a SessionDelta) by this, as they counted its encoding.
+  std::size_t ApproximateBytes() const;
   // Verifies and decodes; false on bytes that are not a valid delta.
   static bool Decode(std::string_view bytes, SessionDelta* out);
 
@@ -121,9 +133,10 @@ const fb::SessionDeltaFb* VerifiedSessionDelta(std::string_view aligned);
 
 // The first-trace register's composition for any representation with
 // SessionDelta's first_* fields (SessionDelta, SessionFold's view): the
-// minimum (start, trace id), then the newest version of that trace.
-template <typename First>
-void KeepFirst(First* self, const First& other) {
+// minimum (start, trace id), then the newest version of that trace. An
+// rvalue `other` gives up its id and input when they win (moved).
+template <typename First, typename Other>
+void KeepFirst(First* self, Other&& other) {
   if (!other.has_first) return;
   const auto mine = std::tie(self->first_start_ns, self->first_trace_id);
   const auto theirs = std::tie(other.first_start_ns, other.first_trace_id);
@@ -131,9 +144,9 @@ void KeepFirst(First* self, const First& other) {
       (theirs == mine && other.first_version > self->first_version)) {
     self->has_first = true;
     self->first_start_ns = other.first_start_ns;
-    self->first_trace_id = other.first_trace_id;
+    self->first_trace_id = std::forward<Other>(other).first_trace_id;
     self->first_version = other.first_version;
-    self->first_input = other.first_input;
+    self->first_input = std::forward<Other>(other).first_input;
   }
 }
 

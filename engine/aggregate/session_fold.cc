@@ -45,6 +45,26 @@ SessionFold::RegisterView ViewLatest(const fb::LatestFb& in) {
   return r;
 }
 
+SessionFold::PayloadView ViewPayload(const Payload& p) { return {p.value, p.is_json}; }
+
+// A register's fields, viewed (all zero unless set, as ViewLatest above).
+SessionFold::RegisterView ViewLatest(const LatestRegister& in) {
+  SessionFold::RegisterView r;
+  r.has_best = in.has_best;
+  if (r.has_best) {
+    r.start_ns = in.start_ns;
+    r.trace_id = in.trace_id;
+    r.version = in.version;
+    r.value = ViewPayload(in.value);
+  }
+  r.has_floor = in.has_floor;
+  if (r.has_floor) {
+    r.floor_start_ns = in.floor_start_ns;
+    r.floor_trace_id = in.floor_trace_id;
+  }
+  return r;
+}
+
 // `with_value` false: keys only (the index's `last` register).
 LatestRegister Own(const SessionFold::RegisterView& v, bool with_value = true) {
   LatestRegister r;
@@ -134,6 +154,28 @@ bool SessionFold::AddValue(std::string_view raw, bool verify) {
   return true;
 }
 
+void SessionFold::AddDelta(const SessionDelta& d) {
+  const int64_t counters[8] = {d.trace_count,       d.error_count,   d.span_count,  d.prompt_tokens,
+                               d.completion_tokens, d.cost_nano_usd, d.ttft_sum_ns, d.ttft_count};
+  for (int i = 0; i < 8; ++i) SaturatingAccumulate(&counters_[i], counters[i], 1);
+  if (d.has_first) {
+    KeepFirst(&first_, FirstView{true, d.first_start_ns, d.first_trace_id, d.first_version,
+                                 ViewPayload(d.first_input)});
+  }
+  KeepMax(&has_max_end_, &max_end_ns_, d.has_max_end, d.max_end_ns);
+  // The maps hold each name once: entries add one by one, as Decode's would.
+  for (const auto& [name, usage] : d.models) {
+    if (!IsZero(usage)) AccumulateUsage(&EntryOf(&models_, name), usage, 1);
+  }
+  for (const auto& [tag, n] : d.tags) {
+    if (n != 0) SaturatingAccumulate(&EntryOf(&tags_, tag), n, 1);
+  }
+  ComposeLatest(&latest_[0], ViewLatest(d.last));
+  ComposeLatest(&latest_[1], ViewLatest(d.last_user));
+  ComposeLatest(&latest_[2], ViewLatest(d.last_name));
+  ++count_;
+}
+
 bool SessionFold::AddDecoded(std::string_view bytes) {
   SessionDelta decoded;
   if (!SessionDelta::Decode(bytes, &decoded)) return false;
@@ -200,8 +242,8 @@ std::string SessionFold::Encode() const {
   // SessionDelta's fields as views into the folded values: what
   // Materialize would copy (zero map entries dropped), encoded in place.
   struct Fields {
-    int64_t trace_count, error_count, span_count, prompt_tokens, completion_tokens,
-        cost_nano_usd, ttft_sum_ns, ttft_count;
+    int64_t trace_count, error_count, span_count, prompt_tokens, completion_tokens, cost_nano_usd,
+        ttft_sum_ns, ttft_count;
     bool has_first;
     int64_t first_start_ns;
     std::string_view first_trace_id;

@@ -46,6 +46,10 @@ class SessionFold {
   // difference beyond noise, -0.6%). Bytes read from the store must go
   // through Add.
   [[nodiscard]] bool AddOwn(std::string_view bytes);
+  // As Add of `delta.Encode()`, without encoding: the fold views the
+  // delta's strings, so `delta` must stay valid and unchanged as the bytes
+  // passed to Add must. Never fails.
+  void AddDelta(const SessionDelta& delta);
   // The folded delta (SessionDelta() when nothing was added).
   void Materialize(SessionDelta* out) const;
   // SessionDelta::Encode of the folded delta.

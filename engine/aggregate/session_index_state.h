@@ -81,11 +81,13 @@ std::string EncodeIndexState(const SessionIndexState& s);
 bool DecodeIndexState(std::string_view in, SessionIndexState* s);
 
 // One changed session of an ingest batch: its key prefix and what the
-// batch adds to its aggregate (a SessionDelta, encoded). The indexes take
-// the session's state from the folded aggregate (SessionIndexState::Of).
+// batch adds to its aggregate, kept in memory as a SessionDelta (never
+// encoded on its way: the catch-up folds it, SessionFold::AddDelta, and a
+// hold composes it in place, SessionDelta::Add). The indexes take the
+// session's state from the folded aggregate (SessionIndexState::Of).
 struct DirtySession {
   std::string prefix;
-  std::string delta;  // SessionDelta::Encode().
+  SessionDelta delta;
 
   bool operator==(const DirtySession&) const = default;
 };

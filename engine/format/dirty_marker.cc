@@ -106,16 +106,16 @@ bool DecodeDirtyMarker(std::string_view in, std::vector<MarkedSession>* sessions
   return true;
 }
 
-std::string EncodeVersion7DirtyMarker(const std::vector<DirtySession>& sessions) {
+std::string EncodeVersion7DirtyMarker(const std::vector<Version7DirtySession>& sessions) {
   std::string out;
-  for (const DirtySession& d : sessions) {
+  for (const Version7DirtySession& d : sessions) {
     out.append(d.prefix);
     PutLengthPrefixed(&out, d.delta);
   }
   return out;
 }
 
-bool DecodeVersion7DirtyMarker(std::string_view in, std::vector<DirtySession>* sessions) {
+bool DecodeVersion7DirtyMarker(std::string_view in, std::vector<Version7DirtySession>* sessions) {
   sessions->clear();
   if (in.empty()) return false;
   SessionDelta delta;
@@ -123,7 +123,7 @@ bool DecodeVersion7DirtyMarker(std::string_view in, std::vector<DirtySession>* s
     std::string_view prefix, bytes;
     if (!GetPrefix(&in, &prefix)) return false;
     if (!GetLengthPrefixed(&in, &bytes) || !SessionDelta::Decode(bytes, &delta)) return false;
-    sessions->push_back(DirtySession{std::string(prefix), std::string(bytes)});
+    sessions->push_back(Version7DirtySession{std::string(prefix), std::string(bytes)});
   }
   return true;
 }

@@ -56,11 +56,20 @@ std::string EncodeDirtyMarker(const std::vector<MarkedSession>& sessions);
 // trace id or time, or a delta that does not verify (SessionDelta::Decode).
 bool DecodeDirtyMarker(std::string_view in, std::vector<MarkedSession>* sessions);
 
+// One session of a format-7 marker: its prefix and its whole delta,
+// encoded (SessionDelta::Encode).
+struct Version7DirtySession {
+  std::string prefix;
+  std::string delta;
+
+  bool operator==(const Version7DirtySession&) const = default;
+};
+
 // Format 7's marker: each session's prefix and its whole delta. Decode
 // verifies every delta; it fails on an empty or malformed list. Encode
 // exists for tests and the fuzz target (stores of format 7 are upgraded).
-std::string EncodeVersion7DirtyMarker(const std::vector<DirtySession>& sessions);
-bool DecodeVersion7DirtyMarker(std::string_view in, std::vector<DirtySession>* sessions);
+std::string EncodeVersion7DirtyMarker(const std::vector<Version7DirtySession>& sessions);
+bool DecodeVersion7DirtyMarker(std::string_view in, std::vector<Version7DirtySession>* sessions);
 
 }  // namespace sessionstore
 

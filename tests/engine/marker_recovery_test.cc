@@ -12,8 +12,8 @@
 
 #include <algorithm>
 #include <map>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/format/keys.h"
@@ -37,12 +37,6 @@ std::string Prefix(const std::string& id) {
   std::string p;
   PutSessionPrefix(&p, 7, id);
   return p;
-}
-
-SessionDelta Decoded(const std::string& bytes) {
-  SessionDelta d;
-  EXPECT_TRUE(SessionDelta::Decode(bytes, &d));
-  return d;
 }
 
 TEST(MarkerRecoveryTest, AddedTracesTelescopeAndCountOnce) {
@@ -76,16 +70,16 @@ TEST(MarkerRecoveryTest, AddedTracesTelescopeAndCountOnce) {
   want1.Add(t2_now);
   ASSERT_EQ(batches[1].size(), 1u);
   EXPECT_EQ(batches[1][0].prefix, a);
-  EXPECT_EQ(Decoded(batches[1][0].delta), want1);
-  EXPECT_EQ(Decoded(batches[2][0].delta), several);  // t2's change skipped.
-  EXPECT_TRUE(Decoded(batches[3][0].delta).IsIdentity());  // t2 counted once.
+  EXPECT_EQ(batches[1][0].delta, want1);
+  EXPECT_EQ(batches[2][0].delta, several);        // t2's change skipped.
+  EXPECT_TRUE(batches[3][0].delta.IsIdentity());  // t2 counted once.
 }
 
 // More added traces than one read takes (1024): each read's contributions
 // go to the marker and session that added each trace.
 TEST(MarkerRecoveryTest, ManyAddedTracesAreReadInChunks) {
   std::map<uint64_t, std::vector<MarkedSession>> markers;
-  std::map<std::string, int64_t> tokens;  // Prefix + trace id -> its tokens.
+  std::map<std::string, int64_t> tokens;                     // Prefix + trace id -> its tokens.
   std::map<std::pair<uint64_t, std::string>, int64_t> want;  // (seq, prefix) -> sum.
   int n = 0;
   for (uint64_t seq = 1; seq <= 3; ++seq) {
@@ -124,7 +118,7 @@ TEST(MarkerRecoveryTest, ManyAddedTracesAreReadInChunks) {
   for (const auto& [seq, batch] : batches) {
     ASSERT_EQ(batch.size(), 7u);
     for (const DirtySession& d : batch) {
-      const SessionDelta got = Decoded(d.delta);
+      const SessionDelta& got = d.delta;
       EXPECT_EQ(got.prompt_tokens, (want[{seq, d.prefix}])) << seq;
       EXPECT_EQ(got.trace_count, 120) << seq;
     }

@@ -94,10 +94,8 @@ class SessionIndexerTest : public ::testing::Test {
     rocksdb::DBOptions o;
     o.create_if_missing = true;
     o.create_missing_column_families = true;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}},
-                                                        {"index", {}},
-                                                        {"dirty", {}},
-                                                        {"sessions", {}}};
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+        {rocksdb::kDefaultColumnFamilyName, {}}, {"index", {}}, {"dirty", {}}, {"sessions", {}}};
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(o, dir_.path(), cfs, &handles_, &raw).ok());
     db_.reset(raw);
@@ -142,7 +140,7 @@ class SessionIndexerTest : public ::testing::Test {
   }
   // A marker entry of session `id`.
   static DirtySession Dirty(const std::string& id, const SessionDelta& d) {
-    return DirtySession{Prefix(id), d.Encode()};
+    return DirtySession{Prefix(id), d};
   }
 
   // A marker that carries each session's delta whole (as a change of
@@ -150,7 +148,7 @@ class SessionIndexerTest : public ::testing::Test {
   static std::string MarkerOf(const std::vector<DirtySession>& sessions) {
     std::vector<MarkedSession> marks;
     for (const DirtySession& d : sessions) {
-      marks.push_back(MarkedSession{d.prefix, {}, {{"", d.delta}}});
+      marks.push_back(MarkedSession{d.prefix, {}, {{"", d.delta.Encode()}}});
     }
     return EncodeDirtyMarker(marks);
   }
@@ -183,7 +181,7 @@ class SessionIndexerTest : public ::testing::Test {
   // Session `id`'s aggregate as a reader sees it: the stored one followed
   // by the pending deltas; trace_count -1 when there is neither.
   SessionDelta Read(const std::string& id) {
-    std::vector<std::vector<std::string>> pending;
+    std::vector<std::vector<SessionDelta>> pending;
     const rocksdb::Snapshot* snapshot = nullptr;
     const std::string prefix = Prefix(id);
     indexer_->PendingFor({prefix}, &pending, [&] { snapshot = db_->GetSnapshot(); });
@@ -197,7 +195,7 @@ class SessionIndexerTest : public ::testing::Test {
     if (rs.ok()) {
       EXPECT_TRUE(fold.Add(value));
     }
-    for (const std::string& d : pending[0]) EXPECT_TRUE(fold.Add(d));
+    for (const SessionDelta& d : pending[0]) fold.AddDelta(d);
     SessionDelta agg;
     if (!rs.ok() && pending[0].empty()) {
       agg.trace_count = -1;

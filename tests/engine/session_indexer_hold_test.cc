@@ -92,7 +92,7 @@ TEST_F(SessionIndexerHoldTest, ACrashWhileHeldLosesNothing) {
 // same call: none stays held over it.
 TEST_F(SessionIndexerHoldTest, AHoldEndsAtItsBound) {
   Close();
-  const std::size_t one = Dirty("a", NewTrace("a-100", 100)).delta.size();
+  const std::size_t one = Dirty("a", NewTrace("a-100", 100)).delta.ApproximateBytes();
   hold_bytes_ = one + one / 2;  // One session's delta stays below; two reach it.
   Open();
   Ingest({"a"}, 100);
@@ -120,7 +120,7 @@ TEST_F(SessionIndexerHoldTest, AHoldEndsAfterItsFoldedBound) {
     d.last.Offer(100 + batches, "a-" + std::to_string(batches), 1,
                  Payload{std::string(2000, 'o'), false});
     const DirtySession dirty = Dirty("a", d);
-    folded += dirty.delta.size();
+    folded += dirty.delta.ApproximateBytes();
     Ingest({dirty});
     indexer_->CatchUpForWriter();
     ++batches;

@@ -21,11 +21,11 @@
 #include "engine/column_families.h"
 #include "engine/format/dirty_marker.h"
 #include "engine/format/format_version.h"
-#include "engine/format/trace_codec.h"
-#include "engine/util/coding.h"
 #include "engine/format/keys.h"
+#include "engine/format/trace_codec.h"
 #include "engine/rocksdb_options.h"
 #include "engine/store_impl.h"
+#include "engine/util/coding.h"
 #include "tests/engine/test_util.h"
 
 namespace sessionstore {
@@ -160,8 +160,7 @@ TEST(StoreUpgradeTest, Version7MarkersAreRewrittenAndApplied) {
   TempDir dir, want_dir;
   Options options;
   options.index_interval_ms = 0;
-  const std::vector<Trace> traces = {MakeTrace("t1", "s1", kT0),
-                                     MakeTrace("t2", "s1", kT0 + kSec),
+  const std::vector<Trace> traces = {MakeTrace("t1", "s1", kT0), MakeTrace("t2", "s1", kT0 + kSec),
                                      MakeTrace("t3", "s2", kT0 + 2 * kSec)};
   auto want = OpenOrDie(want_dir.path(), options);
   IngestOrDie(want.get(), traces);
@@ -179,7 +178,7 @@ TEST(StoreUpgradeTest, Version7MarkersAreRewrittenAndApplied) {
     for (it->SeekToFirst(); it->Valid(); it->Next(), ++markers) {
       std::vector<MarkedSession> marks;
       ASSERT_TRUE(DecodeDirtyMarker(it->value().ToStringView(), &marks));
-      std::vector<DirtySession> old;
+      std::vector<Version7DirtySession> old;
       for (const MarkedSession& m : marks) {
         SessionDelta d;
         for (const MarkedSession::Added& a : m.added) {
@@ -192,7 +191,7 @@ TEST(StoreUpgradeTest, Version7MarkersAreRewrittenAndApplied) {
           ASSERT_TRUE(DecodeTrace(record, &t, &version));
           d.Add(SessionDelta::FromTrace(t, version));
         }
-        old.push_back(DirtySession{m.prefix, d.Encode()});
+        old.push_back(Version7DirtySession{m.prefix, d.Encode()});
       }
       ASSERT_TRUE(wb.Put(cf.dirty, it->key(), EncodeVersion7DirtyMarker(old)).ok());
     }

@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
   const fs::path dir = argv[1];
   const std::vector<ss::Trace> traces = Traces(60);
   ss::SessionDelta total;
-  std::vector<ss::DirtySession> dirty;
+  std::vector<ss::Version7DirtySession> dirty;
   std::vector<ss::MarkedSession> marked;
   int n = 0;
   for (const ss::Trace& t : traces) {
@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
     const ss::SessionIndexState state = ss::SessionIndexState::Of(total);
     std::string prefix;
     ss::PutSessionPrefix(&prefix, 42 + n, t.session_id);
-    dirty.push_back(ss::DirtySession{prefix, delta.Encode()});
+    dirty.push_back(ss::Version7DirtySession{prefix, delta.Encode()});
     ss::MarkedSession mark{prefix, {{t.start_ns, t.trace_id}}, {}};
     if (n % 2 == 1) mark.changed.push_back({t.trace_id, delta.Encode()});
     if (marked.empty() || marked.back().prefix < prefix) marked.push_back(std::move(mark));

@@ -9,8 +9,8 @@
 // encoding per value); a legacy format-2 state (store format 5) re-encodes
 // as the current format, which must decode to the same state.
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -54,26 +54,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
   }
-  std::vector<ss::DirtySession> listed;
+  std::vector<ss::Version7DirtySession> listed;
   if (ss::DecodeVersion7DirtyMarker(in, &listed)) {
     // Format 7's markers (read by the upgrade): the same properties.
     const std::string again = ss::EncodeVersion7DirtyMarker(listed);
-    std::vector<ss::DirtySession> back;
+    std::vector<ss::Version7DirtySession> back;
     if (again != in && (!ss::DecodeVersion7DirtyMarker(again, &back) || back != listed)) {
       std::abort();
     }
-    for (const ss::DirtySession& d : listed) {
+    for (const ss::Version7DirtySession& d : listed) {
       ss::SessionDelta delta;
       if (!ss::SessionDelta::Decode(d.delta, &delta)) std::abort();
     }
     // The upgrade's rewrite of such a marker (sorted, equal sessions
     // merged) is a marker of format 8.
     std::stable_sort(listed.begin(), listed.end(),
-                     [](const ss::DirtySession& a, const ss::DirtySession& b) {
+                     [](const ss::Version7DirtySession& a, const ss::Version7DirtySession& b) {
                        return a.prefix < b.prefix;
                      });
     std::vector<ss::MarkedSession> rewritten;
-    for (const ss::DirtySession& d : listed) {
+    for (const ss::Version7DirtySession& d : listed) {
       if (rewritten.empty() || rewritten.back().prefix != d.prefix) {
         rewritten.emplace_back();
         rewritten.back().prefix = d.prefix;

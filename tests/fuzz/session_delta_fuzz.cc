@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+#include <utility>
 
 #include "engine/aggregate/session_delta.h"
 #include "engine/aggregate/session_fold.h"
@@ -32,6 +33,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   twice.Add(delta);
   if (!(folded == twice)) std::abort();
   if (fold.Encode() != twice.Encode()) std::abort();
+  // The indexer's in-memory path: folding the decoded delta as it is, and
+  // composing it by moving, give the same; the moved one is left empty.
+  ss::SessionFold structs;
+  structs.AddDelta(delta);
+  structs.AddDelta(delta);
+  if (structs.Encode() != twice.Encode()) std::abort();
+  ss::SessionDelta absorbed, first = delta, second = delta;
+  absorbed.Absorb(std::move(first));
+  absorbed.Absorb(std::move(second));
+  if (!(absorbed == twice) || !first.IsIdentity() || !second.IsIdentity()) std::abort();
   const std::string encoded = delta.Encode();
   ss::SessionDelta again;
   if (!ss::SessionDelta::Decode(encoded, &again) || again.Encode() != encoded) std::abort();

@@ -149,8 +149,8 @@ TEST(SessionFoldTest, OwnValuesFoldAsVerifiedOnes) {
     for (const std::string& v : values) storage.push_back("x" + v);
     SessionFold fold;
     for (std::size_t i = 0; i < storage.size(); ++i) {
-      const std::string_view v = rng() % 2 == 0 ? std::string_view(values[i])
-                                                : std::string_view(storage[i]).substr(1);
+      const std::string_view v =
+          rng() % 2 == 0 ? std::string_view(values[i]) : std::string_view(storage[i]).substr(1);
       ASSERT_TRUE(i == 0 ? fold.Add(v) : fold.AddOwn(v));
     }
     SessionDelta got;
@@ -249,6 +249,80 @@ TEST(SessionFoldTest, ZeroEntriesAndAMissingFirstRegisterEncodeAsMaterialized) {
   EXPECT_EQ(fold.IndexState(), SessionIndexState::Of(want));
   EXPECT_TRUE(fold.IndexState().tags.empty());
   EXPECT_EQ(no_first.IndexState(), SessionIndexState::Of(removed));
+}
+
+// The indexer's in-memory path: deltas folded as they are (AddDelta,
+// between encoded values), and held deltas composed by moving
+// (SessionDelta::Absorb), give what decoding and adding gives, and each
+// absorbed delta is left an identity.
+TEST(SessionFoldTest, AddDeltaAndAbsorbEqualDecodeAndAdd) {
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 2000; ++round) {
+    std::vector<SessionDelta> deltas;
+    std::vector<std::string> values;
+    for (uint64_t n = 1 + rng() % 8; n > 0; --n) {
+      deltas.push_back(RandomDelta(&rng));
+      values.push_back(deltas.back().Encode());
+    }
+    SessionDelta want;
+    ASSERT_TRUE(Reference(values, &want));
+    SessionFold fold;
+    for (std::size_t i = 0; i < deltas.size(); ++i) {
+      if (i % 3 == 1) {
+        ASSERT_TRUE(fold.Add(values[i]));
+      } else {
+        fold.AddDelta(deltas[i]);
+      }
+    }
+    EXPECT_EQ(fold.count(), deltas.size());
+    SessionDelta got;
+    fold.Materialize(&got);
+    ASSERT_EQ(got, want) << "round " << round;
+    ASSERT_EQ(fold.Encode(), want.Encode()) << "round " << round;
+    ASSERT_EQ(fold.IndexState(), SessionIndexState::Of(want)) << "round " << round;
+    SessionDelta absorbed;
+    for (SessionDelta& d : deltas) {
+      absorbed.Absorb(std::move(d));
+      ASSERT_TRUE(d.IsIdentity());
+      ASSERT_EQ(d, SessionDelta());
+    }
+    ASSERT_EQ(absorbed, want) << "round " << round;
+  }
+}
+
+// The indexer's budgets count a delta it keeps in memory by
+// ApproximateBytes as they counted its encoding: close to it for the
+// shapes ingest makes (previews of up to a kilobyte, ids, a few models and
+// tags); within a quarter of it for the small random ones above (a retraction
+// alone encodes in a few hundred bytes: what the budgets add up is
+// dominated by the previews).
+TEST(SessionFoldTest, ApproximateBytesFollowTheEncoding) {
+  std::mt19937_64 rng(5);
+  double encoded = 0, approximate = 0;
+  SessionDelta session;
+  for (int i = 0; i < 2000; ++i) {
+    Trace t = MakeTrace("trace-" + std::to_string(rng()), "s", kT0 + i * kSec);
+    t.input = Payload{std::string(1 + rng() % 1500, 'i'), false};
+    t.output = Payload{std::string(1 + rng() % 1500, 'o'), rng() % 2 == 0};
+    t.user_id = "user-" + std::to_string(rng() % 100);
+    t.spans.push_back(LlmSpan("sp", t.start_ns, 10, 5, 7, "model-" + std::to_string(rng() % 4)));
+    t.tags = {"tag-" + std::to_string(rng() % 6)};
+    const SessionDelta d = SessionDelta::FromTrace(t, 1);
+    session.Add(d);
+    const double e = static_cast<double>(d.Encode().size());
+    const double a = static_cast<double>(d.ApproximateBytes());
+    EXPECT_NEAR(a / e, 1.0, 0.15) << e << " encoded, " << a << " approximated";
+    encoded += e;
+    approximate += a;
+  }
+  EXPECT_NEAR(approximate / encoded, 1.0, 0.05);
+  const double e = static_cast<double>(session.Encode().size());
+  EXPECT_NEAR(static_cast<double>(session.ApproximateBytes()) / e, 1.0, 0.1);
+  for (int i = 0; i < 200; ++i) {
+    const SessionDelta d = RandomDelta(&rng);
+    const double small = static_cast<double>(d.Encode().size());
+    EXPECT_NEAR(static_cast<double>(d.ApproximateBytes()) / small, 1.0, 0.25) << small;
+  }
 }
 
 }  // namespace

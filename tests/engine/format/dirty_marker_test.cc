@@ -102,9 +102,9 @@ TEST(DirtyMarkerTest, Version7MarkerRoundTrip) {
   const SessionDelta da = SessionDelta::FromTrace(MakeTrace("t1", "sess", 100), 1);
   SessionDelta db = SessionDelta::FromTrace(MakeTrace("t2", "other", 200), 3);
   db.Add(SessionDelta::FromTrace(MakeTrace("t3", "other", 50), 1));
-  const std::vector<DirtySession> sessions = {{a, da.Encode()}, {b, db.Encode()}};
+  const std::vector<Version7DirtySession> sessions = {{a, da.Encode()}, {b, db.Encode()}};
   const std::string marker = EncodeVersion7DirtyMarker(sessions);
-  std::vector<DirtySession> listed;
+  std::vector<Version7DirtySession> listed;
   ASSERT_TRUE(DecodeVersion7DirtyMarker(marker, &listed));
   EXPECT_EQ(listed, sessions);
   EXPECT_FALSE(DecodeVersion7DirtyMarker("", &listed));
