@@ -290,10 +290,16 @@ class SessionIndexer {
     std::size_t batch_bytes = 0;  // DeltaBytes of the batches.
   };
   // One session of a catch-up: its prefix and its deltas in write order
-  // (in the work's retry and batches).
+  // (in the work's retry and batches), a run of Grouped::deltas.
   struct SessionWork {
     std::string_view prefix;
+    std::span<SessionDelta* const> deltas;
+  };
+  // A work's deltas by session (GroupBySession): `sessions`, sorted by
+  // prefix, each viewing its run of `deltas`.
+  struct Grouped {
     std::vector<SessionDelta*> deltas;
+    std::vector<SessionWork> sessions;
   };
 
   // Session id of a prefix, for messages.
@@ -344,7 +350,7 @@ class SessionIndexer {
   // The work's deltas by session (sorted by prefix), each session's in
   // write order: its retry delta first, then by sequence. With
   // `retry_of_batches_only`, only the sessions the batches changed.
-  static std::vector<SessionWork> GroupBySession(Work* work, bool retry_of_batches_only);
+  static void GroupBySession(Work* work, bool retry_of_batches_only, Grouped* out);
   // Composes each session's deltas into one (`left`, by prefix), copying
   // them: the work stays as it was (a failed write's retry).
   static void Compose(const std::vector<SessionWork>& sessions, Retry* left);

@@ -120,39 +120,54 @@ Status SessionIndexer::CatchUpRound(uint64_t below_seq, bool may_hold) {
   }
 }
 
-std::vector<SessionIndexer::SessionWork> SessionIndexer::GroupBySession(
-    Work* work, bool retry_of_batches_only) {
+void SessionIndexer::GroupBySession(Work* work, bool retry_of_batches_only, Grouped* out) {
   // Each session's deltas in batch order: what a failed catch-up left
   // first, then by sequence. Batches that touch the same trace hold its
   // lock from before their Batch is made until after End(), so their
   // sequences follow their writes, the order the latest registers need
   // (for other batches the order cannot change an exact result:
   // docs/format.md). Sorted by prefix: the batch's keys then arrive in
-  // order, and the result does not depend on hash-set iteration.
-  std::map<std::string_view, SessionWork> by_session;
+  // order, and the result does not depend on hash-set iteration. The
+  // batches' sessions in sequence order, sorted stably by prefix, merged
+  // with the retry (sorted by prefix too): no node per session.
+  struct Entry {
+    std::string_view prefix;
+    SessionDelta* delta;
+  };
+  std::vector<Entry> entries;
+  std::size_t n = 0;
+  for (const auto& [seq, batch] : work->batches) n += batch.size();
+  entries.reserve(n);
   for (auto& [seq, batch] : work->batches) {
-    for (DirtySession& d : batch) {
-      SessionWork& w = by_session[d.prefix];
-      w.prefix = d.prefix;
-      w.deltas.push_back(&d.delta);
-    }
+    for (DirtySession& d : batch) entries.push_back({d.prefix, &d.delta});
   }
-  if (retry_of_batches_only) {
-    for (auto& [prefix, w] : by_session) {
-      const auto it = work->retry.find(prefix);
-      if (it != work->retry.end()) w.deltas.insert(w.deltas.begin(), &it->second.delta);
-    }
-  } else {
-    for (auto& [prefix, d] : work->retry) {
-      SessionWork& w = by_session[prefix];
-      w.prefix = prefix;
-      w.deltas.insert(w.deltas.begin(), &d.delta);
-    }
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const Entry& a, const Entry& b) { return a.prefix < b.prefix; });
+  out->deltas.clear();
+  out->deltas.reserve(entries.size() + (retry_of_batches_only ? 0 : work->retry.size()));
+  std::vector<std::pair<std::string_view, std::size_t>> starts;  // Prefix, first delta.
+  auto r = work->retry.begin();
+  std::size_t i = 0;
+  while (i < entries.size() || (!retry_of_batches_only && r != work->retry.end())) {
+    const bool from_batch =
+        i < entries.size() &&
+        (retry_of_batches_only || r == work->retry.end() || entries[i].prefix <= r->first);
+    const std::string_view prefix = from_batch ? entries[i].prefix : std::string_view(r->first);
+    while (r != work->retry.end() && r->first < prefix) ++r;  // Retries of no batch's session.
+    starts.emplace_back(prefix, out->deltas.size());
+    if (r != work->retry.end() && r->first == prefix) out->deltas.push_back(&(r++)->second.delta);
+    while (i < entries.size() && entries[i].prefix == prefix)
+      out->deltas.push_back(entries[i++].delta);
   }
-  std::vector<SessionWork> sessions;
-  sessions.reserve(by_session.size());
-  for (auto& [prefix, w] : by_session) sessions.push_back(std::move(w));
-  return sessions;
+  // The runs, once `deltas` no longer moves.
+  out->sessions.clear();
+  out->sessions.reserve(starts.size());
+  for (std::size_t k = 0; k < starts.size(); ++k) {
+    const std::size_t to = k + 1 < starts.size() ? starts[k + 1].second : out->deltas.size();
+    out->sessions.push_back(
+        SessionWork{starts[k].first, std::span<SessionDelta* const>(out->deltas)
+                                         .subspan(starts[k].second, to - starts[k].second)});
+  }
 }
 
 Status SessionIndexer::Apply(Work* work, bool hold) {
@@ -164,7 +179,9 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
     HoldInPlace(work, std::move(applied));
     return Status::OK();
   }
-  const std::vector<SessionWork> sessions = GroupBySession(work, /*retry_of_batches_only=*/false);
+  Grouped grouped;
+  GroupBySession(work, /*retry_of_batches_only=*/false, &grouped);
+  const std::vector<SessionWork>& sessions = grouped.sessions;
   // The aggregates and states go straight into the batch, in session order
   // (each family's keys ascending, so each memtable insert lands next to
   // the previous one): one copy of them, not two.
@@ -233,7 +250,9 @@ void SessionIndexer::HoldInPlace(Work* work, std::vector<uint64_t> applied) {
   // retry lacks (identity deltas, which readers may add). Nothing has
   // changed until every one is made and in the work's retry.
   const std::size_t folded = work->batch_bytes;
-  const std::vector<SessionWork> sessions = GroupBySession(work, /*retry_of_batches_only=*/true);
+  Grouped grouped;
+  GroupBySession(work, /*retry_of_batches_only=*/true, &grouped);
+  const std::vector<SessionWork>& sessions = grouped.sessions;
   // Each session's entry (a map node keeps its address when it moves
   // into the work's retry), and whether it held a delta before.
   Retry added;

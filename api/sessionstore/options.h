@@ -117,9 +117,10 @@ struct Options {
   // much (the first after a crash: every batch the recovery rebuilt, up to
   // four times this pending plus four times index_hold_bytes held) and
   // writes or holds it (index_hold_bytes), and writers that find four
-  // times this pending run a round themselves. Memory: the pending
-  // deltas, at most about four times this plus the batches of writers in
-  // flight, and, while a round writes, one batch with the aggregate of
+  // times this pending run a round themselves. Deltas count as their
+  // encodings would (in memory each takes about 740 bytes more). Memory:
+  // the pending deltas, at most about four times this plus the batches of
+  // writers in flight, and, while a round writes, one batch with the aggregate of
   // every session it changes (about 1.5-2.5 KB each; with held deltas,
   // every session they hold too). Larger values rewrite each session's
   // aggregate less often: ingest CPU falls, memory and the deltas a read

@@ -290,8 +290,10 @@ struct StoreStats {
   uint64_t summary_cache_bytes = 0;
   uint64_t summary_cache_hits = 0;
   uint64_t summary_cache_misses = 0;
-  // Session deltas waiting for the background catch-up (encoded bytes;
-  // Options::index_interval_ms says what bounds them), and the in-memory
+  // Session deltas waiting for the background catch-up (the bytes their
+  // encodings would take; in memory each takes about 740 bytes more, plus
+  // the allocator's rounding of its strings; Options::index_interval_ms
+  // says what bounds them), and the in-memory
   // session indexes, approximately (what their containers asked the
   // allocator for; 0 until a listing, Verify or
   // Options::preload_session_indexes loads them; not bounded by an option:
@@ -300,7 +302,7 @@ struct StoreStats {
   uint64_t pending_delta_bytes = 0;
   // Session deltas the indexer holds in memory, one per session
   // (Options::index_hold_bytes bounds them, give or take one round's), and
-  // what a failed catch-up left for a retry (encoded bytes).
+  // what a failed catch-up left for a retry (counted as pending ones).
   uint64_t held_delta_bytes = 0;
   uint64_t session_index_bytes = 0;
   uint64_t pending_compaction_bytes = 0;  // Every family.
