@@ -366,7 +366,9 @@ Status TraceWriter::Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedW
   for (auto& [prefix, change] : order) {
     marks.push_back(MarkedSession{prefix, std::move(change->added), std::move(change->changed)});
     // Moved, not encoded: the indexer keeps it as it is (DirtySession).
-    changed.emplace_back(std::move(prefix), std::move(change->delta));
+    DirtySession& d = changed.emplace_back();
+    d.prefix = std::move(prefix);
+    d.delta = std::move(change->delta);
   }
   const std::string marker = marks.empty() ? std::string() : EncodeDirtyMarker(marks);
   marks.clear();
