@@ -260,9 +260,10 @@ class SessionIndexer {
   std::size_t pending() const;
   // True when any session waits for a catch-up. O(1).
   bool has_pending() const;
-  // Bytes of the encoded deltas of the batches waiting for a catch-up (not
-  // those of a catch-up round in progress, at most the pending bytes, nor
-  // held ones). O(1).
+  // Bytes of the deltas of the batches waiting for a catch-up, counted as
+  // their encodings (SessionDelta::ApproximateBytes): not those of a
+  // catch-up round in progress (at most the pending bytes), nor held ones.
+  // O(1).
   std::size_t pending_bytes() const;
   // Bytes of the deltas held in memory (see kHeldFoldFactor), one per
   // session, or of what a failed catch-up left for a retry. O(1).

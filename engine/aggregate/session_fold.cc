@@ -102,15 +102,10 @@ bool StrictlyAscending(const Entries* entries, NameOf name_of) {
 
 }  // namespace
 
-bool SessionFold::Add(std::string_view raw) { return AddValue(raw, /*verify=*/true); }
-
-bool SessionFold::AddOwn(std::string_view raw) { return AddValue(raw, /*verify=*/false); }
-
-bool SessionFold::AddValue(std::string_view raw, bool verify) {
+bool SessionFold::Add(std::string_view raw) {
   std::string_view bytes = raw;
   if (reinterpret_cast<uintptr_t>(raw.data()) % 8 != 0) bytes = owned_.emplace_back(raw);
-  const fb::SessionDeltaFb* d =
-      verify ? VerifiedSessionDelta(bytes) : fb::GetSessionDeltaFb(bytes.data());
+  const fb::SessionDeltaFb* d = VerifiedSessionDelta(bytes);
   if (d == nullptr || d->last() == nullptr || d->last_user() == nullptr ||
       d->last_name() == nullptr) {
     return false;

@@ -6,16 +6,17 @@
 // ids, previews, model and tag names) stay views into the encoded bytes and
 // only the winners are copied, once, by Materialize, Encode or IndexState;
 // per operand the fold allocates nothing but an aligned copy of a
-// misaligned value.
+// misaligned value. SessionDeltas held in memory (the indexer's pending
+// and held deltas) are added as they are (AddDelta), viewed the same way.
 //
 // The result equals decoding every value with SessionDelta::Decode and
 // adding them in order with SessionDelta::Add (tests/engine/aggregate/
 // session_fold_test.cc and the session_delta fuzz target check it), so
 // readers and the merge operator may use either.
 //
-// Value type without synchronization. The bytes passed to Add must stay
-// valid and unchanged until the last call to Materialize, Encode or
-// IndexState.
+// Value type without synchronization. The bytes passed to Add and the
+// deltas passed to AddDelta must stay valid and unchanged until the last
+// call to Materialize, Encode or IndexState.
 
 #ifndef SESSIONSTORE_ENGINE_AGGREGATE_SESSION_FOLD_H_
 #define SESSIONSTORE_ENGINE_AGGREGATE_SESSION_FOLD_H_
@@ -38,14 +39,6 @@ class SessionFold {
   // added before. False when they fail verification or lack a latest
   // register (as SessionDelta::Decode); the fold is then unusable.
   [[nodiscard]] bool Add(std::string_view bytes);
-  // As Add, for bytes this process encoded (SessionDelta::Encode,
-  // SessionFold::Encode: the deltas ingest hands the indexer, those it
-  // composes) and never stored or read back: their FlatBuffers are not
-  // verified again (a profile of a 1M-line ingest put that verification at
-  // about 2.4% of its CPU samples; three interleaved pairs showed no
-  // difference beyond noise, -0.6%). Bytes read from the store must go
-  // through Add.
-  [[nodiscard]] bool AddOwn(std::string_view bytes);
   // As Add of `delta.Encode()`, without encoding: the fold views the
   // delta's strings, so `delta` must stay valid and unchanged as the bytes
   // passed to Add must. Never fails.
@@ -87,8 +80,6 @@ class SessionFold {
   };
 
  private:
-  // Add and AddOwn: `verify` says whether the FlatBuffers are verified.
-  bool AddValue(std::string_view bytes, bool verify);
   // Adds one decoded value's maps (the path for a value whose models or tags
   // are not strictly ascending, which Decode would read last-wins).
   bool AddDecoded(std::string_view bytes);

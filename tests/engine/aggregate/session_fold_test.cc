@@ -136,30 +136,6 @@ TEST(SessionFoldTest, MisalignedValuesFoldTheSame) {
   EXPECT_EQ(fold.Encode(), want.Encode());
 }
 
-// AddOwn (the bytes this process encoded) folds as Add, aligned or not,
-// mixed with verified values; only the verification is skipped.
-TEST(SessionFoldTest, OwnValuesFoldAsVerifiedOnes) {
-  std::mt19937_64 rng(13);
-  for (int round = 0; round < 500; ++round) {
-    std::vector<std::string> values;
-    for (uint64_t n = 1 + rng() % 8; n > 0; --n) values.push_back(RandomDelta(&rng).Encode());
-    SessionDelta want;
-    ASSERT_TRUE(Reference(values, &want));
-    std::vector<std::string> storage;
-    for (const std::string& v : values) storage.push_back("x" + v);
-    SessionFold fold;
-    for (std::size_t i = 0; i < storage.size(); ++i) {
-      const std::string_view v =
-          rng() % 2 == 0 ? std::string_view(values[i]) : std::string_view(storage[i]).substr(1);
-      ASSERT_TRUE(i == 0 ? fold.Add(v) : fold.AddOwn(v));
-    }
-    SessionDelta got;
-    fold.Materialize(&got);
-    ASSERT_EQ(got, want) << "round " << round;
-    EXPECT_EQ(fold.Encode(), want.Encode());
-  }
-}
-
 TEST(SessionFoldTest, EmptyFoldIsTheIdentity) {
   SessionFold fold;
   SessionDelta got;
