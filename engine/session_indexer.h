@@ -297,7 +297,8 @@ class SessionIndexer {
     std::span<SessionDelta* const> deltas;
   };
   // A work's deltas by session (GroupBySession): `sessions`, sorted by
-  // prefix, each viewing its run of `deltas`.
+  // prefix, each viewing its run of `deltas`, which point into the work's
+  // retry and batches (valid while their maps keep those nodes).
   struct Grouped {
     std::vector<SessionDelta*> deltas;
     std::vector<SessionWork> sessions;
@@ -319,10 +320,13 @@ class SessionIndexer {
   // True when the catch-up in progress applies a batch (or retry) of one of
   // these sessions; the caller holds mu_.
   bool InflightHoldsAnyLocked(const std::vector<std::string_view>& prefixes) const;
-  // PendingFor's collection for one session; the caller holds mu_.
+  // PendingFor's collection for one session; the caller holds mu_, and
+  // apply_mu_ (shared) when InflightHoldsAnyLocked says the session is in
+  // the catch-up in progress.
   void CollectLocked(std::string_view prefix, std::vector<SessionDelta>* deltas) const;
   // Calls `batches` and `retry` on everything readers add, in write order;
-  // the caller holds mu_.
+  // the caller holds mu_, and apply_mu_ (shared) to read the deltas of
+  // the catch-up in progress.
   void VisitPendingLocked(const std::function<void(const Pending&)>& batches,
                           const std::function<void(const Retry&)>& retry) const;
 
@@ -362,8 +366,13 @@ class SessionIndexer {
   // sessions at a time under apply_mu_ (exclusive), so that a reader sees
   // each session's deltas before or after, never half moved; the markers
   // stay on disk. Every allocation comes before the first delta moves, so
-  // an exception leaves the work as it came (but for identity entries).
-  // Then HoldWork.
+  // an exception leaves the work as it came (but for identity entries);
+  // past the first chunk only taking apply_mu_ could throw
+  // (std::system_error), and then the work goes back with some sessions'
+  // deltas already absorbed into the retry and their batches' entries
+  // identities, which readers and the next round count once, as they
+  // should (held_bytes_ then misses those chunks' growth until the next
+  // write). Then HoldWork.
   void HoldInPlace(Work* work, std::vector<uint64_t> applied);
   // Ends a held round's work under mu_: the work's retry becomes retry_,
   // and `applied` (every marker it holds) retry_seqs_; held_bytes_ changes
@@ -426,13 +435,18 @@ class SessionIndexer {
   // ingest without write-back); the write of a hold reserves about 200
   // MB and is freed.
   WriteBatchPool round_batches_{1, std::size_t{128} << 20};
-  // Held exclusively while a catch-up writes and ends its work, shared by
-  // PendingFor when a session it reads is in that work: a reader sees each
-  // batch in the stored aggregate or in the pending deltas, never in both
-  // or neither. Taken before mu_.
+  // Held exclusively while a catch-up writes and ends its work, and while
+  // a hold moves a chunk of the work's deltas (HoldInPlace, which changes
+  // them without mu_); shared by PendingFor when a session it reads is in
+  // that work, and by AllPending: a reader sees each batch in the stored
+  // aggregate or in the pending deltas, never in both or neither, and
+  // never half moved. Taken before mu_.
   mutable std::shared_mutex apply_mu_;
 
-  mutable std::mutex mu_;  // Guards the fields below.
+  // Guards the fields below; the deltas of the work inflight_ points to
+  // are read under it and apply_mu_ (shared), as they move under apply_mu_
+  // alone (HoldInPlace).
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   uint64_t next_seq_ = 1;
   Pending pending_;

@@ -11,8 +11,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -144,7 +142,7 @@ void SessionIndexer::GroupBySession(Work* work, bool retry_of_batches_only, Grou
   std::stable_sort(entries.begin(), entries.end(),
                    [](const Entry& a, const Entry& b) { return a.prefix < b.prefix; });
   out->deltas.clear();
-  out->deltas.reserve(entries.size() + (retry_of_batches_only ? 0 : work->retry.size()));
+  out->deltas.reserve(entries.size() + work->retry.size());      // At most.
   std::vector<std::pair<std::string_view, std::size_t>> starts;  // Prefix, first delta.
   auto r = work->retry.begin();
   std::size_t i = 0;
@@ -280,15 +278,24 @@ void SessionIndexer::HoldInPlace(Work* work, std::vector<uint64_t> applied) {
   // were. A session's retry entry, when it had one, is its first delta.
   constexpr std::size_t kChunk = 256;
   std::ptrdiff_t grown = 0;
+  // Their sizes are taken outside the lock: only this thread changes them.
   for (std::size_t from = 0; from < sessions.size(); from += kChunk) {
-    std::unique_lock<std::shared_mutex> exclusive(apply_mu_);
-    for (std::size_t i = from; i < std::min(sessions.size(), from + kChunk); ++i) {
-      const auto [target, held_before] = targets[i];
-      if (held_before) grown -= static_cast<std::ptrdiff_t>(target->ApproximateBytes());
-      for (SessionDelta* d : sessions[i].deltas) {
-        if (d != target) target->Absorb(std::move(*d));
+    const std::size_t to = std::min(sessions.size(), from + kChunk);
+    for (std::size_t i = from; i < to; ++i) {
+      if (targets[i].second)
+        grown -= static_cast<std::ptrdiff_t>(targets[i].first->ApproximateBytes());
+    }
+    {
+      std::unique_lock<std::shared_mutex> exclusive(apply_mu_);
+      for (std::size_t i = from; i < to; ++i) {
+        SessionDelta* const target = targets[i].first;
+        for (SessionDelta* d : sessions[i].deltas) {
+          if (d != target) target->Absorb(std::move(*d));
+        }
       }
-      grown += static_cast<std::ptrdiff_t>(target->ApproximateBytes());
+    }
+    for (std::size_t i = from; i < to; ++i) {
+      grown += static_cast<std::ptrdiff_t>(targets[i].first->ApproximateBytes());
     }
   }
   HoldWork(work, std::move(applied), grown, folded);

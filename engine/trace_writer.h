@@ -142,7 +142,8 @@ class TraceWriter {
   // Adds `writes` to `wb` in key order, each family's together.
   static Status AddInKeyOrder(const KeyedWrites& writes, rocksdb::WriteBatch* wb);
   // Writes one batch: `writes`, plus the batch's dirty marker (one entry
-  // per changed session), and hands each session's delta to the indexer.
+  // per changed session), and hands each session's delta to the indexer
+  // (moved out of `deltas`, whose deltas are left unspecified).
   Status Commit(SessionDeltas* deltas, std::size_t batch_size, KeyedWrites* writes);
 
   // The earliest (start, trace id) a session's first-trace register is

@@ -82,7 +82,9 @@ struct SessionDelta {
   // model and tag entries this delta lacks (their map nodes). Allocates
   // nothing, so it cannot fail: a hold composes the indexer's deltas in
   // place with it (engine/session_indexer.h). `other` is left an identity
-  // (SessionDelta()).
+  // (SessionDelta()). REQUIRES: `other` is not this delta. (No allocation
+  // holds for libstdc++ and libc++, whose default-constructed maps and
+  // strings allocate nothing.)
   void Absorb(SessionDelta&& other) noexcept;
   // A delta that only retracts the trace's latest-register keys: emitted when
   // a later version of `old` moves its start earlier.

@@ -83,7 +83,7 @@ bool DecodeIndexState(std::string_view in, SessionIndexState* s);
 // One changed session of an ingest batch: its key prefix and what the
 // batch adds to its aggregate, kept in memory as a SessionDelta (never
 // encoded on its way: the catch-up folds it, SessionFold::AddDelta, and a
-// hold composes it in place, SessionDelta::Add). The indexes take the
+// hold absorbs it in place, SessionDelta::Absorb). The indexes take the
 // session's state from the folded aggregate (SessionIndexState::Of).
 struct DirtySession {
   std::string prefix;

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -86,6 +87,40 @@ TEST_F(SessionIndexerHoldTest, ACrashWhileHeldLosesNothing) {
   EXPECT_EQ(State("b").Entry().trace_count, 1);
   EXPECT_EQ(State("c").Entry().trace_count, 1);
   EXPECT_EQ(Read("a").last.trace_id, "a-300");
+}
+
+// A hold moves each session's deltas into its held one a chunk of
+// sessions at a time (HoldInPlace): a reader running beside it sees every
+// session whole, each batch once, whether the hold makes new entries
+// (the first round) or absorbs into held ones (the second). 600 sessions:
+// three chunks.
+TEST_F(SessionIndexerHoldTest, ReadersSeeEachBatchOnceWhileAHoldMovesThem) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 600; ++i) ids.push_back("s" + std::to_string(i));
+  for (int64_t round = 1; round <= 2; ++round) {
+    Ingest(ids, 100 * round);
+    std::atomic<bool> stop{false};
+    std::atomic<int> reads{0}, wrong{0};
+    std::thread reader([&] {
+      while (!stop.load() || reads.load() == 0) {
+        for (const char* id : {"s0", "s299", "s300", "s599"}) {
+          if (Read(id).trace_count != round) ++wrong;
+          ++reads;
+        }
+      }
+    });
+    indexer_->CatchUpForWriter();  // Holds: nothing is written.
+    stop = true;
+    reader.join();
+    EXPECT_EQ(wrong.load(), 0) << "round " << round << ", " << reads.load() << " reads";
+    EXPECT_EQ(Count(handles_[3]), 0u);
+    EXPECT_EQ(indexer_->pending_bytes(), 0u);
+  }
+  EXPECT_EQ(Read("s123").trace_count, 2);
+  EXPECT_EQ(Read("s123").last.trace_id, "s123-200");
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  EXPECT_EQ(Count(handles_[3]), 600u);
+  EXPECT_EQ(Read("s599").trace_count, 2);
 }
 
 // Held deltas that reach the bound are written by one more round of the
