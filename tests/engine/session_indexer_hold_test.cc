@@ -90,10 +90,10 @@ TEST_F(SessionIndexerHoldTest, ACrashWhileHeldLosesNothing) {
 }
 
 // A hold moves each session's deltas into its held one a chunk of
-// sessions at a time (HoldInPlace): a reader running beside it sees every
-// session whole, each batch once, whether the hold makes new entries
-// (the first round) or absorbs into held ones (the second). 600 sessions:
-// three chunks.
+// sessions at a time (HoldInPlace): readers running beside it (a session's
+// read, and AllPending as Verify calls it) see every session whole, each
+// batch once, whether the hold makes new entries (the first round) or
+// absorbs into held ones (the second). 600 sessions: three chunks.
 TEST_F(SessionIndexerHoldTest, ReadersSeeEachBatchOnceWhileAHoldMovesThem) {
   std::vector<std::string> ids;
   for (int i = 0; i < 600; ++i) ids.push_back("s" + std::to_string(i));
@@ -109,9 +109,24 @@ TEST_F(SessionIndexerHoldTest, ReadersSeeEachBatchOnceWhileAHoldMovesThem) {
         }
       }
     });
+    std::thread verifier([&] {
+      // Nothing is stored yet: each session's pending deltas are all of it.
+      SessionIndexer::PendingMap pending;
+      do {
+        indexer_->AllPending(&pending, [] {});
+        if (pending.size() != ids.size()) ++wrong;
+        for (const auto& [prefix, deltas] : pending) {
+          int64_t traces = 0;
+          for (const SessionDelta& d : deltas) traces += d.trace_count;
+          if (traces != round) ++wrong;
+        }
+        ++reads;
+      } while (!stop.load());
+    });
     indexer_->CatchUpForWriter();  // Holds: nothing is written.
     stop = true;
     reader.join();
+    verifier.join();
     EXPECT_EQ(wrong.load(), 0) << "round " << round << ", " << reads.load() << " reads";
     EXPECT_EQ(Count(handles_[3]), 0u);
     EXPECT_EQ(indexer_->pending_bytes(), 0u);
