@@ -172,7 +172,13 @@ uint64_t SessionIndexer::NextSeq() {
 }
 
 void SessionIndexer::AddPending(Pending::node_type node) noexcept {
-  const std::size_t bytes = DeltaBytes(node.mapped());
+  // Each delta's size is taken once, here, outside the lock; the sums
+  // under it (CatchUpRound, RecountPendingLocked) read the cached sizes.
+  std::size_t bytes = 0;
+  for (DirtySession& d : node.mapped()) {
+    d.approximate_bytes = d.delta.ApproximateBytes();
+    bytes += d.approximate_bytes;
+  }
   bool wake = false;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -207,13 +213,20 @@ bool SessionIndexer::PendingFullLocked() const {
 
 std::size_t SessionIndexer::DeltaBytes(const std::vector<DirtySession>& batch) {
   std::size_t n = 0;
-  for (const DirtySession& d : batch) n += d.delta.ApproximateBytes();
+  for (const DirtySession& d : batch) n += d.approximate_bytes;
   return n;
 }
 
 void SessionIndexer::RecountPendingLocked() {
+  // Rare (a recovery, a failed round): the sizes are taken again, as the
+  // batches came back (some deltas of a failed hold may have moved out).
   pending_bytes_ = 0;
-  for (const auto& [seq, batch] : pending_) pending_bytes_ += DeltaBytes(batch);
+  for (auto& [seq, batch] : pending_) {
+    for (DirtySession& d : batch) {
+      d.approximate_bytes = d.delta.ApproximateBytes();
+      pending_bytes_ += d.approximate_bytes;
+    }
+  }
 }
 
 SessionIndexer::Batch::Batch(SessionIndexer* indexer)

@@ -289,6 +289,7 @@ class SessionIndexer {
     std::vector<uint64_t> retry_seqs;  // The markers the retry came from.
     Pending batches;
     std::size_t batch_bytes = 0;  // DeltaBytes of the batches.
+    std::size_t retry_bytes = 0;  // held_bytes_ when the retry was taken.
   };
   // One session of a catch-up: its prefix and its deltas in write order
   // (in the work's retry and batches), a run of Grouped::deltas.
@@ -311,9 +312,12 @@ class SessionIndexer {
   // True when pending_ holds enough for an early catch-up; the caller
   // holds mu_.
   bool PendingFullLocked() const;
-  // The bytes of a batch's deltas.
+  // The bytes of a batch's deltas, as cached in DirtySession's
+  // approximate_bytes when the batch became pending (AddPending,
+  // RecountPendingLocked).
   static std::size_t DeltaBytes(const std::vector<DirtySession>& batch);
-  // Recomputes pending_bytes_ from pending_; the caller holds mu_.
+  // Recomputes pending_bytes_ from pending_, each delta's size taken again
+  // (and cached); the caller holds mu_.
   void RecountPendingLocked();
   // Makes a written batch's node (with its sessions) pending.
   void AddPending(std::map<uint64_t, std::vector<DirtySession>>::node_type node) noexcept;

@@ -78,6 +78,7 @@ Status SessionIndexer::CatchUpRound(uint64_t below_seq, bool may_hold) {
     hold = may_hold && MayHoldLocked();
     work.retry.swap(retry_);
     work.retry_seqs.swap(retry_seqs_);
+    work.retry_bytes = held_bytes_;
     // The in-memory catch-up of a read-only open takes everything at once:
     // it stores nothing, so a later round would fold onto the aggregates
     // on disk without the earlier rounds' deltas.
@@ -183,11 +184,9 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
   // The aggregates and states go straight into the batch, in session order
   // (each family's keys ascending, so each memtable insert lands next to
   // the previous one): one copy of them, not two.
-  std::size_t delta_bytes = 0;
-  for (const auto& [prefix, d] : work->retry) {
-    delta_bytes += prefix.size() + d.delta.ApproximateBytes();
-  }
-  delta_bytes += work->batch_bytes;
+  // The held deltas' size as counted (not summed again: a hold may hold
+  // a million sessions), their keys at about 32 bytes each.
+  const std::size_t delta_bytes = work->retry_bytes + 32 * work->retry.size() + work->batch_bytes;
   // Room for twice the deltas plus 1 KiB a session: an aggregate is
   // larger than the deltas that change it (measured on the writes of held
   // deltas: 1.5-1.9 times their bytes, with the states and keys). An

@@ -88,8 +88,13 @@ bool DecodeIndexState(std::string_view in, SessionIndexState* s);
 struct DirtySession {
   std::string prefix;
   SessionDelta delta;
+  // delta.ApproximateBytes() as the batch became pending (SessionIndexer
+  // sets it once, outside its lock, and sums it under the lock); 0 before
+  // that, and not kept up to date for deltas held or retried.
+  std::size_t approximate_bytes = 0;
 
-  bool operator==(const DirtySession&) const = default;
+  // The prefix and the delta (not the cached size).
+  bool operator==(const DirtySession& o) const { return prefix == o.prefix && delta == o.delta; }
 };
 
 }  // namespace sessionstore
