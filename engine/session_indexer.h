@@ -296,6 +296,8 @@ class SessionIndexer {
   struct SessionWork {
     std::string_view prefix;
     std::span<SessionDelta* const> deltas;
+    // The first delta is the session's entry of the work's retry.
+    bool from_retry = false;
   };
   // A work's deltas by session (GroupBySession): `sessions`, sorted by
   // prefix, each viewing its run of `deltas`, which point into the work's

@@ -143,8 +143,13 @@ void SessionIndexer::GroupBySession(Work* work, bool retry_of_batches_only, Grou
   std::stable_sort(entries.begin(), entries.end(),
                    [](const Entry& a, const Entry& b) { return a.prefix < b.prefix; });
   out->deltas.clear();
-  out->deltas.reserve(entries.size() + work->retry.size());      // At most.
-  std::vector<std::pair<std::string_view, std::size_t>> starts;  // Prefix, first delta.
+  out->deltas.reserve(entries.size() + work->retry.size());  // At most.
+  struct Start {
+    std::string_view prefix;
+    std::size_t first;  // Its first delta in out->deltas.
+    bool from_retry;
+  };
+  std::vector<Start> starts;
   auto r = work->retry.begin();
   std::size_t i = 0;
   while (i < entries.size() || (!retry_of_batches_only && r != work->retry.end())) {
@@ -153,8 +158,9 @@ void SessionIndexer::GroupBySession(Work* work, bool retry_of_batches_only, Grou
         (retry_of_batches_only || r == work->retry.end() || entries[i].prefix <= r->first);
     const std::string_view prefix = from_batch ? entries[i].prefix : std::string_view(r->first);
     while (r != work->retry.end() && r->first < prefix) ++r;  // Retries of no batch's session.
-    starts.emplace_back(prefix, out->deltas.size());
-    if (r != work->retry.end() && r->first == prefix) out->deltas.push_back(&(r++)->second.delta);
+    const bool from_retry = r != work->retry.end() && r->first == prefix;
+    starts.push_back(Start{prefix, out->deltas.size(), from_retry});
+    if (from_retry) out->deltas.push_back(&(r++)->second.delta);
     while (i < entries.size() && entries[i].prefix == prefix)
       out->deltas.push_back(entries[i++].delta);
   }
@@ -162,10 +168,11 @@ void SessionIndexer::GroupBySession(Work* work, bool retry_of_batches_only, Grou
   out->sessions.clear();
   out->sessions.reserve(starts.size());
   for (std::size_t k = 0; k < starts.size(); ++k) {
-    const std::size_t to = k + 1 < starts.size() ? starts[k + 1].second : out->deltas.size();
-    out->sessions.push_back(
-        SessionWork{starts[k].first, std::span<SessionDelta* const>(out->deltas)
-                                         .subspan(starts[k].second, to - starts[k].second)});
+    const std::size_t to = k + 1 < starts.size() ? starts[k + 1].first : out->deltas.size();
+    out->sessions.push_back(SessionWork{
+        starts[k].prefix,
+        std::span<SessionDelta* const>(out->deltas).subspan(starts[k].first, to - starts[k].first),
+        starts[k].from_retry});
   }
 }
 
@@ -256,9 +263,8 @@ void SessionIndexer::HoldInPlace(Work* work, std::vector<uint64_t> applied) {
   std::vector<std::pair<SessionDelta*, bool>> targets;
   targets.reserve(sessions.size());
   for (const SessionWork& w : sessions) {
-    const auto it = work->retry.find(w.prefix);
-    if (it != work->retry.end()) {
-      targets.emplace_back(&it->second.delta, true);
+    if (w.from_retry) {
+      targets.emplace_back(w.deltas.front(), true);  // The retry entry's delta.
     } else {
       std::string prefix(w.prefix);
       const auto made =
