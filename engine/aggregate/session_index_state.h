@@ -89,8 +89,9 @@ struct DirtySession {
   std::string prefix;
   SessionDelta delta;
   // delta.ApproximateBytes() as the batch became pending (SessionIndexer
-  // sets it once, outside its lock, and sums it under the lock); 0 before
-  // that, and not kept up to date for deltas held or retried.
+  // sets it then, outside its lock, and again when a recovery or a failed
+  // round puts batches back, and sums it under the lock); 0 before that,
+  // and not kept up to date for deltas held or retried.
   std::size_t approximate_bytes = 0;
 
   // The prefix and the delta (not the cached size).
