@@ -137,13 +137,19 @@ rocksdb::ColumnFamilyOptions MakeTracesOptions(const Options& options,
   // Every level-0 file of traces spans nearly every session (keys are
   // session-major, and a memtable holds the traces of every active
   // session), so each level-0 compaction rewrites the whole base level,
-  // however few files it takes. Gathering 16 files (1 GiB at the default
-  // buffer) rather than RocksDB's 4 rewrites it a quarter as often: at 10M
-  // traces, 134 s of compaction CPU for `traces` against 217 s, and the
-  // CLI ingest 20% faster (bench/README.md, "Level-0 compactions of
-  // traces"). A read probes each level-0 file (its prefix bloom filter
-  // first; their index and filter blocks stay pinned in the cache). Writes
-  // slow down at 36 files and stop at 48, from RocksDB's 20 and 36.
+  // however few files it takes. A trigger of 16 files rather than
+  // RocksDB's 4 rewrites it less often: at 10M traces, 134 s of compaction
+  // CPU for `traces` against 217 s, and the CLI ingest 20% faster
+  // (bench/README.md, "Level-0 compactions of traces"). In practice level
+  // 0 is compacted before it holds 16 files: with dynamic level bytes
+  // RocksDB also compacts it once it holds max_bytes_for_level_base (256
+  // MiB, about 7 flushed files). Raising that to 1 GiB, so that 16 files
+  // gather, was measured slower at 10M for this engine and for raw RocksDB
+  // alike (bench/README.md, "Allocator decay; level 0 by size"), and only
+  // put the compaction off past the end of a 1M ingest. A read probes each
+  // level-0 file (its prefix bloom filter first; their index and filter
+  // blocks stay pinned in the cache). Writes slow down at 36 files and
+  // stop at 48, from RocksDB's 20 and 36.
   traces.level0_file_num_compaction_trigger = 16;
   traces.level0_slowdown_writes_trigger = 36;
   traces.level0_stop_writes_trigger = 48;
