@@ -19,9 +19,10 @@
 //
 // oversize_threshold:0, dirty_decay_ms:30000: freed pages are kept for
 // reuse rather than handed back to the kernel and faulted (and zeroed)
-// again. By default jemalloc serves requests of 8 MiB and more (the
-// memtables' arena blocks: write_buffer_bytes / 8) from an arena that
-// returns them at once, and keeps other freed pages about 10 s. Measured
+// again. By default jemalloc serves requests of 8 MiB and more (large
+// write batches and buffers) from an arena that returns them at once, and
+// keeps other freed pages (the memtables' 1 MiB arena blocks among them)
+// about 10 s. Measured
 // (bench/README.md, "Allocator decay; level 0 by size"): on a 1M-line
 // ingest, minor page faults 47-52K -> 13-18K and 4.8% less CPU (means of
 // 3 and 6 runs), peak RSS +100 MB; at 10M lines 449 s CPU against 467 and
