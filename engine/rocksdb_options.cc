@@ -92,9 +92,10 @@ rocksdb::DBOptions MakeDBOptions(const Options& options) {
   // 1.7 GB by default; measured: 485 MB of logs after 200K traces), all
   // replayed by the next open. Past the bound, the families that pin the
   // oldest log are flushed before their memtables fill: the dirty markers
-  // the catch-up has not yet cancelled, the aggregates and the locators. Four write buffers rather than two: 4% less CPU for a
-  // 1M-line ingest, 13% for 200K lines (bench/README.md, "Slabs mapped
-  // ahead; what the ingest knobs are worth").
+  // the catch-up has not yet cancelled, the aggregates and the locators.
+  // Four write buffers rather than two: 4% less CPU for a 1M-line ingest,
+  // 13% for 200K lines (bench/README.md, "Slabs mapped ahead; what the
+  // ingest knobs are worth").
   db.max_total_wal_size =
       std::max<uint64_t>(4 * static_cast<uint64_t>(options.write_buffer_bytes), uint64_t{64} << 20);
   // A torn tail is a write that was never acknowledged; any other damage
@@ -134,6 +135,15 @@ rocksdb::ColumnFamilyOptions MakeTracesOptions(const Options& options,
                                   rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
                                   rocksdb::kLZ4Compression};
   traces.bottommost_compression = rocksdb::kZSTD;
+  // ZSTD's level 1, not its default 3: while a store is small its bottom
+  // level is the base level, so every level-0 compaction writes ZSTD. At
+  // 1M traces that compaction took 3.3-3.4 s of CPU against 4.1-4.3 for
+  // 2% more bytes (the ingest 29.7 s of CPU against 32.4, three rounds);
+  // at 10M, where most compactions write the levels above the bottom,
+  // within noise (bench/README.md, "ZSTD's level at the bottom"). Reads
+  // decompress at the same speed whatever the level.
+  traces.bottommost_compression_opts.enabled = true;
+  traces.bottommost_compression_opts.level = 1;
   // Every level-0 file of traces spans nearly every session (keys are
   // session-major, and a memtable holds the traces of every active
   // session), so each level-0 compaction rewrites the whole base level,

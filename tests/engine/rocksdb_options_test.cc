@@ -69,6 +69,10 @@ TEST(RocksdbOptionsTest, EachFamilyGetsItsSettings) {
         << i;
   }
   EXPECT_EQ(traces.bottommost_compression, rocksdb::kZSTD);
+  // At ZSTD's level 1: the base level is the bottom one while the store is
+  // small, so every level-0 compaction pays for the level.
+  EXPECT_TRUE(traces.bottommost_compression_opts.enabled);
+  EXPECT_EQ(traces.bottommost_compression_opts.level, 1);
   // The small keys: LZ4 at every level, the bottom one included.
   for (const auto* cf : {&trace_ids, &index}) {
     EXPECT_TRUE(cf->compression_per_level.empty());
