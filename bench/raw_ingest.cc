@@ -7,7 +7,9 @@
 // `traces` options (LZ4, prefix bloom filter, block cache), in batches of
 // 1000 (WAL on, no fsync): no validation, no merging of versions, no
 // aggregates, no indexes. Prints lines/s and the process CPU per line, the
-// figures `sessionstore ingest` is compared with (bench/README.md).
+// figures `sessionstore ingest` is compared with (bench/README.md), and
+// the table bytes its flushes and compactions wrote per input byte (as
+// `sessionstore ingest --stats` prints them).
 //
 // Usage: raw_ingest FILE DIR [MAX_LINES [BACKGROUND_JOBS]]   (DIR is removed
 // first; MAX_LINES 0 or absent: every line; BACKGROUND_JOBS:
@@ -28,6 +30,7 @@
 #include <string>
 
 #include "engine/format/keys.h"
+#include "engine/io_stats_listener.h"
 #include "engine/rocksdb_options.h"
 
 namespace {
@@ -56,6 +59,8 @@ int main(int argc, char** argv) {
   rocksdb::Options o(sessionstore::MakeDBOptions(options),
                      sessionstore::MakeTracesOptions(
                          options, sessionstore::NewBlockCache(options.block_cache_bytes)));
+  auto io = std::make_shared<sessionstore::IoStatsListener>();
+  o.listeners.push_back(io);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status rs = rocksdb::DB::Open(o, argv[2], &raw);
   if (!rs.ok()) Die(rs.ToString());
@@ -96,5 +101,12 @@ int main(int argc, char** argv) {
       "line\n",
       lines, static_cast<double>(bytes) / 1e6, s, static_cast<double>(lines) / s,
       static_cast<double>(bytes) / 1e6 / s, cpu, cpu / static_cast<double>(lines) * 1e6);
+  // The jobs finished by now, as `sessionstore ingest --stats` counts
+  // them: the close stops a compaction still running.
+  const double table = static_cast<double>(io->flushed_bytes() + io->compacted_bytes());
+  std::printf("table bytes per input byte %.2f (%.1f MB written: %.1f flushed, %.1f compacted)\n",
+              bytes == 0 ? 0.0 : table / static_cast<double>(bytes), table / 1e6,
+              static_cast<double>(io->flushed_bytes()) / 1e6,
+              static_cast<double>(io->compacted_bytes()) / 1e6);
   return 0;
 }

@@ -11,7 +11,7 @@ PKGS=(
   libsqlite3-dev
   libcpp-httplib-dev zlib1g-dev libssl-dev libbrotli-dev curl openssl
   libprotobuf-dev protobuf-compiler
-  libjemalloc-dev
+  libjemalloc-dev time
   clang libclang-rt-14-dev
 )
 
