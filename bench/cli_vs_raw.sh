@@ -67,7 +67,7 @@ fi
 [ -r "$file" ] || { echo "$0: cannot read $file" >&2; exit 1; }
 lines=$(grep -c . "$file")
 db=$work/db
-trap 'rm -rf "$db"' EXIT
+trap 'rm -rf "$db" "$work/run.out" "$work/run.time"' EXIT
 
 # Runs one ingest into a fresh $db; prints "wall cpu rss_mb table_per_input
 # disk_mb" (rss "-" without GNU time).
