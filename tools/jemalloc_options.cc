@@ -23,8 +23,8 @@
 // write batches and buffers) from an arena that returns them at once, and
 // keeps other freed pages (the memtables' 1 MiB arena blocks among them)
 // about 10 s. Measured (bench/README.md, "Allocator decay; level 0 by
-// size"): on a 1M-line ingest, minor page faults 47-52K -> 13-18K and 4.8% less CPU (means of
-// 3 and 6 runs), peak RSS +100 MB; at 10M lines 449 s CPU against 467 and
+// size"): on a 1M-line ingest, minor page faults 47-52K -> 13-18K and
+// 4.8% less CPU (means of 3 and 6 runs), peak RSS +100 MB; at 10M lines 449 s CPU against 467 and
 // 489, peak RSS 1.99 GB against 1.70 and 1.82. raw_ingest unchanged by it.
 // The memory kept is bounded by what the process freed in the last 30 s.
 //
