@@ -92,6 +92,17 @@ Status ReadAddedTraceDeltas(const StoreContext& ctx, const std::vector<AddedTrac
   return Status::OK();
 }
 
+void DropAppliedEntries(const std::vector<RoundRecord>& rounds,
+                        std::map<uint64_t, std::vector<MarkedSession>>* markers) {
+  if (rounds.empty()) return;
+  for (auto& [seq, sessions] : *markers) {
+    std::erase_if(sessions, [&, seq = seq](const MarkedSession& m) {
+      return std::any_of(rounds.begin(), rounds.end(),
+                         [&](const RoundRecord& r) { return r.Covers(seq, m.prefix); });
+    });
+  }
+}
+
 Status RebuildMarkedDeltas(const AddedTraceReader& read,
                            const std::map<uint64_t, std::vector<MarkedSession>>& markers,
                            std::map<uint64_t, std::vector<DirtySession>>* batches) {

@@ -26,6 +26,7 @@
 #include "engine/aggregate/session_delta.h"
 #include "engine/aggregate/session_index_state.h"
 #include "engine/format/dirty_marker.h"
+#include "engine/format/round_record.h"
 #include "engine/store_context.h"
 #include "sessionstore/status.h"
 
@@ -46,6 +47,14 @@ struct AddedTrace {
 // trace, when it is gone, malformed, or in another session.
 Status ReadAddedTraceDeltas(const StoreContext& ctx, const std::vector<AddedTrace>& traces,
                             std::vector<SessionDelta>* deltas);
+
+// Removes from `markers` every session entry a round record says its
+// round applied already (RoundRecord::Covers: a chunked catch-up round
+// that a crash or a failed write ended after some of its chunks), so that
+// what is left is exactly what no stored aggregate holds. A marker may be
+// left with no session: its batch is still deleted by the next catch-up.
+void DropAppliedEntries(const std::vector<RoundRecord>& rounds,
+                        std::map<uint64_t, std::vector<MarkedSession>>* markers);
 
 // Where the added traces are read (ReadAddedTraceDeltas in a store; tests
 // supply their own).

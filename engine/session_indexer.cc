@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "engine/aggregate/session_fold.h"
+#include "engine/format/round_record.h"
 #include "engine/range_scan.h"
 #include "engine/util/no_throw.h"
 #include "engine/util/rocks_status.h"
@@ -88,34 +89,53 @@ SessionIndexer::~SessionIndexer() {
   if (thread_.joinable()) thread_.join();
 }
 
-Status SessionIndexer::Recover() {
-  uint64_t max_seq = 0;
-  std::map<uint64_t, std::vector<MarkedSession>> markers;
+Status SessionIndexer::LoadMarkers(std::map<uint64_t, std::vector<MarkedSession>>* markers,
+                                   uint64_t* max_seq) {
+  std::vector<RoundRecord> rounds;
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, dirty_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     uint64_t seq = 0;
-    if (!ParseDirtyKey(it->key().ToStringView(), &seq)) {
+    const std::string_view key = it->key().ToStringView();
+    if (ParseRoundKey(key, &seq)) {
+      if (!DecodeRoundRecord(it->value().ToStringView(), &rounds.emplace_back())) {
+        return Status::Corruption("round record " + std::to_string(seq) + " is malformed");
+      }
+      live_rounds_.push_back(seq);
+    } else if (!ParseDirtyKey(key, &seq)) {
       return Status::Corruption("dirty marker with a malformed key");
-    }
-    if (!DecodeDirtyMarker(it->value().ToStringView(), &markers[seq])) {
+    } else if (!DecodeDirtyMarker(it->value().ToStringView(), &(*markers)[seq])) {
       return Status::Corruption("dirty marker " + std::to_string(seq) +
                                 " holds a malformed list of changed sessions");
     }
-    max_seq = std::max(max_seq, seq);
+    *max_seq = std::max(*max_seq, seq);
   }
   if (!it->status().ok()) return FromRocks(it->status(), "read dirty markers");
+  // Before the deltas are rebuilt: an added trace whose entry a round
+  // applied is in its session's aggregate, so a later change of it counts
+  // as written (RebuildMarkedDeltas skips only changes of traces added by
+  // the markers it is given).
+  DropAppliedEntries(rounds, markers);
+  return Status::OK();
+}
+
+Status SessionIndexer::Recover() {
+  uint64_t max_seq = 0;
+  std::map<uint64_t, std::vector<MarkedSession>> markers;
+  Status s = LoadMarkers(&markers, &max_seq);
+  if (!s.ok()) return s;
   Pending found;
-  const Status s = RebuildMarkedDeltas(
+  s = RebuildMarkedDeltas(
       [this](const std::vector<AddedTrace>& traces, std::vector<SessionDelta>* deltas) {
         return rows_->ReadAddedTraces(traces, deltas);
       },
       markers, &found);
   if (!s.ok()) return s;
   std::lock_guard<std::mutex> l(mu_);
-  // Above every marker on disk, so no new marker overwrites one not yet
-  // applied (a reused sequence of an applied, deleted marker is harmless).
+  // Above every marker and round record on disk, so no new marker
+  // overwrites one not yet applied nor falls under a record (a reused
+  // sequence of an applied, deleted marker is harmless).
   next_seq_ = std::max(max_seq, static_cast<uint64_t>(db_->GetLatestSequenceNumber())) + 1;
   if (!found.empty()) recovered_through_ = found.rbegin()->first;
   pending_.merge(found);
@@ -318,13 +338,17 @@ void SessionIndexer::AllPending(PendingMap* deltas,
   std::shared_lock<std::shared_mutex> apply(apply_mu_);
   std::lock_guard<std::mutex> l(mu_);
   VisitPendingLocked(
-      [&](const Pending& batches) {
+      [&](const Pending& batches, std::string_view stored_below) {
         for (const auto& [seq, batch] : batches) {
-          for (const DirtySession& d : batch) (*deltas)[d.prefix].push_back(d.delta);
+          for (const DirtySession& d : batch) {
+            if (d.prefix >= stored_below) (*deltas)[d.prefix].push_back(d.delta);
+          }
         }
       },
-      [&](const Retry& retry) {
-        for (const auto& [prefix, d] : retry) (*deltas)[prefix].push_back(d.delta);
+      [&](const Retry& retry, std::string_view stored_below) {
+        for (auto it = retry.lower_bound(stored_below); it != retry.end(); ++it) {
+          (*deltas)[it->first].push_back(it->second.delta);
+        }
       });
   take_snapshot();
 }
@@ -332,29 +356,32 @@ void SessionIndexer::AllPending(PendingMap* deltas,
 void SessionIndexer::CollectLocked(std::string_view prefix,
                                    std::vector<SessionDelta>* deltas) const {
   VisitPendingLocked(
-      [&](const Pending& batches) {
+      [&](const Pending& batches, std::string_view stored_below) {
+        if (prefix < stored_below) return;
         for (const auto& [seq, batch] : batches) {
           if (const DirtySession* d = FindSession(batch, prefix)) deltas->push_back(d->delta);
         }
       },
-      [&](const Retry& retry) {
+      [&](const Retry& retry, std::string_view stored_below) {
+        if (prefix < stored_below) return;
         const auto it = retry.find(prefix);
         if (it != retry.end()) deltas->push_back(it->second.delta);
       });
 }
 
-void SessionIndexer::VisitPendingLocked(const std::function<void(const Pending&)>& batches,
-                                        const std::function<void(const Retry&)>& retry) const {
+void SessionIndexer::VisitPendingLocked(const BatchVisitor& batches,
+                                        const RetryVisitor& retry) const {
   // In write order: what a read-only open applied in memory (its store
   // takes no writes), the catch-up in progress (its retry, then its
-  // batches), what a failed one left, the batches not yet taken.
-  batches(kept_);
+  // batches; less the sessions its chunks stored), what a failed one
+  // left, the batches not yet taken.
+  batches(kept_, std::string_view());
   if (inflight_ != nullptr) {
-    retry(inflight_->retry);
-    batches(inflight_->batches);
+    retry(inflight_->retry, written_below_);
+    batches(inflight_->batches, written_below_);
   }
-  retry(retry_);
-  batches(pending_);
+  retry(retry_, std::string_view());
+  batches(pending_, std::string_view());
 }
 
 Status SessionIndexer::CatchUpNoThrow(bool may_hold) {

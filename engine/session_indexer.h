@@ -40,6 +40,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -138,6 +139,16 @@ class SessionIndexer {
   // on disk until their write, so a crash loses nothing: the next open
   // rebuilds them.
   static constexpr std::size_t kHeldFoldFactor = 4;
+  // A round's write: in chunks of about this many bytes (format 9), each
+  // its own atomic write, in ascending session prefix order, so that a
+  // write-back of a large hold needs no batch (nor memtable burst) of
+  // every held aggregate at once. Each chunk but the last also puts the
+  // round's record ('R', engine/format/round_record.h): its markers and
+  // the first session not yet written, which readers (PendingFor) and a
+  // recovery use to count each session's deltas once. The last chunk
+  // deletes the markers and the records. A round smaller than this is one
+  // write, with no record.
+  static constexpr std::size_t kWriteChunkBytes = std::size_t{8} << 20;
   static constexpr uint32_t kMaxHoldMs = 30000;
   static constexpr std::size_t kDefaultHoldBytes = std::size_t{64} << 20;  // As Options'.
 
@@ -275,6 +286,17 @@ class SessionIndexer {
   // Tests: the longest a hold lasts (kMaxHoldMs by default). Call before
   // any catch-up.
   void SetMaxHoldMsForTest(uint32_t ms) { max_hold_ = std::chrono::milliseconds(ms); }
+  // Tests: a round's chunks (kWriteChunkBytes by default) and how many
+  // sessions' aggregates one read takes (256). Call before any catch-up.
+  void SetWriteChunkForTest(std::size_t bytes, std::size_t sessions_per_read) {
+    chunk_bytes_ = bytes;
+    read_sessions_ = std::max<std::size_t>(sessions_per_read, 1);
+  }
+  // Tests: called by a chunked round after each chunk but its last is
+  // written (outside the indexer's locks; readers may be called); an error
+  // it returns fails the round there, as a failed write of the next chunk
+  // would. Call before any catch-up.
+  void SetBetweenChunksForTest(std::function<Status()> hook) { between_chunks_ = std::move(hook); }
 
  private:
   // The reported batches not yet applied: sequence -> its sessions' deltas
@@ -330,11 +352,18 @@ class SessionIndexer {
   // apply_mu_ (shared) when InflightHoldsAnyLocked says the session is in
   // the catch-up in progress.
   void CollectLocked(std::string_view prefix, std::vector<SessionDelta>* deltas) const;
-  // Calls `batches` and `retry` on everything readers add, in write order;
-  // the caller holds mu_, and apply_mu_ (shared) to read the deltas of
-  // the catch-up in progress.
-  void VisitPendingLocked(const std::function<void(const Pending&)>& batches,
-                          const std::function<void(const Retry&)>& retry) const;
+  // Calls `batches` and `retry` on everything readers add, in write order,
+  // each with the prefix below which its sessions' deltas are stored
+  // already and must be skipped (written_below_ for the catch-up in
+  // progress, empty for the rest); the caller holds mu_, and apply_mu_
+  // (shared) to read the deltas of the catch-up in progress.
+  using BatchVisitor = std::function<void(const Pending&, std::string_view stored_below)>;
+  using RetryVisitor = std::function<void(const Retry&, std::string_view stored_below)>;
+  void VisitPendingLocked(const BatchVisitor& batches, const RetryVisitor& retry) const;
+  // Recover's read of the `dirty` family: the markers (their sessions
+  // less the entries a round record says are applied), the largest
+  // sequence or round id seen, and the round records' ids (live_rounds_).
+  Status LoadMarkers(std::map<uint64_t, std::vector<MarkedSession>>* markers, uint64_t* max_seq);
 
   void Run(uint32_t interval_ms);
   // One catch-up, in rounds (CatchUpRound); the caller holds drain_mu_.
@@ -410,8 +439,29 @@ class SessionIndexer {
   // deltas. The fold views `stored` and the deltas: they must outlive it.
   Status FoldAggregate(const rocksdb::Status& read, std::string_view stored,
                        const SessionWork& work, SessionFold* fold) const;
-  // Adds the deletions of the `applied` markers to `wb` and writes it, in
-  // one atomic write; nothing when in_memory_ is set.
+  // A chunked round's record: its id (0 until its first chunk) and its
+  // markers' sequences, sorted.
+  struct ChunkedRound {
+    uint64_t id = 0;
+    std::vector<uint64_t> seqs;
+  };
+  // Writes `wb` (the aggregates and states of the round's sessions below
+  // `next`) as one chunk of the round, with its record (`round`; made at
+  // the first chunk from `applied`), under apply_mu_ (exclusive); then
+  // written_below_ is `next`, the table takes `changes`, and `wb` and
+  // `changes` are cleared for the next chunk.
+  Status WriteChunk(const std::vector<uint64_t>& applied, std::string_view next,
+                    ChunkedRound* round, rocksdb::WriteBatch* wb,
+                    std::vector<SessionTableChange>* changes);
+  // Puts a work that failed back for the next catch-up (pending_, retry_),
+  // less its sessions below written_below_ when chunks of it are stored
+  // (their deltas are in the stored aggregates, and the round records on
+  // disk say so to a recovery); the next round then takes all of its
+  // batches (recovered_through_). The caller holds mu_.
+  void ReturnWorkLocked(Work* work, bool hold) noexcept;
+  // Adds the deletions of the `applied` markers and of every round record
+  // (live_rounds_) to `wb` and writes it, in one atomic write; nothing
+  // when in_memory_ is set.
   Status WriteIndex(rocksdb::WriteBatch* wb, const std::vector<uint64_t>& applied);
   // LoadTable's work; the caller holds drain_mu_. Gives up (Busy, the
   // table unloaded) once `cancel` (when given) is set.
@@ -431,6 +481,15 @@ class SessionIndexer {
   const std::size_t early_bytes_;  // The pending bytes (kEarlyCatchUpBatches).
   std::size_t round_bytes_;        // early_bytes_, or SetRoundBytesForTest's.
   const std::size_t hold_bytes_;   // 0: never hold.
+  std::size_t chunk_bytes_ = kWriteChunkBytes;  // Or SetWriteChunkForTest's.
+  std::size_t read_sessions_ = 256;             // Aggregates per read (IndexSessions).
+  std::function<Status()> between_chunks_;      // SetBetweenChunksForTest.
+  // The ids of the round records on disk (chunked rounds not yet
+  // finished: a failed one, or one a crash ended, found by Recover): the
+  // next round that writes its last chunk deletes them, as it applies
+  // every marker they name (ReturnWorkLocked, recovered_through_). Only
+  // catch-ups (drain_mu_) and Recover use it.
+  std::vector<uint64_t> live_rounds_;
 
   std::mutex drain_mu_;  // Serializes catch-ups.
   // The catch-ups' write batch, kept between rounds (one catch-up at a
@@ -485,6 +544,11 @@ class SessionIndexer {
   // The work of the catch-up in progress (null when none): not yet in the
   // stored aggregates until it ends.
   const Work* inflight_ = nullptr;
+  // While the catch-up in progress writes in chunks: its sessions below
+  // this prefix are stored (readers skip their deltas in inflight_).
+  // Empty otherwise. Set under apply_mu_ (exclusive) with the chunk's
+  // write; only the catch-up's thread changes it.
+  std::string written_below_;
   // What the in-memory catch-up of a read-only open applied to the table:
   // never stored, so readers add it to every aggregate they read.
   Pending kept_;

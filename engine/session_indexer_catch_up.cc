@@ -17,10 +17,12 @@
 #include <span>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "engine/aggregate/session_fold.h"
+#include "engine/format/round_record.h"
 #include "engine/range_scan.h"
 #include "engine/session_indexer.h"
 #include "engine/util/rocks_status.h"
@@ -47,7 +49,10 @@ Status SessionIndexer::CatchUpLocked(bool may_hold) {
   {
     std::lock_guard<std::mutex> l(mu_);
     const bool held_stays = may_hold && held_ && MayHoldLocked();
-    if (pending_.empty() && (retry_.empty() || held_stays)) return Status::OK();
+    // A failed chunked round may leave markers with no delta left
+    // (retry_seqs_ alone): a round deletes them.
+    const bool retry_left = !retry_.empty() || !retry_seqs_.empty();
+    if (pending_.empty() && (!retry_left || held_stays)) return Status::OK();
     below_seq = next_seq_;  // Above every batch reported so far.
   }
   while (true) {
@@ -57,7 +62,8 @@ Status SessionIndexer::CatchUpLocked(bool may_hold) {
     const bool batches_left = !pending_.empty() && pending_.begin()->first < below_seq;
     // What this round held over a bound is written by one more round.
     const bool held_stays = may_hold && held_ && MayHoldLocked();
-    if (!batches_left && (retry_.empty() || held_stays)) return Status::OK();
+    const bool retry_left = !retry_.empty() || !retry_seqs_.empty();
+    if (!batches_left && (!retry_left || held_stays)) return Status::OK();
   }
 }
 
@@ -96,27 +102,48 @@ Status SessionIndexer::CatchUpRound(uint64_t below_seq, bool may_hold) {
     }
     pending_bytes_ -= std::min(bytes, pending_bytes_);
     work.batch_bytes = bytes;
-    if (work.batches.empty() && work.retry.empty()) return Status::OK();
+    if (work.batches.empty() && work.retry.empty() && work.retry_seqs.empty()) return Status::OK();
     inflight_ = &work;  // Readers still add it until it is stored.
   }
   try {
     return Apply(&work, hold);
   } catch (...) {
-    // Nothing was written (the write is Apply's last step, and it ends
-    // the work itself): the work goes back for the next catch-up.
-    // Catch-ups are serialized, so retry_ is still empty.
+    // Nothing was written but the chunks before the failure (Apply ends
+    // the work itself once its last write is done): the work goes back
+    // for the next catch-up, less what those chunks stored. Catch-ups are
+    // serialized, so retry_ is still empty.
     std::lock_guard<std::mutex> l(mu_);
-    if (inflight_ == &work) {
-      pending_.merge(work.batches);
-      RecountPendingLocked();
-      retry_ = std::move(work.retry);
-      retry_seqs_ = std::move(work.retry_seqs);
-      // A write that failed: its held deltas are retried, not held on.
-      if (!hold) held_ = false;
-      inflight_ = nullptr;
-    }
+    if (inflight_ == &work) ReturnWorkLocked(&work, hold);
     throw;
   }
+}
+
+void SessionIndexer::ReturnWorkLocked(Work* work, bool hold) noexcept {
+  static_assert(std::is_nothrow_move_assignable_v<DirtySession>);
+  if (!written_below_.empty()) {
+    // Those sessions' deltas are in their stored aggregates now, and the
+    // round records on disk tell a recovery so until a round applies every
+    // batch they name: the next round takes all of these batches.
+    const std::string_view stored_below = written_below_;
+    work->retry.erase(work->retry.begin(), work->retry.lower_bound(stored_below));
+    for (auto& [seq, batch] : work->batches) {
+      const auto cut =
+          std::lower_bound(batch.begin(), batch.end(), stored_below,
+                           [](const DirtySession& d, std::string_view p) { return d.prefix < p; });
+      batch.erase(batch.begin(), cut);  // Moves only: cannot throw.
+      recovered_through_ = std::max(recovered_through_, seq);
+    }
+    written_below_.clear();
+  }
+  pending_.merge(work->batches);
+  RecountPendingLocked();
+  retry_ = std::move(work->retry);
+  retry_seqs_ = std::move(work->retry_seqs);
+  held_bytes_ = 0;
+  for (const auto& [prefix, d] : retry_) held_bytes_ += d.delta.ApproximateBytes();
+  // A write that failed: its held deltas are retried, not held on.
+  if (!hold) held_ = false;
+  inflight_ = nullptr;
 }
 
 void SessionIndexer::GroupBySession(Work* work, bool retry_of_batches_only, Grouped* out) {
@@ -196,14 +223,18 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
   const std::size_t delta_bytes = work->retry_bytes + 32 * work->retry.size() + work->batch_bytes;
   // Room for twice the deltas plus 1 KiB a session: an aggregate is
   // larger than the deltas that change it (measured on the writes of held
-  // deltas: 1.5-1.9 times their bytes, with the states and keys). An
-  // estimate too small made the batch grow, copying it into fresh pages;
-  // room reserved and not used costs address space only.
+  // deltas: 1.5-1.9 times their bytes, with the states and keys), but no
+  // more than a chunk and the read that passes it. An estimate too small
+  // made the batch grow, copying it into fresh pages; room reserved and
+  // not used costs address space only.
   // A read-only open's in-memory catch-up writes nothing into it.
   WriteBatchPool::Lease lease =
-      round_batches_.Acquire(in_memory_ ? 0 : 2 * delta_bytes + (sessions.size() << 10));
+      round_batches_.Acquire(in_memory_ ? 0
+                                        : std::min(2 * delta_bytes + (sessions.size() << 10),
+                                                   chunk_bytes_ + chunk_bytes_ / 2));
   rocksdb::WriteBatch& wb = *lease;
   std::vector<SessionTableChange> changes;
+  ChunkedRound round;
   Status s;
   {
     // Taken only if a register is unsure, for ExactRow: a snapshot held
@@ -211,11 +242,15 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
     // their deletions in a flush (they were flushed, then compacted away).
     // Aggregates and states need none: only catch-ups write them.
     LazyReadSnapshot snapshot(db_, static_view_);  // Released on every path out.
-    // In chunks: each is one batched read of aggregates.
-    constexpr std::size_t kChunk = 256;
+    // Each read is one batched read of aggregates; once the batch holds a
+    // chunk's bytes, it is written as a chunk of the round (WriteChunk).
     const std::span<const SessionWork> all(sessions);
-    for (std::size_t i = 0; i < all.size() && s.ok(); i += kChunk) {
-      s = IndexSessions(&snapshot, all.subspan(i, std::min(kChunk, all.size() - i)), &wb, &changes);
+    for (std::size_t i = 0; i < all.size() && s.ok(); i += read_sessions_) {
+      const std::size_t n = std::min(read_sessions_, all.size() - i);
+      s = IndexSessions(&snapshot, all.subspan(i, n), &wb, &changes);
+      if (s.ok() && !in_memory_ && i + n < all.size() && wb.GetDataSize() >= chunk_bytes_) {
+        s = WriteChunk(applied, all[i + n].prefix, &round, &wb, &changes);
+      }
     }
   }
   Retry left;
@@ -224,6 +259,12 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
     // leaves them: each sees the work in exactly one of the two.
     std::unique_lock<std::shared_mutex> exclusive(apply_mu_);
     if (s.ok()) s = WriteIndex(&wb, applied);
+    if (!s.ok() && !written_below_.empty()) {
+      // Chunks are stored: the rest goes back as it was, less them.
+      std::lock_guard<std::mutex> l(mu_);
+      ReturnWorkLocked(work, /*hold=*/false);
+      return s;
+    }
     if (!s.ok()) {
       // Retried by the next catch-up, composed: a persistent error holds
       // one delta per session, not one per batch.
@@ -233,10 +274,42 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
     EndWork(s, work, &left);
   }
   if (!s.ok()) return s;
+  if (!in_memory_) live_rounds_.clear();  // WriteIndex deleted them.
   // The states are on disk (or this is the in-memory catch-up of a
   // read-only open): the table follows them.
   if (table_->loaded()) table_->ApplyOrUnload(changes);
   return Status::OK();
+}
+
+Status SessionIndexer::WriteChunk(const std::vector<uint64_t>& applied, std::string_view next,
+                                  ChunkedRound* round, rocksdb::WriteBatch* wb,
+                                  std::vector<SessionTableChange>* changes) {
+  if (round->id == 0) {
+    round->seqs = applied;
+    std::sort(round->seqs.begin(), round->seqs.end());
+    // Drawn as a marker's sequence: never reused, and above every marker a
+    // recovery could find with it. Listed before its first write: a record
+    // that never reached the disk is deleted harmlessly.
+    round->id = NextSeq();
+    live_rounds_.push_back(round->id);
+  }
+  std::string record;
+  EncodeRoundRecord(round->seqs, next, &record);
+  Status s = FromRocks(wb->Put(dirty_, RoundKey(round->id), record), "batch round record");
+  std::string below(next);  // Allocated before the write.
+  if (s.ok()) {
+    std::unique_lock<std::shared_mutex> exclusive(apply_mu_);
+    s = FromRocks(db_->Write(rocksdb::WriteOptions(), wb), "write session aggregates");
+    if (s.ok()) {
+      std::lock_guard<std::mutex> l(mu_);
+      written_below_.swap(below);  // Readers skip those sessions' deltas now.
+    }
+  }
+  if (!s.ok()) return s;
+  if (table_->loaded()) table_->ApplyOrUnload(*changes);
+  changes->clear();
+  wb->Clear();
+  return between_chunks_ ? between_chunks_() : Status::OK();
 }
 
 void SessionIndexer::Compose(const std::vector<SessionWork>& sessions, Retry* left) {
@@ -324,6 +397,7 @@ void SessionIndexer::HoldWork(Work* work, std::vector<uint64_t> applied, std::pt
 void SessionIndexer::EndWork(const Status& s, Work* work, Retry* left) noexcept {
   std::lock_guard<std::mutex> l(mu_);
   inflight_ = nullptr;
+  written_below_.clear();  // (Empty unless the round wrote its last chunk.)
   held_ = false;  // A failed write's deltas are retried; a written hold is gone.
   if (s.ok()) held_bytes_ = held_folded_ = 0;
   if (!s.ok()) {
@@ -347,6 +421,11 @@ Status SessionIndexer::WriteIndex(rocksdb::WriteBatch* wb, const std::vector<uin
   Status s;
   for (std::size_t i = 0; s.ok() && i < applied.size(); ++i) {
     s = FromRocks(wb->SingleDelete(dirty_, DirtyKey(applied[i])), "delete dirty marker");
+  }
+  // Every record a chunked round left: this round applies all they name.
+  // Delete, not SingleDelete: each chunk put the record again.
+  for (std::size_t i = 0; s.ok() && i < live_rounds_.size(); ++i) {
+    s = FromRocks(wb->Delete(dirty_, RoundKey(live_rounds_[i])), "delete round record");
   }
   if (!s.ok()) return s;
   // No fsync needed: if this write is lost, so is nothing else, because the

@@ -165,6 +165,9 @@ Status StoreImpl::OpenDatabase(const std::string& path) {
       db_.get(), ctx_.cf.sessions, ctx_.cf.index, ctx_.cf.dirty, session_reader_.get(), &table_,
       options_.index_pending_bytes, options_.index_hold_bytes);
   if (ctx_.static_view) indexer_->UseStaticView();
+  if (internal_.TEST_index_write_chunk_bytes > 0) {
+    indexer_->SetWriteChunkForTest(internal_.TEST_index_write_chunk_bytes, 1);
+  }
   content_search_ =
       std::make_unique<ContentSearch>(&ctx_, indexer_.get(), &table_, options_.read_only);
   writer_ = std::make_unique<TraceWriter>(&ctx_, indexer_.get(), options_.sync);
@@ -274,6 +277,9 @@ Status StoreImpl::CheckFormatVersion(const std::string& path) {
     return rs.ok() ? Status::OK() : FromRocks(rs, "write format version");
   }
   if (!rs.ok()) return FromRocks(rs, "read format version");
+  // A read-only open reads the previous version as it is (it holds no
+  // round record); a writable one stores the new version.
+  if (version == kPreviousFormatVersion && options_.read_only) return Status::OK();
   if (IsUpgradableFormat(version) && !options_.read_only) {
     upgrade_from_ = version;  // After the indexer's recovery (OpenDatabase).
     return Status::OK();

@@ -64,6 +64,11 @@ struct InternalOptions {
   std::function<int64_t()> TEST_clock;
   // Retention's wake-up interval; 0: RetentionWorker::DefaultIntervalMs.
   uint32_t TEST_retention_interval_ms = 0;
+  // The bytes of a catch-up round's chunks (SessionIndexer::
+  // kWriteChunkBytes); 0: that default. Set, each read of aggregates takes
+  // one session, so that small values make every round of a test of more
+  // than one session write in chunks.
+  std::size_t TEST_index_write_chunk_bytes = 0;
 };
 
 class StoreImpl final : public Store {

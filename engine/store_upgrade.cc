@@ -120,11 +120,19 @@ Status RewriteVersion7Markers(const StoreContext& ctx) {
 }  // namespace
 
 bool IsUpgradableFormat(const std::string& version) {
-  return version == "4" || version == "5" || version == "6" || version == "7";
+  return version == "4" || version == "5" || version == "6" || version == "7" ||
+         version == kPreviousFormatVersion;
 }
 
 Status UpgradeFormat(const StoreContext& ctx, const std::string& version,
                      const IndexRowSource& rows) {
+  if (version == kPreviousFormatVersion) {
+    // Version 9 adds round records to what version 8 wrote: nothing to
+    // rewrite (and the branch below must not run: it drops the markers).
+    return FromRocks(ctx.db->Put(rocksdb::WriteOptions(), ctx.cf.default_family, kFormatVersionKey,
+                                 kFormatVersion),
+                     "upgrade the store from format version 8");
+  }
   if (version == "7") return RewriteVersion7Markers(ctx);
   // The old markers: their deltas are in the aggregates already (written
   // with them as merge operands), and the states are rewritten below.

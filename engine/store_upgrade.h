@@ -15,7 +15,9 @@
 // open upgrades again from the start (each step is idempotent). Version 7
 // wrote each session's whole delta into the markers, where version 8 names
 // the added traces: its markers are rewritten as version 8's (each delta
-// kept whole) in the one atomic write that stores the version.
+// kept whole) in the one atomic write that stores the version. Version 9
+// only adds round records (engine/format/round_record.h): a version-8
+// store just stores the new version.
 //
 // Thread safety: none needed; runs inside Store::Open, before the store
 // is handed out and before the indexer recovers its markers.

@@ -11,11 +11,14 @@ namespace sessionstore {
 
 // DO NOT CHANGE: stored on disk.
 inline constexpr char kFormatVersionKey[] = "sessionstore.format_version";
-// The version this build writes and reads. Version-4 to version-7 stores
-// are upgraded by their first writable open (engine/store_upgrade.h);
-// any other version is refused with NotSupported. Change only with
-// docs/format.md.
-inline constexpr char kFormatVersion[] = "8";
+// The version this build writes and reads. Version-4 to version-8 stores
+// are upgraded by their first writable open (engine/store_upgrade.h), and
+// a version-8 store is also read as it is by a read-only open (version 9
+// only adds round records, which a version-8 store has none of); any other
+// version is refused with NotSupported. Change only with docs/format.md.
+inline constexpr char kFormatVersion[] = "9";
+// The version before: readable as it is (see above).
+inline constexpr char kPreviousFormatVersion[] = "8";
 
 }  // namespace sessionstore
 

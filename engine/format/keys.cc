@@ -62,6 +62,18 @@ bool ParseDirtyKey(std::string_view key, uint64_t* seq) {
   return GetFixed64BE(&key, seq) && key.empty();
 }
 
+std::string RoundKey(uint64_t id) {
+  std::string key(1, kRoundTag);
+  PutFixed64BE(&key, id);
+  return key;
+}
+
+bool ParseRoundKey(std::string_view key, uint64_t* id) {
+  if (key.empty() || key[0] != kRoundTag) return false;
+  key.remove_prefix(1);
+  return GetFixed64BE(&key, id) && key.empty();
+}
+
 std::string StateKey(std::string_view session_prefix) {
   std::string key(1, kStateTag);
   key.append(session_prefix);

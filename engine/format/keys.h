@@ -54,6 +54,7 @@ uint64_t SessionHash(std::string_view session_id);
 inline constexpr std::size_t kSessionHashBytes = 8;
 // DO NOT CHANGE: stored on disk.
 inline constexpr char kDirtyTag = 'D';
+inline constexpr char kRoundTag = 'R';
 inline constexpr char kStateTag = 'X';
 // Version 4's order and user entries (removed by the upgrade to version 5).
 inline constexpr char kVersion4OrderTag = 'O';
@@ -93,6 +94,11 @@ bool ParseTraceKey(std::string_view key, ParsedTraceKey* out);
 // lists the batch's changed sessions with their index deltas.
 std::string DirtyKey(uint64_t seq);
 bool ParseDirtyKey(std::string_view key, uint64_t* seq);
+// Round record of a catch-up round written in chunks (format 9; value:
+// engine/format/round_record.h): 'R' fixed64-BE(id), `id` drawn as a
+// marker's sequence is, so never reused.
+std::string RoundKey(uint64_t id);
+bool ParseRoundKey(std::string_view key, uint64_t* id);
 // ---- session index keys (CF index) ----
 // Key of a session's index state (engine/aggregate/session_index_state.h).
 std::string StateKey(std::string_view session_prefix);

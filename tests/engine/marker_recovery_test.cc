@@ -29,6 +29,7 @@ using testing::IngestOrDie;
 using testing::kSec;
 using testing::kT0;
 using testing::MakeTrace;
+using testing::NoBackgroundCatchUp;
 using testing::OpenOrDie;
 using testing::TempDir;
 using testing::Turn;
@@ -37,6 +38,26 @@ std::string Prefix(const std::string& id) {
   std::string p;
   PutSessionPrefix(&p, 7, id);
   return p;
+}
+
+TEST(MarkerRecoveryTest, RoundRecordsDropTheEntriesTheirRoundsApplied) {
+  std::map<uint64_t, std::vector<MarkedSession>> markers;
+  for (uint64_t seq : {3, 4, 5}) {
+    for (const char* id : {"a", "b", "c"}) {
+      markers[seq].push_back(MarkedSession{Prefix(id), {{100, std::string(id) + "-t"}}, {}});
+    }
+  }
+  RoundRecord first{{3, 4}, Prefix("b")};  // a stored for 3 and 4.
+  RoundRecord retry{{3, 4}, Prefix("c")};  // then b, in a later round.
+  DropAppliedEntries({first, retry}, &markers);
+  ASSERT_EQ(markers.size(), 3u) << "markers stay: a catch-up deletes them";
+  ASSERT_EQ(markers[3].size(), 1u);
+  EXPECT_EQ(markers[3][0].prefix, Prefix("c"));
+  ASSERT_EQ(markers[4].size(), 1u);
+  EXPECT_EQ(markers[5].size(), 3u) << "a marker no round took";
+  DropAppliedEntries({RoundRecord{{3, 4, 5}, Prefix("d")}}, &markers);
+  EXPECT_TRUE(markers[3].empty());
+  EXPECT_TRUE(markers[5].empty());
 }
 
 TEST(MarkerRecoveryTest, AddedTracesTelescopeAndCountOnce) {
@@ -178,12 +199,6 @@ void ExpectSameSessions(Store* got, Store* want) {
   ASSERT_TRUE(want->ListSessions(ListSessionsOptions(), &b).ok());
   ASSERT_EQ(a.sessions.size(), b.sessions.size());
   for (std::size_t i = 0; i < a.sessions.size(); ++i) EXPECT_EQ(a.sessions[i], b.sessions[i]);
-}
-
-Options NoBackgroundCatchUp() {
-  Options options;
-  options.index_interval_ms = 0;
-  return options;
 }
 
 InternalOptions SkipCatchUpOnClose() {

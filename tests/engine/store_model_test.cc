@@ -349,8 +349,9 @@ void DeleteSomething(Store* store, TraceModel* model, Workload* w, int64_t* dele
 }
 
 // Parametrized by the workload's seed and Options::index_hold_bytes (0:
-// every round writes; 16 KiB: held rounds alternate with writes; the
-// default), with background rounds every millisecond.
+// every round writes; 16 KiB: held rounds alternate with writes, each
+// written in chunks of 2 KiB; the default), with background rounds every
+// millisecond.
 class StoreModelTest : public ::testing::TestWithParam<std::tuple<uint64_t, std::size_t>> {
  protected:
   static Options WithHold() {
@@ -359,11 +360,18 @@ class StoreModelTest : public ::testing::TestWithParam<std::tuple<uint64_t, std:
     options.index_hold_bytes = std::get<1>(GetParam());
     return options;
   }
+  static InternalOptions Internal() {
+    InternalOptions internal;
+    if (std::get<1>(GetParam()) == (std::size_t{16} << 10)) {
+      internal.TEST_index_write_chunk_bytes = 2048;
+    }
+    return internal;
+  }
 };
 
 TEST_P(StoreModelTest, RandomWorkloadMatchesModel) {
   TempDir dir;
-  auto store = OpenOrDie(dir.path(), WithHold(), InternalOptions());
+  auto store = OpenOrDie(dir.path(), WithHold(), Internal());
   TraceModel model;
   Workload w(std::get<0>(GetParam()));
   std::vector<Trace> sent;  // Every accepted version, for retries.
@@ -411,7 +419,7 @@ TEST_P(StoreModelTest, RandomWorkloadMatchesModel) {
     if (round % 10 == 9) DeleteSomething(store.get(), &model, &w, &deleted);
     if (round % 50 == 49) {
       store.reset();
-      store = OpenOrDie(dir.path(), WithHold(), InternalOptions());
+      store = OpenOrDie(dir.path(), WithHold(), Internal());
     }
     if (round % 25 == 24) CheckAgainstModel(store.get(), model, w.rng());
   }

@@ -123,10 +123,11 @@ void CheckAfterPowerLoss(const std::string& dir, std::size_t acked, bool require
 // One round: write into `dir` from `acked` on, lose power after `delay`
 // (counted from when the store is open with `after_open`, else from the
 // start, so that the loss may hit the open itself), and return the
-// versions acknowledged before. `hold_bytes`: Options::index_hold_bytes.
+// versions acknowledged before. `hold_bytes`: Options::index_hold_bytes;
+// `chunk_bytes`: InternalOptions::TEST_index_write_chunk_bytes.
 std::size_t WriteUntilPowerLoss(const std::string& dir, const std::string& image, std::size_t acked,
                                 std::chrono::milliseconds delay, bool after_open,
-                                std::size_t hold_bytes, Totals* totals) {
+                                std::size_t hold_bytes, std::size_t chunk_bytes, Totals* totals) {
   auto plfs = std::make_shared<PowerLossFileSystem>(rocksdb::FileSystem::Default());
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(plfs);
   std::atomic<std::size_t> acknowledged{acked};
@@ -138,6 +139,7 @@ std::size_t WriteUntilPowerLoss(const std::string& dir, const std::string& image
     options.index_hold_bytes = hold_bytes;
     InternalOptions internal;
     internal.TEST_env = env.get();
+    internal.TEST_index_write_chunk_bytes = chunk_bytes;
     auto store = OpenOrDie(dir, options, internal);
     if (!store) return;
     opened = true;
@@ -188,10 +190,13 @@ TEST(StorePowerLossTest, SyncedIngestSurvivesPowerLoss) {
     const std::string image = root.path() + "/round" + std::to_string(round);
     const auto delay = std::chrono::milliseconds(rng() % 400);
     // Rounds alternate the open's timing, and every other pair writes each
-    // round's aggregates (the rest hold them in memory: write-back).
+    // round's aggregates (the rest hold them in memory: write-back); every
+    // other round writes them in chunks of 4 KiB, so that a loss may fall
+    // between two chunks.
     const std::size_t hold = round % 4 < 2 ? Options().index_hold_bytes : 0;
+    const std::size_t chunk = round % 2 == 0 ? 4096 : 0;
     acked = WriteUntilPowerLoss(dir, image, acked, delay, /*after_open=*/round % 2 == 1, hold,
-                                &totals);
+                                chunk, &totals);
     fs::remove_all(dir);
     dir = image;
     CheckAfterPowerLoss(dir, acked, /*require_intact=*/true, &totals);

@@ -24,6 +24,7 @@ using testing::kSec;
 using testing::kT0;
 using testing::LlmSpan;
 using testing::MakeTrace;
+using testing::NoBackgroundCatchUp;
 using testing::OpenOrDie;
 using testing::TempDir;
 using testing::Turn;
@@ -69,14 +70,6 @@ TEST(StoreTest, AggregatesOfOneSession) {
   EXPECT_EQ(s.ttft_count, 1);
   EXPECT_DOUBLE_EQ(s.ttft_avg_ns(), 400.0);
   ExpectVerifyClean(store.get());
-}
-
-// A store without the background catch-up: every session delta stays
-// pending until a listing catches up.
-Options NoBackgroundCatchUp() {
-  Options options;
-  options.index_interval_ms = 0;
-  return options;
 }
 
 TEST(StoreTest, RetryChangesNothing) {

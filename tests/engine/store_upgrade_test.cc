@@ -1,8 +1,8 @@
 // Copyright sessionstore authors.
 //
-// Formats 4, 5 and 6 -> 8 (as to 7, their markers dropped), and 7 -> 8
-// (its markers rewritten). 4, 5 and 6 -> a version-4 store (its 'O' and 'U' entries, its
-// version-2 index states and its version written here over a current
+// Formats 4, 5 and 6 -> 9 (as to 7, their markers dropped), 7 -> 9 (its
+// markers rewritten as format 8's), and 8 -> 9 (the version only). 4, 5 and 6 -> a version-4 store
+// (its 'O' and 'U' entries, its version-2 index states and its version written here over a current
 // store, as version 4 left them), a version-5 store (version-2 states) and
 // a version-6 store are upgraded by a writable open and refused by a
 // read-only one; the upgraded states carry what the filters need. All
@@ -219,6 +219,53 @@ TEST(StoreUpgradeTest, Version7MarkersAreRewrittenAndApplied) {
   EXPECT_EQ(version, kFormatVersion);
   // The markers were applied once and stay deleted (the old keys are
   // gone, not merely overwritten: a SingleDelete would bring them back).
+  auto store = OpenOrDie(dir.path(), options);
+  EXPECT_EQ(static_cast<StoreImpl*>(store.get())->TEST_PendingIndexSessions(), 0u);
+  for (const char* id : {"s1", "s2"}) {
+    EXPECT_EQ(GetSessionOrDie(store.get(), id), GetSessionOrDie(want.get(), id)) << id;
+  }
+}
+
+// Format 8 -> 9: version 9 only adds round records, so a version-8 store
+// is read as it is by a read-only open (pending markers included), and a
+// writable open stores the new version and applies its markers once.
+TEST(StoreUpgradeTest, Version8IsReadAsItIsAndStoresTheNewVersionWhenWritable) {
+  TempDir dir, want_dir;
+  Options options;
+  options.index_interval_ms = 0;
+  const std::vector<Trace> traces = {MakeTrace("t1", "s1", kT0), MakeTrace("t2", "s1", kT0 + kSec),
+                                     MakeTrace("t3", "s2", kT0 + 2 * kSec)};
+  auto want = OpenOrDie(want_dir.path(), options);
+  IngestOrDie(want.get(), traces);
+  InternalOptions crash;
+  crash.TEST_skip_index_catch_up_on_close = true;
+  {
+    auto store = OpenOrDie(dir.path(), options, crash);
+    IngestOrDie(store.get(), {traces[0]});
+    ASSERT_TRUE(store->Flush().ok());                  // s1's first trace in the aggregates.
+    IngestOrDie(store.get(), {traces[1], traces[2]});  // Pending at the close.
+  }
+  EditRawStore(dir.path(), [&](rocksdb::DB* db, const ColumnFamilies& cf) {
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf.default_family, kFormatVersionKey, "8").ok());
+  });
+  std::string version;
+  {
+    Options ro = options;
+    ro.read_only = true;
+    auto store = OpenOrDie(dir.path(), ro);
+    for (const char* id : {"s1", "s2"}) {
+      EXPECT_EQ(GetSessionOrDie(store.get(), id), GetSessionOrDie(want.get(), id)) << id;
+    }
+  }
+  IndexKeysNotStates(dir.path(), &version);
+  EXPECT_EQ(version, "8") << "a read-only open changes nothing";
+  {
+    auto store = OpenOrDie(dir.path(), options);
+    EXPECT_EQ(static_cast<StoreImpl*>(store.get())->TEST_PendingIndexSessions(), 2u);
+    ExpectVerifyClean(store.get());
+  }
+  IndexKeysNotStates(dir.path(), &version);
+  EXPECT_EQ(version, kFormatVersion);
   auto store = OpenOrDie(dir.path(), options);
   EXPECT_EQ(static_cast<StoreImpl*>(store.get())->TEST_PendingIndexSessions(), 0u);
   for (const char* id : {"s1", "s2"}) {

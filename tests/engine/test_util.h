@@ -77,6 +77,14 @@ inline InternalOptions SkipCatchUpOnClose() {
   return crash;
 }
 
+// A store without the background catch-up: every session delta stays
+// pending until a listing (or another call that catches up) runs.
+inline Options NoBackgroundCatchUp() {
+  Options options;
+  options.index_interval_ms = 0;
+  return options;
+}
+
 inline std::unique_ptr<Store> OpenOrDie(const std::string& path, Options options = Options(),
                                         InternalOptions internal = InternalOptions()) {
   options.block_cache_bytes = 8u << 20;

@@ -21,6 +21,7 @@
 #include "engine/aggregate/session_index_state.h"
 #include "engine/format/dirty_marker.h"
 #include "engine/format/keys.h"
+#include "engine/format/round_record.h"
 #include "engine/format/trace_codec.h"
 #include "engine/util/coding.h"
 #include "sessionstore/json.h"
@@ -104,6 +105,9 @@ int main(int argc, char** argv) {
       Write(dir / "index_state_fuzz", 3 * n, ss::EncodeIndexState(state));
       Write(dir / "index_state_fuzz", 3 * n + 1, ss::EncodeVersion7DirtyMarker(dirty));
       Write(dir / "index_state_fuzz", 3 * n + 2, ss::EncodeDirtyMarker(marked));
+      std::string round;
+      ss::EncodeRoundRecord({uint64_t{1}, uint64_t{2}, uint64_t{9} + n}, prefix, &round);
+      Write(dir / "index_state_fuzz", 1000000 + n, round);
       Write(dir / "keys_fuzz", 6 * n, ss::TraceKey(42, t.session_id, t.start_ns, t.trace_id));
       Write(dir / "keys_fuzz", 6 * n + 1, ss::DirtyKey(n));
       Write(dir / "keys_fuzz", 6 * n + 4, ss::EncodeLocator(t.start_ns, t.session_id));

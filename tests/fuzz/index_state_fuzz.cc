@@ -21,6 +21,7 @@
 #include "engine/aggregate/session_index_state.h"
 #include "engine/format/dirty_marker.h"
 #include "engine/format/keys.h"
+#include "engine/format/round_record.h"
 
 namespace ss = sessionstore;
 
@@ -52,6 +53,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         ss::SessionDelta delta;
         if (!ss::SessionDelta::Decode(c.delta, &delta)) std::abort();
       }
+    }
+  }
+  ss::RoundRecord round;
+  if (ss::DecodeRoundRecord(in, &round)) {
+    // Canonical: what decodes re-encodes to the same bytes, its sequences
+    // strictly ascending.
+    std::string again;
+    ss::EncodeRoundRecord(round.seqs, round.written_below, &again);
+    if (again != in || round.seqs.empty()) std::abort();
+    for (std::size_t i = 1; i < round.seqs.size(); ++i) {
+      if (round.seqs[i] <= round.seqs[i - 1]) std::abort();
     }
   }
   std::vector<ss::Version7DirtySession> listed;

@@ -24,6 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   uint64_t seq = 0;
   if (ss::ParseDirtyKey(in, &seq) && ss::DirtyKey(seq) != in) std::abort();
+  if (ss::ParseRoundKey(in, &seq) && ss::RoundKey(seq) != in) std::abort();
   int64_t start = 0;
   std::string_view session;
   if (ss::DecodeLocator(in, &start, &session) && ss::EncodeLocator(start, session) != in) {

@@ -178,6 +178,7 @@ TEST_F(FormatDocTest, KeyProductionsMatchTheCodec) {
   EXPECT_EQ(Production("trace_id_key"), s.trace_id);
   EXPECT_EQ(Production("session_key"), prefix);
   EXPECT_EQ(Production("dirty_key"), DirtyKey(s.seq));
+  EXPECT_EQ(Production("round_key"), RoundKey(s.seq));
   EXPECT_EQ(Production("state_key"), StateKey(prefix));
   EXPECT_EQ(Production("locator"), EncodeLocator(s.start_ns, s.session_id));
 }

@@ -60,7 +60,13 @@ TEST(KeysTest, SessionIndexKeysRoundTrip) {
   // Markers sort by sequence, so recovery meets them in batch order.
   EXPECT_LT(DirtyKey(41), DirtyKey(42));
   EXPECT_LT(DirtyKey(255), DirtyKey(256));
-
+  // Round records: their own tag, after every marker.
+  ASSERT_TRUE(ParseRoundKey(RoundKey(7), &seq));
+  EXPECT_EQ(seq, 7u);
+  EXPECT_FALSE(ParseRoundKey(DirtyKey(7), &seq));
+  EXPECT_FALSE(ParseDirtyKey(RoundKey(7), &seq));
+  EXPECT_FALSE(ParseRoundKey(RoundKey(7) + "x", &seq));
+  EXPECT_LT(DirtyKey(UINT64_MAX), RoundKey(0));
 }
 
 TEST(KeysTest, OrderMetricsSortLikeTheirValues) {
