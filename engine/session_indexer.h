@@ -16,8 +16,10 @@
 // of every batch reported since and takes the index state from the fold
 // (the state is the aggregate's projection; the stored one is read only
 // to settle an unsure latest register), writes both with the deletions of
-// the applied markers in one atomic batch (each marker is applied exactly
-// once), then applies the changes to the SessionTable when it is loaded.
+// the applied markers in one atomic batch, or, past kWriteChunkBytes, in
+// chunks with a round record that says how far it got (each marker is
+// applied exactly once to each session), then applies the changes to the
+// SessionTable when it is loaded.
 // Only when a latest register became unsure (a trace's start moved
 // earlier) does it read stored traces. While the table is not loaded, the
 // rounds of the background thread and of writers past the pending bound
@@ -111,7 +113,8 @@ class SessionIndexer {
   // reader folds and the memory they hold. A catch-up round takes about
   // `pending_bytes` of deltas (at least one batch; it stops at the batch
   // that reaches them) and writes them, with what earlier rounds held
-  // (kHeldFoldFactor), in one write, or holds them; except the first
+  // (kHeldFoldFactor), in one write (or its chunks: kWriteChunkBytes), or
+  // holds them; except the first
   // round after a recovery, which takes every batch the recovery rebuilt
   // (see CatchUpRound). Past four times either the writers run rounds
   // themselves (PendingOverBound).
@@ -125,7 +128,8 @@ class SessionIndexer {
   // writers (CatchUpForWriter) fold the batches they take into one delta
   // per session held in memory, as a failed catch-up leaves them, instead
   // of writing the sessions' aggregates: a session changed in many rounds
-  // is written once. The held deltas are written, in one write with the
+  // is written once. The held deltas are written, in one write (or its
+  // chunks) with the
   // round's own batches, by the first round that finds them at
   // `hold_bytes` (the constructor's; Options::index_hold_bytes; 0 writes
   // every round) or more, or finds that the held rounds folded
@@ -376,7 +380,8 @@ class SessionIndexer {
   bool MayHoldLocked() const;
   // One round of a catch-up: what a failed one left and the pending
   // batches below `below_seq`, in sequence order, up to round_bytes_
-  // of deltas (at least one batch), applied in one atomic write; and
+  // of deltas (at least one batch), applied in one atomic write (or in
+  // chunks: kWriteChunkBytes); and
   // every batch up to recovered_through_ whatever their size (a rebuilt
   // delta is exact only with the others: engine/marker_recovery.h).
   // With `may_hold`, it holds them instead when MayHoldLocked().
@@ -384,7 +389,10 @@ class SessionIndexer {
   // CatchUpLocked's work: folds `work` (its retry first, then
   // the batches by sequence) per session and writes the aggregates and
   // index states with the applied markers' deletions in one batch, then
-  // ends the work (EndWork) under the readers' exclusion.
+  // ends the work (EndWork) under the readers' exclusion; past
+  // kWriteChunkBytes (and while no round record is on disk) in chunks,
+  // WriteChunk, the last one as that batch. On an error the sessions not
+  // yet written are composed for the retry (EndWork).
   // With `hold`, nothing is written: HoldInPlace.
   Status Apply(Work* work, bool hold);
   // The work's deltas by session (sorted by prefix), each session's in
@@ -393,7 +401,7 @@ class SessionIndexer {
   static void GroupBySession(Work* work, bool retry_of_batches_only, Grouped* out);
   // Composes each session's deltas into one (`left`, by prefix), copying
   // them: the work stays as it was (a failed write's retry).
-  static void Compose(const std::vector<SessionWork>& sessions, Retry* left);
+  static void Compose(std::span<const SessionWork> sessions, Retry* left);
   // Write-back of a round: the deltas of each session the batches changed
   // are absorbed, in write order, into the session's entry of the work's
   // retry (SessionDelta::Absorb: moved, neither encoded nor copied; an
@@ -439,11 +447,13 @@ class SessionIndexer {
   // deltas. The fold views `stored` and the deltas: they must outlive it.
   Status FoldAggregate(const rocksdb::Status& read, std::string_view stored,
                        const SessionWork& work, SessionFold* fold) const;
-  // A chunked round's record: its id (0 until its first chunk) and its
-  // markers' sequences, sorted.
+  // A chunked round's record: its id (0 until its first chunk), its
+  // markers' sequences, sorted, and whether live_rounds_ lists it (once a
+  // chunk with it is written).
   struct ChunkedRound {
     uint64_t id = 0;
     std::vector<uint64_t> seqs;
+    bool listed = false;
   };
   // Writes `wb` (the aggregates and states of the round's sessions below
   // `next`) as one chunk of the round, with its record (`round`; made at
@@ -453,7 +463,12 @@ class SessionIndexer {
   Status WriteChunk(const std::vector<uint64_t>& applied, std::string_view next,
                     ChunkedRound* round, rocksdb::WriteBatch* wb,
                     std::vector<SessionTableChange>* changes);
-  // Puts a work that failed back for the next catch-up (pending_, retry_),
+  // What follows a chunk's write, under apply_mu_ (exclusive): the round
+  // is listed in live_rounds_ (capacity reserved) and readers skip the
+  // sessions below `below` (moved into written_below_). Cannot fail: an
+  // exception here would put back sessions already stored.
+  void ChunkWritten(ChunkedRound* round, std::string* below) noexcept;
+  // Puts a work that an exception ended back for the next catch-up (pending_, retry_),
   // less its sessions below written_below_ when chunks of it are stored
   // (their deltas are in the stored aggregates, and the round records on
   // disk say so to a recovery); the next round then takes all of its
@@ -487,7 +502,9 @@ class SessionIndexer {
   // The ids of the round records on disk (chunked rounds not yet
   // finished: a failed one, or one a crash ended, found by Recover): the
   // next round that writes its last chunk deletes them, as it applies
-  // every marker they name (ReturnWorkLocked, recovered_through_). Only
+  // every marker they name (a failed round's retry_seqs_, or
+  // recovered_through_ after Recover or an exception: ReturnWorkLocked).
+  // While any is listed, rounds write in one batch (no new record). Only
   // catch-ups (drain_mu_) and Recover use it.
   std::vector<uint64_t> live_rounds_;
 
@@ -546,8 +563,9 @@ class SessionIndexer {
   const Work* inflight_ = nullptr;
   // While the catch-up in progress writes in chunks: its sessions below
   // this prefix are stored (readers skip their deltas in inflight_).
-  // Empty otherwise. Set under apply_mu_ (exclusive) with the chunk's
-  // write; only the catch-up's thread changes it.
+  // Empty otherwise. Changed under mu_, only by the catch-up's thread:
+  // moved with a chunk's write (under apply_mu_, exclusive), cleared when
+  // the work ends.
   std::string written_below_;
   // What the in-memory catch-up of a read-only open applied to the table:
   // never stored, so readers add it to every aggregate they read.

@@ -49,8 +49,8 @@ Status SessionIndexer::CatchUpLocked(bool may_hold) {
   {
     std::lock_guard<std::mutex> l(mu_);
     const bool held_stays = may_hold && held_ && MayHoldLocked();
-    // A failed chunked round may leave markers with no delta left
-    // (retry_seqs_ alone): a round deletes them.
+    // An exception after stored chunks may leave markers with no delta
+    // left (retry_seqs_ alone): a round deletes them.
     const bool retry_left = !retry_.empty() || !retry_seqs_.empty();
     if (pending_.empty() && (!retry_left || held_stays)) return Status::OK();
     below_seq = next_seq_;  // Above every batch reported so far.
@@ -71,8 +71,9 @@ bool SessionIndexer::MayHoldLocked() const {
   // Not over a failed catch-up's deltas (they are retried), nor once the
   // table was loaded: listings catch up first, and a long hold would make
   // that catch-up long.
-  return hold_bytes_ > 0 && !in_memory_ && !table_loaded_ && (retry_.empty() || held_) &&
-         held_bytes_ < hold_bytes_ && held_folded_ / kHeldFoldFactor < hold_bytes_ &&
+  return hold_bytes_ > 0 && !in_memory_ && !table_loaded_ &&
+         ((retry_.empty() && retry_seqs_.empty()) || held_) && held_bytes_ < hold_bytes_ &&
+         held_folded_ / kHeldFoldFactor < hold_bytes_ &&
          (!held_ || std::chrono::steady_clock::now() - held_since_ < max_hold_);
 }
 
@@ -116,6 +117,15 @@ Status SessionIndexer::CatchUpRound(uint64_t below_seq, bool may_hold) {
     if (inflight_ == &work) ReturnWorkLocked(&work, hold);
     throw;
   }
+}
+
+void SessionIndexer::ChunkWritten(ChunkedRound* round, std::string* below) noexcept {
+  if (!round->listed) {
+    live_rounds_.push_back(round->id);  // Into the capacity WriteChunk reserved.
+    round->listed = true;
+  }
+  std::lock_guard<std::mutex> l(mu_);  // Cannot fail but by terminating.
+  written_below_.swap(*below);         // Readers skip those sessions' deltas now.
 }
 
 void SessionIndexer::ReturnWorkLocked(Work* work, bool hold) noexcept {
@@ -235,6 +245,11 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
   rocksdb::WriteBatch& wb = *lease;
   std::vector<SessionTableChange> changes;
   ChunkedRound round;
+  // Not while a round record is on disk (a failed round's, or one a
+  // recovery found): the round that follows one writes in one batch, so
+  // that at most one record exists, and a persistent error repeats no
+  // chunk and adds no record.
+  const bool may_chunk = !in_memory_ && live_rounds_.empty();
   Status s;
   {
     // Taken only if a register is unsure, for ExactRow: a snapshot held
@@ -248,7 +263,7 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
     for (std::size_t i = 0; i < all.size() && s.ok(); i += read_sessions_) {
       const std::size_t n = std::min(read_sessions_, all.size() - i);
       s = IndexSessions(&snapshot, all.subspan(i, n), &wb, &changes);
-      if (s.ok() && !in_memory_ && i + n < all.size() && wb.GetDataSize() >= chunk_bytes_) {
+      if (s.ok() && may_chunk && i + n < all.size() && wb.GetDataSize() >= chunk_bytes_) {
         s = WriteChunk(applied, all[i + n].prefix, &round, &wb, &changes);
       }
     }
@@ -259,16 +274,16 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
     // leaves them: each sees the work in exactly one of the two.
     std::unique_lock<std::shared_mutex> exclusive(apply_mu_);
     if (s.ok()) s = WriteIndex(&wb, applied);
-    if (!s.ok() && !written_below_.empty()) {
-      // Chunks are stored: the rest goes back as it was, less them.
-      std::lock_guard<std::mutex> l(mu_);
-      ReturnWorkLocked(work, /*hold=*/false);
-      return s;
-    }
     if (!s.ok()) {
       // Retried by the next catch-up, composed: a persistent error holds
-      // one delta per session, not one per batch.
-      Compose(sessions, &left);
+      // one delta per session, not one per batch. After stored chunks,
+      // only the sessions they did not write; the retry names every
+      // marker of the round (retry_seqs_), so the next round applies all
+      // that the round's record names.
+      const auto unwritten =
+          std::lower_bound(sessions.begin(), sessions.end(), written_below_,
+                           [](const SessionWork& w, std::string_view p) { return w.prefix < p; });
+      Compose(std::span<const SessionWork>(unwritten, sessions.end()), &left);
       work->retry_seqs = std::move(applied);
     }
     EndWork(s, work, &left);
@@ -288,22 +303,20 @@ Status SessionIndexer::WriteChunk(const std::vector<uint64_t>& applied, std::str
     round->seqs = applied;
     std::sort(round->seqs.begin(), round->seqs.end());
     // Drawn as a marker's sequence: never reused, and above every marker a
-    // recovery could find with it. Listed before its first write: a record
-    // that never reached the disk is deleted harmlessly.
+    // recovery could find with it.
     round->id = NextSeq();
-    live_rounds_.push_back(round->id);
   }
   std::string record;
   EncodeRoundRecord(round->seqs, next, &record);
   Status s = FromRocks(wb->Put(dirty_, RoundKey(round->id), record), "batch round record");
-  std::string below(next);  // Allocated before the write.
+  // Allocated before the write: once it is done, nothing may fail until
+  // readers skip its sessions (ChunkWritten).
+  std::string below(next);
+  live_rounds_.reserve(live_rounds_.size() + 1);
   if (s.ok()) {
     std::unique_lock<std::shared_mutex> exclusive(apply_mu_);
     s = FromRocks(db_->Write(rocksdb::WriteOptions(), wb), "write session aggregates");
-    if (s.ok()) {
-      std::lock_guard<std::mutex> l(mu_);
-      written_below_.swap(below);  // Readers skip those sessions' deltas now.
-    }
+    if (s.ok()) ChunkWritten(round, &below);
   }
   if (!s.ok()) return s;
   if (table_->loaded()) table_->ApplyOrUnload(*changes);
@@ -312,7 +325,7 @@ Status SessionIndexer::WriteChunk(const std::vector<uint64_t>& applied, std::str
   return between_chunks_ ? between_chunks_() : Status::OK();
 }
 
-void SessionIndexer::Compose(const std::vector<SessionWork>& sessions, Retry* left) {
+void SessionIndexer::Compose(std::span<const SessionWork> sessions, Retry* left) {
   left->clear();
   for (const SessionWork& w : sessions) {
     SessionDelta composed;

@@ -281,7 +281,7 @@ Status StoreImpl::CheckFormatVersion(const std::string& path) {
   // round record); a writable one stores the new version.
   if (version == kPreviousFormatVersion && options_.read_only) return Status::OK();
   if (IsUpgradableFormat(version) && !options_.read_only) {
-    upgrade_from_ = version;  // After the indexer's recovery (OpenDatabase).
+    upgrade_from_ = version;  // Before the indexer's recovery (OpenDatabase).
     return Status::OK();
   }
   if (IsUpgradableFormat(version)) {

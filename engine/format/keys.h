@@ -16,6 +16,8 @@
 //   CF sessions:   session_prefix                -> SessionDeltaFb (merged)
 //   CF dirty (written by ingest, deleted by the SessionIndexer):
 //     'D' fixed64-BE(seq)                          -> dirty_marker
+//     'R' fixed64-BE(id)                           -> round_record (format 9: a
+//                                                     catch-up round written in chunks)
 //   CF index (each session's index state, maintained from the dirty
 //   markers by the SessionIndexer; never written by ingest; the sorted
 //   indexes are derived from it in memory: engine/session_table.h):

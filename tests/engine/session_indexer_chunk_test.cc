@@ -180,7 +180,9 @@ TEST_F(SessionIndexerChunkTest, AnExceptionBetweenChunksLosesAndRepeatsNothing) 
   EXPECT_EQ(Count(handles_[2]), 0u);
 }
 
-// A crash between chunks: the next open drops the marker entries of the
+// A crash between chunks (the round fails, and the process ends without
+// another catch-up: the disk as a crash leaves it; store_power_loss_test
+// cuts the power itself): the next open drops the marker entries of the
 // sessions the stored chunks wrote (the round record says which) before it
 // rebuilds the rest.
 TEST_F(SessionIndexerChunkTest, ACrashBetweenChunksLosesAndRepeatsNothing) {
@@ -229,9 +231,10 @@ TEST_F(SessionIndexerChunkTest, AChangeAfterAStoredChunkIsAppliedAfterACrash) {
   EXPECT_EQ(Count(handles_[2]), 0u);
 }
 
-// A crash in the retry of a failed chunked round: two records on disk,
-// each covering what its round stored.
-TEST_F(SessionIndexerChunkTest, ACrashInTheRetryOfAFailedRoundLosesAndRepeatsNothing) {
+// While a failed round's record is on disk, rounds write in one batch:
+// no second record, no chunk repeated by a persistent error; the one that
+// succeeds deletes the record.
+TEST_F(SessionIndexerChunkTest, TheRetryOfAFailedChunkedRoundIsOneWrite) {
   IngestTraces(2);
   int chunks = 0;
   indexer_->SetBetweenChunksForTest(
@@ -239,17 +242,72 @@ TEST_F(SessionIndexerChunkTest, ACrashInTheRetryOfAFailedRoundLosesAndRepeatsNot
   EXPECT_FALSE(indexer_->CatchUp().ok());  // s0..s2 stored.
   Ingest({"s1", "s8"}, 300);
   chunks = 0;
+  indexer_->SetBetweenChunksForTest([&] {
+    ++chunks;
+    return Status::OK();
+  });
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  EXPECT_EQ(chunks, 0);
+  EXPECT_EQ(Count(handles_[2]), 0u) << "markers and the record deleted";
+  for (const std::string& id : Ids()) {
+    EXPECT_EQ(Read(id).trace_count, id == "s1" || id == "s8" ? 3 : 2) << id;
+  }
+  // Rounds chunk again once no record is left.
+  IngestTraces(1, 400);
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  EXPECT_EQ(chunks, 9);
+}
+
+// An exception after stored chunks puts the round's batches back less
+// those sessions; the next round must take every one of them, whatever
+// its budget: a round that took some would delete the record while the
+// others' markers still name the stored sessions.
+TEST_F(SessionIndexerChunkTest, AfterAnExceptionTheNextRoundTakesEveryBatchOfTheRound) {
+  IngestTraces(3);
+  int chunks = 0;
+  indexer_->SetBetweenChunksForTest([&]() -> Status {
+    if (++chunks == 2) throw std::bad_alloc();  // s0 and s1 stored.
+    return Status::OK();
+  });
+  EXPECT_FALSE(indexer_->CatchUp().ok());
+  indexer_->SetRoundBytesForTest(1);  // One batch a round, but for those.
+  Ingest(Ids(), 500);
   indexer_->SetBetweenChunksForTest(
-      [&] { return ++chunks == 3 ? Status::IOError("the process dies here") : Status::OK(); });
-  EXPECT_FALSE(indexer_->CatchUp().ok());  // s1, s3, s4 stored.
-  EXPECT_EQ(RoundRecords(), 2u);
+      [] { return Status::IOError("the process dies here"); });  // In the last batch's round.
+  EXPECT_FALSE(indexer_->CatchUp().ok());
   Close();
   Open();
   ASSERT_TRUE(indexer_->CatchUp().ok());
   EXPECT_EQ(Count(handles_[2]), 0u);
-  for (const std::string& id : Ids()) {
-    EXPECT_EQ(Read(id).trace_count, id == "s1" || id == "s8" ? 3 : 2) << id;
-  }
+  ExpectTraces(4);
+}
+
+// A hold's deltas in a chunked write: an exception after stored chunks
+// takes those sessions out of the held retry too.
+TEST_F(SessionIndexerChunkTest, AnExceptionInTheWriteOfAHoldLosesAndRepeatsNothing) {
+  Close();
+  hold_bytes_ = std::size_t{1} << 20;
+  Open();
+  Chunked();
+  IngestTraces(1);
+  indexer_->CatchUpForWriter();  // Held.
+  EXPECT_EQ(Count(handles_[3]), 0u);
+  IngestTraces(1, 200);
+  int chunks = 0;
+  indexer_->SetBetweenChunksForTest([&]() -> Status {
+    if (++chunks == 3) throw std::bad_alloc();  // s0..s2 stored.
+    return Status::OK();
+  });
+  EXPECT_FALSE(indexer_->CatchUp().ok());
+  EXPECT_EQ(Count(handles_[3]), 3u);
+  ExpectTraces(2);
+  Close();  // Ends the process: a recovery must agree.
+  Open();
+  Chunked();
+  ExpectTraces(2);
+  ASSERT_TRUE(indexer_->CatchUp().ok());
+  EXPECT_EQ(Count(handles_[2]), 0u);
+  ExpectTraces(2);
 }
 
 TEST_F(SessionIndexerChunkTest, AMalformedRoundRecordIsCorruptionOnRecover) {
