@@ -210,9 +210,14 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(
   // from all): bloom filters, in the tables and the memtable, halve that
   // read (measured: 59.7M -> 30.5M instructions in the catch-ups of a
   // 20K-line ingest; bench/README.md, "The ingest floor, cold list rows,
-  // the first listing").
+  // the first listing"). 16 MiB rather than 4: a write-back in chunks
+  // (SessionIndexer::kWriteChunkBytes) writes about 1 MiB of states a
+  // chunk, and a 4 MiB memtable then flushed them as small level-0 files
+  // that compaction rewrote 2.4 times over (3M lines: 525-543 MB
+  // compacted against 222-241 when the write-back was one batch; 266 with
+  // 16 MiB; bench/README.md, twenty-ninth session).
   rocksdb::ColumnFamilyOptions index;
-  index.write_buffer_size = 4u << 20;
+  index.write_buffer_size = 16u << 20;
   index.memtable_prefix_bloom_size_ratio = 0.05;
   index.memtable_whole_key_filtering = true;
   index.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache, true)));

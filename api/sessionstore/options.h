@@ -70,8 +70,8 @@ struct Options {
   std::size_t block_cache_bytes = 256u << 20;
   // Memtable size of the traces, the aggregates (sessions) and the dirty
   // markers' column families; the trace-id locators get a quarter of it (at
-  // least 4 MiB), the index states 4 MiB. Each family holds at most two
-  // memtables (one filling, one flushing): about 420 MiB at the default.
+  // least 4 MiB), the index states 16 MiB. Each family holds at most two
+  // memtables (one filling, one flushing): about 450 MiB at the default.
   // A dirty marker (about 20 bytes a trace: the keys of the traces its
   // batch added) lives until a catch-up folds its batch; a memtable this
   // size lets nearly all of them cancel there instead of reaching a table,
