@@ -447,6 +447,9 @@ class SessionIndexer {
   // deltas. The fold views `stored` and the deltas: they must outlive it.
   Status FoldAggregate(const rocksdb::Status& read, std::string_view stored,
                        const SessionWork& work, SessionFold* fold) const;
+  // The bytes Apply reserves in its write batch for a round of `work`
+  // with `sessions` sessions (0 when in_memory_).
+  std::size_t BatchReserve(const Work& work, std::size_t sessions) const;
   // A chunked round's record: its id (0 until its first chunk), its
   // markers' sequences, sorted, and whether live_rounds_ lists it (once a
   // chunk with it is written).

@@ -228,20 +228,7 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
   // The aggregates and states go straight into the batch, in session order
   // (each family's keys ascending, so each memtable insert lands next to
   // the previous one): one copy of them, not two.
-  // The held deltas' size as counted (not summed again: a hold may hold
-  // a million sessions), their keys at about 32 bytes each.
-  const std::size_t delta_bytes = work->retry_bytes + 32 * work->retry.size() + work->batch_bytes;
-  // Room for twice the deltas plus 1 KiB a session: an aggregate is
-  // larger than the deltas that change it (measured on the writes of held
-  // deltas: 1.5-1.9 times their bytes, with the states and keys), but no
-  // more than a chunk and the read that passes it. An estimate too small
-  // made the batch grow, copying it into fresh pages; room reserved and
-  // not used costs address space only.
-  // A read-only open's in-memory catch-up writes nothing into it.
-  WriteBatchPool::Lease lease =
-      round_batches_.Acquire(in_memory_ ? 0
-                                        : std::min(2 * delta_bytes + (sessions.size() << 10),
-                                                   chunk_bytes_ + chunk_bytes_ / 2));
+  WriteBatchPool::Lease lease = round_batches_.Acquire(BatchReserve(*work, sessions.size()));
   rocksdb::WriteBatch& wb = *lease;
   std::vector<SessionTableChange> changes;
   ChunkedRound round;
@@ -294,6 +281,21 @@ Status SessionIndexer::Apply(Work* work, bool hold) {
   // read-only open): the table follows them.
   if (table_->loaded()) table_->ApplyOrUnload(changes);
   return Status::OK();
+}
+
+std::size_t SessionIndexer::BatchReserve(const Work& work, std::size_t sessions) const {
+  // A read-only open's in-memory catch-up writes nothing into it.
+  if (in_memory_) return 0;
+  // The held deltas' size as counted (not summed again: a hold may hold
+  // a million sessions), their keys at about 32 bytes each.
+  const std::size_t delta_bytes = work.retry_bytes + 32 * work.retry.size() + work.batch_bytes;
+  // Room for twice the deltas plus 1 KiB a session: an aggregate is
+  // larger than the deltas that change it (measured on the writes of held
+  // deltas: 1.5-1.9 times their bytes, with the states and keys), but no
+  // more than a chunk and the read that passes it. An estimate too small
+  // made the batch grow, copying it into fresh pages; room reserved and
+  // not used costs address space only.
+  return std::min(2 * delta_bytes + (sessions << 10), chunk_bytes_ + chunk_bytes_ / 2);
 }
 
 Status SessionIndexer::WriteChunk(const std::vector<uint64_t>& applied, std::string_view next,
