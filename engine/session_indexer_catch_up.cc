@@ -412,7 +412,7 @@ void SessionIndexer::HoldWork(Work* work, std::vector<uint64_t> applied, std::pt
 void SessionIndexer::EndWork(const Status& s, Work* work, Retry* left) noexcept {
   std::lock_guard<std::mutex> l(mu_);
   inflight_ = nullptr;
-  written_below_.clear();  // (Empty unless the round wrote its last chunk.)
+  written_below_.clear();  // Set if the round wrote chunks: the work has ended.
   held_ = false;  // A failed write's deltas are retried; a written hold is gone.
   if (s.ok()) held_bytes_ = held_folded_ = 0;
   if (!s.ok()) {

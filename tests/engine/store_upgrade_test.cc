@@ -38,7 +38,9 @@ using testing::IngestOrDie;
 using testing::kSec;
 using testing::kT0;
 using testing::MakeTrace;
+using testing::NoBackgroundCatchUp;
 using testing::OpenOrDie;
+using testing::SkipCatchUpOnClose;
 using testing::TempDir;
 
 std::size_t IndexKeysNotStates(const std::string& path, std::string* version) {
@@ -102,6 +104,28 @@ void MakeOldVersion(const std::string& path, const std::string& version) {
 
 class StoreUpgradeTest : public ::testing::TestWithParam<std::string> {};
 
+// Three traces in two sessions, for the upgrades of stores with pending
+// markers.
+std::vector<Trace> ThreeTraces() {
+  return {MakeTrace("t1", "s1", kT0), MakeTrace("t2", "s1", kT0 + kSec),
+          MakeTrace("t3", "s2", kT0 + 2 * kSec)};
+}
+
+// Sessions s1 and s2 of `got` as in `want`.
+void ExpectSameSessions(Store* got, Store* want) {
+  for (const char* id : {"s1", "s2"}) {
+    EXPECT_EQ(GetSessionOrDie(got, id), GetSessionOrDie(want, id)) << id;
+  }
+}
+
+// A current store in `dir` that ingested `traces`: what an upgraded one
+// must read as.
+std::unique_ptr<Store> CaughtUp(const std::string& dir, const std::vector<Trace>& traces) {
+  auto store = OpenOrDie(dir, NoBackgroundCatchUp());
+  IngestOrDie(store.get(), traces);
+  return store;
+}
+
 TEST_P(StoreUpgradeTest, UpgradedByAWritableOpenOnly) {
   TempDir dir;
   {
@@ -158,16 +182,11 @@ INSTANTIATE_TEST_SUITE_P(Versions, StoreUpgradeTest, ::testing::Values("4", "5",
 // the catch-up applies them once.
 TEST(StoreUpgradeTest, Version7MarkersAreRewrittenAndApplied) {
   TempDir dir, want_dir;
-  Options options;
-  options.index_interval_ms = 0;
-  const std::vector<Trace> traces = {MakeTrace("t1", "s1", kT0), MakeTrace("t2", "s1", kT0 + kSec),
-                                     MakeTrace("t3", "s2", kT0 + 2 * kSec)};
-  auto want = OpenOrDie(want_dir.path(), options);
-  IngestOrDie(want.get(), traces);
-  InternalOptions crash;
-  crash.TEST_skip_index_catch_up_on_close = true;
+  const Options options = NoBackgroundCatchUp();
+  const std::vector<Trace> traces = ThreeTraces();
+  const auto want = CaughtUp(want_dir.path(), traces);
   {
-    auto store = OpenOrDie(dir.path(), options, crash);
+    auto store = OpenOrDie(dir.path(), options, SkipCatchUpOnClose());
     IngestOrDie(store.get(), traces);
   }
   std::size_t markers = 0;
@@ -209,9 +228,7 @@ TEST(StoreUpgradeTest, Version7MarkersAreRewrittenAndApplied) {
   {
     auto store = OpenOrDie(dir.path(), options);
     EXPECT_EQ(static_cast<StoreImpl*>(store.get())->TEST_PendingIndexSessions(), 2u);
-    for (const char* id : {"s1", "s2"}) {
-      EXPECT_EQ(GetSessionOrDie(store.get(), id), GetSessionOrDie(want.get(), id)) << id;
-    }
+    ExpectSameSessions(store.get(), want.get());
     ExpectVerifyClean(store.get());
   }
   std::string version;
@@ -221,9 +238,7 @@ TEST(StoreUpgradeTest, Version7MarkersAreRewrittenAndApplied) {
   // gone, not merely overwritten: a SingleDelete would bring them back).
   auto store = OpenOrDie(dir.path(), options);
   EXPECT_EQ(static_cast<StoreImpl*>(store.get())->TEST_PendingIndexSessions(), 0u);
-  for (const char* id : {"s1", "s2"}) {
-    EXPECT_EQ(GetSessionOrDie(store.get(), id), GetSessionOrDie(want.get(), id)) << id;
-  }
+  ExpectSameSessions(store.get(), want.get());
 }
 
 // Format 8 -> 9: version 9 only adds round records, so a version-8 store
@@ -231,16 +246,11 @@ TEST(StoreUpgradeTest, Version7MarkersAreRewrittenAndApplied) {
 // writable open stores the new version and applies its markers once.
 TEST(StoreUpgradeTest, Version8IsReadAsItIsAndStoresTheNewVersionWhenWritable) {
   TempDir dir, want_dir;
-  Options options;
-  options.index_interval_ms = 0;
-  const std::vector<Trace> traces = {MakeTrace("t1", "s1", kT0), MakeTrace("t2", "s1", kT0 + kSec),
-                                     MakeTrace("t3", "s2", kT0 + 2 * kSec)};
-  auto want = OpenOrDie(want_dir.path(), options);
-  IngestOrDie(want.get(), traces);
-  InternalOptions crash;
-  crash.TEST_skip_index_catch_up_on_close = true;
+  const Options options = NoBackgroundCatchUp();
+  const std::vector<Trace> traces = ThreeTraces();
+  const auto want = CaughtUp(want_dir.path(), traces);
   {
-    auto store = OpenOrDie(dir.path(), options, crash);
+    auto store = OpenOrDie(dir.path(), options, SkipCatchUpOnClose());
     IngestOrDie(store.get(), {traces[0]});
     ASSERT_TRUE(store->Flush().ok());                  // s1's first trace in the aggregates.
     IngestOrDie(store.get(), {traces[1], traces[2]});  // Pending at the close.
@@ -253,9 +263,7 @@ TEST(StoreUpgradeTest, Version8IsReadAsItIsAndStoresTheNewVersionWhenWritable) {
     Options ro = options;
     ro.read_only = true;
     auto store = OpenOrDie(dir.path(), ro);
-    for (const char* id : {"s1", "s2"}) {
-      EXPECT_EQ(GetSessionOrDie(store.get(), id), GetSessionOrDie(want.get(), id)) << id;
-    }
+    ExpectSameSessions(store.get(), want.get());
   }
   IndexKeysNotStates(dir.path(), &version);
   EXPECT_EQ(version, "8") << "a read-only open changes nothing";
@@ -268,9 +276,7 @@ TEST(StoreUpgradeTest, Version8IsReadAsItIsAndStoresTheNewVersionWhenWritable) {
   EXPECT_EQ(version, kFormatVersion);
   auto store = OpenOrDie(dir.path(), options);
   EXPECT_EQ(static_cast<StoreImpl*>(store.get())->TEST_PendingIndexSessions(), 0u);
-  for (const char* id : {"s1", "s2"}) {
-    EXPECT_EQ(GetSessionOrDie(store.get(), id), GetSessionOrDie(want.get(), id)) << id;
-  }
+  ExpectSameSessions(store.get(), want.get());
 }
 
 }  // namespace
