@@ -162,14 +162,14 @@ void IngestAll(DuckDb* db, const Workload& w, Result* r) {
       "CREATE TABLE traces(seq BIGINT, trace_id VARCHAR, session_id VARCHAR, user_id VARCHAR, "
       "start_time BIGINT, end_time BIGINT, error BIGINT, input VARCHAR, output VARCHAR, "
       "prompt_tokens BIGINT, completion_tokens BIGINT, cost BIGINT, spans VARCHAR)");
-  const auto t0 = Clock::now();
+  const Meter m;
   db->BeginAppend("traces");
   for (std::size_t i = 0; i < w.versions.size(); ++i) {
     DuckAppend(db, w.versions[i], static_cast<int64_t>(i));
     if (i % 1000 == 999) db->Flush();
   }
   db->EndAppend();
-  RecordIngest(Seconds(t0, Clock::now()), w.versions.size(), w.json_bytes, r);
+  RecordIngest(m.Read(), w.versions.size(), w.json_bytes, r);
 }
 
 // Latest version of each trace, then per session.

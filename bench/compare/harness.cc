@@ -2,6 +2,8 @@
 
 #include "bench/compare/harness.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -71,6 +73,24 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
+namespace {
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+}  // namespace
+
+void Meter::Restart() {
+  wall0_ = Clock::now();
+  cpu0_s_ = ProcessCpuSeconds();
+}
+
+Elapsed Meter::Read() const {
+  return {Seconds(wall0_, Clock::now()), ProcessCpuSeconds() - cpu0_s_};
+}
+
 void Die(const std::string& what) {
   std::fprintf(stderr, "compare: %s\n", what.c_str());
   std::exit(1);
@@ -96,8 +116,9 @@ Latency Measure(std::size_t n, const std::function<void(std::size_t)>& op) {
   return {us[us.size() / 2], us[std::min(us.size() - 1, us.size() * 99 / 100)]};
 }
 
-void RecordIngest(double seconds, std::size_t versions, uint64_t json_bytes, Result* r) {
-  r->ingest_s = seconds;
+void RecordIngest(const Elapsed& took, std::size_t versions, uint64_t json_bytes, Result* r) {
+  r->ingest_s = took.wall_s;
+  r->cpu_us_per_trace = took.cpu_s * 1e6 / versions;
   r->traces_per_s = versions / r->ingest_s;
   r->mb_per_s = json_bytes / r->ingest_s / 1e6;
 }
@@ -115,6 +136,7 @@ void Report(const std::vector<Result>& results) {
   std::printf("   (ratio: how many times better %s is)\n", results.front().peer.c_str());
   Row(results, "ingest traces/s", true, [](const Result& r) { return r.traces_per_s; });
   Row(results, "ingest MB/s (JSON)", true, [](const Result& r) { return r.mb_per_s; });
+  Row(results, "ingest CPU us/trace", false, [](const Result& r) { return r.cpu_us_per_trace; });
   Row(results, "disk bytes/trace", false, [](const Result& r) { return r.disk_bytes_per_trace; });
   Row(results, "peak RSS MB (delta)", false, [](const Result& r) { return r.peak_rss_mb; });
   std::vector<std::string> names;

@@ -21,6 +21,31 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point a, Clock::time_point b);
 
+// Wall-clock and CPU seconds of a timed phase. The CPU is the whole
+// process's (user + system, every thread): a peer's background threads
+// count while the phase runs, and not after it.
+struct Elapsed {
+  double wall_s = 0;
+  double cpu_s = 0;
+  Elapsed& operator+=(const Elapsed& o) {
+    wall_s += o.wall_s;
+    cpu_s += o.cpu_s;
+    return *this;
+  }
+};
+
+// Measures an Elapsed from its construction (or the last Restart).
+class Meter {
+ public:
+  Meter() { Restart(); }
+  void Restart();
+  Elapsed Read() const;
+
+ private:
+  Clock::time_point wall0_;
+  double cpu0_s_ = 0;
+};
+
 // Prints "compare: <what>" to stderr and exits with status 1.
 [[noreturn]] void Die(const std::string& what);
 
@@ -46,14 +71,15 @@ struct Result {
   std::string peer;
   double ingest_s = 0;
   double traces_per_s = 0, mb_per_s = 0;
+  double cpu_us_per_trace = 0;  // Process CPU of the timed ingest.
   double disk_bytes_per_trace = 0;
   double peak_rss_mb = 0;
   std::map<std::string, Latency> latency;  // Query name -> latency.
 };
 
 // Sets the ingest figures of `r`: `versions` trace versions, `json_bytes`
-// of JSON Lines, ingested in `seconds`.
-void RecordIngest(double seconds, std::size_t versions, uint64_t json_bytes, Result* r);
+// of JSON Lines, ingested in `took`.
+void RecordIngest(const Elapsed& took, std::size_t versions, uint64_t json_bytes, Result* r);
 
 // Sets the footprint figures of `r` (peak RSS since `rss` was constructed,
 // bytes under `dir` per trace of `traces`), then removes `dir`.

@@ -46,7 +46,7 @@ std::optional<Result> Run(const Args& a, const Workload& w) {
   rocksdb::DB* raw = nullptr;
   if (!rocksdb::DB::Open(o, dir, &raw).ok()) Die("open rocksdb");
   std::unique_ptr<rocksdb::DB> db(raw);
-  const auto t0 = Clock::now();
+  const Meter m;
   rocksdb::WriteBatch wb;
   for (std::size_t i = 0; i < kv.size(); ++i) {
     wb.Put(kv[i].first, kv[i].second);
@@ -55,7 +55,7 @@ std::optional<Result> Run(const Args& a, const Workload& w) {
       wb.Clear();
     }
   }
-  RecordIngest(Seconds(t0, Clock::now()), w.versions.size(), w.json_bytes, &r);
+  RecordIngest(m.Read(), w.versions.size(), w.json_bytes, &r);
   rocksdb::FlushOptions fo;
   if (!db->Flush(fo).ok()) Die("flush");
   db.reset();

@@ -46,10 +46,10 @@ void IngestThreaded(Store* store, const Workload& w, int threads) {
 }
 
 // Generates the workload again and ingests it from this thread; returns the
-// seconds spent in Ingest calls.
-double IngestStreamed(Store* store, const Args& a, const Workload& w, const std::string& peer) {
+// wall and CPU seconds spent in Ingest calls.
+Elapsed IngestStreamed(Store* store, const Args& a, const Workload& w, const std::string& peer) {
   const auto wall0 = Clock::now();
-  const double timed = IngestInChunks(a, w, [&](std::span<const Trace> all) {
+  const Elapsed timed = IngestInChunks(a, w, [&](std::span<const Trace> all) {
     for (std::size_t b = 0; b < all.size(); b += kBatch) {
       IngestResult res;
       Status st = store->Ingest(all.subspan(b, std::min(kBatch, all.size() - b)), &res);
@@ -57,24 +57,22 @@ double IngestStreamed(Store* store, const Args& a, const Workload& w, const std:
     }
   });
   std::printf("%s: streamed ingest wall %.1f s (generation included), Ingest calls %.1f s\n",
-              peer.c_str(), Seconds(wall0, Clock::now()), timed);
+              peer.c_str(), Seconds(wall0, Clock::now()), timed.wall_s);
   return timed;
 }
 
 // Ingests the workload, the clock stopping when the session indexes have
 // caught up; prints the catch-up's share.
 void Ingest(Store* store, const Args& a, const Workload& w, int threads, Result* r) {
-  auto t0 = Clock::now();
+  Elapsed took;
   if (a.stream) {
-    const double timed = IngestStreamed(store, a, w, r->peer);
-    // The rest of the timing (final catch-up) starts from a clock that
-    // already counts the Ingest calls.
-    t0 = Clock::now() -
-         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timed));
+    took = IngestStreamed(store, a, w, r->peer);
   } else {
+    const Meter m;
     IngestThreaded(store, w, threads);
+    took = m.Read();
   }
-  const auto t1 = Clock::now();
+  const Meter catch_up;
   {
     // Ingest is done when the session indexes have caught up too: a listing
     // forces the catch-up, so the figure includes the indexer's work.
@@ -83,9 +81,11 @@ void Ingest(Store* store, const Args& a, const Workload& w, int threads, Result*
     one.limit = 1;
     if (!store->ListSessions(one, &first).ok()) Die("ListSessions after ingest");
   }
-  RecordIngest(Seconds(t0, Clock::now()), w.version_count, w.json_bytes, r);
+  const Elapsed last = catch_up.Read();
+  took += last;
+  RecordIngest(took, w.version_count, w.json_bytes, r);
   std::printf("%s: ingest %.2f s, of which %.2f s the final index catch-up\n", r->peer.c_str(),
-              r->ingest_s, Seconds(t1, Clock::now()));
+              r->ingest_s, last.wall_s);
 }
 
 void MeasureQueries(Store* store, const Args& a, const Workload& w, Result* r) {

@@ -297,14 +297,14 @@ void SqliteIngest(Sqlite* db, const Trace& t) {
 // Ingests the versions in transactions of 1000: the timed ingest (with
 // --stream=1, generated in chunks; only the inserts are timed).
 void IngestAll(Sqlite* db, const Args& a, const Workload& w, Result* r) {
-  const double s = IngestInChunks(a, w, [&](std::span<const Trace> all) {
+  const Elapsed took = IngestInChunks(a, w, [&](std::span<const Trace> all) {
     for (std::size_t i = 0; i < all.size(); i += 1000) {
       db->Exec("BEGIN");
       for (std::size_t j = i; j < std::min(all.size(), i + 1000); ++j) SqliteIngest(db, all[j]);
       db->Exec("COMMIT");
     }
   });
-  RecordIngest(s, w.version_count, w.json_bytes, r);
+  RecordIngest(took, w.version_count, w.json_bytes, r);
 }
 
 // --------------------------------------------------------------- queries --

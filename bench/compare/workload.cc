@@ -85,23 +85,23 @@ Workload MakeWorkload(const Args& a) {
   return w;
 }
 
-double IngestInChunks(const Args& a, const Workload& w,
-                      const std::function<void(std::span<const Trace>)>& ingest) {
+Elapsed IngestInChunks(const Args& a, const Workload& w,
+                       const std::function<void(std::span<const Trace>)>& ingest) {
   if (!a.stream) {
-    const auto t0 = Clock::now();
+    const Meter m;
     ingest(std::span<const Trace>(w.versions));
-    return Seconds(t0, Clock::now());
+    return m.Read();
   }
   WorkloadGenerator gen(GeneratorOptions(a));
   std::vector<Trace> chunk;
-  double timed = 0;
+  Elapsed timed;
   for (bool more = true; more;) {
     chunk.clear();
     Trace t;
     while (chunk.size() < 100'000 && (more = gen.Next(&t))) chunk.push_back(std::move(t));
-    const auto c0 = Clock::now();
+    const Meter m;
     ingest(std::span<const Trace>(chunk));
-    timed += Seconds(c0, Clock::now());
+    timed += m.Read();
   }
   return timed;
 }

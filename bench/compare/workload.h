@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bench/compare/args.h"
+#include "bench/compare/harness.h"
 #include "sessionstore/trace.h"
 #include "tools/workload_generator.h"
 
@@ -59,11 +60,12 @@ Workload MakeWorkload(const Args& a);
 
 // Calls `ingest` with every version in arrival order: w.versions in one
 // span, or with a.stream, generated again in chunks of 100K versions (a
-// multiple of every peer's batch). Returns the seconds spent inside
-// `ingest` (with a.stream, the generation of the next chunk is not
-// counted; background work keeps running meanwhile).
-double IngestInChunks(const Args& a, const Workload& w,
-                      const std::function<void(std::span<const Trace>)>& ingest);
+// multiple of every peer's batch). Returns the wall and process CPU
+// seconds spent inside `ingest` (with a.stream, the generation of the next
+// chunk is not counted; background work keeps running meanwhile, and its
+// CPU then is not counted either).
+Elapsed IngestInChunks(const Args& a, const Workload& w,
+                       const std::function<void(std::span<const Trace>)>& ingest);
 
 // Start of the window of the cost-sorted listing ("ListSessions by cost,
 // 24h"): a.window_hours before the last trace.
