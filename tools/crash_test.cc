@@ -11,7 +11,14 @@
 // aggregate and index entry equal to its recomputation. Driven by
 // tests/crash/crash_test.sh.
 //
+// `--chunk-bytes C` makes the writer's catch-up rounds write their
+// aggregates in chunks of C bytes (InternalOptions::
+// TEST_index_write_chunk_bytes, format 9's round records), rounds run
+// every 20 ms, and the session deltas are written back once 256 KiB are
+// held, so that a kill often falls between two chunks of a round.
+//
 //   sessionstore_crashtest write DB ACKS [--seed S] [--batch N] [--payload-bytes B] [--sync]
+//                                        [--chunk-bytes C]
 //   sessionstore_crashtest check DB ACKS [--seed S] [--payload-bytes B]
 
 #include <fcntl.h>
@@ -26,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/store_impl.h"
 #include "sessionstore/store.h"
 #include "tools/workload_generator.h"
 
@@ -39,6 +47,7 @@ struct Args {
   std::size_t batch = 200;
   std::size_t payload_bytes = 100;
   bool sync = false;
+  std::size_t chunk_bytes = 0;  // 0: the engine's chunks and catch-up timing.
 };
 
 ss::WorkloadGenerator MakeWorkload(const Args& a) {
@@ -61,8 +70,14 @@ std::size_t Acknowledged(const std::string& path) {
 int Write(const Args& a) {
   ss::Options options;
   options.sync = a.sync;
+  ss::InternalOptions internal;
+  if (a.chunk_bytes != 0) {
+    internal.TEST_index_write_chunk_bytes = a.chunk_bytes;
+    options.index_interval_ms = 20;
+    options.index_hold_bytes = 256 << 10;
+  }
   std::unique_ptr<ss::Store> store;
-  ss::Status s = ss::Store::Open(options, a.db, &store);
+  ss::Status s = ss::StoreImpl::Open(options, a.db, internal, &store);
   if (!s.ok()) {
     std::cerr << "crashtest write: " << s.ToString() << "\n";
     return 2;
@@ -169,6 +184,11 @@ int main(int argc, char** argv) {
   }
   app.get_subcommand("write")->add_option("--batch", a.batch, "Traces per Ingest");
   app.get_subcommand("write")->add_flag("--sync", a.sync, "Options::sync and fsync the acks");
+  app.get_subcommand("write")
+      ->add_option("--chunk-bytes", a.chunk_bytes,
+                   "Catch-up rounds written in chunks of this many bytes (small holds, "
+                   "rounds every 20 ms)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
   CLI11_PARSE(app, argc, argv);
   return app.got_subcommand("write") ? Write(a) : Check(a);
 }

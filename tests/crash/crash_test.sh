@@ -5,7 +5,10 @@
 # listed and Verify is clean. Three rounds in four, the kill comes 0 to
 # 0.9 s after the writer has opened the store and reached its resume point
 # (mid-ingest); every fourth round, 0.2 to 0.9 s after it started (during
-# open, recovery, or the flushes and compactions they start).
+# open, recovery, or the flushes and compactions they start). Every odd
+# round, the writer's catch-ups run every 20 ms and write their aggregates
+# in chunks of 4 KiB (`write --chunk-bytes`), so that kills fall between
+# the chunks of a round and the next open recovers from a round record.
 # ROUNDS_PER_STORE=N starts a new store every N rounds (default: one store):
 # each check reads the whole store, so one store's rounds cost O(ROUNDS^2).
 # Usage: [ROUNDS_PER_STORE=N] crash_test.sh <sessionstore_crashtest> <scratch-dir> [ROUNDS] [--sync]
@@ -30,7 +33,9 @@ for round in $(seq 1 "$rounds"); do
     acks="$work/acks$stores"
   fi
   before=$(acked)
-  "$bin" write "$db" "$acks" $sync > "$work/write.out" 2>&1 &
+  chunks=""
+  [ $((round % 2)) -eq 0 ] || chunks="--chunk-bytes 4096"
+  "$bin" write "$db" "$acks" $sync $chunks > "$work/write.out" 2>&1 &
   pid=$!
   if [ $((round % 4)) -eq 0 ]; then
     sleep "0.$(( 2 + RANDOM % 8 ))"
