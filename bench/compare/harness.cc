@@ -82,10 +82,7 @@ double ProcessCpuSeconds() {
 }
 }  // namespace
 
-void Meter::Restart() {
-  wall0_ = Clock::now();
-  cpu0_s_ = ProcessCpuSeconds();
-}
+Meter::Meter() : wall0_(Clock::now()), cpu0_s_(ProcessCpuSeconds()) {}
 
 Elapsed Meter::Read() const {
   return {Seconds(wall0_, Clock::now()), ProcessCpuSeconds() - cpu0_s_};

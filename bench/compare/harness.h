@@ -34,11 +34,10 @@ struct Elapsed {
   }
 };
 
-// Measures an Elapsed from its construction (or the last Restart).
+// Measures an Elapsed from its construction.
 class Meter {
  public:
-  Meter() { Restart(); }
-  void Restart();
+  Meter();
   Elapsed Read() const;
 
  private:
